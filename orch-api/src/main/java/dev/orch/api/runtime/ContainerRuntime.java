@@ -1,0 +1,115 @@
+package dev.orch.api.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The runtime SPI: what Orch needs of a place that runs containers. Implement it (with orch-api as the
+ * only dependency) to plug in a runtime of your own; run the conformance kit in {@code orch-testkit}
+ * against it.
+ *
+ * <p>Every operation that may touch I/O returns a {@link CompletionStage} and never blocks the caller.
+ * A failed stage completes exceptionally with a {@link ContainerRuntimeException} subtype whose message
+ * says what was asked, of which node, and what came back. Implementations are thread-safe: any thread may
+ * call any method at any time.
+ *
+ * <p>Optional parts are listed by {@link #capabilities()}; a call to one a runtime lacks fails with
+ * {@link UnsupportedCapabilityException}.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+  /** A short name for logs and errors, for example {@code in-memory} or {@code docker}. */
+  String name();
+
+  /** The optional parts this runtime has. */
+  Set<RuntimeCapability> capabilities();
+
+  /** The nodes this runtime offers, with their capacity and readiness. */
+  CompletionStage<List<NodeInfo>> nodes();
+
+  /**
+   * Creates a container on the node the request names, without starting it.
+   *
+   * @return completes with the new container, in state {@link ContainerState#CREATED}; fails with
+   *     {@link NoSuchNodeException}, {@link NodeNotReadyException} or {@link ContainerConflictException}
+   *     (name in use)
+   */
+  CompletionStage<ContainerInfo> create(ContainerCreateRequest request);
+
+  /** Starts a created or exited container. Starting a running one does nothing. */
+  CompletionStage<Void> start(String containerId);
+
+  /**
+   * Stops a container: asks its process to end (SIGTERM) and kills it once {@code grace} has passed.
+   * Stopping a container that is not running does nothing. Completes when the process has ended.
+   */
+  CompletionStage<Void> stop(String containerId, Duration grace);
+
+  /** Kills a container's process at once (SIGKILL). Killing one that is not running does nothing. */
+  CompletionStage<Void> kill(String containerId);
+
+  /** Removes a container, killing it first if it runs. Fails with {@link NoSuchContainerException}. */
+  CompletionStage<Void> remove(String containerId);
+
+  /** Reports one container. Fails with {@link NoSuchContainerException}. */
+  CompletionStage<ContainerInfo> inspect(String containerId);
+
+  /** Lists the containers whose labels match {@code selector}, on every reachable node. */
+  CompletionStage<List<ContainerInfo>> list(LabelSelector selector);
+
+  /**
+   * Registers {@code listener} for every event from now on. Events of one container arrive in order;
+   * the listener is called from the runtime's own thread and must not block.
+   *
+   * @return closing it ends the registration
+   */
+  Subscription subscribe(RuntimeListener listener);
+
+  /** Runs {@code command} in a running container ({@link RuntimeCapability#EXEC}). */
+  default CompletionStage<ExecResult> exec(String containerId, List<String> command, Duration timeout) {
+    return unsupported(RuntimeCapability.EXEC);
+  }
+
+  /** The last {@code tailLines} lines a container printed ({@link RuntimeCapability#LOGS}). */
+  default CompletionStage<List<String>> logs(String containerId, int tailLines) {
+    return unsupported(RuntimeCapability.LOGS);
+  }
+
+  /** Creates a named volume on a node, or returns it if it exists ({@link RuntimeCapability#VOLUMES}). */
+  default CompletionStage<VolumeInfo> createVolume(String nodeId, String name, Map<String, String> labels) {
+    return unsupported(RuntimeCapability.VOLUMES);
+  }
+
+  /** Removes a named volume from a node ({@link RuntimeCapability#VOLUMES}). */
+  default CompletionStage<Void> removeVolume(String nodeId, String name) {
+    return unsupported(RuntimeCapability.VOLUMES);
+  }
+
+  /** Lists the volumes whose labels match {@code selector} ({@link RuntimeCapability#VOLUMES}). */
+  default CompletionStage<List<VolumeInfo>> listVolumes(LabelSelector selector) {
+    return unsupported(RuntimeCapability.VOLUMES);
+  }
+
+  /**
+   * The runtime's own probe transport ({@link RuntimeCapability#PROBE_TRANSPORT}), for containers that
+   * are not reachable over the network; empty when probes go over the real network.
+   */
+  default Optional<ProbeTransport> probeTransport() {
+    return Optional.empty();
+  }
+
+  /** Releases the runtime's connections and threads; containers keep running. Idempotent. */
+  @Override
+  void close();
+
+  /** A failed stage for a capability this runtime lacks. */
+  private <T> CompletionStage<T> unsupported(RuntimeCapability capability) {
+    return CompletableFuture.failedFuture(new UnsupportedCapabilityException(
+        name() + ": " + capability + " is not supported by this runtime"));
+  }
+}

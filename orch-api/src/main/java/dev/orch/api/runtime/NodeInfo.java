@@ -1,0 +1,33 @@
+package dev.orch.api.runtime;
+
+import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.Taint;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A node a runtime offers: its id, labels, taints, capacity, and whether it answers. Immutable and
+ * thread-safe.
+ *
+ * @param id       unique within the runtime
+ * @param labels   used by node selectors and topology spread (for example {@code zone=eu-1})
+ * @param taints   repel replicas that do not tolerate them
+ * @param capacity the CPU and memory replicas may reserve on it
+ * @param ready    whether the node answers; the scheduler never places on a node that is not ready
+ */
+public record NodeInfo(String id, Map<String, String> labels, List<Taint> taints, Resources capacity,
+                       boolean ready) {
+  /** Creates node info, copying the collections. */
+  public NodeInfo {
+    Objects.requireNonNull(id, "id");
+    labels = Map.copyOf(labels);
+    taints = List.copyOf(taints);
+    Objects.requireNonNull(capacity, "capacity");
+  }
+
+  /** This node, ready or not. */
+  public NodeInfo withReady(boolean ready) {
+    return new NodeInfo(id, labels, taints, capacity, ready);
+  }
+}

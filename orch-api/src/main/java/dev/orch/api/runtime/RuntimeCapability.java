@@ -1,0 +1,19 @@
+package dev.orch.api.runtime;
+
+/** An optional part of the {@link ContainerRuntime} SPI that a runtime may or may not have. */
+public enum RuntimeCapability {
+  /** {@link ContainerRuntime#exec}: run a command in a container (exec probes need it). */
+  EXEC,
+  /** {@link ContainerRuntime#logs}: read a container's output. */
+  LOGS,
+  /** Named volumes that outlive their container. */
+  VOLUMES,
+  /** User-defined networks that isolate services from each other. */
+  NETWORKS,
+  /** Memory and CPU limits enforced on containers (OOM kills among them). */
+  RESOURCE_LIMITS,
+  /** Container ports published on host ports. */
+  HOST_PORTS,
+  /** {@link ContainerRuntime#probeTransport()}: the runtime answers probes itself. */
+  PROBE_TRANSPORT
+}

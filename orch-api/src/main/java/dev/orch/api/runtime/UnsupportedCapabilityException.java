@@ -1,0 +1,16 @@
+package dev.orch.api.runtime;
+
+/** The runtime lacks the capability the call needs; see {@link ContainerRuntime#capabilities()}. */
+public class UnsupportedCapabilityException extends ContainerRuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception with a message. */
+  public UnsupportedCapabilityException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with a message and a cause. */
+  public UnsupportedCapabilityException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,203 @@
+package dev.orch.api.spec;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The template every replica of a service runs: image, command, arguments, environment, named ports,
+ * resources and volume mounts. Immutable and thread-safe; build one with {@link #builder(String)}.
+ *
+ * @param image        the image reference, for example {@code "orders:1.4"}; not blank
+ * @param command      the entry point, or empty for the image's own
+ * @param args         arguments to the entry point
+ * @param env          environment variables, in insertion order
+ * @param ports        named ports; names and container ports unique
+ * @param resources    requests (reserved at placement) and limits (enforced by the runtime)
+ * @param volumeMounts named volumes to mount; mount paths unique
+ */
+public record ContainerSpec(String image, List<String> command, List<String> args, Map<String, String> env,
+                            List<PortSpec> ports, ResourceRequirements resources,
+                            List<VolumeMount> volumeMounts) {
+
+  /** Creates a template, copying every collection; use the builder for validation. */
+  public ContainerSpec {
+    Objects.requireNonNull(image, "image");
+    command = List.copyOf(command);
+    args = List.copyOf(args);
+    env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
+    ports = List.copyOf(ports);
+    Objects.requireNonNull(resources, "resources");
+    volumeMounts = List.copyOf(volumeMounts);
+  }
+
+  /** Starts a builder for a container running {@code image}. */
+  public static Builder builder(String image) {
+    return new Builder(image);
+  }
+
+  /** A builder holding this template's values, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder(image);
+    b.command.addAll(command);
+    b.args.addAll(args);
+    b.env.putAll(env);
+    b.ports.addAll(ports);
+    b.resources = resources;
+    b.volumeMounts.addAll(volumeMounts);
+    return b;
+  }
+
+  /**
+   * Checks this template and returns every violation, with paths under {@code path}.
+   *
+   * @param path the prefix of every field path, for example {@code orders.container}
+   */
+  public List<Violation> validate(String path) {
+    Violations v = new Violations();
+    validate(path, v);
+    return v.list();
+  }
+
+  void validate(String path, Violations v) {
+    v.notBlank(path + ".image", image);
+    for (int i = 0; i < command.size(); i++) {
+      v.notNull(path + ".command[" + i + "]", command.get(i));
+    }
+    Set<String> names = new HashSet<>();
+    Set<Integer> numbers = new HashSet<>();
+    Set<Integer> hostPorts = new HashSet<>();
+    for (int i = 0; i < ports.size(); i++) {
+      PortSpec p = ports.get(i);
+      String pp = path + ".ports[" + i + "]";
+      p.validate(pp, v);
+      if (!names.add(p.name())) {
+        v.add(pp + ".name", Violations.quoted(p.name()), "must be unique among the container's ports");
+      }
+      if (!numbers.add(p.containerPort())) {
+        v.add(pp + ".containerPort", p.containerPort(), "must be unique among the container's ports");
+      }
+      if (p.hostPort() != 0 && !hostPorts.add(p.hostPort())) {
+        v.add(pp + ".hostPort", p.hostPort(), "must be unique among the container's ports");
+      }
+    }
+    for (String key : env.keySet()) {
+      if (key.isEmpty() || key.contains("=")) {
+        v.add(path + ".env", Violations.quoted(key), "must be a variable name: not empty, no '='");
+      }
+    }
+    resources.validate(path + ".resources", v);
+    Set<String> mountPaths = new HashSet<>();
+    for (int i = 0; i < volumeMounts.size(); i++) {
+      VolumeMount m = volumeMounts.get(i);
+      m.validate(path + ".volumeMounts[" + i + "]", v);
+      if (!mountPaths.add(m.mountPath())) {
+        v.add(path + ".volumeMounts[" + i + "].mountPath", Violations.quoted(m.mountPath()),
+            "must be unique among the container's mounts");
+      }
+    }
+  }
+
+  /** Builds a {@link ContainerSpec}; not thread-safe. */
+  public static final class Builder {
+    private String image;
+    private final List<String> command = new ArrayList<>();
+    private final List<String> args = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final List<PortSpec> ports = new ArrayList<>();
+    private ResourceRequirements resources = ResourceRequirements.NONE;
+    private final List<VolumeMount> volumeMounts = new ArrayList<>();
+
+    private Builder(String image) {
+      this.image = image;
+    }
+
+    /** Sets the image. */
+    public Builder image(String image) {
+      this.image = image;
+      return this;
+    }
+
+    /** Sets the entry point, replacing any set before. */
+    public Builder command(String... command) {
+      this.command.clear();
+      this.command.addAll(Arrays.asList(command));
+      return this;
+    }
+
+    /** Sets the arguments, replacing any set before. */
+    public Builder args(String... args) {
+      this.args.clear();
+      this.args.addAll(Arrays.asList(args));
+      return this;
+    }
+
+    /** Adds or replaces an environment variable. */
+    public Builder env(String name, String value) {
+      env.put(Objects.requireNonNull(name, "env name"), Objects.requireNonNull(value, "env value"));
+      return this;
+    }
+
+    /** Adds a TCP port named {@code name}. */
+    public Builder port(String name, int containerPort) {
+      return port(PortSpec.tcp(name, containerPort));
+    }
+
+    /** Adds a port. */
+    public Builder port(PortSpec port) {
+      ports.add(Objects.requireNonNull(port, "port"));
+      return this;
+    }
+
+    /** Sets requests and limits. */
+    public Builder resources(ResourceRequirements resources) {
+      this.resources = Objects.requireNonNull(resources, "resources");
+      return this;
+    }
+
+    /** Requests {@code cpu} and {@code memory} (see {@link Resources#of}), with no limit. */
+    public Builder requests(String cpu, String memory) {
+      this.resources = new ResourceRequirements(Resources.of(cpu, memory), resources.limits());
+      return this;
+    }
+
+    /** Limits the container to {@code cpu} and {@code memory} (see {@link Resources#of}). */
+    public Builder limits(String cpu, String memory) {
+      this.resources = new ResourceRequirements(resources.requests(), Resources.of(cpu, memory));
+      return this;
+    }
+
+    /** Adds a volume mount. */
+    public Builder volume(VolumeMount mount) {
+      volumeMounts.add(Objects.requireNonNull(mount, "mount"));
+      return this;
+    }
+
+    /** Mounts the named node-local volume {@code volume} at {@code mountPath}. */
+    public Builder volume(String volume, String mountPath) {
+      return volume(VolumeMount.of(volume, mountPath));
+    }
+
+    /**
+     * Builds the template.
+     *
+     * @throws InvalidSpecException listing every violation, with paths under {@code container}
+     */
+    public ContainerSpec build() {
+      Violations v = new Violations();
+      if (v.notNull("container.image", image)) {
+        ContainerSpec spec = new ContainerSpec(image, command, args, env, ports, resources, volumeMounts);
+        spec.validate("container", v);
+        v.throwIfAny();
+        return spec;
+      }
+      v.throwIfAny();
+      throw new AssertionError("unreachable");
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.orch.api.spec;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The desired state of one service: how many replicas of which container, where they may run, how they
+ * are probed and restarted, and how a new revision rolls out.
+ *
+ * <p>Build with {@code ServiceSpec.builder("orders").replicas(3).container(c).build()}; building checks the
+ * whole spec and reports every violation at once, with paths rooted at the service's name
+ * ({@code orders.replicas: -1: must be >= 0}). Immutable and thread-safe.
+ *
+ * @param name          a DNS-1123 label, unique within an orchestrator
+ * @param replicas      desired replica count; at least 0
+ * @param container     the template every replica runs
+ * @param placement     where replicas may go
+ * @param probes        startup, liveness and readiness probes
+ * @param restartPolicy when an exited container is restarted
+ * @param rollout       how a new revision replaces the old
+ * @param priority      scheduling priority; a higher one may preempt lower ones
+ * @param labels        labels of the service, copied onto its replicas
+ */
+public record ServiceSpec(String name, int replicas, ContainerSpec container, Placement placement, Probes probes,
+                          RestartPolicy restartPolicy, RolloutStrategy rollout, int priority,
+                          Map<String, String> labels) {
+
+  /** Creates a spec, copying the labels; use the builder for validation. */
+  public ServiceSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(container, "container");
+    Objects.requireNonNull(placement, "placement");
+    Objects.requireNonNull(probes, "probes");
+    Objects.requireNonNull(restartPolicy, "restartPolicy");
+    Objects.requireNonNull(rollout, "rollout");
+    labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+  }
+
+  /** Starts a builder for the service {@code name}. */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** A builder holding this spec's values, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder(name);
+    b.replicas = replicas;
+    b.container = container;
+    b.placement = placement;
+    b.probes = probes;
+    b.restartPolicy = restartPolicy;
+    b.rollout = rollout;
+    b.priority = priority;
+    b.labels.putAll(labels);
+    return b;
+  }
+
+  /** This spec with another replica count (not validated: call {@link #validate()} or apply it). */
+  public ServiceSpec withReplicas(int replicas) {
+    return new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout, priority,
+        labels);
+  }
+
+  /** Every violation in this spec, with paths rooted at its name; empty when valid. */
+  public List<Violation> validate() {
+    Violations v = new Violations();
+    validate(v);
+    return v.list();
+  }
+
+  /**
+   * Checks this spec whole.
+   *
+   * @throws InvalidSpecException listing every violation
+   */
+  public ServiceSpec requireValid() {
+    Violations v = new Violations();
+    validate(v);
+    v.throwIfAny();
+    return this;
+  }
+
+  private void validate(Violations v) {
+    String root = name;
+    v.dnsLabel(root + ".name", name);
+    v.atLeast(root + ".replicas", replicas, 0);
+    container.validate(root + ".container", v);
+    placement.validate(root + ".placement", v);
+    probes.validate(root + ".probes", v, container);
+    if (rollout instanceof RolloutStrategy.RollingUpdate ru) {
+      validateRollingUpdate(root + ".rollout", ru, v);
+    }
+    v.labels(root + ".labels", labels);
+    for (String key : labels.keySet()) {
+      if (key.startsWith("orch.")) {
+        v.add(root + ".labels[" + key + "]", Violations.quoted(key), "must not use the reserved prefix 'orch.'");
+      }
+    }
+  }
+
+  private static void validateRollingUpdate(String path, RolloutStrategy.RollingUpdate ru, Violations v) {
+    intOrPercent(path + ".maxSurge", ru.maxSurge(), v);
+    intOrPercent(path + ".maxUnavailable", ru.maxUnavailable(), v);
+    if (ru.maxSurge().value() == 0 && ru.maxUnavailable().value() == 0) {
+      v.add(path + ".maxUnavailable", ru.maxUnavailable(), "must not be 0 when maxSurge is 0");
+    }
+    if (ru.minReady().isNegative()) {
+      v.add(path + ".minReady", ru.minReady(), "must be >= 0");
+    }
+    if (ru.progressDeadline().compareTo(ru.minReady()) <= 0) {
+      v.add(path + ".progressDeadline", ru.progressDeadline(), "must be > minReady (" + ru.minReady() + ")");
+    }
+  }
+
+  private static void intOrPercent(String path, IntOrPercent value, Violations v) {
+    if (value.percent()) {
+      v.between(path, value.value(), 0, 100);
+    } else {
+      v.atLeast(path, value.value(), 0);
+    }
+  }
+
+  /** Builds a {@link ServiceSpec}; not thread-safe. */
+  public static final class Builder {
+    private final String name;
+    private int replicas = 1;
+    private ContainerSpec container;
+    private Placement placement = Placement.ANYWHERE;
+    private Probes probes = Probes.NONE;
+    private RestartPolicy restartPolicy = RestartPolicy.ALWAYS;
+    private RolloutStrategy rollout = RolloutStrategy.rollingUpdate();
+    private int priority;
+    private final Map<String, String> labels = new LinkedHashMap<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** Sets the desired replica count (default 1). */
+    public Builder replicas(int replicas) {
+      this.replicas = replicas;
+      return this;
+    }
+
+    /** Sets the container template (required). */
+    public Builder container(ContainerSpec container) {
+      this.container = container;
+      return this;
+    }
+
+    /** Sets the placement (default: anywhere). */
+    public Builder placement(Placement placement) {
+      this.placement = placement;
+      return this;
+    }
+
+    /** Sets the probes (default: none). */
+    public Builder probes(Probes probes) {
+      this.probes = probes;
+      return this;
+    }
+
+    /** Sets the readiness probe. */
+    public Builder readiness(Probe probe) {
+      this.probes = probes.withReadiness(probe);
+      return this;
+    }
+
+    /** Sets the liveness probe. */
+    public Builder liveness(Probe probe) {
+      this.probes = probes.withLiveness(probe);
+      return this;
+    }
+
+    /** Sets the startup probe. */
+    public Builder startup(Probe probe) {
+      this.probes = probes.withStartup(probe);
+      return this;
+    }
+
+    /** Sets the restart policy (default {@link RestartPolicy#ALWAYS}). */
+    public Builder restartPolicy(RestartPolicy restartPolicy) {
+      this.restartPolicy = restartPolicy;
+      return this;
+    }
+
+    /** Sets the rollout strategy (default: a rolling update with 25% surge and unavailable). */
+    public Builder rollout(RolloutStrategy rollout) {
+      this.rollout = rollout;
+      return this;
+    }
+
+    /** Sets the scheduling priority (default 0). */
+    public Builder priority(int priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    /** Adds a label. */
+    public Builder label(String key, String value) {
+      labels.put(Objects.requireNonNull(key, "label key"), Objects.requireNonNull(value, "label value"));
+      return this;
+    }
+
+    /**
+     * Builds and checks the spec.
+     *
+     * @throws InvalidSpecException listing every violation, with paths rooted at the service name
+     */
+    public ServiceSpec build() {
+      Violations v = new Violations();
+      String root = name == null ? "service" : name;
+      v.notNull(root + ".name", name);
+      v.notNull(root + ".container", container);
+      v.notNull(root + ".placement", placement);
+      v.notNull(root + ".probes", probes);
+      v.notNull(root + ".restartPolicy", restartPolicy);
+      v.notNull(root + ".rollout", rollout);
+      if (name == null || container == null || placement == null || probes == null || restartPolicy == null
+          || rollout == null) {
+        if (name != null) {
+          v.dnsLabel(root + ".name", name);
+        }
+        v.atLeast(root + ".replicas", replicas, 0);
+        v.throwIfAny();
+      }
+      ServiceSpec spec = new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout,
+          priority, labels);
+      spec.validate(v);
+      v.throwIfAny();
+      return spec;
+    }
+  }
+}
