@@ -1,0 +1,44 @@
+package dev.orch.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * kubelet's restart backoff: the n-th restart in a row waits {@code initial * 2^(n-1)}, at most
+ * {@code max}; a container that ran for {@code resetAfter} starts again from {@code initial}.
+ * Defaults: 10 s doubling to 5 min, reset after 10 min running. Immutable and thread-safe.
+ *
+ * @param initial    the wait before the first restart
+ * @param max        the longest wait
+ * @param resetAfter a run this long forgets earlier crashes
+ */
+public record CrashLoopBackoff(Duration initial, Duration max, Duration resetAfter) {
+  /** 10 s doubling to 5 min, reset after 10 min running. */
+  public static final CrashLoopBackoff DEFAULT =
+      new CrashLoopBackoff(Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(10));
+
+  /** Creates a backoff; refuses non-positive durations and a max below the initial wait. */
+  public CrashLoopBackoff {
+    Objects.requireNonNull(initial, "initial");
+    Objects.requireNonNull(max, "max");
+    Objects.requireNonNull(resetAfter, "resetAfter");
+    if (initial.isNegative() || initial.isZero()) {
+      throw new IllegalArgumentException("crashLoopBackoff.initial: " + initial + ": must be > 0");
+    }
+    if (max.compareTo(initial) < 0) {
+      throw new IllegalArgumentException("crashLoopBackoff.max: " + max + ": must be >= initial (" + initial + ")");
+    }
+    if (resetAfter.isNegative() || resetAfter.isZero()) {
+      throw new IllegalArgumentException("crashLoopBackoff.resetAfter: " + resetAfter + ": must be > 0");
+    }
+  }
+
+  /** The wait before restart number {@code n} in a row (1-based). */
+  public Duration delay(int n) {
+    Duration d = initial;
+    for (int i = 1; i < n && d.compareTo(max) < 0; i++) {
+      d = d.multipliedBy(2);
+    }
+    return d.compareTo(max) > 0 ? max : d;
+  }
+}

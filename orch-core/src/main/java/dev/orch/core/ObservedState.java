@@ -1,0 +1,164 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.NodeInfo;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RuntimeEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What Orch last saw of the world: its own containers, by service, and the nodes. Written by runtime
+ * event threads, call completions and resyncs; read by the controllers. Thread-safe.
+ */
+final class ObservedState {
+  /** A node and since when it is lost, if it is. */
+  record NodeState(NodeInfo info, boolean ready, Instant lostSince) {
+  }
+
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, ContainerInfo>> byService =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, NodeState> nodes = new ConcurrentHashMap<>();
+
+  static String serviceOf(ContainerInfo c) {
+    return c.labels().getOrDefault(OrchLabels.SERVICE, "");
+  }
+
+  List<ContainerInfo> containersOf(String service) {
+    Map<String, ContainerInfo> m = byService.get(service);
+    return m == null ? List.of() : new ArrayList<>(m.values());
+  }
+
+  List<ContainerInfo> allContainers() {
+    List<ContainerInfo> out = new ArrayList<>();
+    for (Map<String, ContainerInfo> m : byService.values()) {
+      out.addAll(m.values());
+    }
+    return out;
+  }
+
+  Set<String> services() {
+    return new HashSet<>(byService.keySet());
+  }
+
+  Optional<ContainerInfo> find(String service, String containerId) {
+    Map<String, ContainerInfo> m = byService.get(service);
+    return m == null ? Optional.empty() : Optional.ofNullable(m.get(containerId));
+  }
+
+  void put(ContainerInfo c) {
+    byService.computeIfAbsent(serviceOf(c), s -> new ConcurrentHashMap<>()).put(c.id(), c);
+  }
+
+  void remove(String service, String containerId) {
+    Map<String, ContainerInfo> m = byService.get(service);
+    if (m != null) {
+      m.remove(containerId);
+    }
+  }
+
+  /** Applies a container event to what is known of the container; unknown containers are recorded. */
+  void apply(RuntimeEvent.ContainerEvent e) {
+    String service = e.labels().getOrDefault(OrchLabels.SERVICE, "");
+    ConcurrentHashMap<String, ContainerInfo> m = byService.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
+    if (e instanceof RuntimeEvent.ContainerRemoved) {
+      m.remove(e.containerId());
+      return;
+    }
+    m.compute(e.containerId(), (id, old) -> {
+      ContainerInfo c = old != null ? old : new ContainerInfo(id, e.labels().getOrDefault("orch.name", id),
+          e.nodeId(), "", e.labels(), ContainerState.CREATED, OptionalInt.empty(), false, e.time(),
+          Optional.empty(), Optional.empty(), List.of());
+      if (e instanceof RuntimeEvent.ContainerStarted) {
+        return with(c, ContainerState.RUNNING, c.exitCode(), false, Optional.of(e.time()), c.finishedAt());
+      }
+      if (e instanceof RuntimeEvent.ContainerExited x) {
+        return with(c, ContainerState.EXITED, OptionalInt.of(x.exitCode()), x.oomKilled(), c.startedAt(),
+            Optional.of(e.time()));
+      }
+      return c;
+    });
+  }
+
+  /** Marks {@code id} running if it is still only created (a start completed before its event). */
+  void markStarted(String service, String id, Instant at) {
+    Map<String, ContainerInfo> m = byService.get(service);
+    if (m != null) {
+      m.computeIfPresent(id, (k, c) -> c.state() == ContainerState.CREATED
+          ? with(c, ContainerState.RUNNING, c.exitCode(), false, Optional.of(at), c.finishedAt()) : c);
+    }
+  }
+
+  static ContainerInfo with(ContainerInfo c, ContainerState state, OptionalInt exit, boolean oom,
+                            Optional<Instant> startedAt, Optional<Instant> finishedAt) {
+    return new ContainerInfo(c.id(), c.name(), c.nodeId(), c.image(), c.labels(), state, exit, oom, c.createdAt(),
+        startedAt, finishedAt, c.ports());
+  }
+
+  /**
+   * Replaces what is known with a full listing, keeping containers on nodes that are not ready (their
+   * fate is unknown) and those created after the listing began.
+   */
+  void replaceAll(List<ContainerInfo> listed, Instant listStarted) {
+    Set<String> seen = new HashSet<>();
+    for (ContainerInfo c : listed) {
+      seen.add(c.id());
+      put(c);
+    }
+    for (Map<String, ContainerInfo> m : byService.values()) {
+      m.values().removeIf(c -> !seen.contains(c.id()) && isNodeReady(c.nodeId())
+          && c.createdAt().isBefore(listStarted));
+    }
+  }
+
+  // ---- nodes
+
+  void setNodes(List<NodeInfo> infos, Instant now) {
+    Set<String> ids = new HashSet<>();
+    for (NodeInfo n : infos) {
+      ids.add(n.id());
+      nodes.compute(n.id(), (id, old) -> {
+        if (n.ready()) {
+          return new NodeState(n, true, null);
+        }
+        Instant since = old != null && !old.ready() ? old.lostSince() : now;
+        return new NodeState(n, false, since);
+      });
+    }
+    nodes.keySet().removeIf(id -> !ids.contains(id));
+  }
+
+  void nodeLost(String id, Instant now) {
+    nodes.computeIfPresent(id, (k, old) -> old.ready() ? new NodeState(old.info().withReady(false), false, now) : old);
+  }
+
+  void nodeReady(String id) {
+    nodes.computeIfPresent(id, (k, old) -> new NodeState(old.info().withReady(true), true, null));
+  }
+
+  Optional<NodeState> node(String id) {
+    return Optional.ofNullable(nodes.get(id));
+  }
+
+  boolean isNodeReady(String id) {
+    NodeState n = nodes.get(id);
+    return n != null && n.ready();
+  }
+
+  List<NodeInfo> nodeInfos() {
+    List<NodeInfo> out = new ArrayList<>();
+    for (NodeState n : nodes.values()) {
+      out.add(n.info().withReady(n.ready()));
+    }
+    out.sort(java.util.Comparator.comparing(NodeInfo::id));
+    return out;
+  }
+}

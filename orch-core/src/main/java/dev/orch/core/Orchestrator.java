@@ -1,0 +1,668 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NodeInfo;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RuntimeEvent;
+import dev.orch.api.runtime.RuntimeProvider;
+import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.time.ScheduledTask;
+import dev.orch.api.time.TimeSource;
+import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.internal.Placer;
+import dev.orch.core.internal.Revisions;
+import dev.orch.core.reconcile.MpscWorkQueue;
+import dev.orch.core.reconcile.ReconcileResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The facade: owns one {@link ContainerRuntime} and keeps it equal to the services applied to it —
+ * placing replicas through the Scheduler, restarting what crashes (with crash-loop backoff), replacing
+ * what a lost node ran, and removing what is no longer wanted.
+ *
+ * <pre>{@code
+ * try (Orchestrator orch = Orchestrator.builder().runtime(runtime).build()) {
+ *   orch.apply(ServiceSpec.builder("orders").replicas(3).container(c).build());
+ *   orch.awaitReady("orders", Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <p>Level-triggered: each service is reconciled whole (desired against observed) on one shard worker of
+ * an {@link MpscWorkQueue}, whenever its spec, its containers or its nodes change, and on a periodic
+ * resync, so a lost or duplicated runtime event cannot leave it wrong. On start it adopts the containers
+ * that carry its owner label; it never touches one that lacks it.
+ *
+ * <p>Thread-safe: every method may be called from any thread; {@link #apply} and the other mutators
+ * return at once and the work happens on Orch's own threads (or, with a {@link VirtualTimeSource}, on
+ * the thread that advances the clock).
+ */
+public final class Orchestrator implements AutoCloseable {
+  final Logger log = LoggerFactory.getLogger(Orchestrator.class);
+
+  final ContainerRuntime runtime;
+  final TimeSource time;
+  private final boolean ownsTime;
+  final String ownerId;
+  final Duration nodeLostGrace;
+  final Duration terminationGrace;
+  final CrashLoopBackoff crashLoop;
+  private final Duration resyncPeriod;
+  final Placer placer;
+  final Object placementLock = new Object();
+
+  final ConcurrentHashMap<String, ServiceSpec> desired = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, ServiceController.ServiceState> states = new ConcurrentHashMap<>();
+  final ObservedState observed = new ObservedState();
+  private final EventLog events;
+  final MpscWorkQueue queue;
+  final RuntimeCalls calls;
+  private final ServiceController controller;
+  private final Subscription runtimeSubscription;
+  private final Object readinessMonitor = new Object();
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private volatile ScheduledTask resyncTask;
+  volatile boolean closed;
+
+  private final Timer reconcileTimer;
+  private final Counter reconcileCounter;
+  final Counter restarts;
+  final Counter replacements;
+  final Counter unschedulable;
+
+  private Orchestrator(Builder b, ContainerRuntime runtime, Placer placer) {
+    this.runtime = runtime;
+    this.ownsTime = b.timeSource == null;
+    this.time = ownsTime ? TimeSource.system() : b.timeSource;
+    this.ownerId = b.ownerId;
+    this.nodeLostGrace = b.nodeLostGrace;
+    this.terminationGrace = b.terminationGrace;
+    this.crashLoop = b.crashLoopBackoff;
+    this.resyncPeriod = b.resyncPeriod;
+    this.placer = placer;
+    this.events = new EventLog(b.eventCapacity);
+    MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
+    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("time to reconcile one service")
+        .register(registry);
+    Counter retries = Counter.builder("orch.runtime.retries").description("runtime calls retried").register(registry);
+    this.restarts = Counter.builder("orch.restarts").description("containers restarted").register(registry);
+    this.replacements = Counter.builder("orch.replacements").description("replicas replaced off lost nodes")
+        .register(registry);
+    this.unschedulable = Counter.builder("orch.scheduler.unschedulable.passes")
+        .description("reconcile passes that left a replica unschedulable").register(registry);
+    this.calls = new RuntimeCalls(this, time, retries);
+    this.controller = new ServiceController(this, b.seed);
+    boolean deterministic = b.deterministic != null ? b.deterministic : time instanceof VirtualTimeSource;
+    this.queue = MpscWorkQueue.builder().timeSource(time).shards(deterministic ? 1 : b.shards)
+        .driver(deterministic ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
+        .handler(this::reconcile).build();
+    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).description("keys waiting to be reconciled")
+        .register(registry);
+    this.reconcileCounter = Counter.builder("orch.reconcile.count").description("reconcile passes")
+        .register(registry);
+    this.runtimeSubscription = runtime.subscribe(this::onRuntimeEvent);
+    startUp();
+  }
+
+  /** Starts a builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------------------------------ API
+
+  /**
+   * Makes {@code spec} the desired state of its service (creating or updating it). Validates the whole
+   * spec first: an invalid one is refused with every violation and changes nothing. Idempotent; returns
+   * at once.
+   *
+   * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule
+   * @throws IllegalStateException when the orchestrator is closed
+   */
+  public void apply(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    spec.requireValid();
+    ensureOpen("apply " + spec.name());
+    ServiceSpec previous = desired.put(spec.name(), spec);
+    states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
+    if (!spec.equals(previous)) {
+      event(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
+          spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
+    }
+    queue.enqueue(spec.name());
+  }
+
+  private ServiceController.ServiceState newState(String name, ServiceController.ServiceState old) {
+    if (old == null) {
+      return new ServiceController.ServiceState(name);
+    }
+    old.deleted = false;
+    return old;
+  }
+
+  /**
+   * Sets the desired replica count of service {@code name}.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws dev.orch.api.spec.InvalidSpecException when {@code replicas} is negative
+   */
+  public void scale(String name, int replicas) {
+    ServiceSpec spec = desired.get(name);
+    if (spec == null) {
+      throw new UnknownServiceException("scale", name);
+    }
+    apply(spec.withReplicas(replicas));
+  }
+
+  /**
+   * Deletes service {@code name}: its replicas are stopped (with their grace period) and removed.
+   *
+   * @return whether the service existed
+   */
+  public boolean delete(String name) {
+    ensureOpen("delete " + name);
+    ServiceSpec removed = desired.remove(name);
+    ServiceController.ServiceState st = states.get(name);
+    if (st != null) {
+      st.deleted = true;
+    }
+    if (removed != null) {
+      event(OrchEvent.Type.NORMAL, "Deleting", name, "", "", "service deleted; removing its replicas");
+      queue.enqueue(name);
+    }
+    return removed != null;
+  }
+
+  /** The desired spec of service {@code name}, if applied. */
+  public Optional<ServiceSpec> spec(String name) {
+    return Optional.ofNullable(desired.get(name));
+  }
+
+  /** The names of every applied service, sorted. */
+  public List<String> services() {
+    return desired.keySet().stream().sorted().toList();
+  }
+
+  /** The nodes as Orch last saw them, by id. */
+  public List<NodeInfo> nodes() {
+    return observed.nodeInfos();
+  }
+
+  /** The observed state of service {@code name}, if applied. */
+  public Optional<ServiceStatus> status(String name) {
+    ServiceSpec spec = desired.get(name);
+    ServiceController.ServiceState st = states.get(name);
+    if (spec == null || st == null) {
+      return Optional.empty();
+    }
+    List<ReplicaStatus> replicas = new ArrayList<>();
+    int running = 0;
+    int ready = 0;
+    for (ContainerInfo c : observed.containersOf(name)) {
+      if (st.deleting.containsKey(c.id())) {
+        continue;
+      }
+      boolean nodeReady = observed.isNodeReady(c.nodeId());
+      boolean isRunning = c.isRunning() && nodeReady;
+      boolean isReady = isRunning; // the HealthProber refines readiness
+      running += isRunning ? 1 : 0;
+      ready += isReady ? 1 : 0;
+      ServiceController.RestartTracker rt = st.restarts.get(c.id());
+      replicas.add(new ReplicaStatus(ServiceController.ordinal(c), c.name(), c.id(), c.nodeId(),
+          nodeReady ? c.state() : dev.orch.api.runtime.ContainerState.UNKNOWN, isReady,
+          rt == null ? 0 : rt.total, c.exitCode(), c.oomKilled(),
+          c.labels().getOrDefault(OrchLabels.REVISION, "")));
+    }
+    replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
+    List<Condition> conditions;
+    synchronized (st.conditions) {
+      conditions = List.copyOf(st.conditions.values());
+    }
+    return Optional.of(new ServiceStatus(name, spec.replicas(), running, ready, conditions, replicas,
+        events.recent(name, 10)));
+  }
+
+  /**
+   * Waits until service {@code name} has exactly its desired replicas, all ready, or {@code timeout}
+   * passes. Uses real time: with a {@link VirtualTimeSource}, advance the clock and check
+   * {@link #status} instead.
+   *
+   * @return whether it became ready in time
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException on a virtual time source
+   */
+  public boolean awaitReady(String name, Duration timeout) throws InterruptedException {
+    if (time instanceof VirtualTimeSource) {
+      throw new IllegalStateException("awaitReady " + name + ": blocks on real time; with a VirtualTimeSource "
+          + "advance the clock and check status(name).isReady()");
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (readinessMonitor) {
+      while (true) {
+        ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException("awaitReady", name));
+        if (s.isReady()) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(readinessMonitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+      }
+    }
+  }
+
+  /** The event log: recent events and subscriptions. */
+  public EventLog events() {
+    return events;
+  }
+
+  /** This orchestrator's owner id, the value of the {@code orch.owner} label on what it creates. */
+  public String ownerId() {
+    return ownerId;
+  }
+
+  /** The runtime this orchestrator drives. */
+  public ContainerRuntime runtime() {
+    return runtime;
+  }
+
+  /** Completes when start-up (node discovery and adoption) is done. */
+  public CompletableFuture<Void> started() {
+    return started.copy();
+  }
+
+  /** Stops Orch's threads and timers; containers keep running (a later orchestrator adopts them). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ScheduledTask r = resyncTask;
+    if (r != null) {
+      r.cancel();
+    }
+    runtimeSubscription.close();
+    queue.close();
+    if (ownsTime) {
+      time.close();
+    }
+    log.info("orchestrator {} closed", ownerId);
+  }
+
+  /**
+   * Removes every container this orchestrator owns (stopping each with its grace period), waits up to
+   * {@code timeout}, then closes. Real time only.
+   *
+   * @return whether every owned container was removed in time
+   */
+  public boolean closeAndRemoveAll(Duration timeout) throws InterruptedException {
+    for (String name : services()) {
+      delete(name);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean gone = false;
+    while (System.nanoTime() < deadline) {
+      try {
+        List<ContainerInfo> left = runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)).toCompletableFuture()
+            .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+        if (left.isEmpty()) {
+          gone = true;
+          break;
+        }
+        for (ContainerInfo c : left) {
+          runtime.remove(c.id());
+        }
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("closeAndRemoveAll: listing failed: {}", describe(e));
+      }
+      synchronized (readinessMonitor) {
+        readinessMonitor.wait(100);
+      }
+    }
+    close();
+    return gone;
+  }
+
+  // ------------------------------------------------------------------------------------------ internals
+
+  private ReconcileResult reconcile(String name) {
+    if (!started.isDone() || closed) {
+      return ReconcileResult.done(); // start-up enqueues every key when it completes
+    }
+    long t0 = time.nanoTime();
+    try {
+      return controller.reconcile(name);
+    } finally {
+      reconcileCounter.increment();
+      reconcileTimer.record(time.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      synchronized (readinessMonitor) {
+        readinessMonitor.notifyAll();
+      }
+    }
+  }
+
+  private void startUp() {
+    Instant t0 = time.now();
+    runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
+      observed.setNodes(nodes, t0);
+      observed.replaceAll(owned, t0);
+      log.info("orchestrator {} started on runtime {}: {} nodes, adopted {} containers", ownerId, runtime.name(),
+          nodes.size(), owned.size());
+      event(OrchEvent.Type.NORMAL, "Started", "", "", "", nodes.size() + " nodes, adopted " + owned.size()
+          + " containers");
+      return null;
+    }).whenComplete((v, error) -> {
+      if (error != null) {
+        log.warn("orchestrator {}: start-up listing failed, retrying: {}", ownerId, describe(error));
+        event(OrchEvent.Type.WARNING, "StartupFailed", "", "", "", describe(error));
+        if (!closed) {
+          time.schedule(Duration.ofSeconds(1), this::startUp);
+        }
+        return;
+      }
+      started.complete(null);
+      desired.keySet().forEach(queue::enqueue);
+      states.keySet().forEach(queue::enqueue);
+      scheduleResync();
+    });
+  }
+
+  private void scheduleResync() {
+    if (closed) {
+      return;
+    }
+    resyncTask = time.schedule(resyncPeriod, () -> {
+      resync();
+      scheduleResync();
+    });
+  }
+
+  /** Re-lists nodes and owned containers, then reconciles every service. */
+  void resync() {
+    Instant t0 = time.now();
+    runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
+      observed.setNodes(nodes, t0);
+      observed.replaceAll(owned, t0);
+      return null;
+    }).whenComplete((v, error) -> {
+      if (error != null) {
+        event(OrchEvent.Type.WARNING, "ResyncFailed", "", "", "", describe(error));
+      }
+      states.keySet().forEach(queue::enqueue);
+    });
+  }
+
+  private void onRuntimeEvent(RuntimeEvent e) {
+    if (closed) {
+      return;
+    }
+    if (e instanceof RuntimeEvent.ContainerEvent ce) {
+      if (!ownerId.equals(ce.labels().get(OrchLabels.OWNER))) {
+        return; // never ours: never touched
+      }
+      observed.apply(ce);
+      String service = ce.labels().getOrDefault(OrchLabels.SERVICE, "");
+      if (states.containsKey(service)) {
+        queue.enqueue(service);
+      }
+    } else if (e instanceof RuntimeEvent.NodeLost lost) {
+      observed.nodeLost(lost.nodeId(), time.now());
+      event(OrchEvent.Type.WARNING, "NodeLost", "", "", lost.nodeId(), lost.reason() + "; replicas move after "
+          + nodeLostGrace.toSeconds() + "s");
+      states.keySet().forEach(queue::enqueue);
+      for (String s : states.keySet()) {
+        queue.enqueueAfter(s, nodeLostGrace);
+      }
+    } else if (e instanceof RuntimeEvent.NodeReady ready) {
+      observed.nodeReady(ready.nodeId());
+      event(OrchEvent.Type.NORMAL, "NodeReady", "", "", ready.nodeId(), "node is ready");
+      resync(); // what the node still runs (or no longer runs) is learnt by listing
+
+    }
+  }
+
+  List<Placer.Existing> existingReplicas() {
+    List<Placer.Existing> out = new ArrayList<>();
+    for (ContainerInfo c : observed.allContainers()) {
+      ServiceSpec spec = desired.get(ObservedState.serviceOf(c));
+      out.add(new Placer.Existing(c.name(), ObservedState.serviceOf(c), c.nodeId(), spec));
+    }
+    for (ServiceController.ServiceState st : states.values()) {
+      out.addAll(st.pendingCreates.values());
+    }
+    return out;
+  }
+
+  void setCondition(ServiceController.ServiceState st, String type, boolean status, String reason, String message) {
+    synchronized (st.conditions) {
+      Condition old = st.conditions.get(type);
+      if (old == null || old.status() != status || !old.reason().equals(reason) || !old.message().equals(message)) {
+        Instant since = old != null && old.status() == status ? old.since() : time.now();
+        st.conditions.put(type, new Condition(type, status, reason, message, since));
+      }
+    }
+  }
+
+  void event(OrchEvent.Type type, String reason, String service, String replica, String node, String message) {
+    OrchEvent e = new OrchEvent(time.now(), type, reason, service, replica, node, message);
+    if (type == OrchEvent.Type.WARNING) {
+      log.warn("{}", e);
+    } else {
+      log.debug("{}", e);
+    }
+    events.record(e);
+  }
+
+  /** The delay before retry number {@code n} of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
+  Duration retryDelay(int n) {
+    long seconds = 1L << Math.min(Math.max(n - 1, 0), 6);
+    return Duration.ofSeconds(Math.min(seconds, 60));
+  }
+
+  private void ensureOpen(String what) {
+    if (closed) {
+      throw new IllegalStateException(what + ": the orchestrator is closed");
+    }
+  }
+
+  static Throwable rootCause(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  static String describe(Throwable t) {
+    Throwable root = rootCause(t);
+    return root.getMessage() != null ? root.getMessage() : root.toString();
+  }
+
+  /** Builds an {@link Orchestrator}; not thread-safe. */
+  public static final class Builder {
+    private ContainerRuntime runtime;
+    private String runtimeName;
+    private Map<String, String> runtimeProperties = Map.of();
+    private MeterRegistry meterRegistry;
+    private TimeSource timeSource;
+    private String ownerId = "orch";
+    private int shards = Math.min(8, Runtime.getRuntime().availableProcessors());
+    private Duration nodeLostGrace = Duration.ofSeconds(40);
+    private Duration terminationGrace = Duration.ofSeconds(30);
+    private Duration resyncPeriod = Duration.ofSeconds(30);
+    private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
+    private int eventCapacity = 1000;
+    private long seed = 1;
+    private Boolean deterministic;
+    private Placer placer;
+
+    private Builder() {
+    }
+
+    /** The runtime to drive; wins over discovery. */
+    public Builder runtime(ContainerRuntime runtime) {
+      this.runtime = runtime;
+      return this;
+    }
+
+    /**
+     * Finds the runtime named {@code name} among the {@link RuntimeProvider}s on the class path, and
+     * creates it with {@code properties}; used only when no runtime is passed.
+     */
+    public Builder runtime(String name, Map<String, String> properties) {
+      this.runtimeName = name;
+      this.runtimeProperties = Map.copyOf(properties);
+      return this;
+    }
+
+    /** Where metrics go (default: nowhere; never the global registry). */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /**
+     * The time source for every timer (default: the system clock, owned and closed by the orchestrator).
+     * With a {@link VirtualTimeSource}, reconciles run on the thread that advances it, repeatably.
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = timeSource;
+      return this;
+    }
+
+    /** The {@code orch.owner} label value of what this orchestrator creates and adopts (default {@code orch}). */
+    public Builder ownerId(String ownerId) {
+      this.ownerId = ownerId;
+      return this;
+    }
+
+    /** Reconcile shards (worker threads); default the number of cores, at most 8. */
+    public Builder shards(int shards) {
+      this.shards = shards;
+      return this;
+    }
+
+    /** How long a node may be lost before its replicas are replaced elsewhere (default 40 s). */
+    public Builder nodeLostGrace(Duration grace) {
+      this.nodeLostGrace = grace;
+      return this;
+    }
+
+    /** How long a stopping container may take to exit before it is killed (default 30 s). */
+    public Builder terminationGrace(Duration grace) {
+      this.terminationGrace = grace;
+      return this;
+    }
+
+    /** How often every node and container is re-listed and every service reconciled (default 30 s). */
+    public Builder resyncPeriod(Duration period) {
+      this.resyncPeriod = period;
+      return this;
+    }
+
+    /** The restart backoff of crashing containers (default 10 s doubling to 5 min, reset after 10 min). */
+    public Builder crashLoopBackoff(CrashLoopBackoff backoff) {
+      this.crashLoopBackoff = backoff;
+      return this;
+    }
+
+    /** How many recent events the event log keeps (default 1000). */
+    public Builder eventCapacity(int capacity) {
+      this.eventCapacity = capacity;
+      return this;
+    }
+
+    /** The seed of every random choice (container name suffixes, scheduler ties); default 1. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Whether reconciles run in tasks on the time source (deterministic) rather than on worker threads.
+     * Default: deterministic exactly when the time source is a {@link VirtualTimeSource}.
+     */
+    public Builder deterministic(boolean deterministic) {
+      this.deterministic = deterministic;
+      return this;
+    }
+
+    Builder placer(Placer placer) {
+      this.placer = placer;
+      return this;
+    }
+
+    /**
+     * Builds and starts the orchestrator: it discovers the nodes and adopts what it owns, asynchronously.
+     *
+     * @throws IllegalArgumentException naming every bad setting
+     * @throws IllegalStateException when no runtime was given and none is found
+     */
+    public Orchestrator build() {
+      List<String> problems = new ArrayList<>();
+      if (ownerId == null || !ownerId.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        problems.add("ownerId: " + ownerId + ": must be a DNS-1123 label");
+      }
+      if (shards < 1 || shards > 64) {
+        problems.add("shards: " + shards + ": must be between 1 and 64");
+      }
+      positive(problems, "nodeLostGrace", nodeLostGrace);
+      positive(problems, "terminationGrace", terminationGrace);
+      positive(problems, "resyncPeriod", resyncPeriod);
+      if (crashLoopBackoff == null) {
+        problems.add("crashLoopBackoff: null: is required");
+      }
+      if (eventCapacity < 1) {
+        problems.add("eventCapacity: " + eventCapacity + ": must be >= 1");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("invalid orchestrator settings: " + String.join("; ", problems));
+      }
+      ContainerRuntime rt = runtime != null ? runtime : discover();
+      Placer p = placer != null ? placer : dev.orch.core.internal.DefaultPlacer.create(seed);
+      return new Orchestrator(this, rt, p);
+    }
+
+    private static void positive(List<String> problems, String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        problems.add(name + ": " + d + ": must be > 0");
+      }
+    }
+
+    private ContainerRuntime discover() {
+      List<RuntimeProvider> found = new ArrayList<>();
+      ServiceLoader.load(RuntimeProvider.class).forEach(found::add);
+      Optional<RuntimeProvider> chosen = found.stream()
+          .filter(p -> runtimeName == null || p.name().equals(runtimeName))
+          .max(Comparator.comparingInt(RuntimeProvider::priority));
+      return chosen.orElseThrow(() -> new IllegalStateException("no container runtime: none was passed to "
+          + "runtime(...) and no RuntimeProvider" + (runtimeName == null ? "" : " named " + runtimeName)
+          + " is on the class path (found: " + found.stream().map(RuntimeProvider::name).toList() + ")"))
+          .create(runtimeProperties);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerState;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * One replica of a service as Orch last saw it. Immutable and thread-safe.
+ *
+ * @param ordinal     the replica's slot, {@code 0..replicas-1}
+ * @param name        its container's name
+ * @param containerId its container's runtime id
+ * @param node        the node it runs on
+ * @param state       its container's state
+ * @param ready       whether it receives traffic
+ * @param restarts    how many times Orch restarted it
+ * @param lastExit    the exit code of its last run, if it exited
+ * @param oomKilled   whether its last run was killed for exceeding its memory limit
+ * @param revision    the template revision it runs
+ */
+public record ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
+                            boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled,
+                            String revision) {
+  /** Creates a replica status. */
+  public ReplicaStatus {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(lastExit, "lastExit");
+    Objects.requireNonNull(revision, "revision");
+  }
+}

@@ -1,0 +1,43 @@
+package dev.orch.core;
+
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
+import dev.failsafe.RetryPolicy;
+import dev.orch.api.runtime.RuntimeUnavailableException;
+import dev.orch.api.time.TimeSource;
+import dev.orch.core.internal.TimeSourceScheduler;
+import io.micrometer.core.instrument.Counter;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * Runs runtime calls with Failsafe: a call that fails because the runtime or its node did not answer is
+ * retried with exponential backoff (100 ms doubling to 2 s, 3 retries), on the orchestrator's time source;
+ * other failures (unknown container, conflict) are not retried. Every retry is counted and reported.
+ */
+final class RuntimeCalls {
+  private final FailsafeExecutor<Object> executor;
+  private final Orchestrator o;
+
+  RuntimeCalls(Orchestrator o, TimeSource time, Counter retries) {
+    this.o = o;
+    RetryPolicy<Object> retry = RetryPolicy.builder()
+        .handleIf(e -> Orchestrator.rootCause(e) instanceof RuntimeUnavailableException)
+        .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+        .withMaxRetries(3)
+        .onRetry(e -> retries.increment())
+        .build();
+    this.executor = Failsafe.with(retry).with(new TimeSourceScheduler(time));
+  }
+
+  /** Runs {@code call} (named {@code what} on {@code node} for errors) with retries. */
+  @SuppressWarnings("unchecked")
+  <T> CompletionStage<T> call(String node, String what, Supplier<CompletionStage<T>> call) {
+    if (o.closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
+    }
+    return (CompletionStage<T>) executor.getStageAsync(() -> (CompletionStage<Object>) call.get());
+  }
+}

@@ -1,0 +1,412 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.RestartPolicy;
+import dev.orch.api.spec.RolloutStrategy;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.VolumeMount;
+import dev.orch.core.internal.Placer;
+import dev.orch.core.internal.Revisions;
+import dev.orch.core.reconcile.ReconcileResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The level-triggered service controller: compares a service's desired spec with the containers Orch
+ * sees and acts (create, start, restart with crash-loop backoff, replace, remove). Runs only on the
+ * service key's shard worker; what it starts completes asynchronously and enqueues the key again.
+ */
+final class ServiceController {
+  /** Per-service memory of what is in flight; fields written by completions are concurrent maps. */
+  static final class ServiceState {
+    final String name;
+    /** Expectations: ordinal to the create (and start) in flight for it. */
+    final ConcurrentHashMap<Integer, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
+    /** Containers being stopped and removed. */
+    final ConcurrentHashMap<String, Instant> deleting = new ConcurrentHashMap<>();
+    /** Containers whose start is in flight. */
+    final ConcurrentHashMap<String, Boolean> starting = new ConcurrentHashMap<>();
+    /** Crash-loop memory per container (worker only). */
+    final Map<String, RestartTracker> restarts = new HashMap<>();
+    /** Node holding each ordinal's node-local volumes (worker only). */
+    final Map<Integer, String> volumeNodes = new HashMap<>();
+    final Map<String, Condition> conditions = new LinkedHashMap<>();
+    /** Containers a delete was already reported for, so a retried delete is not reported again. */
+    final java.util.Set<String> deleteReported = ConcurrentHashMap.newKeySet();
+    final java.util.concurrent.atomic.AtomicInteger createFailures = new java.util.concurrent.atomic.AtomicInteger();
+    boolean deleted;
+
+    ServiceState(String name) {
+      this.name = name;
+    }
+  }
+
+  static final class RestartTracker {
+    int inARow;
+    int total;
+    Instant exitSeen;
+    Instant restartAt;
+  }
+
+  private final Orchestrator o;
+  private final Random random;
+
+  ServiceController(Orchestrator o, long seed) {
+    this.o = o;
+    this.random = new Random(seed);
+  }
+
+  ReconcileResult reconcile(String name) {
+    ServiceState st = o.states.get(name);
+    if (st == null) {
+      return ReconcileResult.done();
+    }
+    ServiceSpec spec = o.desired.get(name);
+    Instant now = o.time.now();
+    List<ContainerInfo> mine = o.observed.containersOf(name);
+    mine.sort(Comparator.comparing(ContainerInfo::name));
+    if (spec == null) {
+      return reconcileDeleted(st, mine);
+    }
+    String revision = Revisions.revision(spec);
+    Duration wake = null;
+
+    Map<Integer, List<ContainerInfo>> byOrdinal = new HashMap<>();
+    List<ContainerInfo> extras = new ArrayList<>();
+    for (ContainerInfo c : mine) {
+      if (st.deleting.containsKey(c.id())) {
+        continue;
+      }
+      int ordinal = ordinal(c);
+      if (ordinal < 0 || ordinal >= spec.replicas()) {
+        extras.add(c);
+      } else {
+        byOrdinal.computeIfAbsent(ordinal, k -> new ArrayList<>()).add(c);
+      }
+    }
+    // Scale down: the newest first.
+    extras.sort(Comparator.comparing(ContainerInfo::createdAt).reversed().thenComparing(ContainerInfo::name));
+    for (ContainerInfo c : extras) {
+      delete(st, spec, c, "ScaledDown", "replica " + ordinal(c) + " is beyond " + spec.replicas() + " replicas");
+    }
+    // Forget creates in flight for ordinals that are no longer wanted once they land.
+    List<Integer> toPlace = new ArrayList<>();
+    List<ContainerInfo> outdated = new ArrayList<>();
+    int available = 0;
+    for (int ordinal = 0; ordinal < spec.replicas(); ordinal++) {
+      if (st.pendingCreates.containsKey(ordinal)) {
+        continue;
+      }
+      List<ContainerInfo> cs = byOrdinal.getOrDefault(ordinal, List.of());
+      if (cs.isEmpty()) {
+        toPlace.add(ordinal);
+        continue;
+      }
+      ContainerInfo keep = best(cs, revision);
+      for (ContainerInfo other : cs) {
+        if (other != keep) {
+          delete(st, spec, other, "Duplicate", "replica " + ordinal + " also runs as " + keep.name());
+        }
+      }
+      Optional<ObservedState.NodeState> node = o.observed.node(keep.nodeId());
+      if (node.isEmpty() || !node.get().ready()) {
+        Instant since = node.map(ObservedState.NodeState::lostSince).orElse(now);
+        Duration lostFor = Duration.between(since, now);
+        if (lostFor.compareTo(o.nodeLostGrace) >= 0) {
+          o.replacements.increment();
+          o.event(OrchEvent.Type.WARNING, "Replaced", name, keep.name(), keep.nodeId(),
+              "node " + keep.nodeId() + " lost for " + lostFor.toSeconds() + "s; replacing replica " + ordinal);
+          delete(st, spec, keep, null, null);
+          st.volumeNodes.remove(ordinal);
+          toPlace.add(ordinal);
+        } else {
+          wake = min(wake, o.nodeLostGrace.minus(lostFor));
+        }
+        continue;
+      }
+      if (keep.state() == ContainerState.RUNNING) {
+        available++;
+        if (!revision.equals(keep.labels().get(OrchLabels.REVISION))) {
+          outdated.add(keep);
+        }
+      } else {
+        wake = min(wake, handleNotRunning(st, spec, keep, now));
+      }
+    }
+    // A changed template replaces running replicas a few at a time (the Rollout refines this).
+    if (!outdated.isEmpty() && toPlace.isEmpty() && st.pendingCreates.isEmpty()) {
+      int budget = Math.max(1, maxUnavailable(spec)) - (spec.replicas() - available);
+      for (int i = 0; i < Math.min(budget, outdated.size()); i++) {
+        ContainerInfo c = outdated.get(i);
+        delete(st, spec, c, "Updating", "revision " + c.labels().get(OrchLabels.REVISION) + " -> " + revision);
+      }
+    }
+    if (!toPlace.isEmpty()) {
+      wake = min(wake, place(st, spec, toPlace, revision));
+    }
+    o.setCondition(st, "Available", available == spec.replicas(), available == spec.replicas()
+        ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
+        + " replicas running");
+    if (!st.deleting.isEmpty() || !st.pendingCreates.isEmpty()) {
+      // Completions enqueue the key; this is only a safety net against a lost completion.
+      wake = min(wake, Duration.ofSeconds(30));
+    }
+    return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  private ReconcileResult reconcileDeleted(ServiceState st, List<ContainerInfo> mine) {
+    for (ContainerInfo c : mine) {
+      if (!st.deleting.containsKey(c.id())) {
+        delete(st, null, c, "Deleted", "service deleted");
+      }
+    }
+    if (mine.isEmpty() && st.pendingCreates.isEmpty()) {
+      o.states.remove(st.name, st);
+      o.queue.forget(st.name);
+      o.event(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
+      return ReconcileResult.done();
+    }
+    return ReconcileResult.requeueAfter(Duration.ofSeconds(5));
+  }
+
+  /** Starts, restarts (with crash-loop backoff) or leaves a container that does not run; returns when to look again. */
+  private Duration handleNotRunning(ServiceState st, ServiceSpec spec, ContainerInfo c, Instant now) {
+    if (st.starting.containsKey(c.id())) {
+      return null;
+    }
+    if (c.state() == ContainerState.CREATED) {
+      start(st, c, false);
+      return null;
+    }
+    if (c.state() != ContainerState.EXITED) {
+      return null;
+    }
+    int exit = c.exitCode().orElse(-1);
+    boolean failed = exit != 0 || c.oomKilled();
+    if (spec.restartPolicy() == RestartPolicy.NEVER
+        || (spec.restartPolicy() == RestartPolicy.ON_FAILURE && !failed)) {
+      return null;
+    }
+    RestartTracker rt = st.restarts.computeIfAbsent(c.id(), k -> new RestartTracker());
+    Instant exitedAt = c.finishedAt().orElse(now);
+    if (!exitedAt.equals(rt.exitSeen)) {
+      rt.exitSeen = exitedAt;
+      Duration ran = c.startedAt().map(s -> Duration.between(s, exitedAt)).orElse(Duration.ZERO);
+      if (ran.compareTo(o.crashLoop.resetAfter()) >= 0) {
+        rt.inARow = 0;
+      }
+      rt.inARow++;
+      Duration delay = o.crashLoop.delay(rt.inARow);
+      rt.restartAt = exitedAt.plus(delay);
+      String why = c.oomKilled() ? "OOM-killed (exit " + exit + ")" : "exited with code " + exit;
+      o.event(OrchEvent.Type.WARNING, c.oomKilled() ? "OOMKilled" : "Exited", spec.name(), c.name(), c.nodeId(),
+          why + "; restart " + rt.inARow + " in a row in " + delay.toMillis() + "ms");
+    }
+    if (!now.isBefore(rt.restartAt)) {
+      rt.total++;
+      o.restarts.increment();
+      start(st, c, true);
+      return null;
+    }
+    return Duration.between(now, rt.restartAt);
+  }
+
+  private Duration place(ServiceState st, ServiceSpec spec, List<Integer> ordinals, String revision) {
+    List<String> ids = new ArrayList<>();
+    Map<String, String> bound = new HashMap<>();
+    for (int ordinal : ordinals) {
+      String id = spec.name() + "-" + ordinal;
+      ids.add(id);
+      String volumeNode = st.volumeNodes.get(ordinal);
+      if (volumeNode != null && hasNodeLocalVolume(spec)) {
+        bound.put(id, volumeNode);
+      }
+    }
+    List<Placer.Outcome> outcomes;
+    synchronized (o.placementLock) {
+      outcomes = o.placer.place(o.observed.nodeInfos(), o.existingReplicas(), spec, ids, bound);
+      for (int i = 0; i < ordinals.size(); i++) {
+        Placer.Outcome out = outcomes.get(i);
+        if (out.nodeId().isPresent()) {
+          int ordinal = ordinals.get(i);
+          st.pendingCreates.put(ordinal, new Placer.Existing(ids.get(i), spec.name(), out.nodeId().get(), spec));
+        }
+      }
+    }
+    String unschedulable = null;
+    for (int i = 0; i < ordinals.size(); i++) {
+      Placer.Outcome out = outcomes.get(i);
+      if (out.nodeId().isPresent()) {
+        create(st, spec, ordinals.get(i), out.nodeId().get(), revision);
+      } else if (unschedulable == null) {
+        unschedulable = out.message();
+      }
+    }
+    if (unschedulable != null) {
+      o.unschedulable.increment();
+      o.setCondition(st, "Schedulable", false, "Unschedulable", unschedulable);
+      o.event(OrchEvent.Type.WARNING, "Unschedulable", spec.name(), "", "", unschedulable);
+      return o.retryDelay(st.createFailures.incrementAndGet());
+    }
+    o.setCondition(st, "Schedulable", true, "Scheduled", "every replica has a node");
+    return null;
+  }
+
+  private void create(ServiceState st, ServiceSpec spec, int ordinal, String nodeId, String revision) {
+    String name = spec.name() + "-" + ordinal + "-" + suffix();
+    Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+    labels.put(OrchLabels.OWNER, o.ownerId);
+    labels.put(OrchLabels.SERVICE, spec.name());
+    labels.put(OrchLabels.REVISION, revision);
+    labels.put(OrchLabels.ORDINAL, Integer.toString(ordinal));
+    labels.put(OrchLabels.SPEC_HASH, Revisions.specHash(spec));
+    ContainerCreateRequest request = new ContainerCreateRequest(name, nodeId, volumesFor(spec, ordinal), labels);
+    if (hasNodeLocalVolume(spec)) {
+      st.volumeNodes.put(ordinal, nodeId);
+    }
+    o.calls.call(nodeId, "create " + name, () -> o.runtime.create(request))
+        .thenCompose(info -> {
+          o.observed.put(info);
+          o.event(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
+          return o.calls.call(nodeId, "start " + name, () -> o.runtime.start(info.id()))
+              .thenApply(v -> info);
+        })
+        .whenComplete((info, error) -> {
+          st.pendingCreates.remove(ordinal);
+          if (error != null) {
+            int failures = st.createFailures.incrementAndGet();
+            o.event(OrchEvent.Type.WARNING, "CreateFailed", spec.name(), name, nodeId, Orchestrator.describe(error));
+            o.queue.enqueueAfter(spec.name(), o.retryDelay(failures));
+          } else {
+            st.createFailures.set(0);
+            o.observed.markStarted(spec.name(), info.id(), o.time.now());
+            o.event(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
+            o.queue.enqueue(spec.name());
+          }
+        });
+  }
+
+  private void start(ServiceState st, ContainerInfo c, boolean restart) {
+    st.starting.put(c.id(), Boolean.TRUE);
+    String service = st.name;
+    o.calls.call(c.nodeId(), "start " + c.name(), () -> o.runtime.start(c.id()))
+        .whenComplete((v, error) -> {
+          st.starting.remove(c.id());
+          if (error != null) {
+            o.event(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Orchestrator.describe(error));
+            o.queue.enqueueAfter(service, o.retryDelay(1));
+          } else {
+            o.observed.markStarted(service, c.id(), o.time.now());
+            if (restart) {
+              o.event(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
+            }
+            o.queue.enqueue(service);
+          }
+        });
+  }
+
+  /** Stops and removes {@code c}; {@code reason} null means the caller already recorded an event. */
+  private void delete(ServiceState st, ServiceSpec spec, ContainerInfo c, String reason, String message) {
+    if (st.deleting.putIfAbsent(c.id(), o.time.now()) != null) {
+      return;
+    }
+    if (reason != null && st.deleteReported.add(c.id())) {
+      o.event(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
+    }
+    Duration grace = o.terminationGrace;
+    o.calls.call(c.nodeId(), "stop " + c.name(), () -> o.runtime.stop(c.id(), grace))
+        .thenCompose(v -> o.calls.call(c.nodeId(), "remove " + c.name(), () -> o.runtime.remove(c.id())))
+        .whenComplete((v, error) -> {
+          if (error != null && !(Orchestrator.rootCause(error) instanceof dev.orch.api.runtime.NoSuchContainerException)) {
+            st.deleting.remove(c.id());
+            o.log.debug("{}: remove {} failed, will retry: {}", st.name, c.name(), Orchestrator.describe(error));
+            o.queue.enqueueAfter(st.name, Duration.ofSeconds(5));
+          } else {
+            o.observed.remove(st.name, c.id());
+            st.deleting.remove(c.id());
+            st.restarts.remove(c.id());
+            st.deleteReported.remove(c.id());
+            o.event(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
+            o.queue.enqueue(st.name);
+          }
+        });
+  }
+
+  /** Prefers a replica on a ready node, then a running one, then the desired revision, then the oldest. */
+  private ContainerInfo best(List<ContainerInfo> cs, String revision) {
+    Comparator<ContainerInfo> order = Comparator
+        .comparing((ContainerInfo c) -> !o.observed.isNodeReady(c.nodeId()))
+        .thenComparing(c -> c.state() != ContainerState.RUNNING)
+        .thenComparing(c -> !revision.equals(c.labels().get(OrchLabels.REVISION)))
+        .thenComparing(ContainerInfo::createdAt)
+        .thenComparing(ContainerInfo::name);
+    return cs.stream().min(order).orElseThrow();
+  }
+
+  static int ordinal(ContainerInfo c) {
+    try {
+      return Integer.parseInt(c.labels().getOrDefault(OrchLabels.ORDINAL, "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static int maxUnavailable(ServiceSpec spec) {
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru) {
+      return ru.maxUnavailable().resolve(spec.replicas(), false);
+    }
+    return 1;
+  }
+
+  private static boolean hasNodeLocalVolume(ServiceSpec spec) {
+    return spec.container().volumeMounts().stream().anyMatch(VolumeMount::nodeLocal);
+  }
+
+  /** Each replica gets its own volumes: {@code <volume>-<ordinal>}. */
+  private static dev.orch.api.spec.ContainerSpec volumesFor(ServiceSpec spec, int ordinal) {
+    if (spec.container().volumeMounts().isEmpty()) {
+      return spec.container();
+    }
+    List<VolumeMount> mounts = new ArrayList<>();
+    for (VolumeMount m : spec.container().volumeMounts()) {
+      mounts.add(new VolumeMount(spec.name() + "-" + m.volume() + "-" + ordinal, m.mountPath(), m.readOnly(),
+          m.nodeLocal()));
+    }
+    var c = spec.container();
+    return new dev.orch.api.spec.ContainerSpec(c.image(), c.command(), c.args(), c.env(), c.ports(), c.resources(),
+        mounts);
+  }
+
+  private String suffix() {
+    String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    StringBuilder sb = new StringBuilder(5);
+    synchronized (random) {
+      for (int i = 0; i < 5; i++) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}

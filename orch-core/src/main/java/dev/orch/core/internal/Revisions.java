@@ -1,0 +1,35 @@
+package dev.orch.core.internal;
+
+import dev.orch.api.spec.ServiceSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Stable hashes that identify a service's template revision and whole spec across JVM runs. */
+public final class Revisions {
+  private Revisions() {
+  }
+
+  /**
+   * The revision of {@code spec}: a hash of its container template and probes. A change of replica count,
+   * placement or labels alone keeps the revision.
+   */
+  public static String revision(ServiceSpec spec) {
+    return sha(spec.container().toString() + "|" + spec.probes().toString());
+  }
+
+  /** A hash of the whole spec. */
+  public static String specHash(ServiceSpec spec) {
+    return sha(spec.toString());
+  }
+
+  private static String sha(String text) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 5);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+}
