@@ -1,0 +1,652 @@
+package dev.orch.inmemory;
+
+import dev.orch.api.runtime.ContainerConflictException;
+import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerRuntimeException;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.ExecResult;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.NoSuchNodeException;
+import dev.orch.api.runtime.NodeInfo;
+import dev.orch.api.runtime.NodeNotReadyException;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.PortBinding;
+import dev.orch.api.runtime.ProbeResult;
+import dev.orch.api.runtime.RuntimeEvent;
+import dev.orch.api.runtime.RuntimeUnavailableException;
+import dev.orch.api.runtime.VolumeInfo;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.PortSpec;
+import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.VolumeMount;
+import dev.orch.api.time.ScheduledTask;
+import dev.orch.api.time.TimeSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The simulated cluster: nodes, containers, volumes and their state machine. Every method holds this
+ * object's monitor, the runtime's one lock; operations are O(1) in the number of containers except
+ * listing (a scan) and losing a node (its containers). Events are published under the lock, so their
+ * order is the order of the changes.
+ */
+final class Cluster {
+  private static final Logger LOG = LoggerFactory.getLogger(Cluster.class);
+
+  final String runtimeName;
+  final TimeSource time;
+  final EventDispatcher events;
+  private final SplittableRandom rng;
+  private final Map<String, ContainerBehavior> behaviors;
+  private final ContainerBehavior defaultBehavior;
+  private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+  private final Map<String, SimContainer> containers = new LinkedHashMap<>();
+  private final Map<String, String> idByName = new HashMap<>();
+  private final Set<String> issuedIds = new HashSet<>();
+  private boolean closed;
+
+  Cluster(String runtimeName, TimeSource time, long seed, Map<String, ContainerBehavior> behaviors,
+          ContainerBehavior defaultBehavior, List<NodeSpec> nodeSpecs) {
+    this.runtimeName = runtimeName;
+    this.time = time;
+    this.events = new EventDispatcher(time);
+    this.rng = new SplittableRandom(seed);
+    this.behaviors = Map.copyOf(behaviors);
+    this.defaultBehavior = defaultBehavior;
+    for (NodeSpec n : nodeSpecs) {
+      nodes.put(n.id(), new SimNode(n));
+    }
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  synchronized List<NodeInfo> nodes() {
+    List<NodeInfo> out = new ArrayList<>(nodes.size());
+    for (SimNode n : nodes.values()) {
+      out.add(n.info());
+    }
+    return out;
+  }
+
+  synchronized Optional<NodeInfo> node(String nodeId) {
+    SimNode n = nodes.get(nodeId);
+    return n == null ? Optional.empty() : Optional.of(n.info());
+  }
+
+  synchronized void addNode(NodeSpec spec) {
+    if (nodes.containsKey(spec.id())) {
+      throw new IllegalArgumentException("node id: \"" + spec.id() + "\": must be unique; it exists already");
+    }
+    nodes.put(spec.id(), new SimNode(spec));
+    emit(new RuntimeEvent.NodeReady(time.now(), spec.id()));
+  }
+
+  synchronized void removeNode(String nodeId) {
+    SimNode n = requireNode(nodeId);
+    loseContainers(n, "node was removed");
+    if (n.condition == SimNode.Condition.READY) {
+      emit(new RuntimeEvent.NodeLost(time.now(), nodeId, "node was removed"));
+    }
+    nodes.remove(nodeId);
+  }
+
+  synchronized void failNode(String nodeId, String reason) {
+    SimNode n = requireNode(nodeId);
+    if (n.condition == SimNode.Condition.FAILED) {
+      return;
+    }
+    boolean wasReady = n.condition == SimNode.Condition.READY;
+    loseContainers(n, reason);
+    n.condition = SimNode.Condition.FAILED;
+    if (wasReady) {
+      emit(new RuntimeEvent.NodeLost(time.now(), nodeId, reason));
+    }
+  }
+
+  synchronized void recoverNode(String nodeId) {
+    SimNode n = requireNode(nodeId);
+    if (n.condition == SimNode.Condition.READY) {
+      return;
+    }
+    if (n.condition == SimNode.Condition.UNREACHABLE) {
+      throw new IllegalStateException(nodeId + ": cannot recover: the node is partitioned, not failed; "
+          + "use healPartition");
+    }
+    n.condition = SimNode.Condition.READY;
+    emit(new RuntimeEvent.NodeReady(time.now(), nodeId));
+  }
+
+  synchronized void partitionNode(String nodeId) {
+    SimNode n = requireNode(nodeId);
+    if (n.condition == SimNode.Condition.UNREACHABLE) {
+      return;
+    }
+    if (n.condition == SimNode.Condition.FAILED) {
+      throw new IllegalStateException(nodeId + ": cannot partition: the node has failed");
+    }
+    emit(new RuntimeEvent.NodeLost(time.now(), nodeId, "node is unreachable (network partition)"));
+    n.condition = SimNode.Condition.UNREACHABLE;
+  }
+
+  synchronized void healPartition(String nodeId) {
+    SimNode n = requireNode(nodeId);
+    if (n.condition == SimNode.Condition.READY) {
+      return;
+    }
+    if (n.condition == SimNode.Condition.FAILED) {
+      throw new IllegalStateException(nodeId + ": cannot heal a partition: the node has failed; "
+          + "use recoverNode");
+    }
+    n.condition = SimNode.Condition.READY;
+    emit(new RuntimeEvent.NodeReady(time.now(), nodeId));
+    for (RuntimeEvent e : n.heldEvents) {
+      events.publish(e);
+    }
+    n.heldEvents.clear();
+  }
+
+  private void loseContainers(SimNode n, String reason) {
+    for (String id : n.containerIds) {
+      SimContainer c = containers.remove(id);
+      idByName.remove(c.name);
+      SimRun run = c.run;
+      if (run != null) {
+        run.ended = true;
+        run.cancelTasks();
+        failWaiters(run, new RuntimeUnavailableException(n.id() + ": stop " + c.describe() + " failed: "
+            + "node lost: " + reason));
+      }
+    }
+    n.containerIds.clear();
+    n.hostPorts.clear();
+    n.heldEvents.clear();
+  }
+
+  private SimNode requireNode(String nodeId) {
+    SimNode n = nodes.get(nodeId);
+    if (n == null) {
+      throw new NoSuchNodeException(runtimeName + ": no node \"" + nodeId + "\"; nodes are " + nodes.keySet());
+    }
+    return n;
+  }
+
+  // ---------------------------------------------------------------- containers
+
+  /** The node of a container, or null when unknown: used to match faults before the call runs. */
+  synchronized String nodeOf(String containerId) {
+    SimContainer c = containers.get(containerId);
+    return c == null ? null : c.nodeId;
+  }
+
+  synchronized ContainerInfo create(ContainerCreateRequest req) {
+    checkOpen("create", req.name());
+    SimNode n = nodes.get(req.nodeId());
+    if (n == null) {
+      throw new NoSuchNodeException(req.nodeId() + ": create " + req.name() + " failed: no such node");
+    }
+    checkReachable(n, "create", req.name());
+    String existing = idByName.get(req.name());
+    if (existing != null) {
+      throw new ContainerConflictException(n.id() + ": create " + req.name() + " failed: the name is in use by "
+          + "container " + existing);
+    }
+    ContainerSpec spec = req.spec();
+    List<PortBinding> bindings = new ArrayList<>();
+    for (PortSpec p : spec.ports()) {
+      if (p.hostPort() != 0) {
+        String holder = n.hostPorts.get(p.hostPort());
+        if (holder != null) {
+          throw new ContainerConflictException(n.id() + ": create " + req.name() + " failed: host port "
+              + p.hostPort() + " is in use by container " + holder);
+        }
+        bindings.add(new PortBinding(p.name(), p.containerPort(), "127.0.0.1", p.hostPort()));
+      }
+    }
+    ContainerBehavior behavior;
+    try {
+      behavior = behaviorFor(spec.image());
+    } catch (IllegalArgumentException e) {
+      throw new ContainerRuntimeException(n.id() + ": create " + req.name() + " failed: " + e.getMessage(), e);
+    }
+    String id = newId();
+    SimContainer c = new SimContainer(id, req.name(), n.id(), spec, req.labels(), behavior,
+        new SplittableRandom(rng.nextLong()), time.now(), bindings);
+    containers.put(id, c);
+    idByName.put(c.name, id);
+    n.containerIds.add(id);
+    for (PortBinding b : bindings) {
+      n.hostPorts.put(b.hostPort(), id);
+    }
+    for (VolumeMount m : spec.volumeMounts()) {
+      if (!n.volumes.containsKey(m.volume())) {
+        Map<String, String> labels = new HashMap<>();
+        String owner = req.labels().get(OrchLabels.OWNER);
+        if (owner != null) {
+          labels.put(OrchLabels.OWNER, owner);
+        }
+        n.volumes.put(m.volume(), new SimVolume(m.volume(), n.id(), labels));
+      }
+    }
+    emit(new RuntimeEvent.ContainerCreated(c.createdAt, n.id(), id, c.labels));
+    return c.info();
+  }
+
+  private ContainerBehavior behaviorFor(String image) {
+    ContainerBehavior b = behaviors.get(image);
+    if (b != null) {
+      return b;
+    }
+    Optional<ContainerBehavior> byConvention = Behaviors.fromImage(image);
+    if (byConvention.isPresent()) {
+      return byConvention.get();
+    }
+    int colon = image.lastIndexOf(':');
+    if (colon > image.lastIndexOf('/')) {
+      b = behaviors.get(image.substring(0, colon));
+      if (b != null) {
+        return b;
+      }
+    }
+    return defaultBehavior;
+  }
+
+  private String newId() {
+    while (true) {
+      String hex = Long.toHexString(rng.nextLong());
+      String id = "0".repeat(16 - hex.length()) + hex;
+      if (issuedIds.add(id)) {
+        return id;
+      }
+    }
+  }
+
+  synchronized void start(String id) {
+    SimContainer c = require("start", id);
+    if (c.state == ContainerState.RUNNING) {
+      return;
+    }
+    c.state = ContainerState.RUNNING;
+    c.exitCode = -1;
+    c.oomKilled = false;
+    c.startedAt = time.now();
+    SimRun run = new SimRun(this, c, c.startedAt, time.nanoTime(), c.starts++);
+    c.run = run;
+    emit(new RuntimeEvent.ContainerStarted(c.startedAt, c.nodeId, c.id, c.labels));
+    runBehavior(run, () -> c.behavior.onStart(run));
+  }
+
+  synchronized CompletableFuture<Void> stop(String id, Duration grace) {
+    SimContainer c = require("stop", id);
+    if (c.state != ContainerState.RUNNING) {
+      return CompletableFuture.completedFuture(null);
+    }
+    SimRun run = c.run;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    run.stopWaiters.add(done);
+    Duration g = grace.isNegative() ? Duration.ZERO : grace;
+    ScheduledTask[] killer = new ScheduledTask[1];
+    killer[0] = time.schedule(g, () -> {
+      synchronized (this) {
+        run.tasks.remove(killer[0]);
+        if (!run.ended) {
+          c.log("killed after the grace period of " + g);
+          endRun(run, 137, false);
+        }
+      }
+    });
+    run.tasks.add(killer[0]);
+    if (!run.terminating) {
+      run.terminating = true;
+      runBehavior(run, () -> c.behavior.onSigterm(run));
+    }
+    if (run.ended) {
+      // Ended at once: the caller's stage completes now, on its own thread, outside our callbacks.
+      run.stopWaiters.remove(done);
+      return CompletableFuture.completedFuture(null);
+    }
+    return done;
+  }
+
+  synchronized void kill(String id) {
+    SimContainer c = require("kill", id);
+    if (c.run != null) {
+      endRun(c.run, 137, false);
+    }
+  }
+
+  synchronized boolean crash(String id, int exitCode) {
+    if (exitCode < 0 || exitCode > 255) {
+      throw new IllegalArgumentException("exitCode: " + exitCode + ": must be within 0..255");
+    }
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      throw new NoSuchContainerException(runtimeName + ": crash " + id + " failed: no such container");
+    }
+    if (c.run == null) {
+      return false;
+    }
+    c.log("crashed with code " + exitCode + " (injected)");
+    endRun(c.run, exitCode, false);
+    return true;
+  }
+
+  synchronized void remove(String id) {
+    SimContainer c = require("remove", id);
+    if (c.run != null) {
+      endRun(c.run, 137, false);
+    }
+    containers.remove(id);
+    idByName.remove(c.name);
+    SimNode n = nodes.get(c.nodeId);
+    n.containerIds.remove(id);
+    for (PortBinding b : c.ports) {
+      n.hostPorts.remove(b.hostPort());
+    }
+    emit(new RuntimeEvent.ContainerRemoved(time.now(), c.nodeId, id, c.labels));
+  }
+
+  synchronized ContainerInfo inspect(String id) {
+    return require("inspect", id).info();
+  }
+
+  synchronized List<ContainerInfo> list(LabelSelector selector) {
+    checkOpen("list", "containers");
+    List<ContainerInfo> out = new ArrayList<>();
+    for (SimContainer c : containers.values()) {
+      if (selector.matches(c.labels) && nodes.get(c.nodeId).condition == SimNode.Condition.READY) {
+        out.add(c.info());
+      }
+    }
+    return out;
+  }
+
+  synchronized int containerCount() {
+    return containers.size();
+  }
+
+  synchronized ExecResult exec(String id, List<String> command) {
+    SimContainer c = require("exec", id);
+    SimRun run = requireRunning(c, "exec");
+    try {
+      return c.behavior.exec(run, command);
+    } catch (RuntimeException e) {
+      throw new ContainerRuntimeException(c.nodeId + ": exec " + c.describe() + " failed: the behavior threw "
+          + e, e);
+    }
+  }
+
+  synchronized List<String> logs(String id, int tailLines) {
+    if (tailLines < 0) {
+      throw new IllegalArgumentException("tailLines: " + tailLines + ": must be >= 0");
+    }
+    return require("logs", id).tail(tailLines);
+  }
+
+  synchronized ProbeResult probe(String id, ProbeAction action) {
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      throw new NoSuchContainerException(runtimeName + ": probe " + id + " failed: no such container");
+    }
+    if (nodes.get(c.nodeId).condition != SimNode.Condition.READY) {
+      return ProbeResult.failed(c.nodeId + ": node is unreachable");
+    }
+    if (c.run == null) {
+      return ProbeResult.failed("container is not running");
+    }
+    if (action instanceof ProbeAction.HttpGet h && h.port().resolve(c.spec) < 0
+        || action instanceof ProbeAction.TcpSocket t && t.port().resolve(c.spec) < 0) {
+      return ProbeResult.failed("connection refused: no port named " + portOf(action));
+    }
+    try {
+      return c.behavior.probe(c.run, action);
+    } catch (RuntimeException e) {
+      return ProbeResult.failed("probe failed: the behavior threw " + e);
+    }
+  }
+
+  private static String portOf(ProbeAction action) {
+    return action instanceof ProbeAction.HttpGet h ? h.port().toString()
+        : ((ProbeAction.TcpSocket) action).port().toString();
+  }
+
+  /** Ends a run: cancels its tasks, records the exit, publishes the events, releases stop callers. */
+  void endRun(SimRun run, int exitCode, boolean oom) {
+    if (run.ended) {
+      return;
+    }
+    run.ended = true;
+    run.cancelTasks();
+    SimContainer c = run.container;
+    c.run = null;
+    c.state = ContainerState.EXITED;
+    c.exitCode = exitCode;
+    c.oomKilled = oom;
+    c.finishedAt = time.now();
+    if (oom) {
+      emit(new RuntimeEvent.ContainerOomKilled(c.finishedAt, c.nodeId, c.id, c.labels));
+    }
+    emit(new RuntimeEvent.ContainerExited(c.finishedAt, c.nodeId, c.id, c.labels, exitCode, oom));
+    if (!run.stopWaiters.isEmpty()) {
+      List<CompletableFuture<Void>> waiters = List.copyOf(run.stopWaiters);
+      run.stopWaiters.clear();
+      // Completed through the time source, so callers' continuations never run under this lock.
+      time.schedule(Duration.ZERO, () -> waiters.forEach(w -> w.complete(null)));
+    }
+  }
+
+  private void failWaiters(SimRun run, RuntimeException e) {
+    if (!run.stopWaiters.isEmpty()) {
+      List<CompletableFuture<Void>> waiters = List.copyOf(run.stopWaiters);
+      run.stopWaiters.clear();
+      time.schedule(Duration.ZERO, () -> waiters.forEach(w -> w.completeExceptionally(e)));
+    }
+  }
+
+  /** Runs behaviour code for a run; code that throws crashes the container with exit code 1. */
+  void runBehavior(SimRun run, Runnable code) {
+    try {
+      code.run();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: behavior {} failed; the container crashes with exit code 1", run.container.describe(),
+          run.container.behavior, e);
+      run.container.log("behavior failed: " + e);
+      endRun(run, 1, false);
+    }
+  }
+
+  private SimContainer require(String op, String id) {
+    checkOpen(op, id);
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      throw new NoSuchContainerException(runtimeName + ": " + op + " " + id + " failed: no such container");
+    }
+    checkReachable(nodes.get(c.nodeId), op, c.describe());
+    return c;
+  }
+
+  private SimRun requireRunning(SimContainer c, String op) {
+    if (c.run == null) {
+      throw new ContainerConflictException(c.nodeId + ": " + op + " " + c.describe() + " failed: container is "
+          + "not running");
+    }
+    return c.run;
+  }
+
+  private void checkReachable(SimNode n, String op, String subject) {
+    if (n.condition == SimNode.Condition.FAILED) {
+      throw new NodeNotReadyException(n.id() + ": " + op + " " + subject + " failed: node is not ready");
+    }
+    if (n.condition == SimNode.Condition.UNREACHABLE) {
+      throw new RuntimeUnavailableException(n.id() + ": " + op + " " + subject + " failed: node is unreachable");
+    }
+  }
+
+  private void checkOpen(String op, String subject) {
+    if (closed) {
+      throw new RuntimeUnavailableException(runtimeName + ": " + op + " " + subject + " failed: the runtime is "
+          + "closed");
+    }
+  }
+
+  private void emit(RuntimeEvent e) {
+    SimNode n = nodes.get(e.nodeId());
+    if (n != null && n.condition == SimNode.Condition.UNREACHABLE && e instanceof RuntimeEvent.ContainerEvent) {
+      n.heldEvents.add(e);
+    } else {
+      events.publish(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- volumes
+
+  synchronized VolumeInfo createVolume(String nodeId, String name, Map<String, String> labels) {
+    checkOpen("create volume", name);
+    SimNode n = nodes.get(nodeId);
+    if (n == null) {
+      throw new NoSuchNodeException(nodeId + ": create volume " + name + " failed: no such node");
+    }
+    checkReachable(n, "create volume", name);
+    return n.volumes.computeIfAbsent(name, k -> new SimVolume(name, nodeId, labels)).info();
+  }
+
+  synchronized void removeVolume(String nodeId, String name) {
+    checkOpen("remove volume", name);
+    SimNode n = nodes.get(nodeId);
+    if (n == null) {
+      throw new NoSuchNodeException(nodeId + ": remove volume " + name + " failed: no such node");
+    }
+    checkReachable(n, "remove volume", name);
+    if (!n.volumes.containsKey(name)) {
+      return;
+    }
+    for (String id : n.containerIds) {
+      SimContainer c = containers.get(id);
+      for (VolumeMount m : c.spec.volumeMounts()) {
+        if (m.volume().equals(name)) {
+          throw new ContainerConflictException(nodeId + ": remove volume " + name + " failed: it is in use by "
+              + "container " + c.describe());
+        }
+      }
+    }
+    n.volumes.remove(name);
+  }
+
+  synchronized List<VolumeInfo> listVolumes(LabelSelector selector) {
+    checkOpen("list", "volumes");
+    List<VolumeInfo> out = new ArrayList<>();
+    for (SimNode n : nodes.values()) {
+      if (n.condition == SimNode.Condition.READY) {
+        for (SimVolume v : n.volumes.values()) {
+          if (selector.matches(v.labels)) {
+            out.add(v.info());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  synchronized Map<String, String> volumeFiles(String nodeId, String volume) {
+    return Map.copyOf(requireVolume(nodeId, volume).files);
+  }
+
+  synchronized Optional<String> readVolumeFile(String nodeId, String volume, String path) {
+    return Optional.ofNullable(requireVolume(nodeId, volume).files.get(relative(path)));
+  }
+
+  synchronized void writeVolumeFile(String nodeId, String volume, String path, String content) {
+    requireVolume(nodeId, volume).files.put(relative(path), java.util.Objects.requireNonNull(content, "content"));
+  }
+
+  private SimVolume requireVolume(String nodeId, String volume) {
+    SimVolume v = requireNode(nodeId).volumes.get(volume);
+    if (v == null) {
+      throw new IllegalArgumentException("volume: \"" + volume + "\": no such volume on node " + nodeId);
+    }
+    return v;
+  }
+
+  private static String relative(String path) {
+    String p = path;
+    while (p.startsWith("/")) {
+      p = p.substring(1);
+    }
+    if (p.isEmpty()) {
+      throw new IllegalArgumentException("path: \"" + path + "\": must name a file");
+    }
+    return p;
+  }
+
+  Optional<String> readFile(SimContainer c, String path) {
+    for (VolumeMount m : c.spec.volumeMounts()) {
+      String rel = under(m.mountPath(), path);
+      if (rel != null) {
+        SimVolume v = nodes.get(c.nodeId).volumes.get(m.volume());
+        return v == null ? Optional.empty() : Optional.ofNullable(v.files.get(rel));
+      }
+    }
+    return Optional.empty();
+  }
+
+  void writeFile(SimContainer c, String path, String content) {
+    for (VolumeMount m : c.spec.volumeMounts()) {
+      String rel = under(m.mountPath(), path);
+      if (rel != null) {
+        if (m.readOnly()) {
+          throw new IllegalArgumentException("path: \"" + path + "\": volume " + m.volume() + " is mounted "
+              + "read-only at " + m.mountPath());
+        }
+        SimNode n = nodes.get(c.nodeId);
+        n.volumes.computeIfAbsent(m.volume(), k -> new SimVolume(k, n.id(), Map.of()))
+            .files.put(rel, java.util.Objects.requireNonNull(content, "content"));
+        return;
+      }
+    }
+    throw new IllegalArgumentException("path: \"" + path + "\": is under no volume mount of " + c.describe()
+        + "; only volumes hold files in the in-memory runtime");
+  }
+
+  /** The path relative to {@code mountPath}, or null when {@code path} is not a file under it. */
+  private static String under(String mountPath, String path) {
+    String root = mountPath.endsWith("/") ? mountPath : mountPath + "/";
+    if (!path.startsWith(root) || path.length() == root.length()) {
+      return null;
+    }
+    return path.substring(root.length());
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
+  synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (SimContainer c : containers.values()) {
+      if (c.run != null) {
+        c.run.cancelTasks();
+        c.run.stopWaiters.forEach(w -> w.completeExceptionally(new RuntimeUnavailableException(
+            runtimeName + ": stop " + c.describe() + " failed: the runtime was closed")));
+        c.run.stopWaiters.clear();
+      }
+    }
+    events.close();
+  }
+}

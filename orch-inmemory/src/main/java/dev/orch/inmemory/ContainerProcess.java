@@ -1,0 +1,103 @@
+package dev.orch.inmemory;
+
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.time.ScheduledTask;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * One run of a simulated container, as its {@link ContainerBehavior} sees it: from a start until the
+ * process ends (it exits, is killed, or its node is lost). Each start is a fresh run.
+ *
+ * <p>Thread-safe: every method may be called from any thread. Callbacks of the behaviour and tasks
+ * scheduled through {@link #schedule} run under the runtime's lock, one at a time, so a behaviour needs no
+ * locking of its own; they must not block. Once the run has ended, {@link #exit}, {@link #oomKill} and
+ * {@link #useMemory} do nothing and scheduled tasks do not run.
+ */
+public interface ContainerProcess {
+
+  /** The container's id. */
+  String containerId();
+
+  /** The container's name. */
+  String name();
+
+  /** The node it runs on. */
+  String nodeId();
+
+  /** What it was created from. */
+  ContainerSpec spec();
+
+  /** Its labels. */
+  Map<String, String> labels();
+
+  /** The time source's instant at which this run started. */
+  Instant startedAt();
+
+  /** How long this run has been going, by the runtime's time source. */
+  Duration uptime();
+
+  /** How many times the container was started before this run (0 for the first run). */
+  int previousRuns();
+
+  /** Whether this run is still going. */
+  boolean isRunning();
+
+  /** Whether the process has been asked to stop (SIGTERM) and is still running. */
+  boolean isTerminating();
+
+  /**
+   * Runs {@code task} after {@code delay} on the runtime's time source, unless the run has ended by then.
+   * Tasks are cancelled when the run ends.
+   */
+  ScheduledTask schedule(Duration delay, Runnable task);
+
+  /**
+   * Ends the run with {@code exitCode}; does nothing if it has ended.
+   *
+   * @throws IllegalArgumentException if {@code exitCode} is not within 0..255
+   */
+  void exit(int exitCode);
+
+  /** Kills the run for exceeding its memory limit: OOM-killed, exit code 137. */
+  void oomKill();
+
+  /** The memory limit from the spec in bytes, or 0 when unlimited. */
+  long memoryLimitBytes();
+
+  /** The memory this run uses in bytes, as last set by {@link #useMemory(long)}. */
+  long memoryUsageBytes();
+
+  /**
+   * Sets the memory this run uses; above a non-zero limit the run is OOM-killed at once.
+   *
+   * @throws IllegalArgumentException if {@code bytes} is negative
+   */
+  void useMemory(long bytes);
+
+  /** Appends a line to the container's log (read through {@code logs(...)}). */
+  void log(String line);
+
+  /** A random generator for this container, seeded from the runtime's seed: a seeded run repeats. */
+  RandomGenerator random();
+
+  /** State a behaviour keeps for this run; cleared on each start. */
+  Map<String, Object> attributes();
+
+  /**
+   * Reads a file at an absolute path under one of the container's volume mounts.
+   *
+   * @return empty when no such file exists or the path is under no mount
+   */
+  Optional<String> readFile(String path);
+
+  /**
+   * Writes a file at an absolute path under one of the container's writable volume mounts.
+   *
+   * @throws IllegalArgumentException if the path is under no mount, or under a read-only one
+   */
+  void writeFile(String path, String content);
+}
