@@ -34,7 +34,7 @@ final class ObservedState {
 
   List<ContainerInfo> containersOf(String service) {
     Map<String, ContainerInfo> m = byService.get(service);
-    return m == null ? List.of() : new ArrayList<>(m.values());
+    return m == null ? new ArrayList<>() : new ArrayList<>(m.values());
   }
 
   List<ContainerInfo> allContainers() {

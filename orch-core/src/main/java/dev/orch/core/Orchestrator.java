@@ -357,6 +357,9 @@ public final class Orchestrator implements AutoCloseable {
     long t0 = time.nanoTime();
     try {
       return controller.reconcile(name);
+    } catch (RuntimeException e) {
+      event(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
+      throw e;
     } finally {
       reconcileCounter.increment();
       reconcileTimer.record(time.nanoTime() - t0, TimeUnit.NANOSECONDS);
@@ -458,13 +461,16 @@ public final class Orchestrator implements AutoCloseable {
     return out;
   }
 
-  void setCondition(ServiceController.ServiceState st, String type, boolean status, String reason, String message) {
+  /** Sets a condition; returns whether it changed. */
+  boolean setCondition(ServiceController.ServiceState st, String type, boolean status, String reason, String message) {
     synchronized (st.conditions) {
       Condition old = st.conditions.get(type);
       if (old == null || old.status() != status || !old.reason().equals(reason) || !old.message().equals(message)) {
         Instant since = old != null && old.status() == status ? old.since() : time.now();
         st.conditions.put(type, new Condition(type, status, reason, message, since));
+        return true;
       }
+      return false;
     }
   }
 

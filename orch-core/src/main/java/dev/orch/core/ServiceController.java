@@ -256,8 +256,9 @@ final class ServiceController {
     }
     if (unschedulable != null) {
       o.unschedulable.increment();
-      o.setCondition(st, "Schedulable", false, "Unschedulable", unschedulable);
-      o.event(OrchEvent.Type.WARNING, "Unschedulable", spec.name(), "", "", unschedulable);
+      if (o.setCondition(st, "Schedulable", false, "Unschedulable", unschedulable)) {
+        o.event(OrchEvent.Type.WARNING, "Unschedulable", spec.name(), "", "", unschedulable);
+      }
       return o.retryDelay(st.createFailures.incrementAndGet());
     }
     o.setCondition(st, "Schedulable", true, "Scheduled", "every replica has a node");
