@@ -1,0 +1,162 @@
+package dev.orch.samples;
+
+import dev.orch.api.spec.AntiAffinity;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Placement;
+import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.CrashLoopBackoff;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.Orchestrator;
+import dev.orch.core.ReplicaStatus;
+import dev.orch.core.ServiceStatus;
+import dev.orch.inmemory.InMemoryRuntime;
+import dev.orch.inmemory.NodeSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The first demo: a 5-node simulated cluster runs three services; containers crash and a node fails, and
+ * Orch heals both. Prints where every replica runs before and after. Exits 0 when the cluster healed,
+ * 1 (saying what went wrong) otherwise.
+ */
+public final class InMemoryDemo {
+  private static final List<String> SERVICES = List.of("orders", "inventory", "payments");
+
+  private InMemoryDemo() {
+  }
+
+  /** Runs the demo. */
+  public static void main(String[] args) throws Exception {
+    int code;
+    try {
+      code = run() ? 0 : 1;
+    } catch (Exception e) {
+      System.out.println("FAILED: " + e);
+      code = 1;
+    }
+    System.exit(code);
+  }
+
+  static boolean run() throws InterruptedException {
+    InMemoryRuntime.Builder cluster = InMemoryRuntime.builder().seed(42);
+    String[] zones = {"a", "a", "b", "b", "c"};
+    for (int i = 1; i <= 5; i++) {
+      cluster.node(NodeSpec.of("node-" + i, Resources.of("4", "8Gi"), Map.of("zone", zones[i - 1])));
+    }
+    try (InMemoryRuntime runtime = cluster.build();
+         Orchestrator orch = Orchestrator.builder().runtime(runtime).seed(42)
+             .nodeLostGrace(Duration.ofSeconds(3)).terminationGrace(Duration.ofSeconds(1))
+             .crashLoopBackoff(new CrashLoopBackoff(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofMinutes(1)))
+             .build()) {
+      orch.events().subscribe(InMemoryDemo::printEvent);
+
+      step("Applying three services to a 5-node in-memory cluster");
+      orch.apply(service("orders", 4, "orders:1.0", "500m", "512Mi"));
+      orch.apply(service("inventory", 3, "inventory:2.3", "250m", "256Mi"));
+      orch.apply(service("payments", 2, "payments:0.9", "1", "1Gi"));
+      if (!awaitAll(orch, "the first start")) {
+        return false;
+      }
+      String before = table(orch);
+      System.out.println(before);
+
+      step("Crashing two containers and failing node-3");
+      runtime.crashContainer(replicaOffNode3(orch, "orders"), 137);
+      runtime.crashContainer(replicaOffNode3(orch, "inventory"), 1);
+      runtime.failNode("node-3");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (orch.nodes().stream().anyMatch(n -> n.id().equals("node-3") && n.ready())) {
+        if (System.nanoTime() > deadline) {
+          System.out.println("FAILED: Orch did not notice that node-3 failed within 10 s");
+          return false;
+        }
+        Thread.onSpinWait();
+      }
+
+      step("Waiting for Orch to heal the cluster");
+      if (!awaitAll(orch, "healing")) {
+        return false;
+      }
+      for (String s : SERVICES) {
+        for (ReplicaStatus r : orch.status(s).orElseThrow().replicas()) {
+          if (r.node().equals("node-3")) {
+            System.out.println("FAILED: " + r.name() + " is still on the failed node-3");
+            return false;
+          }
+        }
+      }
+      step("Before and after");
+      System.out.println(sideBySide(before, table(orch)));
+      System.out.println("OK: every service is back to its desired replicas, none on node-3.");
+      return true;
+    }
+  }
+
+  private static String replicaOffNode3(Orchestrator orch, String service) {
+    return orch.status(service).orElseThrow().replicas().stream().filter(r -> !r.node().equals("node-3"))
+        .findFirst().orElseThrow().containerId();
+  }
+
+  private static ServiceSpec service(String name, int replicas, String image, String cpu, String memory) {
+    return ServiceSpec.builder(name).replicas(replicas)
+        .container(ContainerSpec.builder(image).port("http", 8080).requests(cpu, memory).build())
+        .placement(Placement.builder().antiAffinity(AntiAffinity.SOFT).build())
+        .build();
+  }
+
+  private static boolean awaitAll(Orchestrator orch, String what) throws InterruptedException {
+    for (String s : SERVICES) {
+      if (!orch.awaitReady(s, Duration.ofSeconds(30))) {
+        ServiceStatus st = orch.status(s).orElseThrow();
+        System.out.println("FAILED: " + s + " did not become ready during " + what + " within 30 s: " + st.ready()
+            + "/" + st.desired() + " ready; conditions " + st.conditions() + "; last events:");
+        st.recentEvents().forEach(e -> System.out.println("  " + e));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String table(Orchestrator orch) {
+    Map<String, List<String>> byNode = new TreeMap<>();
+    orch.nodes().forEach(n -> byNode.put(n.id() + " (zone " + n.labels().get("zone") + ")"
+        + (n.ready() ? "" : " NOT READY"), new ArrayList<>()));
+    for (String s : SERVICES) {
+      for (ReplicaStatus r : orch.status(s).orElseThrow().replicas()) {
+        byNode.entrySet().stream().filter(e -> e.getKey().startsWith(r.node() + " ")).findFirst()
+            .ifPresent(e -> e.getValue().add(s + "-" + r.ordinal() + (r.restarts() > 0 ? "(r" + r.restarts() + ")" : "")));
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    byNode.forEach((node, replicas) -> sb.append(String.format("  %-26s %s%n", node,
+        replicas.isEmpty() ? "-" : String.join(" ", replicas))));
+    return sb.toString();
+  }
+
+  private static String sideBySide(String before, String after) {
+    String[] b = before.split("\n");
+    String[] a = after.split("\n");
+    StringBuilder sb = new StringBuilder(String.format("  %-62s %s%n", "BEFORE", "AFTER"));
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      sb.append(String.format("%-64s %s%n", i < b.length ? b[i] : "", i < a.length ? a[i].trim() : ""));
+    }
+    return sb.toString();
+  }
+
+  private static void step(String title) {
+    System.out.println();
+    System.out.println("== " + title);
+  }
+
+  private static void printEvent(OrchEvent e) {
+    if (e.reason().equals("Created") || e.reason().equals("Removed")) {
+      return; // the table shows these
+    }
+    System.out.printf("  %-9s %-14s %-22s %s%n", e.type() == OrchEvent.Type.WARNING ? "warning" : "event",
+        e.reason(), e.replica().isEmpty() ? e.service() + e.node() : e.replica(), e.message());
+  }
+}
