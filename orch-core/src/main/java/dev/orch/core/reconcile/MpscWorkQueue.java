@@ -45,6 +45,9 @@ public final class MpscWorkQueue implements AutoCloseable {
     TIME_SOURCE
   }
 
+  private static final int SPINS = 200;
+  private static final int YIELDS = 20;
+
   private static final int IDLE = 0;
   private static final int QUEUED = 1;
   private static final int RUNNING = 2;
@@ -281,9 +284,22 @@ public final class MpscWorkQueue implements AutoCloseable {
 
     @Override
     public void run() {
+      int idle = 0;
       while (!closed) {
         Item item = queue.relaxedPoll();
         if (item == null) {
+          // Spin, then yield, before parking: an unpark per enqueue would cost producers a syscall each.
+          if (idle < SPINS) {
+            idle++;
+            Thread.onSpinWait();
+            continue;
+          }
+          if (idle < SPINS + YIELDS) {
+            idle++;
+            Thread.yield();
+            continue;
+          }
+          idle = 0;
           sleeping.set(true);
           if (!queue.isEmpty() || closed) {
             sleeping.set(false);
@@ -293,6 +309,7 @@ public final class MpscWorkQueue implements AutoCloseable {
           sleeping.set(false);
           continue;
         }
+        idle = 0;
         try {
           process(item);
         } catch (Throwable t) {
