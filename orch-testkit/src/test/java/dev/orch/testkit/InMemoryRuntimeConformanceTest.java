@@ -1,0 +1,40 @@
+package dev.orch.testkit;
+
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Resources;
+import dev.orch.inmemory.Behaviors;
+import dev.orch.inmemory.InMemoryRuntime;
+import java.time.Duration;
+
+/** The conformance kit against {@link InMemoryRuntime}, on system time. */
+class InMemoryRuntimeConformanceTest extends RuntimeConformanceKit {
+
+  @Override
+  protected ContainerRuntime createRuntime() {
+    return InMemoryRuntime.builder().nodes(2, Resources.of("4", "8Gi"))
+        .behavior("kit/forever", Behaviors.runForever())
+        .behavior("kit/stubborn", Behaviors.ignoreSigterm())
+        .build();
+  }
+
+  @Override
+  protected ContainerSpec runsUntilStopped() {
+    return ContainerSpec.builder("kit/forever").build();
+  }
+
+  @Override
+  protected ContainerSpec exitsSoonWith(int exitCode) {
+    return ContainerSpec.builder("exit:" + exitCode + ":after=50ms").build();
+  }
+
+  @Override
+  protected ContainerSpec ignoresSigterm() {
+    return ContainerSpec.builder("kit/stubborn").build();
+  }
+
+  @Override
+  protected Duration timeout() {
+    return Duration.ofSeconds(10);
+  }
+}
