@@ -93,7 +93,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     this.time = ownsTime ? TimeSource.system() : b.timeSource;
     this.cluster = new Cluster(name, time, b.seed, b.behaviors, b.defaultBehavior, new ArrayList<>(b.nodes.values()));
     this.faults = new FaultInjector(time, b.callLatency);
-    LOG.info("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
+    LOG.debug("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
         ownsTime ? "system" : time.getClass().getSimpleName());
   }
 
@@ -259,7 +259,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     if (ownsTime) {
       time.close();
     }
-    LOG.info("{}: closed", name);
+    LOG.debug("{}: closed", name);
   }
 
   // ================================================================ test API
