@@ -150,7 +150,7 @@ class EventOrderProperties {
   }
 
   /** Checks one container's events against its lifecycle; returns the state they end in. */
-  private static String checkLifecycle(List<RuntimeEvent> events) {
+  static String checkLifecycle(List<RuntimeEvent> events) {
     String state = "none";
     Instant last = Instant.MIN;
     for (RuntimeEvent e : events) {
