@@ -1,13 +1,17 @@
-package dev.orch.testkit;
+package dev.orch.testkit.inmemory;
 
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.Resources;
 import dev.orch.inmemory.Behaviors;
 import dev.orch.inmemory.InMemoryRuntime;
+import dev.orch.testkit.RuntimeConformanceKit;
 import java.time.Duration;
 
-/** The conformance kit against {@link InMemoryRuntime}, on system time. */
+/**
+ * The conformance kit against {@link InMemoryRuntime}, on system time. It lives in a package of its own, as
+ * a runtime of another module would, so that the kit is shown to work across packages.
+ */
 class InMemoryRuntimeConformanceTest extends RuntimeConformanceKit {
 
   @Override
