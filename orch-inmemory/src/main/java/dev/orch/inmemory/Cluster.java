@@ -55,7 +55,8 @@ final class Cluster {
   private final Map<String, String> idByName = new HashMap<>();
   private final long idBase;
   private long idCount;
-  private boolean closed;
+  /** Set once by {@link #close()}; read under this object's monitor. */
+  boolean closed;
 
   Cluster(String runtimeName, TimeSource time, long seed, Map<String, ContainerBehavior> behaviors,
           ContainerBehavior defaultBehavior, List<NodeSpec> nodeSpecs) {

@@ -427,6 +427,10 @@ public final class InMemoryRuntime implements ContainerRuntime {
   /** Runs a call through fault injection: fails it or delays it on the time source, as the faults say. */
   private <T> CompletionStage<T> callAsync(RuntimeOperation op, String nodeId, String subject,
                                            Supplier<CompletionStage<T>> action) {
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new RuntimeUnavailableException(
+          name + ": " + op.verb() + " " + subject + " failed: the runtime is closed"));
+    }
     FaultInjector.Decision d = faults.decide(op, nodeId);
     Supplier<CompletionStage<T>> guarded = () -> {
       if (d.failure() != null) {
@@ -458,6 +462,10 @@ public final class InMemoryRuntime implements ContainerRuntime {
     Objects.requireNonNull(containerId, "containerId");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(timeout, "timeout");
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new RuntimeUnavailableException(
+          name + ": probe " + containerId + " failed: the runtime is closed"));
+    }
     String nodeId = cluster.nodeOf(containerId);
     FaultInjector.Decision d = faults.decide(RuntimeOperation.PROBE, nodeId);
     if (d.latency().compareTo(timeout) > 0) {

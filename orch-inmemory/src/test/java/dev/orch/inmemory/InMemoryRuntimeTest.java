@@ -316,6 +316,16 @@ class InMemoryRuntimeTest {
   }
 
   @Test
+  void aClosedRuntimeOnItsOwnTimerFailsCallsInsteadOfThrowing() {
+    InMemoryRuntime rt = InMemoryRuntime.builder().nodes(1, Resources.of("1", "1Gi"))
+        .callLatency(Duration.ofMillis(5)).build();
+    rt.close();
+    assertInstanceOf(RuntimeUnavailableException.class, failure(rt.nodes()));
+    assertInstanceOf(RuntimeUnavailableException.class, failure(rt.probeTransport().orElseThrow()
+        .probe("x", new ProbeAction.Exec(List.of("true")), Duration.ofSeconds(1))));
+  }
+
+  @Test
   void theDefaultTimeSourceIsSystemTimeOwnedByTheRuntime() throws Exception {
     try (InMemoryRuntime rt = InMemoryRuntime.builder().nodes(1, Resources.of("1", "1Gi"))
         .behavior("job", Behaviors.exitAfter(Duration.ofMillis(20), 6)).build()) {
