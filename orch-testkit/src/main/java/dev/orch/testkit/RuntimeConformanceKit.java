@@ -22,6 +22,7 @@ import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.RuntimeEvent;
+import dev.orch.api.runtime.Subscription;
 import dev.orch.api.runtime.UnsupportedCapabilityException;
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ContainerSpec;
@@ -37,8 +38,10 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -256,6 +259,17 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
         for (int i = 0; i < 5; i++) {
           assertEquals(i, ((RuntimeEvent.ContainerExited) rec.of(ids.get(i)).get(2)).exitCode());
         }
+      }
+    }
+
+    @Test
+    void listenersAreCalledOnTheRuntimesThreadNotTheCallers() {
+      List<Thread> threads = new CopyOnWriteArrayList<>();
+      try (Subscription s = runtime.subscribe(e -> threads.add(Thread.currentThread()))) {
+        create(runsUntilStopped(), Map.of());
+        Awaitility.await().atMost(timeout()).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+            .until(() -> !threads.isEmpty());
+        assertNotEquals(Thread.currentThread(), threads.get(0));
       }
     }
 

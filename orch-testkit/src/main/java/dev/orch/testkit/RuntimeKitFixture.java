@@ -115,6 +115,9 @@ public abstract class RuntimeKitFixture {
   /** Removes every container and volume the test created, then closes the runtime. */
   @AfterEach
   void tearDownRuntime() {
+    if (runtime == null) {
+      return;
+    }
     try {
       for (ContainerInfo c : await(runtime.list(LabelSelector.of(RUN_LABEL, runId)))) {
         try {
