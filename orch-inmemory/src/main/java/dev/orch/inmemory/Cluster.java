@@ -26,12 +26,10 @@ import dev.orch.api.time.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -55,8 +53,10 @@ final class Cluster {
   private final Map<String, SimNode> nodes = new LinkedHashMap<>();
   private final Map<String, SimContainer> containers = new LinkedHashMap<>();
   private final Map<String, String> idByName = new HashMap<>();
-  private final Set<String> issuedIds = new HashSet<>();
-  private boolean closed;
+  private final long idBase;
+  private long idCount;
+  /** Set once by {@link #close()}; read under this object's monitor. */
+  boolean closed;
 
   Cluster(String runtimeName, TimeSource time, long seed, Map<String, ContainerBehavior> behaviors,
           ContainerBehavior defaultBehavior, List<NodeSpec> nodeSpecs) {
@@ -64,6 +64,7 @@ final class Cluster {
     this.time = time;
     this.events = new EventDispatcher(time);
     this.rng = new SplittableRandom(seed);
+    this.idBase = seed;
     this.behaviors = Map.copyOf(behaviors);
     this.defaultBehavior = defaultBehavior;
     for (NodeSpec n : nodeSpecs) {
@@ -263,14 +264,18 @@ final class Cluster {
     return defaultBehavior;
   }
 
+  /**
+   * A random-looking id, unique by construction: the SplitMix64 finalizer is a bijection of 64-bit values,
+   * applied to distinct inputs (the seed plus the count times an odd constant), so no id repeats and no
+   * set of issued ids needs keeping.
+   */
   private String newId() {
-    while (true) {
-      String hex = Long.toHexString(rng.nextLong());
-      String id = "0".repeat(16 - hex.length()) + hex;
-      if (issuedIds.add(id)) {
-        return id;
-      }
-    }
+    long z = idBase + (idCount++) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z = z ^ (z >>> 31);
+    String hex = Long.toHexString(z);
+    return "0".repeat(16 - hex.length()) + hex;
   }
 
   synchronized void start(String id) {
@@ -290,12 +295,18 @@ final class Cluster {
 
   synchronized CompletableFuture<Void> stop(String id, Duration grace) {
     SimContainer c = require("stop", id);
-    if (c.state != ContainerState.RUNNING) {
+    SimRun run = c.run;
+    if (run == null) {
       return CompletableFuture.completedFuture(null);
     }
-    SimRun run = c.run;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    run.stopWaiters.add(done);
+    if (!run.terminating) {
+      run.terminating = true;
+      runBehavior(run, () -> c.behavior.onSigterm(run));
+      if (run.ended) {
+        return CompletableFuture.completedFuture(null);
+      }
+    }
+    // Each stop arms its own kill; the earliest one that fires ends the run, the others find it ended.
     Duration g = grace.isNegative() ? Duration.ZERO : grace;
     ScheduledTask[] killer = new ScheduledTask[1];
     killer[0] = time.schedule(g, () -> {
@@ -308,15 +319,8 @@ final class Cluster {
       }
     });
     run.tasks.add(killer[0]);
-    if (!run.terminating) {
-      run.terminating = true;
-      runBehavior(run, () -> c.behavior.onSigterm(run));
-    }
-    if (run.ended) {
-      // Ended at once: the caller's stage completes now, on its own thread, outside our callbacks.
-      run.stopWaiters.remove(done);
-      return CompletableFuture.completedFuture(null);
-    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    run.stopWaiters.add(done);
     return done;
   }
 

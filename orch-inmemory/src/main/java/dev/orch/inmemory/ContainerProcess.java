@@ -81,7 +81,10 @@ public interface ContainerProcess {
   /** Appends a line to the container's log (read through {@code logs(...)}). */
   void log(String line);
 
-  /** A random generator for this container, seeded from the runtime's seed: a seeded run repeats. */
+  /**
+   * A random generator for this container, seeded from the runtime's seed, so a seeded run repeats. Not
+   * thread-safe: use it inside callbacks and scheduled tasks, which run under the runtime's lock.
+   */
   RandomGenerator random();
 
   /** State a behaviour keeps for this run; cleared on each start. */

@@ -93,7 +93,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     this.time = ownsTime ? TimeSource.system() : b.timeSource;
     this.cluster = new Cluster(name, time, b.seed, b.behaviors, b.defaultBehavior, new ArrayList<>(b.nodes.values()));
     this.faults = new FaultInjector(time, b.callLatency);
-    LOG.info("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
+    LOG.debug("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
         ownsTime ? "system" : time.getClass().getSimpleName());
   }
 
@@ -259,7 +259,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     if (ownsTime) {
       time.close();
     }
-    LOG.info("{}: closed", name);
+    LOG.debug("{}: closed", name);
   }
 
   // ================================================================ test API
@@ -427,6 +427,10 @@ public final class InMemoryRuntime implements ContainerRuntime {
   /** Runs a call through fault injection: fails it or delays it on the time source, as the faults say. */
   private <T> CompletionStage<T> callAsync(RuntimeOperation op, String nodeId, String subject,
                                            Supplier<CompletionStage<T>> action) {
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new RuntimeUnavailableException(
+          name + ": " + op.verb() + " " + subject + " failed: the runtime is closed"));
+    }
     FaultInjector.Decision d = faults.decide(op, nodeId);
     Supplier<CompletionStage<T>> guarded = () -> {
       if (d.failure() != null) {
@@ -458,6 +462,10 @@ public final class InMemoryRuntime implements ContainerRuntime {
     Objects.requireNonNull(containerId, "containerId");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(timeout, "timeout");
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new RuntimeUnavailableException(
+          name + ": probe " + containerId + " failed: the runtime is closed"));
+    }
     String nodeId = cluster.nodeOf(containerId);
     FaultInjector.Decision d = faults.decide(RuntimeOperation.PROBE, nodeId);
     if (d.latency().compareTo(timeout) > 0) {

@@ -99,7 +99,7 @@ final class SimRun implements ContainerProcess {
     Objects.requireNonNull(delay, "delay");
     Objects.requireNonNull(task, "task");
     synchronized (cluster) {
-      if (ended) {
+      if (ended || cluster.closed) {
         return CancelledTask.INSTANCE;
       }
       TaskHolder holder = new TaskHolder();

@@ -1,0 +1,5 @@
+/**
+ * Tests that every {@link dev.orch.api.runtime.ContainerRuntime} must pass: extend
+ * {@link dev.orch.testkit.RuntimeConformanceKit} and say how to make the runtime and its test containers.
+ */
+package dev.orch.testkit;
