@@ -62,6 +62,7 @@ public final class ClusterSnapshot {
   private final Map<String, LabelIndex> labelIndexes = new HashMap<>();
   int epoch;
   int nextStart;
+  int nextDomain;
   long sequence;
   final NodeView view = new NodeView(this);
 
@@ -184,7 +185,7 @@ public final class ClusterSnapshot {
     placed[i] = null;
     taints[i] = NO_TAINTS;
     for (LabelIndex idx : labelIndexes.values()) {
-      idx.byNode[i] = -1;
+      idx.set(i, null);
     }
     freeSlots.add(i);
     epoch++;

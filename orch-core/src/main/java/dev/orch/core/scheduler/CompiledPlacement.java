@@ -31,6 +31,11 @@ final class CompiledPlacement {
   final String[] spMissingText;
   final String[] spSkewText;
   final int[] spMin;
+  /** The first hard spread's domains that the skew allows now (scratch, set by prepare). */
+  final int[] allowed;
+  int allowedCount;
+  int eligibleCount;
+  final int firstHard;
   final boolean hasHardSpread;
   final boolean hasSoftSpread;
 
@@ -75,10 +80,18 @@ final class CompiledPlacement {
       anySoft |= !t.hard();
     }
     hasHardSpread = anyHard;
+    int first = -1;
+    for (int i = 0; i < spreadCount && first < 0; i++) {
+      if (spHard[i]) {
+        first = i;
+      }
+    }
+    firstHard = first;
     hasSoftSpread = anySoft;
     for (int i = 0; i < spreadCount; i++) {
       spEligible[i] = new boolean[spIdx[i].valueCount()];
     }
+    allowed = new int[firstHard < 0 ? 0 : spIdx[firstHard].valueCount()];
     if (spreadCount > 0) {
       // A domain counts for skew when some ready node in it could take the replica but for resources and
       // the other replicas: it matches the selector and has no untolerated NoSchedule/NoExecute taint.
@@ -150,6 +163,22 @@ final class CompiledPlacement {
         }
       }
       spMin[i] = min == Integer.MAX_VALUE ? 0 : min;
+    }
+    if (firstHard >= 0) {
+      int[] counts = svc.domainCounts[spSlot[firstHard]];
+      boolean[] eligible = spEligible[firstHard];
+      int n = 0;
+      int e = 0;
+      for (int d = 0; d < eligible.length; d++) {
+        if (eligible[d]) {
+          e++;
+          if (counts[d] + 1 - spMin[firstHard] <= spMaxSkew[firstHard]) {
+            allowed[n++] = d;
+          }
+        }
+      }
+      allowedCount = n;
+      eligibleCount = e;
     }
   }
 }

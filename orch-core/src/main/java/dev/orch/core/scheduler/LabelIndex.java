@@ -15,10 +15,15 @@ final class LabelIndex {
   private final Map<String, Integer> ids = new HashMap<>();
   private final List<String> values = new ArrayList<>();
   int[] byNode;
+  /** The nodes of each value (domain), in no particular order: {@code members[id][0..sizes[id])}. */
+  int[][] members = new int[0][];
+  int[] sizes = new int[0];
+  private int[] posInMembers;
 
   LabelIndex(String key, int capacity) {
     this.key = key;
     this.byNode = new int[capacity];
+    this.posInMembers = new int[capacity];
     Arrays.fill(byNode, -1);
   }
 
@@ -36,7 +41,14 @@ final class LabelIndex {
     return values.size();
   }
 
+  /** Sets the node's value; null when the node lacks the key (or is removed). */
   void set(int node, String value) {
+    int old = byNode[node];
+    if (old >= 0) {
+      int last = members[old][--sizes[old]];
+      members[old][posInMembers[node]] = last;
+      posInMembers[last] = posInMembers[node];
+    }
     if (value == null) {
       byNode[node] = -1;
       return;
@@ -46,13 +58,22 @@ final class LabelIndex {
       id = values.size();
       values.add(value);
       ids.put(value, id);
+      members = Arrays.copyOf(members, id + 1);
+      members[id] = new int[4];
+      sizes = Arrays.copyOf(sizes, id + 1);
     }
     byNode[node] = id;
+    if (sizes[id] == members[id].length) {
+      members[id] = Arrays.copyOf(members[id], sizes[id] * 2);
+    }
+    posInMembers[node] = sizes[id];
+    members[id][sizes[id]++] = node;
   }
 
   void grow(int capacity) {
     int old = byNode.length;
     byNode = Arrays.copyOf(byNode, capacity);
+    posInMembers = Arrays.copyOf(posInMembers, capacity);
     Arrays.fill(byNode, old, capacity, -1);
   }
 }

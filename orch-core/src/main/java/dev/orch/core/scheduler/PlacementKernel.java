@@ -75,6 +75,13 @@ final class PlacementKernel {
     int want = feasibleToFind(s.liveCount);
     int bound = boundSlot(s, r);
     long rng = mix(seed + 0x9E3779B97F4A7C15L * ++s.sequence);
+    if (c.firstHard >= 0 && c.allowedCount < c.eligibleCount && bound == -1) {
+      int best = chooseInAllowedDomains(s, c, svc, r, want, rng);
+      if (best >= 0) {
+        return best;
+      }
+      // None fits: scan every node below, so each gets its own reason.
+    }
     int start = s.nextStart < n ? s.nextStart : 0;
     int found = 0;
     int visited = 0;
@@ -108,6 +115,49 @@ final class PlacementKernel {
       }
     }
     s.nextStart = i;
+    return best;
+  }
+
+  /**
+   * Like the full scan, but visits only the nodes of the domains the first hard spread allows now (the
+   * others fail it anyway), so a tight spread costs no more than a loose one: domains in turn from a
+   * rotating one, each from a rotating node. Returns -1 when none of them fits.
+   */
+  private int chooseInAllowedDomains(ClusterSnapshot s, CompiledPlacement c, ServiceState svc,
+                                     ReplicaRequest r, int want, long rng) {
+    LabelIndex idx = c.spIdx[c.firstHard];
+    int[] allowed = c.allowed;
+    int domains = c.allowedCount;
+    int firstDomain = Math.floorMod(s.nextDomain++, domains);
+    int found = 0;
+    int best = -1;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    int ties = 0;
+    for (int k = 0; k < domains && found < want; k++) {
+      int d = allowed[(firstDomain + k) % domains];
+      int[] nodes = idx.members[d];
+      int size = idx.sizes[d];
+      int offset = size == 0 ? 0 : (int) Long.remainderUnsigned(s.sequence, size);
+      for (int j = 0; j < size && found < want; j++) {
+        int i = nodes[offset + j < size ? offset + j : offset + j - size];
+        if (check(s, c, svc, r, i, -1) != PASS) {
+          continue;
+        }
+        found++;
+        double score = score(s, c, svc, r, i);
+        if (score > bestScore) {
+          bestScore = score;
+          best = i;
+          ties = 1;
+        } else if (score == bestScore) {
+          ties++;
+          rng = rng * 6364136223846793005L + 1442695040888963407L;
+          if ((((rng >>> 32) * ties) >>> 32) == 0) {
+            best = i;
+          }
+        }
+      }
+    }
     return best;
   }
 

@@ -41,6 +41,7 @@ final class ServiceState {
     }
     int k = keys.length;
     keys = Arrays.copyOf(keys, k + 1);
+    keys[k] = index;
     domainCounts = Arrays.copyOf(domainCounts, k + 1);
     domainCounts[k] = new int[Math.max(4, index.valueCount())];
     recount(k);
