@@ -49,7 +49,8 @@ final class CompiledPlacement {
     int k = 0;
     for (Map.Entry<String, String> e : sel.entrySet()) {
       selIdx[k] = s.labelIndex(e.getKey());
-      selVal[k] = selIdx[k].idOf(e.getValue());
+      int id = selIdx[k].idOf(e.getValue());
+      selVal[k] = id >= 0 ? id : -2; // no node has the value: -2 matches no node, not even one lacking the key
       selText[k] = "missing label " + e.getKey() + "=" + e.getValue();
       k++;
     }

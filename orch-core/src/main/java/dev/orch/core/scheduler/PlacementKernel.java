@@ -287,7 +287,7 @@ final class PlacementKernel {
       }
       int above = svc.domainCounts[c.spSlot[k]][d] - c.spMin[k];
       if (above + 1 <= c.spMaxSkew[k]) {
-        sum += 0.5 + 0.5 / (1 + above);
+        sum += 0.75 + 0.25 / (1 + above);
       }
     }
     return soft == 0 ? 0 : sum / soft;

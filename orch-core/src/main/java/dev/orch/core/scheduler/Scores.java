@@ -8,7 +8,8 @@ package dev.orch.core.scheduler;
  * <p>When a scheduler is built with no score at all it uses {@link #leastAllocated()} (weight 1),
  * {@link #balancedAllocation()} (1), {@link #softAntiAffinity()} (5), {@link #softSpread()} (5) and
  * {@link #preferNoScheduleTaints()} (3): the soft constraints outweigh the resource scores, so they hold
- * whenever some scored node allows it.
+ * whenever some scored node allows it (each soft score gains at least 3.75 by being met, more than the
+ * resource scores and a PreferNoSchedule taint can lose together).
  */
 public final class Scores {
   private static final BuiltinScore LEAST = new BuiltinScore(BuiltinScore.LEAST, "leastAllocated");
@@ -52,7 +53,7 @@ public final class Scores {
   }
 
   /**
-   * For soft topology spreads: at least 0.5 on a node whose domain keeps the skew within the spread's
+   * For soft topology spreads: at least 0.75 on a node whose domain keeps the skew within the spread's
    * maximum (1 on the least-used domains), 0 where the skew would grow past it or the node lacks the key.
    */
   public static Score softSpread() {
