@@ -85,6 +85,48 @@ class SchedulerProperties {
     }
   }
 
+  @Property(tries = 25)
+  void samplingLargeClustersNeverMissesAFeasibleNode(@ForAll @IntRange(min = 101, max = 400) int nodeCount,
+                                                     @ForAll @IntRange(min = 1, max = 60) int replicaCount,
+                                                     @ForAll long seed) {
+    World w = World.random(new Random(seed), nodeCount, replicaCount);
+    ClusterSnapshot s = ClusterSnapshot.of(w.nodes);
+    Scheduler scheduler = Scheduler.builder().seed(seed).percentageOfNodesToScore(seed % 2 == 0 ? 0 : 5).build();
+    Oracle oracle = new Oracle(w.nodes);
+    for (ReplicaRequest r : w.requests) {
+      List<String> feasible = oracle.feasible(r);
+      PlacementResult result = scheduler.place(s, r);
+      if (result instanceof PlacementResult.Placed p) {
+        assertTrue(feasible.contains(p.nodeId()), () -> r + " placed on " + p.nodeId());
+        oracle.place(r, p.nodeId());
+      } else {
+        assertEquals(List.of(), feasible, result::toString);
+      }
+    }
+  }
+
+  @Property(tries = 200)
+  void aGangThatDoesNotFitWholeReservesNothing(@ForAll @IntRange(min = 1, max = 8) int nodeCount,
+                                               @ForAll @IntRange(min = 1, max = 30) int replicaCount,
+                                               @ForAll long seed) {
+    World w = World.random(new Random(seed), nodeCount, replicaCount);
+    ClusterSnapshot s = ClusterSnapshot.of(w.nodes);
+    Scheduler scheduler = Scheduler.builder().seed(seed).build();
+    int half = w.requests.size() / 2;
+    scheduler.placeEach(s, w.requests.subList(0, half));
+    Map<String, Resources> before = new HashMap<>();
+    w.nodes.forEach(n -> before.put(n.id(), s.requested(n.id())));
+    int replicasBefore = s.replicaCount();
+    GangResult result = scheduler.placeGang(s, w.requests.subList(half, w.requests.size()));
+    if (result instanceof GangResult.Placed placed) {
+      assertEquals(replicasBefore + placed.nodes().size(), s.replicaCount());
+      placed.nodes().forEach((id, node) -> assertEquals(java.util.Optional.of(node), s.nodeOf(id)));
+    } else {
+      assertEquals(replicasBefore, s.replicaCount());
+      w.nodes.forEach(n -> assertEquals(before.get(n.id()), s.requested(n.id())));
+    }
+  }
+
   @Property(tries = 200)
   void hardConstraintsAlwaysHold(@ForAll @IntRange(min = 1, max = 12) int nodeCount,
                                  @ForAll @IntRange(min = 1, max = 40) int replicaCount, @ForAll long seed) {
