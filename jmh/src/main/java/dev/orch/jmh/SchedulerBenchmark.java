@@ -72,6 +72,7 @@ public class SchedulerBenchmark {
     List<ReplicaRequest> spread;
     List<TaskRequest> tasks;
     long lastPlaced;
+    int invocations;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -111,6 +112,9 @@ public class SchedulerBenchmark {
 
     @TearDown(Level.Trial)
     public void report() {
+      if (invocations == 0) {
+        return; // a state instance JMH made but never measured with
+      }
       System.out.println("\n[last invocation placed " + lastPlaced + " of " + REPLICAS + " on " + nodes
           + " nodes]");
     }
@@ -199,6 +203,7 @@ public class SchedulerBenchmark {
       }
     }
     w.lastPlaced = placed;
+    w.invocations++;
     return placed;
   }
 
@@ -221,6 +226,7 @@ public class SchedulerBenchmark {
       placed += vm.getTasksAssigned().size();
     }
     w.lastPlaced = placed;
+    w.invocations++;
     return placed;
   }
 
