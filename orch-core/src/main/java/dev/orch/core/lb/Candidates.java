@@ -1,0 +1,34 @@
+package dev.orch.core.lb;
+
+/**
+ * What a picker chooses from: the endpoints that may take traffic now, their statistics and their
+ * effective weights (all positive), index-aligned. Immutable once built; the stats objects are shared.
+ */
+final class Candidates {
+  final String service;
+  final Endpoint[] endpoints;
+  final EndpointStats[] stats;
+  final double[] weights;
+  final boolean uniform;
+  final ClockCell clock;
+
+  Candidates(String service, Endpoint[] endpoints, EndpointStats[] stats, double[] weights, ClockCell clock) {
+    this.service = service;
+    this.endpoints = endpoints;
+    this.stats = stats;
+    this.weights = weights;
+    this.clock = clock;
+    boolean u = true;
+    for (int i = 1; i < weights.length; i++) {
+      if (weights[i] != weights[0]) {
+        u = false;
+        break;
+      }
+    }
+    this.uniform = u;
+  }
+
+  int size() {
+    return endpoints.length;
+  }
+}
