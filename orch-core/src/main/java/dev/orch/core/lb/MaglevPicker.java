@@ -52,11 +52,18 @@ final class MaglevPicker extends Picker {
       skip[i] = Long.remainderUnsigned(Hashing.hash2(id), m - 1) + 1;
       max = Math.max(max, c.weights[i]);
     }
+    // Take turns in id order, so that the table depends on the set of endpoints, not their order.
+    Integer[] boxed = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      boxed[i] = i;
+    }
+    java.util.Arrays.sort(boxed, java.util.Comparator.comparing(i -> c.endpoints[i].id()));
     int[] table = new int[m];
     java.util.Arrays.fill(table, -1);
     int filled = 0;
     for (long iteration = 1; filled < m; iteration++) {
-      for (int i = 0; i < n && filled < m; i++) {
+      for (int t = 0; t < n && filled < m; t++) {
+        int i = boxed[t];
         // A candidate of the largest weight takes a slot every round; one of a third of it, every third.
         if (iteration * c.weights[i] < target[i]) {
           continue;

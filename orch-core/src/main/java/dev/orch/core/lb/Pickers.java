@@ -53,18 +53,21 @@ public final class Pickers {
     return new PeakEwmaPicker(decay);
   }
 
-  /** Consistent hashing on a ring, with Envoy's default minimum ring size of 1,024 points. */
+  /** Consistent hashing on a ring, with 160 points per unit of weight (as ketama). */
   public static Picker ringHash() {
-    return ringHash(1024, 8 * 1024 * 1024);
+    return ringHash(160);
   }
 
   /**
-   * Consistent hashing on a ring of between {@code minRingSize} and {@code maxRingSize} points (64 per
-   * endpoint when that fits), each endpoint owning points in proportion to its weight. Pick with a key
-   * ({@link LoadBalancer#pick(CharSequence)}); a pick without one goes to a random point.
+   * Consistent hashing on a ring where each endpoint owns {@code pointsPerWeight} points per unit of
+   * its weight, placed by hashing its id (at most 8M points in all). Pick with a key
+   * ({@link LoadBalancer#pick(CharSequence)}); a pick without one goes to a random point. Removing an
+   * endpoint moves only its own keys.
+   *
+   * @throws IllegalArgumentException if not in 1..65536
    */
-  public static Picker ringHash(int minRingSize, int maxRingSize) {
-    return new RingHashPicker(minRingSize, maxRingSize);
+  public static Picker ringHash(int pointsPerWeight) {
+    return new RingHashPicker(pointsPerWeight);
   }
 
   /** Maglev consistent hashing with Envoy's default table size 65,537. */

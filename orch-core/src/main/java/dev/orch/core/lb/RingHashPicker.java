@@ -3,8 +3,8 @@ package dev.orch.core.lb;
 import java.util.Arrays;
 
 /**
- * Ketama-style consistent hashing: each candidate owns points on a 64-bit ring in proportion to its
- * weight (at least one), placed by hashing its id; a key goes to the owner of the first point at or
+ * Ketama-style consistent hashing: each candidate owns {@code pointsPerWeight} points per unit of
+ * weight (at least one; the ring holds at most 8M points) on a 64-bit ring, placed by hashing its id; a key goes to the owner of the first point at or
  * after the key's hash. Adding or removing one endpoint moves only the keys of its points.
  */
 final class RingHashPicker extends Picker {
@@ -12,19 +12,15 @@ final class RingHashPicker extends Picker {
   private static final long OWNER_MASK = (1L << OWNER_BITS) - 1;
   static final int MAX_CANDIDATES = 1 << OWNER_BITS;
 
-  private final int minRingSize;
-  private final int maxRingSize;
+  static final int MAX_RING_SIZE = 8 * 1024 * 1024;
 
-  RingHashPicker(int minRingSize, int maxRingSize) {
-    if (minRingSize < 1) {
-      throw new IllegalArgumentException("ringHash.minRingSize: " + minRingSize + ": must be >= 1");
+  private final int pointsPerWeight;
+
+  RingHashPicker(int pointsPerWeight) {
+    if (pointsPerWeight < 1 || pointsPerWeight > 65_536) {
+      throw new IllegalArgumentException("ringHash.pointsPerWeight: " + pointsPerWeight + ": must be in 1..65536");
     }
-    if (maxRingSize < minRingSize) {
-      throw new IllegalArgumentException(
-          "ringHash.maxRingSize: " + maxRingSize + ": must be >= minRingSize " + minRingSize);
-    }
-    this.minRingSize = minRingSize;
-    this.maxRingSize = maxRingSize;
+    this.pointsPerWeight = pointsPerWeight;
   }
 
   @Override
@@ -52,15 +48,26 @@ final class RingHashPicker extends Picker {
       throw new IllegalStateException(
           "ringHash " + c.service + ": candidates: " + n + ": must be <= " + MAX_CANDIDATES);
     }
+    // An endpoint's point count depends on its own weight only (integer weights, the usual case), so
+    // that adding or removing another endpoint moves no keys between the endpoints that stay.
+    boolean integral = true;
     double total = 0;
     for (double w : c.weights) {
+      integral &= w == Math.rint(w);
       total += w;
     }
-    long target = Math.min(maxRingSize, Math.max(minRingSize, 64L * n));
+    double perWeight = integral ? pointsPerWeight : pointsPerWeight * n / total;
+    long wanted = 0;
+    for (double w : c.weights) {
+      wanted += Math.max(1L, Math.round(w * perWeight));
+    }
+    if (wanted > MAX_RING_SIZE) {
+      perWeight *= (double) MAX_RING_SIZE / wanted;
+    }
     int[] points = new int[n];
     long size = 0;
     for (int i = 0; i < n; i++) {
-      points[i] = (int) Math.max(1L, Math.round(target * c.weights[i] / total));
+      points[i] = (int) Math.max(1L, Math.round(c.weights[i] * perWeight));
       size += points[i];
     }
     // Each entry: the point's hash in the high bits, the owner's index in the low bits, so that one
@@ -92,6 +99,6 @@ final class RingHashPicker extends Picker {
 
   @Override
   public String toString() {
-    return "ringHash(minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize + ")";
+    return "ringHash(pointsPerWeight=" + pointsPerWeight + ")";
   }
 }
