@@ -10,12 +10,14 @@ import java.util.Objects;
  * quiet client retry too. Thread-safe.
  */
 public final class RetryBudget {
-  private static final double MAX_TOKENS = 1_000;
+  // Tokens are counted in ten-thousandths of a retry, so that 5 deposits of 20% make exactly one.
+  private static final long UNIT = 10_000;
+  private static final long MAX_TOKENS = 1_000 * UNIT;
 
-  private final double depositPerRequest;
+  private final long depositPerRequest;
   private final int minRetriesPerSecond;
   private final TimeSource time;
-  private double tokens;
+  private long tokens;
   private double reserve;
   private long lastRefill;
 
@@ -27,7 +29,7 @@ public final class RetryBudget {
       throw new IllegalArgumentException(
           "retryBudget.minRetriesPerSecond: " + minRetriesPerSecond + ": must be >= 0");
     }
-    this.depositPerRequest = percentCanRetry / 100.0;
+    this.depositPerRequest = Math.round(percentCanRetry * UNIT / 100.0);
     this.minRetriesPerSecond = minRetriesPerSecond;
     this.time = Objects.requireNonNull(time, "time");
     this.reserve = minRetriesPerSecond;
@@ -60,8 +62,8 @@ public final class RetryBudget {
       reserve -= 1;
       return true;
     }
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (tokens >= UNIT) {
+      tokens -= UNIT;
       return true;
     }
     return false;
@@ -70,7 +72,7 @@ public final class RetryBudget {
   /** The retries the budget allows now. */
   public synchronized int available() {
     refill();
-    return (int) Math.floor(reserve) + (int) Math.floor(tokens);
+    return (int) Math.floor(reserve) + (int) (tokens / UNIT);
   }
 
   private void refill() {
