@@ -10,14 +10,12 @@ final class Candidates {
   final EndpointStats[] stats;
   final double[] weights;
   final boolean uniform;
-  final ClockCell clock;
 
-  Candidates(String service, Endpoint[] endpoints, EndpointStats[] stats, double[] weights, ClockCell clock) {
+  Candidates(String service, Endpoint[] endpoints, EndpointStats[] stats, double[] weights) {
     this.service = service;
     this.endpoints = endpoints;
     this.stats = stats;
     this.weights = weights;
-    this.clock = clock;
     boolean u = true;
     for (int i = 1; i < weights.length; i++) {
       if (weights[i] != weights[0]) {

@@ -9,9 +9,14 @@ abstract class EndpointStatsPad0 {
   long p00, p01, p02, p03, p04, p05, p06, p07;
 }
 
-/** The in-flight counter, written on every pick and every report. */
+/**
+ * The fields a pick reads, on one cache line: the in-flight counter (written on every pick and report)
+ * and the latency EWMA with its stamp (written on reports).
+ */
 abstract class EndpointStatsHot extends EndpointStatsPad0 {
   volatile long inFlight;
+  volatile double ewmaNanos;
+  volatile long ewmaStamp;
 }
 
 /** Padding after the hot counter. */
@@ -46,8 +51,6 @@ final class EndpointStats extends EndpointStatsPad1 {
 
   final String id;
   volatile int consecutiveFailures;
-  volatile double ewmaNanos;
-  volatile long ewmaStamp;
 
   // Guarded by the load balancer's lock.
   boolean member;
@@ -102,16 +105,29 @@ final class EndpointStats extends EndpointStatsPad1 {
     ewmaStamp = nowNanos;
   }
 
-  /** The peak-EWMA cost of sending one more request here: decayed latency times (in-flight + 1). */
-  double cost(long nowNanos, double tauNanos) {
-    double ewma = ewmaNanos;
-    long pending = inFlight;
+  /**
+   * Whether sending one more request to {@code b} costs less than to {@code a}, by Finagle's peak-EWMA
+   * cost: latency EWMA decayed to now, times (in flight + 1). Both decay to the same "now", so only the
+   * difference of their stamps matters, and no clock is read; when the stamps are close (the usual case
+   * under load) a short series replaces the exponential.
+   */
+  static boolean cheaper(EndpointStats b, EndpointStats a, double inverseTauNanos) {
+    double ea = a.ewmaNanos;
+    double eb = b.ewmaNanos;
+    long pa = a.inFlight;
+    long pb = b.inFlight;
+    if (ea == 0.0 || eb == 0.0) {
+      return coldCost(eb, pb) < coldCost(ea, pa);
+    }
+    double x = (b.ewmaStamp - a.ewmaStamp) * inverseTauNanos;
+    double f = Math.abs(x) < 0.01 ? 1.0 + x + 0.5 * x * x : Math.exp(x);
+    return eb * (pb + 1) * f < ea * (pa + 1);
+  }
+
+  /** The cost before decay; an endpoint with requests in flight but no latency yet gets a penalty. */
+  private static double coldCost(double ewma, long pending) {
     if (ewma == 0.0) {
       return pending == 0 ? 0.0 : PENALTY + pending;
-    }
-    long age = nowNanos - ewmaStamp;
-    if (age > 0) {
-      ewma *= Math.exp(-age / tauNanos);
     }
     return ewma * (pending + 1);
   }

@@ -63,7 +63,6 @@ public final class LoadBalancer implements AutoCloseable {
   private final boolean hashesKey;
 
   private final ConcurrentHashMap<String, EndpointStats> stats = new ConcurrentHashMap<>();
-  private final ClockCell clock = new ClockCell();
   private final Object lock = new Object();
   private volatile State state;
 
@@ -92,7 +91,6 @@ public final class LoadBalancer implements AutoCloseable {
     this.service = first.service();
     this.members = Endpoints.empty(service);
     this.state = State.empty(service);
-    clock.nanos = time.nanoTime();
     this.subscription = b.source.subscribe(this::onEndpoints);
   }
 
@@ -182,7 +180,6 @@ public final class LoadBalancer implements AutoCloseable {
     if (recordLatency && latencyNanos >= 0) {
       long now = time.nanoTime();
       st.observe(now, latencyNanos, ewmaTauNanos);
-      clock.advance(now);
     }
     if (success) {
       st.succeeded();
@@ -443,7 +440,6 @@ public final class LoadBalancer implements AutoCloseable {
   /** Builds and publishes a new pick state from the members and the health, weights and splits. */
   private void rebuild() {
     long now = time.nanoTime();
-    clock.advance(now);
     List<Endpoint> all = members.all();
     int healthy = 0;
     for (Endpoint e : all) {
@@ -500,7 +496,7 @@ public final class LoadBalancer implements AutoCloseable {
         k++;
       }
     }
-    Candidates c = new Candidates(service, endpoints, st, weights, clock);
+    Candidates c = new Candidates(service, endpoints, st, weights);
     state = new State(service, endpoints, st, picker.build(c), panic, all.size(), healthy);
     if (ramping && slowStartTick == null) {
       Duration step = slowStart.window().dividedBy(10);

@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Finagle's peak-EWMA with two random choices: draw two distinct candidates and take the one whose
  * latency EWMA (peak-sensitive, decaying over {@code decay}) times (in-flight + 1) is lower. The
- * decay reads a clock cached by reports, not the time source, so a pick stays cheap.
+ * comparison needs only the difference of the two EWMAs' stamps, so a pick reads no clock.
  */
 final class PeakEwmaPicker extends Picker {
   private final double tauNanos;
@@ -41,16 +41,14 @@ final class PeakEwmaPicker extends Picker {
     }
     WeightedSampler sampler = new WeightedSampler(c);
     EndpointStats[] stats = c.stats;
-    ClockCell clock = c.clock;
-    double tau = tauNanos;
+    double inverseTau = 1.0 / tauNanos;
     return new Table() {
       @Override
       int pick(long keyHash) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         int a = sampler.sample(r);
         int b = sampler.sampleOther(r, a);
-        long now = clock.nanos;
-        return stats[b].cost(now, tau) < stats[a].cost(now, tau) ? b : a;
+        return EndpointStats.cheaper(stats[b], stats[a], inverseTau) ? b : a;
       }
     };
   }

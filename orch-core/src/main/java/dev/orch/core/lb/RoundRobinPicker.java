@@ -21,7 +21,7 @@ final class RoundRobinPicker extends Picker {
       return Table.EMPTY;
     }
     // A random start, so that every rebuild does not send the next request to the first endpoint.
-    PaddedCounter counter = new PaddedCounter(ThreadLocalRandom.current().nextInt(n));
+    StripedSequence counter = new StripedSequence(n, ThreadLocalRandom.current().nextInt(n));
     return new Table() {
       @Override
       int pick(long keyHash) {

@@ -27,7 +27,7 @@ final class SmoothWeightedRoundRobinPicker extends Picker {
     }
     int[] cycle = cycle(integerWeights(c.weights, capacity(n)));
     int length = cycle.length;
-    PaddedCounter counter = new PaddedCounter(ThreadLocalRandom.current().nextInt(length));
+    StripedSequence counter = new StripedSequence(length, ThreadLocalRandom.current().nextInt(length));
     return new Table() {
       @Override
       int pick(long keyHash) {
