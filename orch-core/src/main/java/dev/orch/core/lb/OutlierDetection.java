@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param consecutiveFailures failures in a row that eject, {@code >= 1}
  * @param baseEjectionTime ejection time per ejection so far, positive
  * @param maxEjectionTime the longest ejection, {@code >= baseEjectionTime}
- * @param maxEjectionPercent the largest share of members ejected at once, 0..100
+ * @param maxEjectionPercent the largest share of members ejected at once, 0..100 (rounded down, but
+ *     at least one); 0 ejects none
  * @param interval time back in service that forgives one past ejection, positive
  */
 public record OutlierDetection(boolean enabled, int consecutiveFailures, Duration baseEjectionTime,
