@@ -14,6 +14,8 @@ import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
+import dev.orch.core.internal.SchedulerPlacer;
+import dev.orch.core.scheduler.Scheduler;
 import dev.orch.core.reconcile.MpscWorkQueue;
 import dev.orch.core.reconcile.ReconcileResult;
 import io.micrometer.core.instrument.Counter;
@@ -525,6 +527,7 @@ public final class Orchestrator implements AutoCloseable {
     private long seed = 1;
     private Boolean deterministic;
     private Placer placer;
+    private Scheduler scheduler;
 
     private Builder() {
     }
@@ -623,6 +626,15 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /**
+     * The scheduler that places replicas (default: {@code Scheduler.builder().seed(seed)} with this
+     * builder's meter registry). Pass one to add filters or scores of your own.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
      * Builds and starts the orchestrator: it discovers the nodes and adopts what it owns, asynchronously.
      *
      * @throws IllegalArgumentException naming every bad setting
@@ -649,7 +661,18 @@ public final class Orchestrator implements AutoCloseable {
         throw new IllegalArgumentException("invalid orchestrator settings: " + String.join("; ", problems));
       }
       ContainerRuntime rt = runtime != null ? runtime : discover();
-      Placer p = placer != null ? placer : dev.orch.core.internal.DefaultPlacer.create(seed);
+      Placer p = placer;
+      if (p == null) {
+        Scheduler s = scheduler;
+        if (s == null) {
+          Scheduler.Builder sb = Scheduler.builder().seed(seed);
+          if (meterRegistry != null) {
+            sb.meterRegistry(meterRegistry);
+          }
+          s = sb.build();
+        }
+        p = new SchedulerPlacer(s);
+      }
       return new Orchestrator(this, rt, p);
     }
 
