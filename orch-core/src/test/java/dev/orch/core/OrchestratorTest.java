@@ -35,6 +35,7 @@ class OrchestratorTest {
     runtime = InMemoryRuntime.builder().timeSource(time).nodes(nodes, Resources.of("4", "8Gi"))
         .behavior("crashy", Behaviors.exitAfter(Duration.ofSeconds(5), 3))
         .behavior("oneshot", Behaviors.exitAfter(Duration.ofSeconds(1), 0))
+        .behavior("leaky", Behaviors.leakMemory(64L << 20))
         .build();
     orch = orchestrator("orch");
   }
@@ -139,6 +140,41 @@ class OrchestratorTest {
     List<String> delays = orch.events().recent().stream().filter(e -> e.reason().equals("Exited"))
         .map(e -> e.message().replaceAll(".* in (\\d+)ms", "$1")).toList();
     assertEquals(List.of("10000", "20000", "40000"), delays);
+  }
+
+  @Test
+  void anOomKilledReplicaIsReportedAsSuchAndRestarted() {
+    start(1);
+    orch.apply(ServiceSpec.builder("leaky").container(ContainerSpec.builder("leaky")
+        .requests("100m", "128Mi").limits("1", "256Mi").build()).build());
+    run(Duration.ofSeconds(5)); // 64Mi a second reaches 256Mi after 4 s
+    assertTrue(status("leaky").replicas().get(0).oomKilled(), () -> status("leaky").toString());
+    OrchEvent oom = orch.events().recent().stream().filter(e -> e.reason().equals("OOMKilled")).findFirst()
+        .orElseThrow();
+    assertTrue(oom.message().startsWith("OOM-killed (exit 137)"), oom.message());
+    run(Duration.ofSeconds(10));
+    assertEquals(1, status("leaky").replicas().get(0).restarts());
+  }
+
+  @Test
+  void countsReconcilesRestartsAndReplacementsInTheGivenRegistry() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    runtime = InMemoryRuntime.builder().timeSource(time).nodes(2, Resources.of("4", "8Gi")).build();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(registry)
+        .nodeLostGrace(Duration.ofSeconds(5)).build();
+    orch.apply(service("orders", 2, "orders:1"));
+    run(Duration.ofSeconds(1));
+    runtime.crashContainer(status("orders").replicas().get(0).containerId(), 1);
+    runtime.failNode("node-2");
+    run(Duration.ofSeconds(20));
+    assertTrue(status("orders").isReady(), () -> status("orders").toString());
+    assertTrue(registry.get("orch.reconcile.count").counter().count() > 0);
+    assertTrue(registry.get("orch.reconcile.duration").timer().count() > 0);
+    assertEquals(0.0, registry.get("orch.queue.depth").gauge().value());
+    assertTrue(registry.get("orch.restarts").counter().count() + registry.get("orch.replacements").counter().count()
+        >= 1);
+    assertTrue(registry.get("orch.scheduler.placements").counter().count() >= 2);
   }
 
   @Test
