@@ -377,6 +377,14 @@ final class Cluster {
     return out;
   }
 
+  synchronized Optional<ContainerProcess> process(String id) {
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      throw new NoSuchContainerException(runtimeName + ": process " + id + " failed: no such container");
+    }
+    return Optional.ofNullable(c.run);
+  }
+
   synchronized int containerCount() {
     return containers.size();
   }
