@@ -17,6 +17,27 @@ public final class Behaviors {
       return "runForever";
     }
   };
+  private static final ContainerBehavior CONTROLLED = new ContainerBehavior() {
+    @Override
+    public boolean isLive(ContainerProcess p) {
+      return !Boolean.FALSE.equals(p.attributes().get(LIVE));
+    }
+
+    @Override
+    public boolean isReady(ContainerProcess p) {
+      return isLive(p) && !Boolean.FALSE.equals(p.attributes().get(READY));
+    }
+
+    @Override
+    public String toString() {
+      return "controlled";
+    }
+  };
+
+  /** The attribute a {@link #controlled()} container reads for liveness: {@code Boolean.FALSE} fails it. */
+  public static final String LIVE = "live";
+  /** The attribute a {@link #controlled()} container reads for readiness: {@code Boolean.FALSE} fails it. */
+  public static final String READY = "ready";
 
   private Behaviors() {
   }
@@ -24,6 +45,15 @@ public final class Behaviors {
   /** Runs until stopped; exits 0 on SIGTERM; always live and ready. What unregistered images do. */
   public static ContainerBehavior runForever() {
     return RUN_FOREVER;
+  }
+
+  /**
+   * Runs until stopped, live and ready unless a test says otherwise: put {@code Boolean.FALSE} under
+   * {@link #LIVE} or {@link #READY} in the run's {@link ContainerProcess#attributes()}, reached through
+   * {@link InMemoryRuntime#process(String)}. Each start begins live and ready.
+   */
+  public static ContainerBehavior controlled() {
+    return CONTROLLED;
   }
 
   /**
@@ -279,6 +309,7 @@ public final class Behaviors {
    * The behaviour an image name asks for by convention, if it follows one:
    * <ul>
    *   <li>{@code run-forever}</li>
+   *   <li>{@code controlled} (see {@link #controlled()})</li>
    *   <li>{@code exit:<code>} or {@code exit:<code>:after=<duration>}, for example {@code exit:3:after=2s}</li>
    *   <li>{@code crash:<code>:every=<duration>}</li>
    *   <li>{@code ignore-sigterm}</li>
@@ -302,6 +333,8 @@ public final class Behaviors {
       switch (kind) {
         case "run-forever":
           return Optional.of(runForever());
+        case "controlled":
+          return Optional.of(controlled());
         case "ignore-sigterm":
           return Optional.of(ignoreSigterm());
         case "exit":

@@ -11,7 +11,6 @@ import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.NodeNotReadyException;
-import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.RuntimeEvent;
@@ -231,16 +230,7 @@ final class Cluster {
     for (PortBinding b : bindings) {
       n.hostPorts.put(b.hostPort(), id);
     }
-    for (VolumeMount m : spec.volumeMounts()) {
-      if (!n.volumes.containsKey(m.volume())) {
-        Map<String, String> labels = new HashMap<>();
-        String owner = req.labels().get(OrchLabels.OWNER);
-        if (owner != null) {
-          labels.put(OrchLabels.OWNER, owner);
-        }
-        n.volumes.put(m.volume(), new SimVolume(m.volume(), n.id(), labels));
-      }
-    }
+    VolumeFiles.createMounted(n, spec, req.labels());
     emit(new RuntimeEvent.ContainerCreated(c.createdAt, n.id(), id, c.labels));
     return c.info();
   }
@@ -375,6 +365,14 @@ final class Cluster {
       }
     }
     return out;
+  }
+
+  synchronized Optional<ContainerProcess> process(String id) {
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      throw new NoSuchContainerException(runtimeName + ": process " + id + " failed: no such container");
+    }
+    return Optional.ofNullable(c.run);
   }
 
   synchronized int containerCount() {
@@ -568,11 +566,11 @@ final class Cluster {
   }
 
   synchronized Optional<String> readVolumeFile(String nodeId, String volume, String path) {
-    return Optional.ofNullable(requireVolume(nodeId, volume).files.get(relative(path)));
+    return Optional.ofNullable(requireVolume(nodeId, volume).files.get(VolumeFiles.relative(path)));
   }
 
   synchronized void writeVolumeFile(String nodeId, String volume, String path, String content) {
-    requireVolume(nodeId, volume).files.put(relative(path), java.util.Objects.requireNonNull(content, "content"));
+    requireVolume(nodeId, volume).files.put(VolumeFiles.relative(path), java.util.Objects.requireNonNull(content, "content"));
   }
 
   private SimVolume requireVolume(String nodeId, String volume) {
@@ -583,53 +581,12 @@ final class Cluster {
     return v;
   }
 
-  private static String relative(String path) {
-    String p = path;
-    while (p.startsWith("/")) {
-      p = p.substring(1);
-    }
-    if (p.isEmpty()) {
-      throw new IllegalArgumentException("path: \"" + path + "\": must name a file");
-    }
-    return p;
-  }
-
   Optional<String> readFile(SimContainer c, String path) {
-    for (VolumeMount m : c.spec.volumeMounts()) {
-      String rel = under(m.mountPath(), path);
-      if (rel != null) {
-        SimVolume v = nodes.get(c.nodeId).volumes.get(m.volume());
-        return v == null ? Optional.empty() : Optional.ofNullable(v.files.get(rel));
-      }
-    }
-    return Optional.empty();
+    return VolumeFiles.read(nodes.get(c.nodeId), c, path);
   }
 
   void writeFile(SimContainer c, String path, String content) {
-    for (VolumeMount m : c.spec.volumeMounts()) {
-      String rel = under(m.mountPath(), path);
-      if (rel != null) {
-        if (m.readOnly()) {
-          throw new IllegalArgumentException("path: \"" + path + "\": volume " + m.volume() + " is mounted "
-              + "read-only at " + m.mountPath());
-        }
-        SimNode n = nodes.get(c.nodeId);
-        n.volumes.computeIfAbsent(m.volume(), k -> new SimVolume(k, n.id(), Map.of()))
-            .files.put(rel, java.util.Objects.requireNonNull(content, "content"));
-        return;
-      }
-    }
-    throw new IllegalArgumentException("path: \"" + path + "\": is under no volume mount of " + c.describe()
-        + "; only volumes hold files in the in-memory runtime");
-  }
-
-  /** The path relative to {@code mountPath}, or null when {@code path} is not a file under it. */
-  private static String under(String mountPath, String path) {
-    String root = mountPath.endsWith("/") ? mountPath : mountPath + "/";
-    if (!path.startsWith(root) || path.length() == root.length()) {
-      return null;
-    }
-    return path.substring(root.length());
+    VolumeFiles.write(nodes.get(c.nodeId), c, path, content);
   }
 
   // ---------------------------------------------------------------- lifecycle

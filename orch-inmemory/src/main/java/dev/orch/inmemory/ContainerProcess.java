@@ -87,7 +87,10 @@ public interface ContainerProcess {
    */
   RandomGenerator random();
 
-  /** State a behaviour keeps for this run; cleared on each start. */
+  /**
+   * State a behaviour (or a test, through {@link InMemoryRuntime#process(String)}) keeps for this run; a
+   * fresh, empty map on each start. Thread-safe; values must not be null.
+   */
   Map<String, Object> attributes();
 
   /**

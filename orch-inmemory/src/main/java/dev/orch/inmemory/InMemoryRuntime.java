@@ -274,6 +274,17 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return cluster.containerCount();
   }
 
+  /**
+   * The current run of a container, to drive it from a test: flip what a
+   * {@link Behaviors#controlled()} container reports, set its memory, make it exit.
+   *
+   * @return empty when the container is not running
+   * @throws NoSuchContainerException if there is no such container
+   */
+  public Optional<ContainerProcess> process(String containerId) {
+    return cluster.process(Objects.requireNonNull(containerId, "containerId"));
+  }
+
   /** Node {@code nodeId} as {@link #nodes()} reports it, without going through fault injection. */
   public Optional<NodeInfo> node(String nodeId) {
     return cluster.node(nodeId);

@@ -5,7 +5,6 @@ import dev.orch.api.time.ScheduledTask;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -179,7 +179,7 @@ final class SimRun implements ContainerProcess {
   public Map<String, Object> attributes() {
     synchronized (cluster) {
       if (attributes == null) {
-        attributes = new HashMap<>();
+        attributes = new ConcurrentHashMap<>();
       }
       return attributes;
     }

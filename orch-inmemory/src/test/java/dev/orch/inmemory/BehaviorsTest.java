@@ -251,6 +251,28 @@ class BehaviorsTest {
   }
 
   @Test
+  void aControlledContainerReportsWhatTheTestSets() {
+    try (SimFixture f = new SimFixture(1)) {
+      String id = f.run("c", "node-1", "controlled");
+      ContainerProcess p = f.runtime.process(id).orElseThrow();
+      assertTrue(probe(f, id, READY));
+      p.attributes().put(Behaviors.READY, false);
+      assertFalse(probe(f, id, READY));
+      assertTrue(probe(f, id, LIVE));
+      p.attributes().put(Behaviors.LIVE, false);
+      assertFalse(probe(f, id, TCP));
+      p.useMemory(1 << 20);
+      assertEquals(1 << 20, p.memoryUsageBytes());
+      p.exit(5);
+      assertEquals(5, f.inspect(id).exitCode().orElseThrow());
+      assertTrue(f.runtime.process(id).isEmpty(), "no run while exited");
+      join(f.runtime.start(id));
+      assertTrue(probe(f, id, READY), "a new run starts live and ready");
+      assertThrows(dev.orch.api.runtime.NoSuchContainerException.class, () -> f.runtime.process("nope"));
+    }
+  }
+
+  @Test
   void imageConventionsSelectBuiltIns() {
     try (SimFixture f = new SimFixture(1)) {
       String exit = f.run("e", "node-1", "exit:3:after=2s");
