@@ -154,27 +154,46 @@ public final class Scheduler {
   /**
    * Places a group all or nothing: the largest requests first (which packs better), each reserving; if one
    * fits nowhere, every reservation made for the group is released and the result names it.
+   *
+   * @throws IllegalArgumentException when a replica id appears twice or is already in the snapshot (then
+   *                                  nothing is reserved)
    */
   public GangResult placeGang(ClusterSnapshot snapshot, List<ReplicaRequest> replicas) {
     List<ReplicaRequest> order = new ArrayList<>(replicas);
     order.sort(Comparator.<ReplicaRequest>comparingLong(r -> -r.cpuMillis())
         .thenComparingLong(r -> -r.memoryBytes()));
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (ReplicaRequest r : order) {
+      snapshot.requireNew(r);
+      if (!ids.add(r.replicaId())) {
+        throw new IllegalArgumentException("replicas: \"" + r.replicaId() + "\": appears twice in the gang");
+      }
+    }
     Map<String, String> nodes = new LinkedHashMap<>();
     List<String> reserved = new ArrayList<>(order.size());
-    for (ReplicaRequest r : order) {
-      PlacementResult result = place(snapshot, r);
-      if (result instanceof PlacementResult.Unschedulable u) {
-        for (String id : reserved) {
-          snapshot.removeReplica(id);
+    try {
+      for (ReplicaRequest r : order) {
+        PlacementResult result = place(snapshot, r);
+        if (result instanceof PlacementResult.Unschedulable u) {
+          releaseAll(snapshot, reserved);
+          return new GangResult.Unschedulable(r.replicaId(), u);
         }
-        return new GangResult.Unschedulable(r.replicaId(), u);
+        reserved.add(r.replicaId());
       }
-      reserved.add(r.replicaId());
+    } catch (RuntimeException e) {
+      releaseAll(snapshot, reserved); // a user plugin threw: the gang still reserves nothing
+      throw e;
     }
     for (ReplicaRequest r : replicas) {
       nodes.put(r.replicaId(), snapshot.nodeOf(r.replicaId()).orElseThrow());
     }
     return new GangResult.Placed(nodes);
+  }
+
+  private static void releaseAll(ClusterSnapshot snapshot, List<String> reserved) {
+    for (String id : reserved) {
+      snapshot.removeReplica(id);
+    }
   }
 
   /**

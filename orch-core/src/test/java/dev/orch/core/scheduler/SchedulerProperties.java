@@ -106,6 +106,78 @@ class SchedulerProperties {
   }
 
   @Property(tries = 200)
+  void nodesLostRelabelledOrNotReadyKeepTheOracleAgreement(@ForAll @IntRange(min = 2, max = 12) int nodeCount,
+                                                            @ForAll @IntRange(min = 2, max = 40) int replicaCount,
+                                                            @ForAll long seed) {
+    Random random = new Random(seed);
+    World w = World.random(random, nodeCount, replicaCount);
+    ClusterSnapshot s = ClusterSnapshot.of(w.nodes);
+    Scheduler scheduler = Scheduler.builder().seed(seed).build();
+    Map<String, String> placedOn = new HashMap<>();
+    Map<String, ReplicaRequest> byId = new HashMap<>();
+    int half = w.requests.size() / 2;
+    for (ReplicaRequest r : w.requests.subList(0, half)) {
+      byId.put(r.replicaId(), r);
+      if (scheduler.place(s, r) instanceof PlacementResult.Placed p) {
+        placedOn.put(r.replicaId(), p.nodeId());
+      }
+    }
+    List<NodeInfo> nodes = new ArrayList<>(w.nodes);
+    for (int change = 0; change < 3; change++) {
+      int k = random.nextInt(nodes.size());
+      NodeInfo n = nodes.get(k);
+      switch (random.nextInt(4)) {
+        case 0 -> {
+          List<String> lost = s.removeNode(n.id());
+          List<String> expected = new ArrayList<>();
+          placedOn.forEach((id, node) -> {
+            if (node.equals(n.id())) {
+              expected.add(id);
+            }
+          });
+          assertEquals(expected.stream().sorted().toList(), lost.stream().sorted().toList());
+          lost.forEach(placedOn::remove);
+          nodes.remove(k);
+        }
+        case 1 -> {
+          s.setReady(n.id(), !n.ready());
+          nodes.set(k, n.withReady(!n.ready()));
+        }
+        case 2 -> {
+          Map<String, String> labels = new HashMap<>(n.labels());
+          labels.put("zone", List.of("a", "b", "c", "d").get(random.nextInt(4)));
+          NodeInfo relabelled = new NodeInfo(n.id(), labels, n.taints(), n.capacity(), n.ready());
+          s.putNode(relabelled);
+          nodes.set(k, relabelled);
+        }
+        default -> {
+          NodeInfo added = new NodeInfo("new" + change, Map.of("zone", "a", "disk", "ssd"), List.of(),
+              Resources.ofMillis(2000, 2L << 30), true);
+          s.putNode(added);
+          nodes.add(added);
+        }
+      }
+      if (nodes.size() == 1) {
+        break;
+      }
+    }
+    Oracle oracle = new Oracle(nodes);
+    placedOn.forEach((id, node) -> oracle.place(byId.get(id), node));
+    for (ReplicaRequest r : w.requests.subList(half, w.requests.size())) {
+      List<String> feasible = oracle.feasible(r);
+      PlacementResult result = scheduler.place(s, r);
+      if (result instanceof PlacementResult.Placed p) {
+        assertTrue(feasible.contains(p.nodeId()), () -> r + " placed on " + p.nodeId() + ", oracle: " + feasible);
+        oracle.place(r, p.nodeId());
+      } else {
+        assertEquals(List.of(), feasible, result::toString);
+        assertEquals(nodes.size(), ((PlacementResult.Unschedulable) result).reasons().values().stream()
+            .mapToInt(Integer::intValue).sum());
+      }
+    }
+  }
+
+  @Property(tries = 200)
   void aGangThatDoesNotFitWholeReservesNothing(@ForAll @IntRange(min = 1, max = 8) int nodeCount,
                                                @ForAll @IntRange(min = 1, max = 30) int replicaCount,
                                                @ForAll long seed) {

@@ -188,6 +188,11 @@ class SchedulerTest {
     assertEquals("big-1", u.replicaId());
     assertEquals(3, s.replicaCount()); // nothing reserved for the failed gang
     assertEquals(Optional.empty(), s.nodeOf("big-0"));
+    assertThrows(IllegalArgumentException.class, () -> scheduler.placeGang(s,
+        List.of(replica("dup", "dup-0", "1m", "1Mi"), replica("dup", "dup-0", "1m", "1Mi"))));
+    assertThrows(IllegalArgumentException.class, () -> scheduler.placeGang(s,
+        List.of(replica("new", "new-0", "1m", "1Mi"), replica("job", "job-0", "1m", "1Mi"))));
+    assertEquals(3, s.replicaCount());
   }
 
   @Test
