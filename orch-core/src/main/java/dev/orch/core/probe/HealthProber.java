@@ -281,10 +281,15 @@ public final class HealthProber implements AutoCloseable {
       out.complete(ProbeResult.failed(describe(e)));
     }
     if (!out.isDone()) {
-      ScheduledTask t = time.schedule(timeout, () -> out.complete(ProbeResult.failed("timed out after " + timeout)));
+      ScheduledTask t = time.schedule(timeout, () -> out.complete(ProbeResult.failed("timed out after " + format(timeout))));
       out.whenComplete((r, e) -> t.cancel());
     }
     return out;
+  }
+
+  private static String format(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
   }
 
   private static String describe(Throwable e) {
