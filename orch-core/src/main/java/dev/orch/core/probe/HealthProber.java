@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics (when a registry is given): {@code orch.probe.results} (tags {@code probe}, {@code outcome}),
  * {@code orch.probe.transitions} ({@code type}), gauges {@code orch.probe.targets},
- * {@code orch.probe.inflight}, {@code orch.probe.waiting}, and {@code orch.probe.connections.opened}.
+ * {@code orch.probe.inflight}, {@code orch.probe.waiting}, and {@code orch.probe.connections.opened} and
+ * {@code orch.probe.connections.stale} (requests retried on a fresh connection).
  *
  * <p>Thread-safe. {@link #close()} stops every watch and the I/O thread; it closes the time source only
  * if the prober made it.
@@ -94,6 +95,9 @@ public final class HealthProber implements AutoCloseable {
         .description("due probes waiting for the in-flight cap").register(registry);
     FunctionCounter.builder("orch.probe.connections.opened", this, HealthProber::connectionsOpened)
         .description("connections opened by HTTP and TCP probes").register(registry);
+    FunctionCounter.builder("orch.probe.connections.stale", this, HealthProber::staleRetries)
+        .description("requests sent again on a fresh connection because a reused one was closed")
+        .register(registry);
   }
 
   /** Starts a builder: system time (owned), at most 1,000 probes in flight, seed 0, no metrics. */
@@ -302,7 +306,7 @@ public final class HealthProber implements AutoCloseable {
       throw new IllegalStateException("prober is closed");
     }
     if (engine == null) {
-      engine = new NioProbeEngine("orch-probe-io");
+      engine = new NioProbeEngine("orch-probe-io", maxInFlight);
       LOG.info("probe I/O engine started");
     }
     return engine;
@@ -310,6 +314,10 @@ public final class HealthProber implements AutoCloseable {
 
   private synchronized long connectionsOpened() {
     return engine == null ? 0 : engine.connectionsOpened();
+  }
+
+  private synchronized long staleRetries() {
+    return engine == null ? 0 : engine.staleRetries();
   }
 
   private int inFlightNow() {

@@ -221,8 +221,11 @@ final class Watch implements ProbeHandle {
   }
 
   /**
-   * One probe of the target: its schedule, its thresholds, its call. Each run is scheduled one period
-   * after the previous one began (or at once if it took longer), so runs of one probe never overlap.
+   * One probe of the target: its schedule, its thresholds, its call. Runs keep to a fixed grid, one period
+   * apart from the jittered first run, as kubelet's ticker does: a run that was late (it waited for the
+   * in-flight cap, or took longer than a period) skips the grid points it missed rather than shifting the
+   * grid, so targets that were spread out stay spread out after an overload. Runs of one probe never
+   * overlap.
    */
   final class Worker {
     final ProbeKind kind;
@@ -232,7 +235,7 @@ final class Watch implements ProbeHandle {
     private ScheduledTask task;
     private boolean active;
     private long runGeneration;
-    private long runStartedNanos;
+    private long dueNanos;
 
     Worker(ProbeKind kind, Probe probe, Verdict initial) {
       String field = "probes." + kind.label;
@@ -262,6 +265,7 @@ final class Watch implements ProbeHandle {
       active = true;
       long sinceBegan = prober.time.nanoTime() - beganNanos;
       long delay = Math.max(0, probe.initialDelay().toNanos() - sinceBegan) + prober.jitterNanos(probe.period());
+      dueNanos = prober.time.nanoTime() + delay;
       schedule(delay);
     }
 
@@ -297,7 +301,6 @@ final class Watch implements ProbeHandle {
           gen = -1;
         } else {
           gen = generation;
-          runStartedNanos = prober.time.nanoTime();
         }
       }
       if (gen < 0) {
@@ -322,8 +325,14 @@ final class Watch implements ProbeHandle {
         }
         onResult(this, r);
         if (active) {
-          long elapsed = prober.time.nanoTime() - runStartedNanos;
-          schedule(Math.max(0, probe.period().toNanos() - elapsed));
+          long now = prober.time.nanoTime();
+          long period = probe.period().toNanos();
+          long next = dueNanos + period;
+          if (next - now < 0) {
+            next += ((now - next) / period + 1) * period;
+          }
+          dueNanos = next;
+          schedule(next - now);
         }
       }
       flush();

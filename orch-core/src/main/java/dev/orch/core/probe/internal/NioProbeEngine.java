@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * HTTP/1.1 GET and TCP-connect probes on one selector thread, with no thread per probe or per target.
  *
- * <p>HTTP probes reuse kept-alive connections, pooled per address (at most {@value #MAX_IDLE_PER_ADDRESS}
- * idle ones each, closed after {@value #IDLE_SECONDS} s unused or as soon as the server closes them), so
+ * <p>HTTP probes reuse kept-alive connections, pooled per address (at most {@code maxIdlePerAddress} idle
+ * ones each, closed after {@value #IDLE_SECONDS} s unused or as soon as the server closes them), so
  * a steady prober opens no new connection per probe and spends no ephemeral port per probe. A request
  * that fails on a reused connection before any byte of the answer arrived (the server had closed it) is
  * sent once more on a fresh connection before the probe counts as failed. TCP probes connect, then close
@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * still in flight.
  */
 public final class NioProbeEngine implements AutoCloseable {
-  static final int MAX_IDLE_PER_ADDRESS = 128;
   static final int IDLE_SECONDS = 30;
   private static final Logger LOG = LoggerFactory.getLogger(NioProbeEngine.class);
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(IDLE_SECONDS);
@@ -56,14 +55,22 @@ public final class NioProbeEngine implements AutoCloseable {
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final int maxIdlePerAddress;
   private volatile boolean closed;
 
   /**
-   * Starts an engine whose selector thread (a daemon) is named {@code threadName}.
+   * Starts an engine whose selector thread (a daemon) is named {@code threadName}, keeping at most
+   * {@code maxIdlePerAddress} idle connections per address (as many as probes of one address may run at
+   * once, so that a burst does not turn into new connections).
    *
+   * @throws IllegalArgumentException if {@code maxIdlePerAddress} is below 1
    * @throws java.io.UncheckedIOException if the selector cannot be opened
    */
-  public NioProbeEngine(String threadName) {
+  public NioProbeEngine(String threadName, int maxIdlePerAddress) {
+    if (maxIdlePerAddress < 1) {
+      throw new IllegalArgumentException("maxIdlePerAddress: " + maxIdlePerAddress + ": must be >= 1");
+    }
+    this.maxIdlePerAddress = maxIdlePerAddress;
     try {
       selector = Selector.open();
     } catch (IOException e) {
@@ -371,7 +378,7 @@ public final class NioProbeEngine implements AutoCloseable {
     c.exchange = null;
     c.parser.reset();
     ArrayDeque<Conn> q = idle.computeIfAbsent(c.address, a -> new ArrayDeque<>());
-    if (q.size() >= MAX_IDLE_PER_ADDRESS) {
+    if (q.size() >= maxIdlePerAddress) {
       closeQuietly(c.channel);
       return;
     }
