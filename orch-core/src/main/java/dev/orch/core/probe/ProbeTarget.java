@@ -66,7 +66,10 @@ public final class ProbeTarget {
     return containerId;
   }
 
-  /** The host that HTTP and TCP probes connect to, if they go over the network. */
+  /**
+   * The host that HTTP and TCP probes connect to, if they go over the network; a name is resolved once,
+   * when watching begins.
+   */
   public Optional<String> host() {
     return Optional.ofNullable(host);
   }

@@ -229,7 +229,7 @@ public final class NioProbeEngine implements AutoCloseable {
     }
   }
 
-  private void drainClosed() {
+  private synchronized void drainClosed() {
     Exchange x;
     while ((x = submissions.poll()) != null) {
       fail(x, "prober closed");
@@ -468,6 +468,9 @@ public final class NioProbeEngine implements AutoCloseable {
   private static String describe(Exchange x, Exception e) {
     if (e instanceof ConnectException) {
       return x.address() + ": connection refused";
+    }
+    if (e instanceof java.nio.channels.UnresolvedAddressException) {
+      return x.address() + ": unknown host";
     }
     String m = e.getMessage();
     return x.address() + ": " + (m == null ? e.getClass().getSimpleName() : m.toLowerCase(java.util.Locale.ROOT));
