@@ -63,6 +63,10 @@ class NetworkProbeTest {
       x.close();
     });
     server.createContext("/fail", x -> answer(x, 503, "unavailable"));
+    server.createContext("/close", x -> {
+      x.getResponseHeaders().add("Connection", "close");
+      answer(x, 200, "bye");
+    });
     server.createContext("/slow", x -> {
       try {
         release.await(2, TimeUnit.SECONDS);   // answers after 2 s, or when the test ends
@@ -113,6 +117,22 @@ class NetworkProbeTest {
     assertEquals("HTTP 404", missing.message());
     // The connection survives every answer above, chunked and bodiless ones included.
     assertTrue(get("/ok", TIMEOUT).success());
+  }
+
+  @Test
+  void aServerThatClosesEachConnectionIsProbedOnAFreshOneEachTime() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      ProbeResult r = get("/close", TIMEOUT);
+      assertTrue(r.success(), r.message());
+    }
+  }
+
+  @Test
+  void aClosedProberRefusesNewWatches() {
+    prober.close();
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> prober.watch(target(), Probes.NONE, t -> { }));
+    assertEquals("prober is closed: cannot watch web-0", e.getMessage());
   }
 
   @Test
