@@ -1,8 +1,6 @@
 package dev.orch.core.probe;
 
-import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ProbeResult;
-import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.spec.ProbeAction;
 import dev.orch.api.spec.Probes;
 import dev.orch.api.time.ScheduledTask;
@@ -13,16 +11,13 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -68,6 +63,7 @@ public final class HealthProber implements AutoCloseable {
   private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
   private final Object gate = new Object();
   private final ArrayDeque<Watch.Worker> waiting = new ArrayDeque<>();
+  private final ProbeCalls calls = new ProbeCalls(this);
   private int inFlight;
   private NioProbeEngine engine;
   private volatile boolean closed;
@@ -206,8 +202,34 @@ public final class HealthProber implements AutoCloseable {
       }
     }
     // Through the time source: never deeper on this stack, never on the I/O thread.
-    time.schedule(Duration.ZERO, next::run);
+    schedule(Duration.ZERO, next::run);
   }
+
+  /**
+   * Schedules {@code task} on the time source; once the prober is closed (and its own time source with
+   * it) a refused task is dropped rather than thrown at whichever thread finished a probe.
+   */
+  ScheduledTask schedule(Duration delay, Runnable task) {
+    try {
+      return time.schedule(delay, task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      if (!closed) {
+        throw e;
+      }
+      return NOT_SCHEDULED;
+    }
+  }
+
+  private static final ScheduledTask NOT_SCHEDULED = new ScheduledTask() {
+    @Override
+    public void cancel() {
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return true;
+    }
+  };
 
   void unregister(Watch w) {
     watches.remove(w);
@@ -221,87 +243,13 @@ public final class HealthProber implements AutoCloseable {
     transitions.get(type).increment();
   }
 
-  /**
-   * The call that runs {@code action} against {@code target}, routed as {@link ProbeTarget} says.
-   *
-   * @param field the probe's name in messages ({@code "probes.liveness"})
-   */
+  /** The call that runs {@code action} against {@code target}; see {@link ProbeCalls#call}. */
   Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeAction action, Duration timeout,
                                               String field) {
-    String id = target.containerId();
-    long timeoutNanos = timeout.toNanos();
-    if (action instanceof ProbeAction.Exec exec) {
-      if (exec.command().isEmpty()) {
-        throw new IllegalArgumentException(field + ".exec.command: []: must not be empty");
-      }
-      if (target.transport().isPresent()) {
-        ProbeTransport t = target.transport().get();
-        return () -> guarded(() -> t.probe(id, action, timeout), timeout);
-      }
-      if (target.runtime().isEmpty()) {
-        throw new IllegalArgumentException(field + ".exec: target " + id
-            + " has neither a probe transport nor a runtime to run the command");
-      }
-      ContainerRuntime rt = target.runtime().get();
-      return () -> guarded(() -> rt.exec(id, exec.command(), timeout).thenApply(r -> r.exitCode() == 0
-          ? ProbeResult.passed() : ProbeResult.failed("exit code " + r.exitCode())), timeout);
-    }
-    boolean http = action instanceof ProbeAction.HttpGet;
-    String kind = http ? ".http" : ".tcp";
-    if (target.host().isEmpty()) {
-      if (target.transport().isEmpty()) {
-        throw new IllegalArgumentException(field + kind + ": target " + id
-            + " has neither a host nor a probe transport to reach it");
-      }
-      ProbeTransport t = target.transport().get();
-      return () -> guarded(() -> t.probe(id, action, timeout), timeout);
-    }
-    var port = http ? ((ProbeAction.HttpGet) action).port() : ((ProbeAction.TcpSocket) action).port();
-    OptionalInt hostPort = target.hostPort(port);
-    if (hostPort.isEmpty()) {
-      throw new IllegalArgumentException(field + kind + ".port: \"" + port.name() + "\": target " + id
-          + " maps no port of that name (ProbeTarget.Builder.port(name, hostPort))");
-    }
-    if (http && !((ProbeAction.HttpGet) action).path().startsWith("/")) {
-      throw new IllegalArgumentException(field + ".http.path: \"" + ((ProbeAction.HttpGet) action).path()
-          + "\": must start with '/'");
-    }
-    String host = target.host().get();
-    InetSocketAddress address = new InetSocketAddress(host, hostPort.getAsInt());
-    NioProbeEngine e = engine();
-    if (http) {
-      byte[] request = NioProbeEngine.httpRequest(host, hostPort.getAsInt(), ((ProbeAction.HttpGet) action).path());
-      return () -> e.http(address, request, timeoutNanos);
-    }
-    return () -> e.tcp(address, timeoutNanos);
+    return calls.call(target, action, timeout, field);
   }
 
-  /** Runs a runtime-served probe, turning a throw or failure into a failed result, bounded by the timeout. */
-  private CompletionStage<ProbeResult> guarded(Supplier<CompletionStage<ProbeResult>> probe, Duration timeout) {
-    CompletableFuture<ProbeResult> out = new CompletableFuture<>();
-    try {
-      probe.get().whenComplete((r, e) -> out.complete(e == null ? r : ProbeResult.failed(describe(e))));
-    } catch (RuntimeException e) {
-      out.complete(ProbeResult.failed(describe(e)));
-    }
-    if (!out.isDone()) {
-      ScheduledTask t = time.schedule(timeout, () -> out.complete(ProbeResult.failed("timed out after " + format(timeout))));
-      out.whenComplete((r, e) -> t.cancel());
-    }
-    return out;
-  }
-
-  private static String format(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-  }
-
-  private static String describe(Throwable e) {
-    Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
-  }
-
-  private synchronized NioProbeEngine engine() {
+  synchronized NioProbeEngine engine() {
     if (closed) {
       throw new IllegalStateException("prober is closed");
     }

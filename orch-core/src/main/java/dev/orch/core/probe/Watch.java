@@ -199,7 +199,7 @@ final class Watch implements ProbeHandle {
       }
       draining = true;
     }
-    prober.time.schedule(Duration.ZERO, this::drain);
+    prober.schedule(Duration.ZERO, this::drain);
   }
 
   private void drain() {
@@ -279,7 +279,7 @@ final class Watch implements ProbeHandle {
 
     private void schedule(long delayNanos) {
       long gen = generation;
-      task = prober.time.schedule(Duration.ofNanos(delayNanos), () -> due(gen));
+      task = prober.schedule(Duration.ofNanos(delayNanos), () -> due(gen));
     }
 
     private void due(long gen) {
