@@ -127,6 +127,40 @@ class NetworkProbeTest {
     }
   }
 
+  /** Answers the first connection's request with {@code raw}, then closes it. */
+  private ProbeResult rawAnswer(String raw) throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        try (java.net.Socket c = s.accept()) {
+          c.getInputStream().read(new byte[4096]);
+          c.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
+          c.getOutputStream().flush();
+        } catch (IOException e) {
+          // the test's probe went away
+        }
+      }, "orch-test-raw");
+      t.setDaemon(true);
+      t.start();
+      ProbeTarget raw0 = ProbeTarget.builder("raw-0").host("127.0.0.1").port(80, s.getLocalPort()).build();
+      return prober.probeOnce(raw0, new ProbeAction.HttpGet("/", PortRef.number(80)), TIMEOUT)
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aTruncatedOrNonHttpAnswerFails() throws Exception {
+    ProbeResult cut = rawAnswer("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part");
+    assertFalse(cut.success());
+    assertTrue(cut.message().contains("connection closed before the response was complete"), cut.message());
+    ProbeResult garbage = rawAnswer("SSH-2.0-OpenSSH_9.6\r\n\r\n");
+    assertFalse(garbage.success());
+    assertTrue(garbage.message().contains("not an HTTP/1.x status line"), garbage.message());
+    ProbeResult untilClose = rawAnswer("HTTP/1.0 204 No Content\r\n\r\n");
+    assertTrue(untilClose.success(), untilClose.message());
+    ProbeResult bodyUntilClose = rawAnswer("HTTP/1.1 200 OK\r\n\r\nthe body ends when the connection does");
+    assertTrue(bodyUntilClose.success(), bodyUntilClose.message());
+  }
+
   @Test
   void aClosedProberRefusesNewWatches() {
     prober.close();

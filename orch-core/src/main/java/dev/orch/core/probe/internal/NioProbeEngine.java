@@ -473,7 +473,11 @@ public final class NioProbeEngine implements AutoCloseable {
       return x.address() + ": unknown host";
     }
     String m = e.getMessage();
-    return x.address() + ": " + (m == null ? e.getClass().getSimpleName() : m.toLowerCase(java.util.Locale.ROOT));
+    if (m == null || m.isEmpty()) {
+      return x.address() + ": " + e.getClass().getSimpleName();
+    }
+    // "Connection reset by peer" reads as "connection reset by peer" after the address.
+    return x.address() + ": " + Character.toLowerCase(m.charAt(0)) + m.substring(1);
   }
 
   private static String millis(long nanos) {
