@@ -19,6 +19,7 @@ import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.VolumeMount;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
@@ -397,7 +398,7 @@ final class Cluster {
     return require("logs", id).tail(tailLines);
   }
 
-  synchronized ProbeResult probe(String id, ProbeAction action) {
+  synchronized ProbeResult probe(String id, ProbeKind kind, ProbeAction action) {
     SimContainer c = containers.get(id);
     if (c == null) {
       throw new NoSuchContainerException(runtimeName + ": probe " + id + " failed: no such container");
@@ -413,7 +414,7 @@ final class Cluster {
       return ProbeResult.failed("connection refused: no port named " + portOf(action));
     }
     try {
-      return c.behavior.probe(c.run, action);
+      return c.behavior.probe(c.run, kind, action);
     } catch (RuntimeException e) {
       return ProbeResult.failed("probe failed: the behavior threw " + e);
     }

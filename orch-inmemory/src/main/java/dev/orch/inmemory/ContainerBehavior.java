@@ -3,6 +3,7 @@ package dev.orch.inmemory;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import java.util.List;
 
 /**
@@ -49,17 +50,17 @@ public interface ContainerBehavior {
   }
 
   /**
-   * Answers a probe of the running process. The default: an HTTP GET whose path contains {@code ready}
-   * reports {@link #isReady}, any other HTTP GET and a TCP connect report {@link #isLive}; an exec probe
-   * passes when {@link #exec} exits 0.
+   * Answers the {@code kind} probe of the running process. The default: an HTTP GET or TCP connect
+   * reports {@link #isReady} for a readiness probe and {@link #isLive} for a startup or liveness probe;
+   * an exec probe passes when {@link #exec} exits 0.
    */
-  default ProbeResult probe(ContainerProcess process, ProbeAction action) {
-    if (action instanceof ProbeAction.HttpGet http) {
-      boolean ok = http.path().contains("ready") ? isReady(process) : isLive(process);
-      return ok ? ProbeResult.passed() : ProbeResult.failed("HTTP 503");
+  default ProbeResult probe(ContainerProcess process, ProbeKind kind, ProbeAction action) {
+    boolean up = kind == ProbeKind.READINESS ? isReady(process) : isLive(process);
+    if (action instanceof ProbeAction.HttpGet) {
+      return up ? ProbeResult.passed() : ProbeResult.failed("HTTP 503");
     }
     if (action instanceof ProbeAction.TcpSocket) {
-      return isLive(process) ? ProbeResult.passed() : ProbeResult.failed("connection refused");
+      return up ? ProbeResult.passed() : ProbeResult.failed("connection refused");
     }
     ExecResult r = exec(process, ((ProbeAction.Exec) action).command());
     return r.exitCode() == 0 ? ProbeResult.passed() : ProbeResult.failed("exit code " + r.exitCode());

@@ -17,6 +17,7 @@ import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Resources;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
@@ -469,7 +470,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return result;
   }
 
-  private CompletionStage<ProbeResult> probe(String containerId, ProbeAction action, Duration timeout) {
+  private CompletionStage<ProbeResult> probe(String containerId, ProbeKind kind, ProbeAction action,
+                                             Duration timeout) {
     Objects.requireNonNull(containerId, "containerId");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(timeout, "timeout");
@@ -485,7 +487,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
       return late;
     }
     Supplier<ProbeResult> answer = () -> d.failure() != null
-        ? ProbeResult.failed(d.failure().message()) : cluster.probe(containerId, action);
+        ? ProbeResult.failed(d.failure().message()) : cluster.probe(containerId, kind, action);
     if (d.latency().isZero()) {
       try {
         return CompletableFuture.completedFuture(answer.get());

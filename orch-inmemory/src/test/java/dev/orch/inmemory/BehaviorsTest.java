@@ -15,6 +15,7 @@ import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.PortRef;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,8 @@ class BehaviorsTest {
 
   private static boolean probe(SimFixture f, String id, ProbeAction action) {
     ProbeTransport t = f.runtime.probeTransport().orElseThrow();
-    ProbeResult r = join(t.probe(id, action, Duration.ofSeconds(1)));
+    ProbeKind kind = action == READY ? ProbeKind.READINESS : ProbeKind.LIVENESS;
+    ProbeResult r = join(t.probe(id, kind, action, Duration.ofSeconds(1)));
     return r.success();
   }
 

@@ -21,6 +21,7 @@ import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.PortRef;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Resources;
 import java.time.Duration;
 import java.util.List;
@@ -90,7 +91,7 @@ class FaultInjectionTest {
           failure(f.runtime.create(new dev.orch.api.runtime.ContainerCreateRequest("x", "node-1",
               ContainerSpec.builder("web").build(), java.util.Map.of()))));
       ProbeResult p = join(f.runtime.probeTransport().orElseThrow()
-          .probe(web, new ProbeAction.TcpSocket(PortRef.number(80)), Duration.ofSeconds(1)));
+          .probe(web, ProbeKind.LIVENESS, new ProbeAction.TcpSocket(PortRef.number(80)), Duration.ofSeconds(1)));
       assertFalse(p.success());
 
       f.advance(Duration.ofSeconds(5));
@@ -221,7 +222,7 @@ class FaultInjectionTest {
       String id = f.run("a", "node-1", "web");
       f.runtime.injectFault(CallFault.slow(Duration.ofSeconds(5)).operations(RuntimeOperation.PROBE).build());
       CompletableFuture<ProbeResult> p = f.runtime.probeTransport().orElseThrow()
-          .probe(id, new ProbeAction.TcpSocket(PortRef.number(80)), Duration.ofSeconds(1)).toCompletableFuture();
+          .probe(id, ProbeKind.LIVENESS, new ProbeAction.TcpSocket(PortRef.number(80)), Duration.ofSeconds(1)).toCompletableFuture();
       f.advance(Duration.ofSeconds(1));
       assertEquals(ProbeResult.failed("timed out after PT1S"), p.join());
     }

@@ -30,6 +30,7 @@ import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.PortRef;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.Taint;
 import dev.orch.api.time.VirtualTimeSource;
@@ -277,16 +278,16 @@ class InMemoryRuntimeTest {
       String id = f.run("w", "node-1", spec);
       var t = f.runtime.probeTransport().orElseThrow();
       Duration timeout = Duration.ofSeconds(1);
-      assertTrue(join(t.probe(id, new ProbeAction.HttpGet("/ready", PortRef.named("http")), timeout)).success());
+      assertTrue(join(t.probe(id, ProbeKind.READINESS, new ProbeAction.HttpGet("/ready", PortRef.named("http")), timeout)).success());
       assertEquals("connection refused: no port named grpc",
-          join(t.probe(id, new ProbeAction.TcpSocket(PortRef.named("grpc")), timeout)).message());
-      assertTrue(join(t.probe(id, new ProbeAction.Exec(List.of("true")), timeout)).success());
-      assertFalse(join(t.probe(id, new ProbeAction.Exec(List.of("false")), timeout)).success());
+          join(t.probe(id, ProbeKind.LIVENESS, new ProbeAction.TcpSocket(PortRef.named("grpc")), timeout)).message());
+      assertTrue(join(t.probe(id, ProbeKind.LIVENESS, new ProbeAction.Exec(List.of("true")), timeout)).success());
+      assertFalse(join(t.probe(id, ProbeKind.LIVENESS, new ProbeAction.Exec(List.of("false")), timeout)).success());
       join(f.runtime.kill(id));
       assertEquals("container is not running",
-          join(t.probe(id, new ProbeAction.TcpSocket(PortRef.named("http")), timeout)).message());
+          join(t.probe(id, ProbeKind.LIVENESS, new ProbeAction.TcpSocket(PortRef.named("http")), timeout)).message());
       assertInstanceOf(NoSuchContainerException.class,
-          failure(t.probe("nope", new ProbeAction.TcpSocket(PortRef.named("http")), timeout)));
+          failure(t.probe("nope", ProbeKind.LIVENESS, new ProbeAction.TcpSocket(PortRef.named("http")), timeout)));
     }
   }
 
@@ -322,7 +323,7 @@ class InMemoryRuntimeTest {
     rt.close();
     assertInstanceOf(RuntimeUnavailableException.class, failure(rt.nodes()));
     assertInstanceOf(RuntimeUnavailableException.class, failure(rt.probeTransport().orElseThrow()
-        .probe("x", new ProbeAction.Exec(List.of("true")), Duration.ofSeconds(1))));
+        .probe("x", ProbeKind.LIVENESS, new ProbeAction.Exec(List.of("true")), Duration.ofSeconds(1))));
   }
 
   @Test

@@ -27,6 +27,7 @@ import dev.orch.api.runtime.UnsupportedCapabilityException;
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -556,12 +557,12 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
       String id = run(runsUntilStopped());
       awaitState(id, ContainerState.RUNNING);
       ProbeAction exec = new ProbeAction.Exec(List.of("true"));
-      assertTrue(await(transport.probe(id, exec, Duration.ofSeconds(5))).success());
+      assertTrue(await(transport.probe(id, ProbeKind.LIVENESS, exec, Duration.ofSeconds(5))).success());
       await(runtime.kill(id));
       awaitState(id, ContainerState.EXITED);
       ProbeResult after;
       try {
-        after = await(transport.probe(id, exec, Duration.ofSeconds(5)));
+        after = await(transport.probe(id, ProbeKind.LIVENESS, exec, Duration.ofSeconds(5)));
       } catch (ContainerRuntimeException e) {
         return;
       }

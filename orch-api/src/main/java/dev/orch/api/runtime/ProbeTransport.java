@@ -1,6 +1,7 @@
 package dev.orch.api.runtime;
 
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
@@ -10,9 +11,9 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ProbeTransport {
   /**
-   * Runs {@code action} against container {@code containerId}.
+   * Runs {@code action} against container {@code containerId}, as its {@code kind} probe.
    *
    * @return completes with the result; a probe that takes longer than {@code timeout} fails
    */
-  CompletionStage<ProbeResult> probe(String containerId, ProbeAction action, Duration timeout);
+  CompletionStage<ProbeResult> probe(String containerId, ProbeKind kind, ProbeAction action, Duration timeout);
 }

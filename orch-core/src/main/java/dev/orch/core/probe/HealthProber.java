@@ -2,6 +2,7 @@ package dev.orch.core.probe;
 
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Probes;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
@@ -75,9 +76,9 @@ public final class HealthProber implements AutoCloseable {
     this.random = new SplittableRandom(b.seed);
     this.registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
     for (ProbeKind k : ProbeKind.values()) {
-      successes.put(k, Counter.builder("orch.probe.results").tag("probe", k.label).tag("outcome", "success")
+      successes.put(k, Counter.builder("orch.probe.results").tag("probe", k.name().toLowerCase(java.util.Locale.ROOT)).tag("outcome", "success")
           .description("probe results").register(registry));
-      failures.put(k, Counter.builder("orch.probe.results").tag("probe", k.label).tag("outcome", "failure")
+      failures.put(k, Counter.builder("orch.probe.results").tag("probe", k.name().toLowerCase(java.util.Locale.ROOT)).tag("outcome", "failure")
           .description("probe results").register(registry));
     }
     for (ProbeTransition.Type t : ProbeTransition.Type.values()) {
@@ -138,7 +139,7 @@ public final class HealthProber implements AutoCloseable {
     if (timeout.toNanos() < 1_000_000) {
       throw new IllegalArgumentException("timeout: " + timeout + ": must be >= 1ms");
     }
-    return call(target, action, timeout, "action").get();
+    return call(target, ProbeKind.READINESS, action, timeout, "action").get();
   }
 
   /** The handles of the targets watched now. */
@@ -244,9 +245,10 @@ public final class HealthProber implements AutoCloseable {
   }
 
   /** The call that runs {@code action} against {@code target}; see {@link ProbeCalls#call}. */
-  Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeAction action, Duration timeout,
+  Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeKind kind, ProbeAction action,
+                                              Duration timeout,
                                               String field) {
-    return calls.call(target, action, timeout, field);
+    return calls.call(target, kind, action, timeout, field);
   }
 
   synchronized NioProbeEngine engine() {

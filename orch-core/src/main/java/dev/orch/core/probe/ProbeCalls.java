@@ -4,6 +4,7 @@ import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.core.probe.internal.NioProbeEngine;
 import java.net.InetSocketAddress;
@@ -31,8 +32,8 @@ final class ProbeCalls {
    *
    * @param field the probe's name in messages ({@code "probes.liveness"})
    */
-  Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeAction action, Duration timeout,
-                                              String field) {
+  Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeKind kind, ProbeAction action,
+                                              Duration timeout, String field) {
     String id = target.containerId();
     long timeoutNanos = timeout.toNanos();
     if (action instanceof ProbeAction.Exec exec) {
@@ -41,7 +42,7 @@ final class ProbeCalls {
       }
       if (target.transport().isPresent()) {
         ProbeTransport t = target.transport().get();
-        return () -> guarded(() -> t.probe(id, action, timeout), timeout);
+        return () -> guarded(() -> t.probe(id, kind, action, timeout), timeout);
       }
       if (target.runtime().isEmpty()) {
         throw new IllegalArgumentException(field + ".exec: target " + id
@@ -52,19 +53,19 @@ final class ProbeCalls {
           ? ProbeResult.passed() : ProbeResult.failed("exit code " + r.exitCode())), timeout);
     }
     boolean http = action instanceof ProbeAction.HttpGet;
-    String kind = http ? ".http" : ".tcp";
+    String via = http ? ".http" : ".tcp";
     if (target.host().isEmpty()) {
       if (target.transport().isEmpty()) {
-        throw new IllegalArgumentException(field + kind + ": target " + id
+        throw new IllegalArgumentException(field + via + ": target " + id
             + " has neither a host nor a probe transport to reach it");
       }
       ProbeTransport t = target.transport().get();
-      return () -> guarded(() -> t.probe(id, action, timeout), timeout);
+      return () -> guarded(() -> t.probe(id, kind, action, timeout), timeout);
     }
     var port = http ? ((ProbeAction.HttpGet) action).port() : ((ProbeAction.TcpSocket) action).port();
     OptionalInt hostPort = target.hostPort(port);
     if (hostPort.isEmpty()) {
-      throw new IllegalArgumentException(field + kind + ".port: \"" + port.name() + "\": target " + id
+      throw new IllegalArgumentException(field + via + ".port: \"" + port.name() + "\": target " + id
           + " maps no port of that name (ProbeTarget.Builder.port(name, hostPort))");
     }
     if (http && !((ProbeAction.HttpGet) action).path().startsWith("/")) {

@@ -2,6 +2,7 @@ package dev.orch.core.probe;
 
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.spec.Probe;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Probes;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.core.probe.ThresholdState.Verdict;
@@ -145,7 +146,7 @@ final class Watch implements ProbeHandle {
   private void onResult(Worker w, ProbeResult r) {
     boolean ok = r.success();
     if (!ok) {
-      lastFailure = w.kind.label + ": " + r.message();
+      lastFailure = label(w.kind) + ": " + r.message();
       lastFailureAt = prober.time.now();
     }
     if (!w.threshold.record(ok)) {
@@ -238,7 +239,7 @@ final class Watch implements ProbeHandle {
     private long dueNanos;
 
     Worker(ProbeKind kind, Probe probe, Verdict initial) {
-      String field = "probes." + kind.label;
+      String field = "probes." + label(kind);
       if (probe.initialDelay().isNegative()) {
         throw new IllegalArgumentException(field + ".initialDelay: " + probe.initialDelay() + ": must be >= 0");
       }
@@ -257,7 +258,7 @@ final class Watch implements ProbeHandle {
       this.kind = kind;
       this.probe = probe;
       this.threshold = new ThresholdState(probe.successThreshold(), probe.failureThreshold(), initial);
-      this.call = prober.call(target, probe.action(), probe.timeout(), field);
+      this.call = prober.call(target, kind, probe.action(), probe.timeout(), field);
     }
 
     /** Schedules the first run: after the initial delay (from the container's start) and a jitter. */
@@ -337,5 +338,9 @@ final class Watch implements ProbeHandle {
       }
       flush();
     }
+  }
+
+  static String label(ProbeKind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

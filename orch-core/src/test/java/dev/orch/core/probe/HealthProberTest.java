@@ -30,7 +30,8 @@ class HealthProberTest {
     final List<CompletableFuture<ProbeResult>> held = new ArrayList<>();
 
     @Override
-    public synchronized CompletionStage<ProbeResult> probe(String containerId, ProbeAction action, Duration timeout) {
+    public synchronized CompletionStage<ProbeResult> probe(String containerId, dev.orch.api.spec.ProbeKind kind, ProbeAction action,
+        Duration timeout) {
       CompletableFuture<ProbeResult> f = new CompletableFuture<>();
       held.add(f);
       return f;
@@ -114,7 +115,7 @@ class HealthProberTest {
   private static List<Instant> firstRuns(long seed) {
     VirtualTimeSource clock = new VirtualTimeSource();
     List<Instant> at = new ArrayList<>();
-    ProbeTransport transport = (id, action, timeout) -> {
+    ProbeTransport transport = (id, kind, action, timeout) -> {
       at.add(clock.now());
       return CompletableFuture.completedFuture(ProbeResult.passed());
     };
@@ -132,7 +133,7 @@ class HealthProberTest {
   @Test
   void initialDelayCountsFromWhenWatchingBegan() {
     List<Instant> at = new ArrayList<>();
-    ProbeTransport transport = (id, action, timeout) -> {
+    ProbeTransport transport = (id, kind, action, timeout) -> {
       at.add(clock.now());
       return CompletableFuture.completedFuture(ProbeResult.passed());
     };
@@ -154,7 +155,7 @@ class HealthProberTest {
   @Test
   void closingAHandleStopsItsProbesAndAFailingListenerStopsNothing() {
     int[] calls = new int[1];
-    ProbeTransport transport = (id, action, timeout) -> {
+    ProbeTransport transport = (id, kind, action, timeout) -> {
       calls[0]++;
       return CompletableFuture.completedFuture(ProbeResult.passed());
     };

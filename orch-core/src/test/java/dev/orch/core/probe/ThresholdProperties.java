@@ -41,7 +41,8 @@ class ThresholdProperties {
     }
 
     @Override
-    public synchronized CompletionStage<ProbeResult> probe(String containerId, ProbeAction action, Duration timeout) {
+    public synchronized CompletionStage<ProbeResult> probe(String containerId, dev.orch.api.spec.ProbeKind kind, ProbeAction action,
+        Duration timeout) {
       String path = ((ProbeAction.HttpGet) action).path();
       List<Instant> at = calls.computeIfAbsent(path, p -> new ArrayList<>());
       List<Boolean> script = scripts.getOrDefault(path, List.of());
