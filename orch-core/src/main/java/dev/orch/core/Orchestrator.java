@@ -16,6 +16,12 @@ import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
 import dev.orch.core.internal.SchedulerPlacer;
 import dev.orch.core.scheduler.Scheduler;
+import dev.orch.api.runtime.PortBinding;
+import dev.orch.api.spec.PortSpec;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.lb.EndpointRegistry;
+import dev.orch.core.probe.HealthProber;
+import dev.orch.core.probe.ProbeState;
 import dev.orch.core.reconcile.MpscWorkQueue;
 import dev.orch.core.reconcile.ReconcileResult;
 import io.micrometer.core.instrument.Counter;
@@ -82,6 +88,8 @@ public final class Orchestrator implements AutoCloseable {
   private final EventLog events;
   final MpscWorkQueue queue;
   final RuntimeCalls calls;
+  final ReplicaProbes probes;
+  final EndpointRegistry endpointRegistry = new EndpointRegistry();
   private final ServiceController controller;
   private final Subscription runtimeSubscription;
   private final Object readinessMonitor = new Object();
@@ -116,6 +124,15 @@ public final class Orchestrator implements AutoCloseable {
     this.unschedulable = Counter.builder("orch.scheduler.unschedulable.passes")
         .description("reconcile passes that left a replica unschedulable").register(registry);
     this.calls = new RuntimeCalls(this, time, retries);
+    HealthProber prober = b.healthProber;
+    if (prober == null) {
+      HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(b.seed);
+      if (b.meterRegistry != null) {
+        pb.meterRegistry(b.meterRegistry);
+      }
+      prober = pb.build();
+    }
+    this.probes = new ReplicaProbes(this, prober, b.healthProber == null);
     this.controller = new ServiceController(this, b.seed);
     boolean deterministic = b.deterministic != null ? b.deterministic : time instanceof VirtualTimeSource;
     this.queue = MpscWorkQueue.builder().timeSource(time).shards(deterministic ? 1 : b.shards)
@@ -229,14 +246,16 @@ public final class Orchestrator implements AutoCloseable {
       }
       boolean nodeReady = observed.isNodeReady(c.nodeId());
       boolean isRunning = c.isRunning() && nodeReady;
-      boolean isReady = isRunning; // the HealthProber refines readiness
+      Optional<ProbeState> probe = probes.state(c.id());
+      boolean isReady = isRunning && (probe.isPresent() ? probe.get().ready() : !ReplicaProbes.hasProbes(spec));
       running += isRunning ? 1 : 0;
       ready += isReady ? 1 : 0;
       ServiceController.RestartTracker rt = st.restarts.get(c.id());
       replicas.add(new ReplicaStatus(ServiceController.ordinal(c), c.name(), c.id(), c.nodeId(),
           nodeReady ? c.state() : dev.orch.api.runtime.ContainerState.UNKNOWN, isReady,
           rt == null ? 0 : rt.total, c.exitCode(), c.oomKilled(),
-          c.labels().getOrDefault(OrchLabels.REVISION, "")));
+          c.labels().getOrDefault(OrchLabels.REVISION, ""), probe.map(ProbeState::live).orElse(isRunning),
+          probe.flatMap(ProbeState::lastFailure)));
     }
     replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
     List<Condition> conditions;
@@ -277,6 +296,15 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /**
+   * The endpoints of every service: each replica that runs, with its readiness, published as a new
+   * immutable snapshot whenever it changes. Feed a {@link dev.orch.core.lb.LoadBalancer} from
+   * {@code endpoints().source(name)}. Only services whose container has a port have endpoints.
+   */
+  public EndpointRegistry endpoints() {
+    return endpointRegistry;
+  }
+
   /** The event log: recent events and subscriptions. */
   public EventLog events() {
     return events;
@@ -310,6 +338,7 @@ public final class Orchestrator implements AutoCloseable {
     }
     runtimeSubscription.close();
     queue.close();
+    probes.close();
     if (ownsTime) {
       time.close();
     }
@@ -451,6 +480,32 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /** Publishes the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
+  void publishEndpoints(ServiceSpec spec, ServiceController.ServiceState st, List<ContainerInfo> running) {
+    if (spec.container().ports().isEmpty()) {
+      return;
+    }
+    PortSpec first = spec.container().ports().get(0);
+    List<Endpoint> out = new ArrayList<>(running.size());
+    for (ContainerInfo c : running) {
+      String address = c.name();
+      int port = first.containerPort();
+      for (PortBinding b : c.ports()) {
+        if (b.name().equals(first.name())) {
+          address = b.hostAddress();
+          port = b.hostPort();
+        }
+      }
+      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(spec));
+      String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
+      out.add(new Endpoint(c.name(), address, port, zone, Endpoint.DEFAULT_WEIGHT, ready,
+          Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
+              c.labels().getOrDefault(OrchLabels.REVISION, ""))));
+    }
+    out.sort(Comparator.comparing(Endpoint::id));
+    endpointRegistry.update(spec.name(), out);
+  }
+
   List<Placer.Existing> existingReplicas() {
     List<Placer.Existing> out = new ArrayList<>();
     for (ContainerInfo c : observed.allContainers()) {
@@ -528,6 +583,7 @@ public final class Orchestrator implements AutoCloseable {
     private Boolean deterministic;
     private Placer placer;
     private Scheduler scheduler;
+    private HealthProber healthProber;
 
     private Builder() {
     }
@@ -622,6 +678,16 @@ public final class Orchestrator implements AutoCloseable {
 
     Builder placer(Placer placer) {
       this.placer = placer;
+      return this;
+    }
+
+    /**
+     * The prober that runs every replica's startup, liveness and readiness probes (default: one on this
+     * builder's time source, seed and meter registry, closed with the orchestrator). A prober passed here
+     * is not closed by the orchestrator.
+     */
+    public Builder healthProber(HealthProber prober) {
+      this.healthProber = prober;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerState;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -17,10 +18,12 @@ import java.util.OptionalInt;
  * @param lastExit    the exit code of its last run, if it exited
  * @param oomKilled   whether its last run was killed for exceeding its memory limit
  * @param revision    the template revision it runs
+ * @param live        whether it passes its liveness probe (true when it has none and runs)
+ * @param lastProbeFailure the last probe failure of its current run, in words
  */
 public record ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
                             boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled,
-                            String revision) {
+                            String revision, boolean live, Optional<String> lastProbeFailure) {
   /** Creates a replica status. */
   public ReplicaStatus {
     Objects.requireNonNull(name, "name");
@@ -29,5 +32,6 @@ public record ReplicaStatus(int ordinal, String name, String containerId, String
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(lastExit, "lastExit");
     Objects.requireNonNull(revision, "revision");
+    Objects.requireNonNull(lastProbeFailure, "lastProbeFailure");
   }
 }

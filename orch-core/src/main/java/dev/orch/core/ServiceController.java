@@ -36,6 +36,10 @@ final class ServiceController {
     final ConcurrentHashMap<Integer, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
     /** Containers being stopped and removed. */
     final ConcurrentHashMap<String, Instant> deleting = new ConcurrentHashMap<>();
+    /** Containers being stopped because they failed a startup or liveness probe. */
+    final ConcurrentHashMap<String, Boolean> killing = new ConcurrentHashMap<>();
+    /** Containers stopped for a failed probe: their next exit counts as a failure, whatever its code. */
+    final java.util.Set<String> probeKilled = ConcurrentHashMap.newKeySet();
     /** Containers whose start is in flight. */
     final ConcurrentHashMap<String, Boolean> starting = new ConcurrentHashMap<>();
     /** Crash-loop memory per container (worker only). */
@@ -104,6 +108,7 @@ final class ServiceController {
     // Forget creates in flight for ordinals that are no longer wanted once they land.
     List<Integer> toPlace = new ArrayList<>();
     List<ContainerInfo> outdated = new ArrayList<>();
+    List<ContainerInfo> running = new ArrayList<>();
     int available = 0;
     for (int ordinal = 0; ordinal < spec.replicas(); ordinal++) {
       if (st.pendingCreates.containsKey(ordinal)) {
@@ -137,6 +142,7 @@ final class ServiceController {
         continue;
       }
       if (keep.state() == ContainerState.RUNNING) {
+        running.add(keep);
         available++;
         if (!revision.equals(keep.labels().get(OrchLabels.REVISION))) {
           outdated.add(keep);
@@ -156,6 +162,13 @@ final class ServiceController {
     if (!toPlace.isEmpty()) {
       wake = min(wake, place(st, spec, toPlace, revision));
     }
+    o.probes.sync(name, spec, running);
+    for (ContainerInfo c : running) {
+      if (o.probes.mustRestart(c.id()) && st.killing.putIfAbsent(c.id(), Boolean.TRUE) == null) {
+        kill(st, c);
+      }
+    }
+    o.publishEndpoints(spec, st, running);
     o.setCondition(st, "Available", available == spec.replicas(), available == spec.replicas()
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
         + " replicas running");
@@ -166,7 +179,22 @@ final class ServiceController {
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
   }
 
+  /** Stops a container that failed its probe; its exit then restarts it under the restart policy. */
+  private void kill(ServiceState st, ContainerInfo c) {
+    st.probeKilled.add(c.id());
+    o.calls.call(c.nodeId(), "stop " + c.name(), () -> o.runtime.stop(c.id(), o.terminationGrace))
+        .whenComplete((v, error) -> {
+          st.killing.remove(c.id());
+          if (error != null) {
+            o.event(OrchEvent.Type.WARNING, "KillFailed", st.name, c.name(), c.nodeId(), Orchestrator.describe(error));
+          }
+          o.queue.enqueue(st.name);
+        });
+  }
+
   private ReconcileResult reconcileDeleted(ServiceState st, List<ContainerInfo> mine) {
+    o.probes.sync(st.name, null, List.of());
+    o.endpointRegistry.clear(st.name);
     for (ContainerInfo c : mine) {
       if (!st.deleting.containsKey(c.id())) {
         delete(st, null, c, "Deleted", "service deleted");
@@ -194,7 +222,7 @@ final class ServiceController {
       return null;
     }
     int exit = c.exitCode().orElse(-1);
-    boolean failed = exit != 0 || c.oomKilled();
+    boolean failed = exit != 0 || c.oomKilled() || st.probeKilled.contains(c.id());
     if (spec.restartPolicy() == RestartPolicy.NEVER
         || (spec.restartPolicy() == RestartPolicy.ON_FAILURE && !failed)) {
       return null;
@@ -216,6 +244,7 @@ final class ServiceController {
     }
     if (!now.isBefore(rt.restartAt)) {
       rt.total++;
+      st.probeKilled.remove(c.id());
       o.restarts.increment();
       start(st, c, true);
       return null;

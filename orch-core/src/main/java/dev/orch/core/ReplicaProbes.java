@@ -1,0 +1,124 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.PortBinding;
+import dev.orch.api.spec.Probes;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.probe.HealthProber;
+import dev.orch.core.probe.ProbeHandle;
+import dev.orch.core.probe.ProbeState;
+import dev.orch.core.probe.ProbeTarget;
+import dev.orch.core.probe.ProbeTransition;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The probes of every running replica: a watch per container run on the {@link HealthProber}, started when
+ * the container runs, renewed when it restarts, closed when it stops. Transitions become events and
+ * re-queue the service, so the controller restarts what fails liveness and publishes what is ready.
+ * Thread-safe.
+ */
+final class ReplicaProbes implements AutoCloseable {
+  private record Watched(String service, ProbeHandle handle, Optional<Instant> startedAt) {
+  }
+
+  private final Orchestrator o;
+  private final HealthProber prober;
+  private final boolean ownsProber;
+  private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
+  /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
+  private final Set<String> failed = ConcurrentHashMap.newKeySet();
+
+  ReplicaProbes(Orchestrator o, HealthProber prober, boolean ownsProber) {
+    this.o = o;
+    this.prober = prober;
+    this.ownsProber = ownsProber;
+  }
+
+  static boolean hasProbes(ServiceSpec spec) {
+    Probes p = spec.probes();
+    return p.startup().isPresent() || p.liveness().isPresent() || p.readiness().isPresent();
+  }
+
+  /**
+   * Makes the watches of {@code service} match {@code running}: one per running container, renewed after a
+   * restart; the others closed. Runs on the service's worker.
+   */
+  void sync(String service, ServiceSpec spec, Collection<ContainerInfo> running) {
+    Set<String> keep = new HashSet<>();
+    if (spec != null && hasProbes(spec)) {
+      for (ContainerInfo c : running) {
+        keep.add(c.id());
+        Watched w = watches.get(c.id());
+        if (w != null && w.startedAt().equals(c.startedAt())) {
+          continue;
+        }
+        if (w != null) {
+          w.handle().close();
+        }
+        failed.remove(c.id());
+        ProbeHandle h = prober.watch(target(c), spec.probes(), t -> onTransition(service, c, t));
+        watches.put(c.id(), new Watched(service, h, c.startedAt()));
+      }
+    }
+    watches.entrySet().removeIf(e -> {
+      if (e.getValue().service().equals(service) && !keep.contains(e.getKey())) {
+        e.getValue().handle().close();
+        failed.remove(e.getKey());
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** The probe state of container {@code id}, when it is watched. */
+  Optional<ProbeState> state(String id) {
+    Watched w = watches.get(id);
+    return w == null ? Optional.empty() : Optional.of(w.handle().state());
+  }
+
+  /** Whether container {@code id}'s current run failed its startup or liveness probe. */
+  boolean mustRestart(String id) {
+    return failed.contains(id);
+  }
+
+  private ProbeTarget target(ContainerInfo c) {
+    if (o.runtime.probeTransport().isPresent()) {
+      return ProbeTarget.of(o.runtime, c.id());
+    }
+    ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(o.runtime);
+    for (PortBinding p : c.ports()) {
+      b.host(p.hostAddress());
+      b.port(p.name(), p.hostPort());
+    }
+    return b.build();
+  }
+
+  private void onTransition(String service, ContainerInfo c, ProbeTransition t) {
+    if (t.type().requiresRestart()) {
+      failed.add(c.id());
+    }
+    switch (t.type()) {
+      case LIVENESS_FAILED, STARTUP_FAILED -> o.event(OrchEvent.Type.WARNING, "Unhealthy", service, c.name(),
+          c.nodeId(), t.reason() + "; the container will be restarted");
+      case NOT_READY -> o.event(OrchEvent.Type.WARNING, "NotReady", service, c.name(), c.nodeId(), t.reason());
+      case READY -> o.event(OrchEvent.Type.NORMAL, "Ready", service, c.name(), c.nodeId(), "passes its readiness probe");
+      default -> {
+      }
+    }
+    o.queue.enqueue(service);
+  }
+
+  @Override
+  public void close() {
+    watches.values().forEach(w -> w.handle().close());
+    watches.clear();
+    if (ownsProber) {
+      prober.close();
+    }
+  }
+}
