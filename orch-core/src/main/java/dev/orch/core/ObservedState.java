@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What Orch last saw of the world: its own containers, by service, and the nodes. Written by runtime
@@ -27,6 +28,20 @@ final class ObservedState {
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, ContainerInfo>> byService =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, NodeState> nodes = new ConcurrentHashMap<>();
+  /** Orders what was learnt: each change of a container is stamped, so an older listing cannot undo it. */
+  private final AtomicLong sequence = new AtomicLong();
+  private final ConcurrentHashMap<String, Long> touched = new ConcurrentHashMap<>();
+  /** Removed containers, so a listing that began before the removal does not bring them back. */
+  private final ConcurrentHashMap<String, Long> removed = new ConcurrentHashMap<>();
+
+  /** A stamp to take before starting a listing, for {@link #replaceAll}. */
+  long mark() {
+    return sequence.incrementAndGet();
+  }
+
+  private void touch(String id) {
+    touched.put(id, sequence.incrementAndGet());
+  }
 
   static String serviceOf(ContainerInfo c) {
     return c.labels().getOrDefault(OrchLabels.SERVICE, "");
@@ -55,10 +70,13 @@ final class ObservedState {
   }
 
   void put(ContainerInfo c) {
+    touch(c.id());
     byService.computeIfAbsent(serviceOf(c), s -> new ConcurrentHashMap<>()).put(c.id(), c);
   }
 
   void remove(String service, String containerId) {
+    removed.put(containerId, sequence.incrementAndGet());
+    touched.remove(containerId);
     Map<String, ContainerInfo> m = byService.get(service);
     if (m != null) {
       m.remove(containerId);
@@ -68,17 +86,24 @@ final class ObservedState {
   /** Applies a container event to what is known of the container; unknown containers are recorded. */
   void apply(RuntimeEvent.ContainerEvent e) {
     String service = e.labels().getOrDefault(OrchLabels.SERVICE, "");
-    ConcurrentHashMap<String, ContainerInfo> m = byService.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
     if (e instanceof RuntimeEvent.ContainerRemoved) {
-      m.remove(e.containerId());
+      remove(service, e.containerId());
       return;
     }
+    if (removed.containsKey(e.containerId())) {
+      return; // a late event of a container already removed
+    }
+    touch(e.containerId());
+    ConcurrentHashMap<String, ContainerInfo> m = byService.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
     m.compute(e.containerId(), (id, old) -> {
-      ContainerInfo c = old != null ? old : new ContainerInfo(id, e.labels().getOrDefault("orch.name", id),
+      ContainerInfo c = old != null ? old : new ContainerInfo(id, id,
           e.nodeId(), "", e.labels(), ContainerState.CREATED, OptionalInt.empty(), false, e.time(),
           Optional.empty(), Optional.empty(), List.of());
       if (e instanceof RuntimeEvent.ContainerStarted) {
-        return with(c, ContainerState.RUNNING, c.exitCode(), false, Optional.of(e.time()), c.finishedAt());
+        // A start already recorded on completion keeps its time, so the run has one identity.
+        Optional<Instant> started = c.state() == ContainerState.RUNNING && c.startedAt().isPresent()
+            ? c.startedAt() : Optional.of(e.time());
+        return with(c, ContainerState.RUNNING, c.exitCode(), false, started, c.finishedAt());
       }
       if (e instanceof RuntimeEvent.ContainerExited x) {
         return with(c, ContainerState.EXITED, OptionalInt.of(x.exitCode()), x.oomKilled(), c.startedAt(),
@@ -104,19 +129,36 @@ final class ObservedState {
   }
 
   /**
-   * Replaces what is known with a full listing, keeping containers on nodes that are not ready (their
-   * fate is unknown) and those created after the listing began.
+   * Replaces what is known with a full listing that began at stamp {@code listMark} ({@link #mark()}):
+   * what changed since that stamp wins over the listing; containers on nodes that are not ready are kept
+   * (their fate is unknown until the node answers).
    */
-  void replaceAll(List<ContainerInfo> listed, Instant listStarted) {
+  void replaceAll(List<ContainerInfo> listed, long listMark) {
     Set<String> seen = new HashSet<>();
     for (ContainerInfo c : listed) {
       seen.add(c.id());
+      if (removed.containsKey(c.id()) || touched.getOrDefault(c.id(), 0L) > listMark) {
+        continue;
+      }
       put(c);
     }
     for (Map<String, ContainerInfo> m : byService.values()) {
       m.values().removeIf(c -> !seen.contains(c.id()) && isNodeReady(c.nodeId())
-          && c.createdAt().isBefore(listStarted));
+          && touched.getOrDefault(c.id(), 0L) < listMark);
     }
+    // A listing begun after a removal no longer shows it: that tombstone has served.
+    removed.values().removeIf(stamp -> stamp < listMark);
+    touched.keySet().removeIf(id -> !seen.contains(id) && find(id).isEmpty());
+  }
+
+  private Optional<ContainerInfo> find(String containerId) {
+    for (Map<String, ContainerInfo> m : byService.values()) {
+      ContainerInfo c = m.get(containerId);
+      if (c != null) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
   }
 
   // ---- nodes
@@ -133,7 +175,9 @@ final class ObservedState {
         return new NodeState(n, false, since);
       });
     }
-    nodes.keySet().removeIf(id -> !ids.contains(id));
+    // A node that is no longer offered stays, lost, so that its replicas are replaced after the grace.
+    nodes.replaceAll((id, old) -> ids.contains(id) || !old.ready() ? old
+        : new NodeState(old.info().withReady(false), false, now));
   }
 
   void nodeLost(String id, Instant now) {

@@ -20,6 +20,7 @@ import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
+import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.probe.HealthProber;
 import dev.orch.core.probe.ProbeState;
 import dev.orch.core.reconcile.MpscWorkQueue;
@@ -39,6 +40,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -77,6 +79,7 @@ public final class Orchestrator implements AutoCloseable {
   final String ownerId;
   final Duration nodeLostGrace;
   final Duration terminationGrace;
+  final Duration callTimeout;
   final CrashLoopBackoff crashLoop;
   private final Duration resyncPeriod;
   final Placer placer;
@@ -110,6 +113,7 @@ public final class Orchestrator implements AutoCloseable {
     this.ownerId = b.ownerId;
     this.nodeLostGrace = b.nodeLostGrace;
     this.terminationGrace = b.terminationGrace;
+    this.callTimeout = b.callTimeout;
     this.crashLoop = b.crashLoopBackoff;
     this.resyncPeriod = b.resyncPeriod;
     this.placer = placer;
@@ -133,7 +137,8 @@ public final class Orchestrator implements AutoCloseable {
       prober = pb.build();
     }
     this.probes = new ReplicaProbes(this, prober, b.healthProber == null);
-    this.controller = new ServiceController(this, b.seed);
+    // Mixing in the owner keeps the names of two orchestrators on one engine apart.
+    this.controller = new ServiceController(this, b.seed * 31 + b.ownerId.hashCode());
     boolean deterministic = b.deterministic != null ? b.deterministic : time instanceof VirtualTimeSource;
     this.queue = MpscWorkQueue.builder().timeSource(time).shards(deterministic ? 1 : b.shards)
         .driver(deterministic ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
@@ -197,22 +202,25 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * Deletes service {@code name}: its replicas are stopped (with their grace period) and removed.
+   * Deletes service {@code name}: its replicas are stopped (with their grace period) and removed. Also
+   * removes the owned replicas of a service that was never applied here (an orchestrator that restarted
+   * adopts what it owns; see the {@code Orphaned} event).
    *
-   * @return whether the service existed
+   * @return whether the service existed, or had owned replicas
    */
   public boolean delete(String name) {
     ensureOpen("delete " + name);
     ServiceSpec removed = desired.remove(name);
-    ServiceController.ServiceState st = states.get(name);
-    if (st != null) {
-      st.deleted = true;
+    boolean orphaned = removed == null && !observed.containersOf(name).isEmpty();
+    if (removed == null && !orphaned) {
+      return false;
     }
-    if (removed != null) {
-      event(OrchEvent.Type.NORMAL, "Deleting", name, "", "", "service deleted; removing its replicas");
-      queue.enqueue(name);
-    }
-    return removed != null;
+    ServiceController.ServiceState st = states.computeIfAbsent(name, ServiceController.ServiceState::new);
+    st.deleted = true;
+    event(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
+        ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
+    queue.enqueue(name);
+    return true;
   }
 
   /** The desired spec of service {@code name}, if applied. */
@@ -297,12 +305,23 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * The endpoints of every service: each replica that runs, with its readiness, published as a new
-   * immutable snapshot whenever it changes. Feed a {@link dev.orch.core.lb.LoadBalancer} from
-   * {@code endpoints().source(name)}. Only services whose container has a port have endpoints.
+   * The endpoints of service {@code name}: each replica that runs, with its readiness, published as a
+   * new immutable snapshot whenever it changes; feed a {@link dev.orch.core.lb.LoadBalancer} from it.
+   * Only a service whose container has a port has endpoints (on its first port). Read-only.
    */
-  public EndpointRegistry endpoints() {
-    return endpointRegistry;
+  public EndpointSource endpoints(String name) {
+    EndpointSource source = endpointRegistry.source(name);
+    return new EndpointSource() {
+      @Override
+      public dev.orch.core.lb.Endpoints current() {
+        return source.current();
+      }
+
+      @Override
+      public Subscription subscribe(java.util.function.Consumer<dev.orch.core.lb.Endpoints> listener) {
+        return source.subscribe(listener);
+      }
+    };
   }
 
   /** The event log: recent events and subscriptions. */
@@ -400,17 +419,19 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
-  private void startUp() {
+  /** Re-lists nodes and owned containers into the observed state; completes with {nodes, containers}. */
+  private CompletionStage<int[]> relist() {
     Instant t0 = time.now();
-    runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
+    long mark = observed.mark();
+    return runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
       observed.setNodes(nodes, t0);
-      observed.replaceAll(owned, t0);
-      log.info("orchestrator {} started on runtime {}: {} nodes, adopted {} containers", ownerId, runtime.name(),
-          nodes.size(), owned.size());
-      event(OrchEvent.Type.NORMAL, "Started", "", "", "", nodes.size() + " nodes, adopted " + owned.size()
-          + " containers");
-      return null;
-    }).whenComplete((v, error) -> {
+      observed.replaceAll(owned, mark);
+      return new int[] {nodes.size(), owned.size()};
+    });
+  }
+
+  private void startUp() {
+    relist().whenComplete((counts, error) -> {
       if (error != null) {
         log.warn("orchestrator {}: start-up listing failed, retrying: {}", ownerId, describe(error));
         event(OrchEvent.Type.WARNING, "StartupFailed", "", "", "", describe(error));
@@ -419,11 +440,27 @@ public final class Orchestrator implements AutoCloseable {
         }
         return;
       }
+      log.info("orchestrator {} started on runtime {}: {} nodes, adopted {} containers", ownerId, runtime.name(),
+          counts[0], counts[1]);
+      event(OrchEvent.Type.NORMAL, "Started", "", "", "", counts[0] + " nodes, adopted " + counts[1]
+          + " containers");
       started.complete(null);
       desired.keySet().forEach(queue::enqueue);
       states.keySet().forEach(queue::enqueue);
+      reportOrphans();
       scheduleResync();
     });
+  }
+
+  /** Says which owned services nobody applied: apply them to adopt their replicas, or delete them. */
+  private void reportOrphans() {
+    for (String service : observed.services()) {
+      int n = observed.containersOf(service).size();
+      if (n > 0 && !desired.containsKey(service) && !states.containsKey(service)) {
+        event(OrchEvent.Type.WARNING, "Orphaned", service, "", "", n + " owned containers of a service that is "
+            + "not applied; apply it to adopt them, or delete it to remove them");
+      }
+    }
   }
 
   private void scheduleResync() {
@@ -438,12 +475,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** Re-lists nodes and owned containers, then reconciles every service. */
   void resync() {
-    Instant t0 = time.now();
-    runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
-      observed.setNodes(nodes, t0);
-      observed.replaceAll(owned, t0);
-      return null;
-    }).whenComplete((v, error) -> {
+    relist().whenComplete((counts, error) -> {
       if (error != null) {
         event(OrchEvent.Type.WARNING, "ResyncFailed", "", "", "", describe(error));
       }
@@ -483,6 +515,7 @@ public final class Orchestrator implements AutoCloseable {
   /** Publishes the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
   void publishEndpoints(ServiceSpec spec, ServiceController.ServiceState st, List<ContainerInfo> running) {
     if (spec.container().ports().isEmpty()) {
+      endpointRegistry.clear(spec.name());
       return;
     }
     PortSpec first = spec.container().ports().get(0);
@@ -577,6 +610,7 @@ public final class Orchestrator implements AutoCloseable {
     private Duration nodeLostGrace = Duration.ofSeconds(40);
     private Duration terminationGrace = Duration.ofSeconds(30);
     private Duration resyncPeriod = Duration.ofSeconds(30);
+    private Duration callTimeout = Duration.ofSeconds(60);
     private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
     private int eventCapacity = 1000;
     private long seed = 1;
@@ -640,6 +674,15 @@ public final class Orchestrator implements AutoCloseable {
     /** How long a stopping container may take to exit before it is killed (default 30 s). */
     public Builder terminationGrace(Duration grace) {
       this.terminationGrace = grace;
+      return this;
+    }
+
+    /**
+     * How long one runtime call may go unanswered before it counts as failed and is retried (default
+     * 60 s; a stop gets its termination grace on top).
+     */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = timeout;
       return this;
     }
 
@@ -717,6 +760,7 @@ public final class Orchestrator implements AutoCloseable {
       positive(problems, "nodeLostGrace", nodeLostGrace);
       positive(problems, "terminationGrace", terminationGrace);
       positive(problems, "resyncPeriod", resyncPeriod);
+      positive(problems, "callTimeout", callTimeout);
       if (crashLoopBackoff == null) {
         problems.add("crashLoopBackoff: null: is required");
       }

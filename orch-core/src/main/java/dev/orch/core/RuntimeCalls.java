@@ -4,6 +4,7 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
 import dev.orch.api.runtime.RuntimeUnavailableException;
+import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.internal.TimeSourceScheduler;
 import io.micrometer.core.instrument.Counter;
@@ -20,9 +21,11 @@ import java.util.function.Supplier;
 final class RuntimeCalls {
   private final FailsafeExecutor<Object> executor;
   private final Orchestrator o;
+  private final TimeSource time;
 
   RuntimeCalls(Orchestrator o, TimeSource time, Counter retries) {
     this.o = o;
+    this.time = time;
     RetryPolicy<Object> retry = RetryPolicy.builder()
         .handleIf(e -> Orchestrator.rootCause(e) instanceof RuntimeUnavailableException)
         .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
@@ -32,12 +35,37 @@ final class RuntimeCalls {
     this.executor = Failsafe.with(retry).with(new TimeSourceScheduler(time));
   }
 
-  /** Runs {@code call} (named {@code what} on {@code node} for errors) with retries. */
-  @SuppressWarnings("unchecked")
+  /** Runs {@code call} (named {@code what} on {@code node} for errors) with retries and the call timeout. */
   <T> CompletionStage<T> call(String node, String what, Supplier<CompletionStage<T>> call) {
+    return call(node, what, Duration.ZERO, call);
+  }
+
+  /**
+   * Runs {@code call} with retries; an attempt that has not answered within {@code extra} plus the call
+   * timeout fails with {@link RuntimeUnavailableException} (and is retried), so no call can hang forever.
+   */
+  @SuppressWarnings("unchecked")
+  <T> CompletionStage<T> call(String node, String what, Duration extra, Supplier<CompletionStage<T>> call) {
     if (o.closed) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
-    return (CompletionStage<T>) executor.getStageAsync(() -> (CompletionStage<Object>) call.get());
+    Duration limit = o.callTimeout.plus(extra);
+    return (CompletionStage<T>) executor.getStageAsync(() -> (CompletionStage<Object>) within(call.get(), limit,
+        node, what));
+  }
+
+  private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    ScheduledTask timer = time.schedule(limit, () -> out.completeExceptionally(new RuntimeUnavailableException(
+        node + ": " + what + " failed: the runtime did not answer in " + limit.toMillis() + "ms")));
+    stage.whenComplete((v, e) -> {
+      timer.cancel();
+      if (e != null) {
+        out.completeExceptionally(e);
+      } else {
+        out.complete(v);
+      }
+    });
+    return out;
   }
 }

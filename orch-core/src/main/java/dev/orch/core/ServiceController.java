@@ -43,7 +43,7 @@ final class ServiceController {
     /** Containers whose start is in flight. */
     final ConcurrentHashMap<String, Boolean> starting = new ConcurrentHashMap<>();
     /** Crash-loop memory per container (worker only). */
-    final Map<String, RestartTracker> restarts = new HashMap<>();
+    final Map<String, RestartTracker> restarts = new ConcurrentHashMap<>();
     /** Node holding each ordinal's node-local volumes (worker only). */
     final Map<Integer, String> volumeNodes = new HashMap<>();
     final Map<String, Condition> conditions = new LinkedHashMap<>();
@@ -59,9 +59,11 @@ final class ServiceController {
 
   static final class RestartTracker {
     int inARow;
-    int total;
+    volatile int total;
     Instant exitSeen;
     Instant restartAt;
+    /** The exit a restart was already issued for: one start per exit, whatever the events' timing. */
+    Instant restartedFor;
   }
 
   private final Orchestrator o;
@@ -73,11 +75,11 @@ final class ServiceController {
   }
 
   ReconcileResult reconcile(String name) {
-    ServiceState st = o.states.get(name);
+    ServiceSpec spec = o.desired.get(name);
+    ServiceState st = spec != null ? o.states.computeIfAbsent(name, ServiceState::new) : o.states.get(name);
     if (st == null) {
       return ReconcileResult.done();
     }
-    ServiceSpec spec = o.desired.get(name);
     Instant now = o.time.now();
     List<ContainerInfo> mine = o.observed.containersOf(name);
     mine.sort(Comparator.comparing(ContainerInfo::name));
@@ -105,58 +107,90 @@ final class ServiceController {
     for (ContainerInfo c : extras) {
       delete(st, spec, c, "ScaledDown", "replica " + ordinal(c) + " is beyond " + spec.replicas() + " replicas");
     }
-    // Forget creates in flight for ordinals that are no longer wanted once they land.
     List<Integer> toPlace = new ArrayList<>();
-    List<ContainerInfo> outdated = new ArrayList<>();
+    List<Integer> outdated = new ArrayList<>();
+    Map<Integer, ContainerInfo> outdatedKept = new HashMap<>();
     List<ContainerInfo> running = new ArrayList<>();
     int available = 0;
+    int total = st.pendingCreates.size();
     for (int ordinal = 0; ordinal < spec.replicas(); ordinal++) {
-      if (st.pendingCreates.containsKey(ordinal)) {
-        continue;
-      }
+      boolean pending = st.pendingCreates.containsKey(ordinal);
       List<ContainerInfo> cs = byOrdinal.getOrDefault(ordinal, List.of());
+      total += cs.size();
       if (cs.isEmpty()) {
-        toPlace.add(ordinal);
+        if (!pending) {
+          toPlace.add(ordinal);
+        }
         continue;
       }
-      ContainerInfo keep = best(cs, revision);
-      for (ContainerInfo other : cs) {
+      List<ContainerInfo> current = new ArrayList<>();
+      List<ContainerInfo> old = new ArrayList<>();
+      for (ContainerInfo c : cs) {
+        (revision.equals(c.labels().get(OrchLabels.REVISION)) ? current : old).add(c);
+      }
+      ContainerInfo keep = best(current.isEmpty() ? old : current, revision);
+      for (ContainerInfo other : current.isEmpty() ? old : current) {
         if (other != keep) {
           delete(st, spec, other, "Duplicate", "replica " + ordinal + " also runs as " + keep.name());
         }
+      }
+      // During an update an old replica keeps serving until its successor is ready.
+      ContainerInfo serving = null;
+      if (!current.isEmpty() && !old.isEmpty()) {
+        boolean successorReady = isAvailable(spec, keep);
+        ContainerInfo bestOld = best(old, revision);
+        for (ContainerInfo c : old) {
+          if (successorReady || c != bestOld) {
+            delete(st, spec, c, "Updated", "replica " + ordinal + " now runs revision " + revision + " as "
+                + keep.name());
+          }
+        }
+        serving = successorReady ? null : bestOld;
       }
       Optional<ObservedState.NodeState> node = o.observed.node(keep.nodeId());
       if (node.isEmpty() || !node.get().ready()) {
         Instant since = node.map(ObservedState.NodeState::lostSince).orElse(now);
         Duration lostFor = Duration.between(since, now);
-        if (lostFor.compareTo(o.nodeLostGrace) >= 0) {
+        if (lostFor.compareTo(o.nodeLostGrace) >= 0 && !pending) {
           o.replacements.increment();
           o.event(OrchEvent.Type.WARNING, "Replaced", name, keep.name(), keep.nodeId(),
               "node " + keep.nodeId() + " lost for " + lostFor.toSeconds() + "s; replacing replica " + ordinal);
           delete(st, spec, keep, null, null);
           st.volumeNodes.remove(ordinal);
           toPlace.add(ordinal);
-        } else {
+        } else if (lostFor.compareTo(o.nodeLostGrace) < 0) {
           wake = min(wake, o.nodeLostGrace.minus(lostFor));
         }
         continue;
       }
-      if (keep.state() == ContainerState.RUNNING) {
-        running.add(keep);
-        available++;
-        if (!revision.equals(keep.labels().get(OrchLabels.REVISION))) {
-          outdated.add(keep);
+      boolean up = false;
+      for (ContainerInfo c : serving == null ? List.of(keep) : List.of(keep, serving)) {
+        if (c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())) {
+          running.add(c);
+          up |= isAvailable(spec, c);
+        } else if (c == keep) {
+          wake = min(wake, handleNotRunning(st, spec, keep, now));
         }
-      } else {
-        wake = min(wake, handleNotRunning(st, spec, keep, now));
+      }
+      available += up ? 1 : 0;
+      if (current.isEmpty() && !pending && keep.state() == ContainerState.RUNNING) {
+        outdated.add(ordinal);
+        outdatedKept.put(ordinal, keep);
       }
     }
-    // A changed template replaces running replicas a few at a time (the Rollout refines this).
-    if (!outdated.isEmpty() && toPlace.isEmpty() && st.pendingCreates.isEmpty()) {
-      int budget = Math.max(1, maxUnavailable(spec)) - (spec.replicas() - available);
-      for (int i = 0; i < Math.min(budget, outdated.size()); i++) {
-        ContainerInfo c = outdated.get(i);
+    // A changed template: surge new replicas beside the old, or replace old ones within the unavailable
+    // budget, as a rolling update allows (the Rollout primitive refines this).
+    int[] bounds = rollingBounds(spec);
+    int budget = bounds[1] - (spec.replicas() - available);
+    for (int ordinal : outdated) {
+      if (total < spec.replicas() + bounds[0]) {
+        toPlace.add(ordinal);
+        total++;
+      } else if (budget > 0) {
+        ContainerInfo c = outdatedKept.get(ordinal);
         delete(st, spec, c, "Updating", "revision " + c.labels().get(OrchLabels.REVISION) + " -> " + revision);
+        toPlace.add(ordinal);
+        budget--;
       }
     }
     if (!toPlace.isEmpty()) {
@@ -171,7 +205,7 @@ final class ServiceController {
     o.publishEndpoints(spec, st, running);
     o.setCondition(st, "Available", available == spec.replicas(), available == spec.replicas()
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
-        + " replicas running");
+        + " replicas available");
     if (!st.deleting.isEmpty() || !st.pendingCreates.isEmpty()) {
       // Completions enqueue the key; this is only a safety net against a lost completion.
       wake = min(wake, Duration.ofSeconds(30));
@@ -182,7 +216,7 @@ final class ServiceController {
   /** Stops a container that failed its probe; its exit then restarts it under the restart policy. */
   private void kill(ServiceState st, ContainerInfo c) {
     st.probeKilled.add(c.id());
-    o.calls.call(c.nodeId(), "stop " + c.name(), () -> o.runtime.stop(c.id(), o.terminationGrace))
+    o.calls.call(c.nodeId(), "stop " + c.name(), o.terminationGrace, () -> o.runtime.stop(c.id(), o.terminationGrace))
         .whenComplete((v, error) -> {
           st.killing.remove(c.id());
           if (error != null) {
@@ -201,7 +235,8 @@ final class ServiceController {
       }
     }
     if (mine.isEmpty() && st.pendingCreates.isEmpty()) {
-      o.states.remove(st.name, st);
+      // Only if no apply() revived the service meanwhile.
+      o.states.computeIfPresent(st.name, (k, v) -> v == st && !o.desired.containsKey(k) ? null : v);
       o.queue.forget(st.name);
       o.event(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
       return ReconcileResult.done();
@@ -215,7 +250,7 @@ final class ServiceController {
       return null;
     }
     if (c.state() == ContainerState.CREATED) {
-      start(st, c, false);
+      start(st, c, null);
       return null;
     }
     if (c.state() != ContainerState.EXITED) {
@@ -242,11 +277,15 @@ final class ServiceController {
       o.event(OrchEvent.Type.WARNING, c.oomKilled() ? "OOMKilled" : "Exited", spec.name(), c.name(), c.nodeId(),
           why + "; restart " + rt.inARow + " in a row in " + delay.toMillis() + "ms");
     }
+    if (exitedAt.equals(rt.restartedFor)) {
+      return null; // restarted already; waiting for the runtime to report it running
+    }
     if (!now.isBefore(rt.restartAt)) {
+      rt.restartedFor = exitedAt;
       rt.total++;
       st.probeKilled.remove(c.id());
       o.restarts.increment();
-      start(st, c, true);
+      start(st, c, rt);
       return null;
     }
     return Duration.between(now, rt.restartAt);
@@ -256,7 +295,8 @@ final class ServiceController {
     List<String> ids = new ArrayList<>();
     Map<String, String> bound = new HashMap<>();
     for (int ordinal : ordinals) {
-      String id = spec.name() + "-" + ordinal;
+      // The container's own name: the same id while it is pending and once it is observed.
+      String id = spec.name() + "-" + ordinal + "-" + suffix();
       ids.add(id);
       String volumeNode = st.volumeNodes.get(ordinal);
       if (volumeNode != null && hasNodeLocalVolume(spec)) {
@@ -278,7 +318,7 @@ final class ServiceController {
     for (int i = 0; i < ordinals.size(); i++) {
       Placer.Outcome out = outcomes.get(i);
       if (out.nodeId().isPresent()) {
-        create(st, spec, ordinals.get(i), out.nodeId().get(), revision);
+        create(st, spec, ordinals.get(i), out.nodeId().get(), revision, ids.get(i));
       } else if (unschedulable == null) {
         unschedulable = out.message();
       }
@@ -294,8 +334,7 @@ final class ServiceController {
     return null;
   }
 
-  private void create(ServiceState st, ServiceSpec spec, int ordinal, String nodeId, String revision) {
-    String name = spec.name() + "-" + ordinal + "-" + suffix();
+  private void create(ServiceState st, ServiceSpec spec, int ordinal, String nodeId, String revision, String name) {
     Map<String, String> labels = new LinkedHashMap<>(spec.labels());
     labels.put(OrchLabels.OWNER, o.ownerId);
     labels.put(OrchLabels.SERVICE, spec.name());
@@ -328,18 +367,22 @@ final class ServiceController {
         });
   }
 
-  private void start(ServiceState st, ContainerInfo c, boolean restart) {
+  /** Starts {@code c}; {@code restart} is its crash-loop memory when this restarts it after an exit. */
+  private void start(ServiceState st, ContainerInfo c, RestartTracker restart) {
     st.starting.put(c.id(), Boolean.TRUE);
     String service = st.name;
     o.calls.call(c.nodeId(), "start " + c.name(), () -> o.runtime.start(c.id()))
         .whenComplete((v, error) -> {
           st.starting.remove(c.id());
           if (error != null) {
+            if (restart != null) {
+              restart.restartedFor = null; // not restarted after all: try again
+            }
             o.event(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Orchestrator.describe(error));
             o.queue.enqueueAfter(service, o.retryDelay(1));
           } else {
             o.observed.markStarted(service, c.id(), o.time.now());
-            if (restart) {
+            if (restart != null) {
               o.event(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
             }
             o.queue.enqueue(service);
@@ -356,7 +399,7 @@ final class ServiceController {
       o.event(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
     }
     Duration grace = o.terminationGrace;
-    o.calls.call(c.nodeId(), "stop " + c.name(), () -> o.runtime.stop(c.id(), grace))
+    o.calls.call(c.nodeId(), "stop " + c.name(), grace, () -> o.runtime.stop(c.id(), grace))
         .thenCompose(v -> o.calls.call(c.nodeId(), "remove " + c.name(), () -> o.runtime.remove(c.id())))
         .whenComplete((v, error) -> {
           if (error != null && !(Orchestrator.rootCause(error) instanceof dev.orch.api.runtime.NoSuchContainerException)) {
@@ -393,11 +436,20 @@ final class ServiceController {
     }
   }
 
-  private static int maxUnavailable(ServiceSpec spec) {
+  /** {maxSurge, maxUnavailable} resolved as Kubernetes does: surge rounds up, unavailable down, never both 0. */
+  static int[] rollingBounds(ServiceSpec spec) {
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru) {
-      return ru.maxUnavailable().resolve(spec.replicas(), false);
+      int surge = ru.maxSurge().resolve(spec.replicas(), true);
+      int unavailable = ru.maxUnavailable().resolve(spec.replicas(), false);
+      return new int[] {surge, surge == 0 && unavailable == 0 ? 1 : unavailable};
     }
-    return 1;
+    return new int[] {1, 0};
+  }
+
+  /** Whether {@code c} runs and passes its readiness probe (or has none). */
+  private boolean isAvailable(ServiceSpec spec, ContainerInfo c) {
+    return c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())
+        && o.probes.state(c.id()).map(dev.orch.core.probe.ProbeState::ready).orElse(!ReplicaProbes.hasProbes(spec));
   }
 
   private static boolean hasNodeLocalVolume(ServiceSpec spec) {

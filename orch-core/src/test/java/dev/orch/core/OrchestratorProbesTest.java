@@ -84,20 +84,20 @@ class OrchestratorProbesTest {
         .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(2))).build());
     run(5);
     assertTrue(status("flaky").isReady(), () -> status("flaky").toString());
-    assertEquals(1, orch.endpoints().endpoints("flaky").ready().size());
+    assertEquals(1, orch.endpoints("flaky").current().ready().size());
 
     run(25); // not ready from 20 s: two failures 2 s apart
     ServiceStatus s = status("flaky");
     assertFalse(s.isReady());
     assertFalse(s.replicas().get(0).ready());
     assertTrue(s.replicas().get(0).lastProbeFailure().orElseThrow().startsWith("readiness:"), s::toString);
-    assertEquals(0, orch.endpoints().endpoints("flaky").ready().size());
-    assertEquals(1, orch.endpoints().endpoints("flaky").size(), "still a member, not ready");
+    assertEquals(0, orch.endpoints("flaky").current().ready().size());
+    assertEquals(1, orch.endpoints("flaky").current().size(), "still a member, not ready");
 
     run(40); // ready again from 60 s
     assertTrue(status("flaky").isReady(), () -> status("flaky").toString());
-    assertEquals(1, orch.endpoints().endpoints("flaky").ready().size());
-    assertEquals(2, orch.endpoints().endpoints("steady").ready().size());
+    assertEquals(1, orch.endpoints("flaky").current().ready().size());
+    assertEquals(2, orch.endpoints("steady").current().ready().size());
   }
 
   @Test
@@ -110,7 +110,7 @@ class OrchestratorProbesTest {
     orch.apply(ServiceSpec.builder("web").replicas(4).container(web("web"))
         .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(1)).withThresholds(1, 1)).build());
     run(3);
-    try (LoadBalancer lb = LoadBalancer.builder(orch.endpoints().source("web")).picker(Pickers.roundRobin())
+    try (LoadBalancer lb = LoadBalancer.builder(orch.endpoints("web")).picker(Pickers.roundRobin())
         .timeSource(time).panicThreshold(0).build()) {
       assertEquals(4, picked(lb, 40).size());
       ReplicaStatus sick = status("web").replicas().get(2);
@@ -123,7 +123,7 @@ class OrchestratorProbesTest {
       runtime.process(sick.containerId()).orElseThrow().attributes().put(Behaviors.READY, true);
       run(2);
       assertTrue(picked(lb, 40).contains(sick.name()));
-      assertNotEquals(0, orch.endpoints().endpoints("web").version());
+      assertNotEquals(0, orch.endpoints("web").current().version());
     }
   }
 

@@ -172,13 +172,24 @@ class OrchestratorTest {
     assertTrue(registry.get("orch.reconcile.count").counter().count() > 0);
     assertTrue(registry.get("orch.reconcile.duration").timer().count() > 0);
     assertEquals(0.0, registry.get("orch.queue.depth").gauge().value());
-    assertTrue(registry.get("orch.restarts").counter().count() + registry.get("orch.replacements").counter().count()
-        >= 1);
+    assertEquals(1.0, registry.get("orch.restarts").counter().count());
+    assertEquals(1.0, registry.get("orch.replacements").counter().count());
     assertTrue(registry.get("orch.scheduler.placements").counter().count() >= 2);
   }
 
   @Test
-  void restartPolicyNeverLeavesAnExitedReplicaAlone() {
+  void restartPolicyNeverLeavesAFailedReplicaAlone() {
+    start(1);
+    orch.apply(service("crashy", 1, "crashy").toBuilder().restartPolicy(RestartPolicy.NEVER).build());
+    run(Duration.ofSeconds(60));
+    ServiceStatus s = status("crashy");
+    assertEquals(0, s.replicas().get(0).restarts());
+    assertEquals(3, s.replicas().get(0).lastExit().orElseThrow());
+    assertEquals(1, owned("orch").size());
+  }
+
+  @Test
+  void restartPolicyOnFailureLeavesACompletedReplicaAlone() {
     start(1);
     orch.apply(service("job", 1, "oneshot").toBuilder().restartPolicy(RestartPolicy.ON_FAILURE).build());
     run(Duration.ofSeconds(60));
@@ -295,6 +306,53 @@ class OrchestratorTest {
     runtime.addNode(dev.orch.inmemory.NodeSpec.of("node-9", Resources.of("8", "8Gi")));
     run(Duration.ofSeconds(40));
     assertTrue(status("big").isReady(), () -> status("big").toString());
+  }
+
+  @Test
+  void aRollingUpdateWithSurgeNeverDropsBelowTheDesiredReplicas() {
+    start(3);
+    ServiceSpec v1 = service("orders", 4, "orders:1").toBuilder()
+        .rollout(dev.orch.api.spec.RolloutStrategy.RollingUpdate.of(dev.orch.api.spec.IntOrPercent.of(1),
+            dev.orch.api.spec.IntOrPercent.of(0))).build();
+    orch.apply(v1);
+    run(Duration.ofSeconds(1));
+    orch.apply(v1.toBuilder().container(ContainerSpec.builder("orders:2").requests("500m", "512Mi").build()).build());
+    int maxTotal = 0;
+    for (int s = 0; s < 60; s++) {
+      time.advance(Duration.ofMillis(500));
+      ServiceStatus st = status("orders");
+      assertTrue(st.ready() >= 4, () -> "availability dropped: " + st);
+      maxTotal = Math.max(maxTotal, owned("orch").size());
+    }
+    assertTrue(maxTotal <= 5, "never more than replicas + maxSurge: " + maxTotal);
+    assertEquals(Set.of("orders:2"), owned("orch").stream().map(ContainerInfo::image).collect(Collectors.toSet()));
+    assertTrue(status("orders").isReady());
+  }
+
+  @Test
+  void aDeletedThenReappliedServiceComesBack() {
+    start(2);
+    orch.apply(service("orders", 2, "orders:1"));
+    run(Duration.ofSeconds(1));
+    orch.delete("orders");
+    orch.apply(service("orders", 3, "orders:1"));
+    run(Duration.ofSeconds(10));
+    assertTrue(status("orders").isReady(), () -> status("orders").toString());
+    assertEquals(3, owned("orch").size());
+  }
+
+  @Test
+  void aNodeThatVanishesHasItsReplicasReplacedAfterTheGrace() {
+    start(3);
+    orch.apply(service("orders", 3, "orders:1"));
+    run(Duration.ofSeconds(1));
+    String gone = status("orders").replicas().get(0).node();
+    runtime.removeNode(gone);
+    orch.resync();
+    run(Duration.ofSeconds(30));
+    ServiceStatus s = status("orders");
+    assertTrue(s.isReady(), s::toString);
+    assertTrue(s.replicas().stream().noneMatch(r -> r.node().equals(gone)), s::toString);
   }
 
   @Test

@@ -1,10 +1,12 @@
 package dev.orch.core.internal;
 
+import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.ServiceSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.TreeMap;
 
 /** Stable hashes that identify a service's template revision and whole spec across JVM runs. */
 public final class Revisions {
@@ -16,12 +18,20 @@ public final class Revisions {
    * placement or labels alone keeps the revision.
    */
   public static String revision(ServiceSpec spec) {
-    return sha(spec.container().toString() + "|" + spec.probes().toString());
+    return sha(template(spec));
   }
 
   /** A hash of the whole spec. */
   public static String specHash(ServiceSpec spec) {
-    return sha(spec.toString());
+    return sha(template(spec) + "|" + spec.replicas() + "|" + spec.placement() + "|" + spec.restartPolicy()
+        + "|" + spec.rollout() + "|" + spec.priority() + "|" + new TreeMap<>(spec.labels()));
+  }
+
+  /** The template in a canonical form: maps sorted, so equal specs hash equal whatever their insertion order. */
+  private static String template(ServiceSpec spec) {
+    ContainerSpec c = spec.container();
+    return String.join("|", c.image(), c.command().toString(), c.args().toString(), new TreeMap<>(c.env()).toString(),
+        c.ports().toString(), c.resources().toString(), c.volumeMounts().toString(), spec.probes().toString());
   }
 
   private static String sha(String text) {
