@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,21 +93,20 @@ public final class MpscWorkQueue implements AutoCloseable {
     if (closed) {
       return;
     }
-    Item item = items.get(key);
-    if (item == null) {
-      item = items.computeIfAbsent(key, k -> new Item(k, shards[Math.floorMod(k.hashCode(), shards.length)]));
-    }
-    enqueue(item);
+    enqueue(item(key));
   }
 
   /** A handle that enqueues {@code key} without a map lookup; for hot producers. */
   public Handle handle(String key) {
     Objects.requireNonNull(key, "key");
-    Item item = items.computeIfAbsent(key, k -> new Item(k, shards[Math.floorMod(k.hashCode(), shards.length)]));
+    Item item = item(key);
     return () -> enqueue(item);
   }
 
-  /** Queues {@code key} after {@code delay}, by the time source. */
+  /**
+   * Queues {@code key} after {@code delay}, by the time source. A key keeps at most one such timer, at
+   * its earliest deadline: a later request for a later time is already served by the earlier one.
+   */
   public void enqueueAfter(String key, Duration delay) {
     if (closed) {
       return;
@@ -115,12 +115,36 @@ public final class MpscWorkQueue implements AutoCloseable {
       enqueue(key);
       return;
     }
-    ScheduledTask[] holder = new ScheduledTask[1];
-    holder[0] = time.schedule(delay, () -> {
-      timers.remove(holder[0]);
-      enqueue(key);
-    });
-    timers.add(holder[0]);
+    Item item = item(key);
+    long due = time.nanoTime() + delay.toNanos();
+    synchronized (item) {
+      if (item.timer != null && item.timerDue <= due) {
+        return;
+      }
+      if (item.timer != null) {
+        item.timer.cancel();
+        timers.remove(item.timer);
+      }
+      ScheduledTask[] holder = new ScheduledTask[1];
+      holder[0] = time.schedule(delay, () -> {
+        synchronized (item) {
+          if (item.timer == holder[0]) {
+            item.timer = null;
+          }
+        }
+        timers.remove(holder[0]);
+        enqueue(item);
+      });
+      item.timer = holder[0];
+      item.timerDue = due;
+      timers.add(holder[0]);
+    }
+  }
+
+  private Item item(String key) {
+    Item item = items.get(key);
+    return item != null ? item
+        : items.computeIfAbsent(key, k -> new Item(k, shards[Math.floorMod(k.hashCode(), shards.length)]));
   }
 
   /** Drops what the queue remembers of {@code key} (its backoff); call when the key is gone for good. */
@@ -182,12 +206,14 @@ public final class MpscWorkQueue implements AutoCloseable {
   private void process(Item item) {
     item.state.set(RUNNING);
     ReconcileResult result = null;
+    boolean failed = false;
     try {
       result = handler.handle(item.key);
     } catch (Exception | Error e) {
       if (e instanceof Error err && !(e instanceof AssertionError)) {
         throw err;
       }
+      failed = true;
       int failures = ++item.failures;
       Duration delay = backoff(failures);
       retries.incrementAndGet();
@@ -203,9 +229,14 @@ public final class MpscWorkQueue implements AutoCloseable {
       }
     }
     if (!item.state.compareAndSet(RUNNING, IDLE)) {
-      // Enqueued while running: run once more, at the back of the queue.
-      item.state.set(QUEUED);
-      item.shard.queue.offer(item);
+      if (failed) {
+        // Its backoff timer brings it back; running it again now would defeat the backoff.
+        item.state.set(IDLE);
+      } else {
+        // Enqueued while running: run once more, at the back of the queue.
+        item.state.set(QUEUED);
+        item.shard.queue.offer(item);
+      }
     }
   }
 
@@ -222,6 +253,9 @@ public final class MpscWorkQueue implements AutoCloseable {
     for (Shard s : shards) {
       s.stop();
     }
+    for (Shard s : shards) {
+      s.join();
+    }
   }
 
   /** Enqueues one key without a lookup; thread-safe. */
@@ -236,6 +270,8 @@ public final class MpscWorkQueue implements AutoCloseable {
     final Shard shard;
     final AtomicInteger state = new AtomicInteger(IDLE);
     int failures; // consumer-only
+    ScheduledTask timer; // guarded by this
+    long timerDue; // guarded by this
 
     Item(String key, Shard shard) {
       this.key = key;
@@ -273,10 +309,13 @@ public final class MpscWorkQueue implements AutoCloseable {
     void drain() {
       int budget = Math.max(64, queue.size());
       Item item;
-      while (!closed && budget-- > 0 && (item = queue.relaxedPoll()) != null) {
-        process(item);
+      try {
+        while (!closed && budget-- > 0 && (item = queue.relaxedPoll()) != null) {
+          process(item);
+        }
+      } finally {
+        drainScheduled.set(false);
       }
-      drainScheduled.set(false);
       if (!closed && !queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
         time.schedule(Duration.ZERO, this::drain);
       }
@@ -322,6 +361,17 @@ public final class MpscWorkQueue implements AutoCloseable {
     void stop() {
       if (thread != null) {
         LockSupport.unpark(thread);
+      }
+    }
+
+    /** Waits (a bounded while) for the worker to finish the key it is handling; not from the worker itself. */
+    void join() {
+      if (thread != null && thread != Thread.currentThread()) {
+        try {
+          thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }
