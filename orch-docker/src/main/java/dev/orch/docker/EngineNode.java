@@ -399,42 +399,57 @@ final class EngineNode implements Closeable {
    * or a removal of a container it knew.
    */
   private void resync(Clients c) {
-    io.execute(() -> {
-      List<ContainerInfo> now;
-      try {
-        now = listBlocking(c, List.of(OrchLabels.OWNER));
-      } catch (RuntimeException e) {
-        log.warn("engine {}: resync listing failed: {}", engine.id(), e.toString());
-        return;
+    try {
+      io.execute(() -> resyncNow(c));
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // The runtime is closing.
+    }
+  }
+
+  private void resyncNow(Clients c) {
+    List<ContainerInfo> now;
+    try {
+      now = listBlocking(c, List.of(OrchLabels.OWNER));
+    } catch (RuntimeException e) {
+      log.warn("engine {}: resync listing failed: {}", engine.id(), e.toString());
+      return;
+    }
+    if (closed) {
+      return;
+    }
+    try {
+      dispatch.execute(() -> compare(now));
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // The runtime is closing.
+    }
+  }
+
+  /** Reports the difference between what the stream said and what a listing shows; on the dispatch thread. */
+  private void compare(List<ContainerInfo> now) {
+    Map<String, ContainerInfo> byId = new HashMap<>();
+    for (ContainerInfo i : now) {
+      byId.put(i.id(), i);
+    }
+    for (Map.Entry<String, ContainerState> k : List.copyOf(known.entrySet())) {
+      if (!byId.containsKey(runtimeId(k.getKey()))) {
+        known.remove(k.getKey());
+        emit(new RuntimeEvent.ContainerRemoved(Instant.now(), engine.id(), runtimeId(k.getKey()), Map.of()));
       }
-      dispatch.execute(() -> {
-        Map<String, ContainerInfo> byId = new HashMap<>();
-        for (ContainerInfo i : now) {
-          byId.put(i.id(), i);
-        }
-        for (Map.Entry<String, ContainerState> k : List.copyOf(known.entrySet())) {
-          ContainerInfo i = byId.get(runtimeId(k.getKey()));
-          if (i == null) {
-            known.remove(k.getKey());
-            emit(new RuntimeEvent.ContainerRemoved(Instant.now(), engine.id(), runtimeId(k.getKey()), Map.of()));
-          }
-        }
-        for (ContainerInfo i : now) {
-          String dockerId = i.id().substring(i.id().indexOf(DockerRuntime.ID_SEPARATOR) + 1);
-          ContainerState was = known.put(dockerId, i.state());
-          if (was == null || was == i.state()) {
-            continue;
-          }
-          if (i.state() == ContainerState.EXITED) {
-            emit(new RuntimeEvent.ContainerExited(i.finishedAt().orElse(Instant.now()), engine.id(), i.id(),
-                i.labels(), i.exitCode().orElse(-1), i.oomKilled()));
-          } else if (i.state() == ContainerState.RUNNING) {
-            emit(new RuntimeEvent.ContainerStarted(i.startedAt().orElse(Instant.now()), engine.id(), i.id(),
-                i.labels()));
-          }
-        }
-      });
-    });
+    }
+    for (ContainerInfo i : now) {
+      String dockerId = i.id().substring(i.id().indexOf(DockerRuntime.ID_SEPARATOR) + 1);
+      ContainerState was = known.put(dockerId, i.state());
+      if (was == null || was == i.state()) {
+        continue;
+      }
+      if (i.state() == ContainerState.EXITED) {
+        emit(new RuntimeEvent.ContainerExited(i.finishedAt().orElse(Instant.now()), engine.id(), i.id(),
+            i.labels(), i.exitCode().orElse(-1), i.oomKilled()));
+      } else if (i.state() == ContainerState.RUNNING) {
+        emit(new RuntimeEvent.ContainerStarted(i.startedAt().orElse(Instant.now()), engine.id(), i.id(),
+            i.labels()));
+      }
+    }
   }
 
   /** Turns one Docker event into Orch's; runs on the dispatch thread, so per container in order. */
