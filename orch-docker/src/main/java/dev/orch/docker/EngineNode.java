@@ -362,7 +362,12 @@ final class EngineNode implements Closeable {
           log.warn("engine {}: event stream dropped ({}); reconnecting", engine.id(), t.toString());
         }
         stream.compareAndSet(this, null);
-        super.onError(t);
+        // Not super.onError: it logs a dropped stream as an error, while here it is expected and healed.
+        try {
+          close();
+        } catch (IOException e) {
+          log.debug("engine {}: closing the dropped event stream: {}", engine.id(), e.toString());
+        }
       }
 
       @Override
