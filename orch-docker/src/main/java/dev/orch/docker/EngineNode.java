@@ -74,7 +74,13 @@ final class EngineNode implements Closeable {
   private final CompletableFuture<Void> streamStarted = new CompletableFuture<>();
   private volatile boolean closed;
   /** The last state Orch's event stream has reported per engine container id; written on the dispatch thread. */
-  private final Map<String, ContainerState> known = new ConcurrentHashMap<>();
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
+  /** Counts the stream's events; a resync leaves alone what changed after its listing began. */
+  private final java.util.concurrent.atomic.AtomicLong eventSeq = new java.util.concurrent.atomic.AtomicLong();
+
+  /** What the stream last said of a container, and at which event. */
+  private record Known(ContainerState state, long seq) {
+  }
   private final Set<String> oomSeen = ConcurrentHashMap.newKeySet();
 
   /** The two clients of an engine: calls bounded by the call timeout, and long ones (stop, streams). */
@@ -412,6 +418,7 @@ final class EngineNode implements Closeable {
   }
 
   private void resyncNow(Clients c) {
+    long listedAt = eventSeq.get();
     List<ContainerInfo> now;
     try {
       now = listBlocking(c, List.of(OrchLabels.OWNER));
@@ -423,28 +430,32 @@ final class EngineNode implements Closeable {
       return;
     }
     try {
-      dispatch.execute(() -> compare(now));
+      dispatch.execute(() -> compare(now, listedAt));
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       // The runtime is closing.
     }
   }
 
   /** Reports the difference between what the stream said and what a listing shows; on the dispatch thread. */
-  private void compare(List<ContainerInfo> now) {
+  private void compare(List<ContainerInfo> now, long listedAt) {
     Map<String, ContainerInfo> byId = new HashMap<>();
     for (ContainerInfo i : now) {
       byId.put(i.id(), i);
     }
-    for (Map.Entry<String, ContainerState> k : List.copyOf(known.entrySet())) {
-      if (!byId.containsKey(runtimeId(k.getKey()))) {
+    for (Map.Entry<String, Known> k : List.copyOf(known.entrySet())) {
+      if (k.getValue().seq() <= listedAt && !byId.containsKey(runtimeId(k.getKey()))) {
         known.remove(k.getKey());
         emit(new RuntimeEvent.ContainerRemoved(Instant.now(), engine.id(), runtimeId(k.getKey()), Map.of()));
       }
     }
     for (ContainerInfo i : now) {
       String dockerId = i.id().substring(i.id().indexOf(DockerRuntime.ID_SEPARATOR) + 1);
-      ContainerState was = known.put(dockerId, i.state());
-      if (was == null || was == i.state()) {
+      Known was = known.get(dockerId);
+      if (was != null && was.seq() > listedAt) {
+        continue; // the stream has said more since the listing began
+      }
+      known.put(dockerId, new Known(i.state(), listedAt));
+      if (was == null || was.state() == i.state()) {
         continue;
       }
       if (i.state() == ContainerState.EXITED) {
@@ -473,11 +484,12 @@ final class EngineNode implements Closeable {
     String node = engine.id();
     switch (action == null ? "" : action) {
       case "create" -> {
-        known.put(dockerId, ContainerState.CREATED);
+        known.put(dockerId, new Known(ContainerState.CREATED, eventSeq.incrementAndGet()));
         emit(new RuntimeEvent.ContainerCreated(time, node, id, labels));
       }
       case "start" -> {
-        if (known.put(dockerId, ContainerState.RUNNING) != ContainerState.RUNNING) {
+        if (state(known.put(dockerId, new Known(ContainerState.RUNNING, eventSeq.incrementAndGet())))
+            != ContainerState.RUNNING) {
           emit(new RuntimeEvent.ContainerStarted(time, node, id, labels));
         }
       }
@@ -487,7 +499,8 @@ final class EngineNode implements Closeable {
       }
       case "die" -> {
         boolean oom = oomSeen.remove(dockerId);
-        if (known.put(dockerId, ContainerState.EXITED) != ContainerState.EXITED) {
+        if (state(known.put(dockerId, new Known(ContainerState.EXITED, eventSeq.incrementAndGet())))
+            != ContainerState.EXITED) {
           int code;
           try {
             code = Integer.parseInt(attrs.getOrDefault("exitCode", "-1"));
@@ -498,6 +511,7 @@ final class EngineNode implements Closeable {
         }
       }
       case "destroy" -> {
+        eventSeq.incrementAndGet();
         known.remove(dockerId);
         oomSeen.remove(dockerId);
         emit(new RuntimeEvent.ContainerRemoved(time, node, id, labels));
@@ -506,6 +520,10 @@ final class EngineNode implements Closeable {
         // Not one Orch reports.
       }
     }
+  }
+
+  private static ContainerState state(Known k) {
+    return k == null ? null : k.state();
   }
 
   private void emit(RuntimeEvent event) {
