@@ -137,7 +137,7 @@ case "$cmd" in
     wait
     # Container runtimes' mounts must be gone before the directories can be removed.
     if [ -d "$DIR" ]; then
-      grep -o " $DIR[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+      { grep -o " $DIR[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
       rm -rf "$DIR"
     fi
     ;;
