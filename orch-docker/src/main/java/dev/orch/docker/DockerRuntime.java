@@ -446,6 +446,11 @@ public final class DockerRuntime implements ContainerRuntime {
 
   // ------------------------------------------------------------------------------------------ internals
 
+  /** Closes engine {@code nodeId}'s event stream as a dropped connection would; the next health check reopens it. */
+  void dropEventStream(String nodeId) {
+    node(nodeId).dropStream();
+  }
+
   private EngineNode node(String nodeId) {
     EngineNode n = nodes.get(nodeId);
     if (n == null) {

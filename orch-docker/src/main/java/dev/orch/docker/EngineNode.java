@@ -394,6 +394,11 @@ final class EngineNode implements Closeable {
     }
   }
 
+  /** Drops the event stream as a lost connection would; the next tick reopens it and resyncs. */
+  void dropStream() {
+    closeStream();
+  }
+
   private void closeStream() {
     Closeable s = stream.getAndSet(null);
     if (s != null) {
