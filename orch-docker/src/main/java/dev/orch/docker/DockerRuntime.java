@@ -145,8 +145,14 @@ public final class DockerRuntime implements ContainerRuntime {
       throw new ContainerRuntimeException("docker: interrupted while connecting to the engines", e);
     }
     for (EngineNode n : nodes.values()) {
-      health.scheduleWithFixedDelay(n::tick, b.healthInterval.toMillis(), b.healthInterval.toMillis(),
-          TimeUnit.MILLISECONDS);
+      health.scheduleWithFixedDelay(() -> {
+        try {
+          n.tick();
+        } catch (RuntimeException e) {
+          // A failed check must not end the schedule: the engine is checked again next time.
+          log.warn("docker: health check of engine {} failed: {}", n.id(), e.toString());
+        }
+      }, b.healthInterval.toMillis(), b.healthInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 

@@ -70,6 +70,7 @@ final class EngineNode implements Closeable {
   private volatile Resources capacity = Resources.NONE;
   private volatile String apiVersion = "";
   private int pingFailures;
+  private boolean downReported;
   private final AtomicReference<Closeable> stream = new AtomicReference<>();
   private final CompletableFuture<Void> streamStarted = new CompletableFuture<>();
   private volatile boolean closed;
@@ -167,6 +168,7 @@ final class EngineNode implements Closeable {
         old.close();
       }
       apiVersion = version;
+      downReported = false;
       log.info("engine {} at {}: Docker {}, API {} (engine offers {}..{}), {} CPUs, {}", engine.id(),
           engine.host(), v.getVersion(), version, v.getMinAPIVersion(), v.getApiVersion(), cpus,
           Resources.formatMemory(mem));
@@ -178,7 +180,12 @@ final class EngineNode implements Closeable {
       if (e instanceof IllegalStateException) {
         throw e;
       }
-      log.warn("engine {} at {} does not answer: {}", engine.id(), engine.host(), e.toString());
+      if (!downReported) {
+        downReported = true;
+        log.warn("engine {} at {} does not answer: {}", engine.id(), engine.host(), e.toString());
+      } else {
+        log.debug("engine {} at {} still does not answer: {}", engine.id(), engine.host(), e.toString());
+      }
       return false;
     }
   }
@@ -317,7 +324,8 @@ final class EngineNode implements Closeable {
       c = clients;
     } else {
       try {
-        CompletableFuture.runAsync(() -> clients.api().pingCmd().exec(), io)
+        Clients current = c;
+        CompletableFuture.runAsync(() -> current.api().pingCmd().exec(), io)
             .get(settings.pingTimeout().toMillis(), TimeUnit.MILLISECONDS);
         answered = true;
       } catch (Exception e) {
@@ -342,6 +350,13 @@ final class EngineNode implements Closeable {
       if (ready && pingFailures >= settings.lostAfterFailures()) {
         ready = false;
         closeStream();
+        // Reconnect from scratch when it answers again: it may be another engine version by then.
+        Clients old = clients;
+        clients = null;
+        if (old != null) {
+          old.close();
+        }
+        downReported = true;
         log.warn("engine {} at {} stopped answering: node not ready", engine.id(), engine.host());
         emit(new RuntimeEvent.NodeLost(Instant.now(), engine.id(), "engine " + engine.host() + " does not answer"));
       }
