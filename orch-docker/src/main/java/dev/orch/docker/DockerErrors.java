@@ -1,0 +1,73 @@
+package dev.orch.docker;
+
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.failsafe.CircuitBreakerOpenException;
+import dev.orch.api.runtime.ContainerConflictException;
+import dev.orch.api.runtime.ContainerRuntimeException;
+import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.NodeNotReadyException;
+import dev.orch.api.runtime.RuntimeUnavailableException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** Turns docker-java's failures into the SPI's exceptions, with messages naming node, call and answer. */
+final class DockerErrors {
+  private DockerErrors() {
+  }
+
+  /** The innermost cause that is not a wrapper of the async machinery. */
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /**
+   * The SPI exception for {@code error}, raised by call {@code what} on {@code engine}.
+   *
+   * @param containerId the id the caller used, named by a {@link NoSuchContainerException}; null if none
+   * @param name        the container name of a create, named by a {@link ContainerConflictException}; or null
+   */
+  static ContainerRuntimeException translate(DockerEngine engine, String what, Throwable error, String containerId,
+                                             String name) {
+    Throwable t = unwrap(error);
+    if (t instanceof ContainerRuntimeException cre) {
+      return cre;
+    }
+    String prefix = engine.id() + ": " + what + " failed: ";
+    if (t instanceof NotFoundException) {
+      if (containerId != null) {
+        return new NoSuchContainerException(prefix + "no container " + containerId, t);
+      }
+      return new ContainerRuntimeException(prefix + "not found: " + message(t), t);
+    }
+    if (t instanceof ConflictException && name != null) {
+      return new ContainerConflictException(prefix + "the name " + name + " is in use: " + message(t), t);
+    }
+    if (t instanceof CircuitBreakerOpenException) {
+      return new NodeNotReadyException(prefix + "engine " + engine.host()
+          + " failed repeatedly; calls are held back for a while (circuit open)", t);
+    }
+    if (t instanceof TimeoutException) {
+      return new RuntimeUnavailableException(prefix + "engine " + engine.host() + " did not answer in time", t);
+    }
+    if (t instanceof DockerException de) {
+      int status = de.getHttpStatus();
+      if (status >= 500) {
+        return new RuntimeUnavailableException(prefix + "engine answered HTTP " + status + ": " + message(t), t);
+      }
+      return new ContainerRuntimeException(prefix + "engine answered HTTP " + status + ": " + message(t), t);
+    }
+    // Everything else is transport: refused connection, reset, broken pipe, read timeout.
+    return new RuntimeUnavailableException(prefix + "engine " + engine.host() + " did not answer: " + t, t);
+  }
+
+  private static String message(Throwable t) {
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m.strip();
+  }
+}

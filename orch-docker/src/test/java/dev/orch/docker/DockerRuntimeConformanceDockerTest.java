@@ -1,0 +1,50 @@
+package dev.orch.docker;
+
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.testkit.RuntimeConformanceKit;
+import java.time.Duration;
+
+/** The runtime conformance kit against {@link DockerRuntime} on a real engine. Needs Docker. */
+class DockerRuntimeConformanceDockerTest extends RuntimeConformanceKit {
+
+  @Override
+  protected ContainerRuntime createRuntime() {
+    return DockerTestEngines.runtime(1);
+  }
+
+  @Override
+  protected ContainerSpec runsUntilStopped() {
+    // PID 1 ignores SIGTERM unless it traps it; wait returns at once when the trap fires.
+    return ContainerSpec.builder(DockerTestEngines.image())
+        .command("sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait").build();
+  }
+
+  @Override
+  protected ContainerSpec exitsSoonWith(int exitCode) {
+    return ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c", "exit " + exitCode).build();
+  }
+
+  @Override
+  protected ContainerSpec ignoresSigterm() {
+    return ContainerSpec.builder(DockerTestEngines.image())
+        .command("sh", "-c", "trap '' TERM; sleep 100000 & wait").build();
+  }
+
+  /** Docker's stop takes whole seconds; the runtime rounds a grace up. */
+  @Override
+  protected Duration shortGrace() {
+    return Duration.ofSeconds(1);
+  }
+
+  /** Docker reports times from its own clock, at nanosecond precision; a little slack for rounding. */
+  @Override
+  protected Duration clockTolerance() {
+    return Duration.ofMillis(200);
+  }
+
+  @Override
+  protected Duration timeout() {
+    return Duration.ofSeconds(30);
+  }
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Starts, stops and describes the Docker Engines Orch's Docker tests run against.
+#
+#   scripts/test-engines.sh start          install what is missing (as root), start the engines, build the
+#                                          test image in each, print the environment (as `env` does)
+#   scripts/test-engines.sh stop           stop every engine and remove their directories
+#   scripts/test-engines.sh env            print `export ...` lines for the running engines
+#   scripts/test-engines.sh stop-one N     stop engine N (0-based) and leave its state in place
+#   scripts/test-engines.sh start-one N    start engine N again with the same command line
+#
+# Engines run side by side under ORCH_ENGINES_DIR (default /tmp/orch-engines), one directory each, with
+# vfs storage, no default bridge and no NAT, and listen on a unix socket only. ORCH_ENGINES (default 2)
+# says how many. Idempotent: `start` leaves engines that already answer alone.
+# The test image, orch-test/busybox:1, is a root filesystem holding the static busybox and its applets,
+# imported with `docker import` (no registry is needed or reachable).
+set -euo pipefail
+
+DIR="${ORCH_ENGINES_DIR:-/tmp/orch-engines}"
+COUNT="${ORCH_ENGINES:-2}"
+IMAGE="${ORCH_TEST_IMAGE:-orch-test/busybox:1}"
+
+log() { echo "test-engines: $*" >&2; }
+
+install_missing() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
+  if [ ${#missing[@]} -eq 0 ]; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    log "missing packages ${missing[*]} and not root: install them, or run as root"; exit 1
+  fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \
+    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
+}
+
+sock() { echo "$DIR/e$1/docker.sock"; }
+pidfile() { echo "$DIR/e$1/docker.pid"; }
+
+answers() { timeout 5 docker -H "unix://$(sock "$1")" version >/dev/null 2>&1; }
+
+running_pid() {
+  local p
+  p="$(cat "$(pidfile "$1")" 2>/dev/null || true)"
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$p"; fi
+}
+
+start_one() {
+  local n="$1" d="$DIR/e$1"
+  if [ -n "$(running_pid "$n")" ] && answers "$n"; then return 0; fi
+  mkdir -p "$d/data" "$d/exec"
+  rm -f "$(sock "$n")" "$(pidfile "$n")"
+  # No default bridge and no NAT: containers are reached through ports published on 127.0.0.1 of networks
+  # the runtime creates. --iptables stays on so that those networks stay isolated from each other.
+  setsid dockerd --storage-driver=vfs --ip-masq=false --bridge=none \
+    --data-root "$d/data" --exec-root "$d/exec" --pidfile "$(pidfile "$n")" \
+    -H "unix://$(sock "$n")" >"$d/dockerd.log" 2>&1 </dev/null &
+  local i pid=$!
+  for i in $(seq 1 120); do
+    if answers "$n"; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  log "engine $n did not answer in 60 s; its log:"; tail -20 "$d/dockerd.log" >&2; exit 1
+}
+
+build_image() {
+  local root="$DIR/rootfs"
+  if [ ! -f "$DIR/busybox.tar" ]; then
+    rm -rf "$root"; mkdir -p "$root/bin" "$root/tmp" "$root/www" "$root/data" "$root/etc"
+    cp /bin/busybox "$root/bin/busybox"
+    local a
+    for a in $(/bin/busybox --list); do
+      [ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+    done
+    echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+    echo 'root:x:0:' >"$root/etc/group"
+    echo 'orch test image' >"$root/www/index.html"
+    tar -C "$root" -cf "$DIR/busybox.tar.tmp" . && mv "$DIR/busybox.tar.tmp" "$DIR/busybox.tar"
+  fi
+  local n
+  for n in "$@"; do
+    if ! docker -H "unix://$(sock "$n")" image inspect "$IMAGE" >/dev/null 2>&1; then
+      docker -H "unix://$(sock "$n")" import -c 'ENV PATH=/bin' -c 'CMD ["sh"]' "$DIR/busybox.tar" "$IMAGE" >/dev/null
+    fi
+  done
+}
+
+print_env() {
+  local hosts="" pids="" n
+  for n in $(seq 0 $((COUNT - 1))); do
+    hosts="${hosts:+$hosts,}unix://$(sock "$n")"
+    pids="${pids:+$pids,}$(pidfile "$n")"
+  done
+  echo "export ORCH_DOCKER_HOSTS=$hosts"
+  echo "export ORCH_DOCKER_PIDFILES=$pids"
+  echo "export ORCH_DOCKER_IMAGE=$IMAGE"
+  echo "export ORCH_ENGINES_SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+}
+
+stop_one() {
+  local n="$1" p i
+  p="$(running_pid "$n")"
+  [ -n "$p" ] || return 0
+  kill "$p" 2>/dev/null || true
+  for i in $(seq 1 60); do
+    kill -0 "$p" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -9 "$p" 2>/dev/null || true
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  start)
+    install_missing
+    mkdir -p "$DIR"
+    all=()
+    # One after the other: engines starting together race to create the same iptables chains.
+    for n in $(seq 0 $((COUNT - 1))); do start_one "$n"; all+=("$n"); done
+    build_image "${all[@]}"
+    print_env
+    ;;
+  start-one)
+    start_one "${2:?engine number}"
+    build_image "$2"
+    ;;
+  stop-one)
+    stop_one "${2:?engine number}"
+    ;;
+  env)
+    print_env
+    ;;
+  stop)
+    for n in $(seq 0 $((COUNT - 1))); do stop_one "$n" & done
+    wait
+    # Container runtimes' mounts must be gone before the directories can be removed.
+    if [ -d "$DIR" ]; then
+      { grep -o " $DIR[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+      rm -rf "$DIR"
+    fi
+    ;;
+  *)
+    echo "usage: $0 start|stop|env|stop-one N|start-one N" >&2; exit 2
+    ;;
+esac
