@@ -45,7 +45,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,8 +105,11 @@ public final class Orchestrator implements AutoCloseable {
   final Counter replacements;
   final Counter unschedulable;
 
-  private Orchestrator(Builder b, ContainerRuntime runtime, Placer placer) {
+  private final boolean ownsRuntime;
+
+  private Orchestrator(Builder b, ContainerRuntime runtime, boolean ownsRuntime, Placer placer) {
     this.runtime = runtime;
+    this.ownsRuntime = ownsRuntime;
     this.ownsTime = b.timeSource == null;
     this.time = ownsTime ? TimeSource.system() : b.timeSource;
     this.ownerId = b.ownerId;
@@ -358,6 +360,9 @@ public final class Orchestrator implements AutoCloseable {
     runtimeSubscription.close();
     queue.close();
     probes.close();
+    if (ownsRuntime) {
+      runtime.close(); // it was discovered, so it is ours to close
+    }
     if (ownsTime) {
       time.close();
     }
@@ -371,27 +376,24 @@ public final class Orchestrator implements AutoCloseable {
    * @return whether every owned container was removed in time
    */
   public boolean closeAndRemoveAll(Duration timeout) throws InterruptedException {
+    if (time instanceof VirtualTimeSource) {
+      throw new IllegalStateException("closeAndRemoveAll: blocks on real time; with a VirtualTimeSource delete "
+          + "each service, advance the clock, then close()");
+    }
     for (String name : services()) {
       delete(name);
     }
+    for (String orphan : observed.services()) {
+      if (!observed.containersOf(orphan).isEmpty()) {
+        delete(orphan);
+      }
+    }
+    // The controllers stop each replica with its grace, then remove it; wait until none is left.
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean gone = false;
-    while (System.nanoTime() < deadline) {
-      try {
-        List<ContainerInfo> left = runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)).toCompletableFuture()
-            .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-        if (left.isEmpty()) {
-          gone = true;
-          break;
-        }
-        for (ContainerInfo c : left) {
-          runtime.remove(c.id());
-        }
-      } catch (ExecutionException | TimeoutException e) {
-        log.warn("closeAndRemoveAll: listing failed: {}", describe(e));
-      }
-      synchronized (readinessMonitor) {
-        readinessMonitor.wait(100);
+    synchronized (readinessMonitor) {
+      while (!(gone = states.isEmpty()) && System.nanoTime() < deadline) {
+        readinessMonitor.wait(Math.max(1, Math.min(200, (deadline - System.nanoTime()) / 1_000_000)));
       }
     }
     close();
@@ -783,7 +785,7 @@ public final class Orchestrator implements AutoCloseable {
         }
         p = new SchedulerPlacer(s);
       }
-      return new Orchestrator(this, rt, p);
+      return new Orchestrator(this, rt, runtime == null, p);
     }
 
     private static void positive(List<String> problems, String name, Duration d) {

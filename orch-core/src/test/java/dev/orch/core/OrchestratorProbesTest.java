@@ -65,11 +65,11 @@ class OrchestratorProbesTest {
     String id = status("sick").replicas().get(0).containerId();
     assertTrue(status("sick").replicas().get(0).live());
     run(20); // three failures 5 s apart, then a stop
-    ReplicaStatus r = status("sick").replicas().get(0);
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("Unhealthy")),
         () -> orch.events().recent().toString());
+    assertEquals(0, status("sick").running(), "stopped, waiting out the crash-loop backoff");
     run(15); // crash-loop backoff: 10 s before the first restart
-    r = status("sick").replicas().get(0);
+    ReplicaStatus r = status("sick").replicas().get(0);
     assertEquals(1, r.restarts(), r::toString);
     assertEquals(id, r.containerId(), "restarted in place");
     assertTrue(r.live(), "a fresh run is live again");

@@ -46,6 +46,9 @@ class OrchestratorRealTimeTest {
         return s.isReady() && s.replicas().stream().noneMatch(r -> r.node().equals(lost));
       });
       assertEquals(6, orch.endpoints("orders").current().ready().size());
+
+      assertTrue(orch.closeAndRemoveAll(Duration.ofSeconds(30)));
+      assertTrue(runtime.list(dev.orch.api.runtime.LabelSelector.ALL).toCompletableFuture().join().isEmpty());
     }
   }
 }

@@ -28,6 +28,10 @@ public final class OrchExtension implements ParameterResolver {
 
   @Override
   public Object resolveParameter(ParameterContext p, ExtensionContext c) {
+    if (c.getTestMethod().isEmpty()) {
+      throw new ParameterResolutionException("@OrchTest hands a fresh cluster to each test method; take it as a "
+          + "test method parameter, not a constructor or lifecycle-method parameter");
+    }
     OrchCluster cluster = c.getStore(NS).getOrComputeIfAbsent("cluster", k -> new Resource(create(c)),
         Resource.class).cluster;
     Class<?> t = p.getParameter().getType();
@@ -54,10 +58,19 @@ public final class OrchExtension implements ParameterResolver {
     return new OrchCluster(runtime, orch, time);
   }
 
+  /** The nearest {@link OrchTest}: on the method, its class, or a class that encloses it ({@code @Nested}). */
   private static Optional<OrchTest> find(ExtensionContext c) {
     Optional<OrchTest> onMethod = c.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, OrchTest.class));
-    return onMethod.isPresent() ? onMethod
-        : c.getTestClass().flatMap(k -> AnnotationSupport.findAnnotation(k, OrchTest.class));
+    if (onMethod.isPresent()) {
+      return onMethod;
+    }
+    for (Class<?> k = c.getTestClass().orElse(null); k != null; k = k.getEnclosingClass()) {
+      Optional<OrchTest> found = AnnotationSupport.findAnnotation(k, OrchTest.class);
+      if (found.isPresent()) {
+        return found;
+      }
+    }
+    return Optional.empty();
   }
 
   /** Closes the cluster when JUnit closes the store. */

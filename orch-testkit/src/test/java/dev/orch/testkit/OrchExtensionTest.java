@@ -29,6 +29,15 @@ class OrchExtensionTest {
     assertEquals(2, orch.nodes().size());
   }
 
+  @org.junit.jupiter.api.Nested
+  class Nested {
+    @Test
+    void aNestedClassFindsTheEnclosingAnnotation(Orchestrator orch, OrchCluster cluster) {
+      cluster.advance(Duration.ofMillis(1));
+      assertEquals(2, orch.nodes().size());
+    }
+  }
+
   @Test
   @OrchTest(nodes = 5, seed = 9)
   void aMethodAnnotationWins(Orchestrator orch, OrchCluster cluster) {

@@ -74,7 +74,7 @@ public final class InMemoryDemo {
           System.out.println("FAILED: Orch did not notice that node-3 failed within 10 s");
           return false;
         }
-        Thread.onSpinWait();
+        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
       }
 
       step("Waiting for Orch to heal the cluster");

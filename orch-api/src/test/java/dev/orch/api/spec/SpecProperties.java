@@ -99,7 +99,7 @@ class SpecProperties {
     assertEquals(List.of(expected), e.violations().stream().map(Violation::path).toList(),
         () -> "violations: " + e.violations());
     assertTrue(e.getMessage().contains(expected + ": "), e.getMessage());
-    // The refusal changed nothing: the original spec still builds from its own values, unchanged.
-    assertEquals(valid, valid.toBuilder().build());
+    // The refusal is whole and repeatable: building again reports exactly the same violations.
+    assertEquals(e.violations(), assertThrows(InvalidSpecException.class, broken::build).violations());
   }
 }
