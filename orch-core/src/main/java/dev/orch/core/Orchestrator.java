@@ -18,6 +18,12 @@ import dev.orch.core.internal.SchedulerPlacer;
 import dev.orch.core.scheduler.Scheduler;
 import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.spec.PortSpec;
+import dev.orch.api.runtime.RuntimeCapability;
+import dev.orch.api.spec.InvalidSpecException;
+import dev.orch.api.spec.Probe;
+import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.Violation;
+import java.util.Set;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
 import dev.orch.core.lb.EndpointSource;
@@ -121,13 +127,13 @@ public final class Orchestrator implements AutoCloseable {
     this.placer = placer;
     this.events = new EventLog(b.eventCapacity);
     MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
-    this.reconcileTimer = Timer.builder("orch.reconcile.duration").description("time to reconcile one service")
+    this.reconcileTimer = Timer.builder("orch.reconcile.duration").tag("owner", b.ownerId).description("time to reconcile one service")
         .register(registry);
-    Counter retries = Counter.builder("orch.runtime.retries").description("runtime calls retried").register(registry);
-    this.restarts = Counter.builder("orch.restarts").description("containers restarted").register(registry);
-    this.replacements = Counter.builder("orch.replacements").description("replicas replaced off lost nodes")
+    Counter retries = Counter.builder("orch.runtime.retries").tag("owner", b.ownerId).description("runtime calls retried").register(registry);
+    this.restarts = Counter.builder("orch.restarts").tag("owner", b.ownerId).description("containers restarted").register(registry);
+    this.replacements = Counter.builder("orch.replacements").tag("owner", b.ownerId).description("replicas replaced off lost nodes")
         .register(registry);
-    this.unschedulable = Counter.builder("orch.scheduler.unschedulable.passes")
+    this.unschedulable = Counter.builder("orch.scheduler.unschedulable.passes").tag("owner", b.ownerId)
         .description("reconcile passes that left a replica unschedulable").register(registry);
     this.calls = new RuntimeCalls(this, time, retries);
     HealthProber prober = b.healthProber;
@@ -145,9 +151,9 @@ public final class Orchestrator implements AutoCloseable {
     this.queue = MpscWorkQueue.builder().timeSource(time).shards(deterministic ? 1 : b.shards)
         .driver(deterministic ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();
-    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).description("keys waiting to be reconciled")
+    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", b.ownerId).description("keys waiting to be reconciled")
         .register(registry);
-    this.reconcileCounter = Counter.builder("orch.reconcile.count").description("reconcile passes")
+    this.reconcileCounter = Counter.builder("orch.reconcile.count").tag("owner", b.ownerId).description("reconcile passes")
         .register(registry);
     this.runtimeSubscription = runtime.subscribe(this::onRuntimeEvent);
     startUp();
@@ -171,6 +177,7 @@ public final class Orchestrator implements AutoCloseable {
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
     spec.requireValid();
+    requireSupported(spec);
     ensureOpen("apply " + spec.name());
     ServiceSpec previous = desired.put(spec.name(), spec);
     states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
@@ -179,6 +186,40 @@ public final class Orchestrator implements AutoCloseable {
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
     }
     queue.enqueue(spec.name());
+  }
+
+  /** Refuses what the spec asks of the runtime that the runtime cannot do, naming each field. */
+  private void requireSupported(ServiceSpec spec) {
+    Set<RuntimeCapability> caps = runtime.capabilities();
+    List<Violation> violations = new ArrayList<>();
+    String c = spec.name() + ".container";
+    String lacks = "needs the runtime capability %s, which runtime " + runtime.name() + " lacks";
+    for (int i = 0; i < spec.container().volumeMounts().size() && !caps.contains(RuntimeCapability.VOLUMES); i++) {
+      violations.add(new Violation(c + ".volumeMounts[" + i + "]", spec.container().volumeMounts().get(i).volume(),
+          String.format(lacks, RuntimeCapability.VOLUMES)));
+    }
+    for (int i = 0; i < spec.container().ports().size(); i++) {
+      if (spec.container().ports().get(i).hostPort() != 0 && !caps.contains(RuntimeCapability.HOST_PORTS)) {
+        violations.add(new Violation(c + ".ports[" + i + "].hostPort",
+            String.valueOf(spec.container().ports().get(i).hostPort()), String.format(lacks, RuntimeCapability.HOST_PORTS)));
+      }
+    }
+    if (!spec.container().resources().limits().isZero() && !caps.contains(RuntimeCapability.RESOURCE_LIMITS)) {
+      violations.add(new Violation(c + ".resources.limits", spec.container().resources().limits().toString(),
+          String.format(lacks, RuntimeCapability.RESOURCE_LIMITS)));
+    }
+    boolean canExec = caps.contains(RuntimeCapability.EXEC) || caps.contains(RuntimeCapability.PROBE_TRANSPORT);
+    Map<String, Optional<Probe>> probes = Map.of("startup", spec.probes().startup(), "liveness",
+        spec.probes().liveness(), "readiness", spec.probes().readiness());
+    for (var e : new java.util.TreeMap<>(probes).entrySet()) {
+      if (e.getValue().isPresent() && e.getValue().get().action() instanceof ProbeAction.Exec && !canExec) {
+        violations.add(new Violation(spec.name() + ".probes." + e.getKey() + ".exec",
+            e.getValue().get().action().toString(), String.format(lacks, RuntimeCapability.EXEC)));
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new InvalidSpecException(violations);
+    }
   }
 
   private ServiceController.ServiceState newState(String name, ServiceController.ServiceState old) {

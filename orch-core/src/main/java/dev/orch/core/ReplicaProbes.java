@@ -61,8 +61,16 @@ final class ReplicaProbes implements AutoCloseable {
           w.handle().close();
         }
         failed.remove(c.id());
-        ProbeHandle h = prober.watch(target(c), spec.probes(), t -> onTransition(service, c, t));
-        watches.put(c.id(), new Watched(service, h, c.startedAt()));
+        ProbeHandle[] self = new ProbeHandle[1];
+        // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
+        self[0] = prober.watch(target(c), spec.probes(), t -> {
+          Watched current = watches.get(c.id());
+          boolean stale = self[0] != null && current != null && current.handle() != self[0];
+          if (!stale) {
+            onTransition(service, c, t);
+          }
+        });
+        watches.put(c.id(), new Watched(service, self[0], c.startedAt()));
       }
     }
     watches.entrySet().removeIf(e -> {

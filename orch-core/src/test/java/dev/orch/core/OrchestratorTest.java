@@ -292,6 +292,28 @@ class OrchestratorTest {
   }
 
   @Test
+  void refusesWhatTheRuntimeCannotDoNamingEachField() {
+    start(1);
+    dev.orch.api.runtime.ContainerRuntime noExtras = new ForwardingRuntime(runtime) {
+      @Override
+      public Set<dev.orch.api.runtime.RuntimeCapability> capabilities() {
+        return Set.of();
+      }
+    };
+    try (Orchestrator bare = Orchestrator.builder().runtime(noExtras).timeSource(time).ownerId("bare").build()) {
+      ServiceSpec spec = ServiceSpec.builder("db").container(ContainerSpec.builder("db:1")
+          .port(dev.orch.api.spec.PortSpec.tcp("sql", 5432).withHostPort(15432)).limits("1", "1Gi")
+          .volume("data", "/var/lib/db").build()).liveness(dev.orch.api.spec.Probe.exec("true")).build();
+      InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> bare.apply(spec));
+      assertEquals(List.of("db.container.volumeMounts[0]", "db.container.ports[0].hostPort",
+          "db.container.resources.limits", "db.probes.liveness.exec"),
+          e.violations().stream().map(dev.orch.api.spec.Violation::path).toList());
+      assertTrue(e.violations().get(0).rule().contains("VOLUMES"), e.getMessage());
+      assertTrue(bare.status("db").isEmpty(), "nothing was applied");
+    }
+  }
+
+  @Test
   void unschedulableReplicasSayWhyAndFitOnceCapacityArrives() {
     start(1);
     orch.apply(ServiceSpec.builder("big").replicas(3)
