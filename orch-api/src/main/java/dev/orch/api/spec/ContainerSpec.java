@@ -66,9 +66,6 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
 
   void validate(String path, Violations v) {
     v.notBlank(path + ".image", image);
-    for (int i = 0; i < command.size(); i++) {
-      v.notNull(path + ".command[" + i + "]", command.get(i));
-    }
     Set<String> names = new HashSet<>();
     Set<Integer> numbers = new HashSet<>();
     Set<Integer> hostPorts = new HashSet<>();
@@ -112,6 +109,8 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     private final List<PortSpec> ports = new ArrayList<>();
     private ResourceRequirements resources = ResourceRequirements.NONE;
     private final List<VolumeMount> volumeMounts = new ArrayList<>();
+    /** Quantities that did not parse, reported with every other violation by {@link #build()}. */
+    private final Map<String, Violation> unparsed = new LinkedHashMap<>();
 
     private Builder(String image) {
       this.image = image;
@@ -160,16 +159,42 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
       return this;
     }
 
-    /** Requests {@code cpu} and {@code memory} (see {@link Resources#of}), with no limit. */
+    /**
+     * Requests {@code cpu} and {@code memory} (see {@link Resources#of}), with no limit. A quantity that
+     * does not parse is reported by {@link #build()}, with the other violations.
+     */
     public Builder requests(String cpu, String memory) {
-      this.resources = new ResourceRequirements(Resources.of(cpu, memory), resources.limits());
+      this.resources = new ResourceRequirements(parse("requests", cpu, memory), resources.limits());
       return this;
     }
 
-    /** Limits the container to {@code cpu} and {@code memory} (see {@link Resources#of}). */
+    /**
+     * Limits the container to {@code cpu} and {@code memory} (see {@link Resources#of}). A quantity that
+     * does not parse is reported by {@link #build()}, with the other violations.
+     */
     public Builder limits(String cpu, String memory) {
-      this.resources = new ResourceRequirements(resources.requests(), Resources.of(cpu, memory));
+      this.resources = new ResourceRequirements(resources.requests(), parse("limits", cpu, memory));
       return this;
+    }
+
+    private Resources parse(String kind, String cpu, String memory) {
+      long millis = 0;
+      long bytes = 0;
+      unparsed.remove(kind + ".cpu");
+      unparsed.remove(kind + ".memory");
+      try {
+        millis = Resources.parseCpu(cpu);
+      } catch (IllegalArgumentException e) {
+        unparsed.put(kind + ".cpu", new Violation("container.resources." + kind + ".cpu", Violations.quoted(cpu),
+            "must be millicores like \"500m\" or cores like \"2\" or \"0.5\""));
+      }
+      try {
+        bytes = Resources.parseMemory(memory);
+      } catch (IllegalArgumentException e) {
+        unparsed.put(kind + ".memory", new Violation("container.resources." + kind + ".memory",
+            Violations.quoted(memory), "must be bytes with an optional suffix Ki, Mi, Gi, Ti, k, M, G or T"));
+      }
+      return new Resources(millis, bytes);
     }
 
     /** Adds a volume mount. */
@@ -190,6 +215,18 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
      */
     public ContainerSpec build() {
       Violations v = new Violations();
+      v.addAll(unparsed.values());
+      boolean nulls = false;
+      for (int i = 0; i < command.size(); i++) {
+        nulls |= !v.notNull("container.command[" + i + "]", command.get(i));
+      }
+      for (int i = 0; i < args.size(); i++) {
+        nulls |= !v.notNull("container.args[" + i + "]", args.get(i));
+      }
+      if (nulls) {
+        v.notNull("container.image", image);
+        v.throwIfAny();
+      }
       if (v.notNull("container.image", image)) {
         ContainerSpec spec = new ContainerSpec(image, command, args, env, ports, resources, volumeMounts);
         spec.validate("container", v);

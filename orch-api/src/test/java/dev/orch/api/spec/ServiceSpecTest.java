@@ -49,6 +49,18 @@ class ServiceSpecTest {
   }
 
   @Test
+  void aContainerReportsUnparsableQuantitiesAndNullArgumentsWithTheRest() {
+    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> ContainerSpec.builder("web:1")
+        .requests("lots", "256Mi").limits("1", "1Qi").args("--port", null).build());
+    assertEquals(List.of("container.resources.requests.cpu: \"lots\": must be millicores like \"500m\" or cores "
+            + "like \"2\" or \"0.5\"",
+        "container.resources.limits.memory: \"1Qi\": must be bytes with an optional suffix Ki, Mi, Gi, Ti, k, M, "
+            + "G or T",
+        "container.args[1]: null: is required"),
+        e.violations().stream().map(Violation::toString).toList());
+  }
+
+  @Test
   void refusesNamesThatAreNotDnsLabels() {
     for (String bad : List.of("Orders", "-orders", "orders-", "or_ders", "", "a".repeat(64))) {
       InvalidSpecException e = assertThrows(InvalidSpecException.class,
