@@ -590,6 +590,7 @@ public final class Orchestrator implements AutoCloseable {
     }
     for (ServiceController.ServiceState st : states.values()) {
       out.addAll(st.pendingCreates.values());
+      out.addAll(st.nominated.values());
     }
     return out;
   }

@@ -16,6 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,13 @@ final class ServiceController {
     final ConcurrentHashMap<Integer, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
     /** Containers being stopped and removed. */
     final ConcurrentHashMap<String, Instant> deleting = new ConcurrentHashMap<>();
+    /**
+     * Room this service preempted others for, held until it places there (as Kubernetes' nominated node),
+     * so that the victims' own services cannot take it back first.
+     */
+    final ConcurrentHashMap<String, Placer.Existing> nominated = new ConcurrentHashMap<>();
+    /** The replicas preempted for this service and not yet gone. */
+    final java.util.Set<String> awaitedVictims = ConcurrentHashMap.newKeySet();
     /** Containers being stopped because they failed a startup or liveness probe. */
     final ConcurrentHashMap<String, Boolean> killing = new ConcurrentHashMap<>();
     /** Containers stopped for a failed probe: their next exit counts as a failure, whatever its code. */
@@ -213,6 +222,28 @@ final class ServiceController {
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
   }
 
+  /**
+   * Removes lower-priority replicas (the scheduler chose them, never of equal or higher priority) so that
+   * a replica of {@code spec} fits; their services place them again where there is room, or report them
+   * unschedulable.
+   */
+  private void preempt(ServiceSpec spec, List<String> victims) {
+    for (String victim : victims) {
+      for (ContainerInfo c : o.observed.allContainers()) {
+        if (c.name().equals(victim)) {
+          String service = ObservedState.serviceOf(c);
+          ServiceState vs = o.states.get(service);
+          ServiceSpec vspec = o.desired.get(service);
+          if (vs != null && vspec != null && vspec.priority() < spec.priority()) {
+            o.queue.enqueue(service);
+            delete(vs, vspec, c, "Preempted", "removed to make room for " + spec.name() + " (priority "
+                + spec.priority() + " > " + vspec.priority() + ")");
+          }
+        }
+      }
+    }
+  }
+
   /** Stops a container that failed its probe; its exit then restarts it under the restart policy. */
   private void kill(ServiceState st, ContainerInfo c) {
     st.probeKilled.add(c.id());
@@ -304,7 +335,14 @@ final class ServiceController {
       }
     }
     List<Placer.Outcome> outcomes;
+    Set<String> present = new HashSet<>();
+    o.observed.allContainers().forEach(c -> present.add(c.name()));
+    st.awaitedVictims.retainAll(present);
+    boolean waitingForVictims = !st.awaitedVictims.isEmpty();
     synchronized (o.placementLock) {
+      if (!waitingForVictims) {
+        st.nominated.clear(); // this pass places on the room it was holding
+      }
       outcomes = o.placer.place(o.observed.nodeInfos(), o.existingReplicas(), spec, ids, bound);
       for (int i = 0; i < ordinals.size(); i++) {
         Placer.Outcome out = outcomes.get(i);
@@ -319,9 +357,23 @@ final class ServiceController {
       Placer.Outcome out = outcomes.get(i);
       if (out.nodeId().isPresent()) {
         create(st, spec, ordinals.get(i), out.nodeId().get(), revision, ids.get(i));
-      } else if (unschedulable == null) {
-        unschedulable = out.message();
+      } else {
+        if (unschedulable == null) {
+          unschedulable = out.message();
+        }
+        if (waitingForVictims || out.victims().isEmpty() || out.victimsNode().isEmpty()) {
+          continue; // preempted already: wait for the victims to go, rather than preempt more
+        }
+        st.nominated.put(ids.get(i), new Placer.Existing(ids.get(i), spec.name(), out.victimsNode().get(), spec));
+        st.awaitedVictims.addAll(out.victims());
+        preempt(spec, out.victims());
+        break; // the next pass places again, on the room the victims leave
       }
+    }
+    if (!st.awaitedVictims.isEmpty()) {
+      o.setCondition(st, "Schedulable", false, "Preempting", unschedulable == null ? "waiting for preempted replicas"
+          : unschedulable + "; waiting for preempted replicas to go");
+      return Duration.ofMillis(200);
     }
     if (unschedulable != null) {
       o.unschedulable.increment();

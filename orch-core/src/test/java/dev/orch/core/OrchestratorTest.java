@@ -378,6 +378,24 @@ class OrchestratorTest {
   }
 
   @Test
+  void aHigherPriorityServicePreemptsLowerPriorityReplicasButNeverEqualOnes() {
+    start(1); // 4 cores
+    orch.apply(ServiceSpec.builder("batch").replicas(3).priority(0)
+        .container(ContainerSpec.builder("batch:1").requests("1", "256Mi").build()).build());
+    orch.apply(ServiceSpec.builder("peer").replicas(1).priority(10)
+        .container(ContainerSpec.builder("peer:1").requests("1", "256Mi").build()).build());
+    run(Duration.ofSeconds(2));
+    orch.apply(ServiceSpec.builder("critical").replicas(2).priority(10)
+        .container(ContainerSpec.builder("critical:1").requests("1", "256Mi").build()).build());
+    run(Duration.ofSeconds(10));
+    assertTrue(status("critical").isReady(), () -> orch.events().recent().toString());
+    assertTrue(status("peer").isReady(), "equal priority is never preempted");
+    assertEquals(1, status("batch").running(), () -> status("batch").toString());
+    assertEquals(2, orch.events().recent().stream().filter(e -> e.reason().equals("Preempted")).count());
+    assertFalse(status("batch").condition("Schedulable").orElseThrow().status());
+  }
+
+  @Test
   void aChangedTemplateReplacesEveryReplica() {
     start(3);
     orch.apply(service("orders", 4, "orders:1"));

@@ -17,16 +17,18 @@ public interface Placer {
    *
    * @param nodeId  the chosen node, when one fits
    * @param message why none fits ({@code 0/5 nodes fit: ...}), when none does
+   * @param victims when none fits: the lower-priority replicas whose removal would make room, if any
+   * @param victimsNode the node the victims would free
    */
-  record Outcome(Optional<String> nodeId, String message) {
+  record Outcome(Optional<String> nodeId, String message, List<String> victims, Optional<String> victimsNode) {
     /** A placement on {@code nodeId}. */
     public static Outcome placed(String nodeId) {
-      return new Outcome(Optional.of(nodeId), "");
+      return new Outcome(Optional.of(nodeId), "", List.of(), Optional.empty());
     }
 
-    /** No node fits, for the reason given. */
-    public static Outcome unschedulable(String message) {
-      return new Outcome(Optional.empty(), message);
+    /** No node fits, for the reason given; removing {@code victims} from {@code victimsNode} would make room. */
+    public static Outcome unschedulable(String message, List<String> victims, Optional<String> victimsNode) {
+      return new Outcome(Optional.empty(), message, List.copyOf(victims), victimsNode);
     }
   }
 

@@ -47,7 +47,9 @@ public final class SchedulerPlacer implements Placer {
       if (result instanceof PlacementResult.Placed p) {
         out.add(Outcome.placed(p.nodeId()));
       } else {
-        out.add(Outcome.unschedulable(((PlacementResult.Unschedulable) result).message()));
+        PlacementResult.Unschedulable u = (PlacementResult.Unschedulable) result;
+        out.add(Outcome.unschedulable(u.message(), u.preemption().map(p -> p.victims()).orElse(List.of()),
+            u.preemption().map(p -> p.nodeId())));
       }
     }
     return out;
