@@ -27,6 +27,8 @@ import java.util.Set;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
 import dev.orch.core.lb.EndpointSource;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.Picker;
 import dev.orch.core.probe.HealthProber;
 import dev.orch.core.probe.ProbeState;
 import dev.orch.core.reconcile.MpscWorkQueue;
@@ -85,6 +87,9 @@ public final class Orchestrator implements AutoCloseable {
   final Duration nodeLostGrace;
   final Duration terminationGrace;
   final Duration callTimeout;
+  final Duration drainTimeout;
+  private final java.util.concurrent.CopyOnWriteArrayList<LoadBalancer> balancers =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   final CrashLoopBackoff crashLoop;
   private final Duration resyncPeriod;
   final Placer placer;
@@ -122,6 +127,7 @@ public final class Orchestrator implements AutoCloseable {
     this.nodeLostGrace = b.nodeLostGrace;
     this.terminationGrace = b.terminationGrace;
     this.callTimeout = b.callTimeout;
+    this.drainTimeout = b.drainTimeout;
     this.crashLoop = b.crashLoopBackoff;
     this.resyncPeriod = b.resyncPeriod;
     this.placer = placer;
@@ -367,6 +373,32 @@ public final class Orchestrator implements AutoCloseable {
     };
   }
 
+  /**
+   * A load balancer over service {@code name}'s ready replicas. Orch knows the requests it has in flight:
+   * before it stops a replica (scale down, update, deletion) it takes the replica out of the endpoints and
+   * waits until no such balancer has a request in flight on it (at most the drain timeout), so that no
+   * request fails because its replica stopped under it. Close it when done.
+   */
+  public LoadBalancer loadBalancer(String name, Picker picker) {
+    ensureOpen("loadBalancer " + name);
+    LoadBalancer lb = LoadBalancer.builder(endpoints(name)).picker(picker).timeSource(time).build();
+    balancers.add(lb);
+    return lb;
+  }
+
+  /** Requests in flight on endpoint {@code endpointId} over every load balancer this orchestrator made. */
+  long inFlight(String endpointId) {
+    long n = 0;
+    for (LoadBalancer lb : balancers) {
+      if (lb.isClosed()) {
+        balancers.remove(lb);
+      } else {
+        n += lb.inFlight(endpointId);
+      }
+    }
+    return n;
+  }
+
   /** The event log: recent events and subscriptions. */
   public EventLog events() {
     return events;
@@ -576,7 +608,7 @@ public final class Orchestrator implements AutoCloseable {
       String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
       out.add(new Endpoint(c.name(), address, port, zone, Endpoint.DEFAULT_WEIGHT, ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
-              c.labels().getOrDefault(OrchLabels.REVISION, ""))));
+              c.labels().getOrDefault(OrchLabels.REVISION, ""), OrchLabels.CONTAINER_ID, c.id())));
     }
     out.sort(Comparator.comparing(Endpoint::id));
     endpointRegistry.update(spec.name(), out);
@@ -655,6 +687,7 @@ public final class Orchestrator implements AutoCloseable {
     private Duration terminationGrace = Duration.ofSeconds(30);
     private Duration resyncPeriod = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(60);
+    private Duration drainTimeout = Duration.ofSeconds(30);
     private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
     private int eventCapacity = 1000;
     private long seed = 1;
@@ -727,6 +760,15 @@ public final class Orchestrator implements AutoCloseable {
      */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long a replica that leaves the endpoints may keep serving the requests in flight on it before
+     * it is stopped anyway (default 30 s).
+     */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = timeout;
       return this;
     }
 
@@ -805,6 +847,7 @@ public final class Orchestrator implements AutoCloseable {
       positive(problems, "terminationGrace", terminationGrace);
       positive(problems, "resyncPeriod", resyncPeriod);
       positive(problems, "callTimeout", callTimeout);
+      positive(problems, "drainTimeout", drainTimeout);
       if (crashLoopBackoff == null) {
         problems.add("crashLoopBackoff: null: is required");
       }

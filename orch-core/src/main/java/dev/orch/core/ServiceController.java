@@ -36,6 +36,12 @@ final class ServiceController {
     final String name;
     /** Expectations: ordinal to the create (and start) in flight for it. */
     final ConcurrentHashMap<Integer, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
+    /** A replica out of the endpoints, waiting for its in-flight requests before it is stopped. */
+    record Draining(ContainerInfo container, Instant until) {
+    }
+
+    /** Replicas being drained, by container id; a subset of {@link #deleting}. */
+    final ConcurrentHashMap<String, Draining> draining = new ConcurrentHashMap<>();
     /** Containers being stopped and removed. */
     final ConcurrentHashMap<String, Instant> deleting = new ConcurrentHashMap<>();
     /**
@@ -212,6 +218,7 @@ final class ServiceController {
       }
     }
     o.publishEndpoints(spec, st, running);
+    wake = min(wake, finishDrains(st));
     o.setCondition(st, "Available", available == spec.replicas(), available == spec.replicas()
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
         + " replicas available");
@@ -259,12 +266,13 @@ final class ServiceController {
 
   private ReconcileResult reconcileDeleted(ServiceState st, List<ContainerInfo> mine) {
     o.probes.sync(st.name, null, List.of());
-    o.endpointRegistry.clear(st.name);
     for (ContainerInfo c : mine) {
       if (!st.deleting.containsKey(c.id())) {
         delete(st, null, c, "Deleted", "service deleted");
       }
     }
+    o.endpointRegistry.clear(st.name);
+    Duration drainWake = finishDrains(st);
     if (mine.isEmpty() && st.pendingCreates.isEmpty()) {
       // Only if no apply() revived the service meanwhile.
       o.states.computeIfPresent(st.name, (k, v) -> v == st && !o.desired.containsKey(k) ? null : v);
@@ -272,7 +280,7 @@ final class ServiceController {
       o.event(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
       return ReconcileResult.done();
     }
-    return ReconcileResult.requeueAfter(Duration.ofSeconds(5));
+    return ReconcileResult.requeueAfter(drainWake != null ? drainWake : Duration.ofSeconds(5));
   }
 
   /** Starts, restarts (with crash-loop backoff) or leaves a container that does not run; returns when to look again. */
@@ -450,6 +458,42 @@ final class ServiceController {
     if (reason != null && st.deleteReported.add(c.id())) {
       o.event(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
     }
+    boolean serving = c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())
+        && o.endpointRegistry.endpoints(st.name).get(c.name()).isPresent();
+    if (serving) {
+      // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops.
+      st.draining.put(c.id(), new ServiceState.Draining(c, o.time.now().plus(o.drainTimeout)));
+      return;
+    }
+    stopAndRemove(st, c);
+  }
+
+  /**
+   * Stops the drained replicas whose in-flight requests are done (or whose drain timed out), once the
+   * endpoints no longer list them; returns when to look again, or null.
+   */
+  private Duration finishDrains(ServiceState st) {
+    Duration wake = null;
+    Instant now = o.time.now();
+    for (ServiceState.Draining d : st.draining.values()) {
+      ContainerInfo c = d.container();
+      boolean published = o.endpointRegistry.endpoints(st.name).get(c.name()).isPresent();
+      long inFlight = o.inFlight(c.name());
+      if (!published && (inFlight == 0 || !now.isBefore(d.until()))) {
+        st.draining.remove(c.id());
+        if (inFlight > 0) {
+          o.event(OrchEvent.Type.WARNING, "DrainTimedOut", st.name, c.name(), c.nodeId(), inFlight
+              + " requests still in flight after " + o.drainTimeout.toMillis() + "ms; stopping anyway");
+        }
+        stopAndRemove(st, c);
+      } else {
+        wake = min(wake, Duration.ofMillis(100));
+      }
+    }
+    return wake;
+  }
+
+  private void stopAndRemove(ServiceState st, ContainerInfo c) {
     Duration grace = o.terminationGrace;
     o.calls.call(c.nodeId(), "stop " + c.name(), grace, () -> o.runtime.stop(c.id(), grace))
         .thenCompose(v -> o.calls.call(c.nodeId(), "remove " + c.name(), () -> o.runtime.remove(c.id())))

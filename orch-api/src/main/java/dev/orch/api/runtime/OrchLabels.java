@@ -16,6 +16,8 @@ public final class OrchLabels {
   public static final String REVISION = "orch.revision";
   /** The replica's ordinal within its service, {@code 0..replicas-1}. */
   public static final String ORDINAL = "orch.ordinal";
+  /** On a service's endpoints (not on containers): the runtime id of the endpoint's container. */
+  public static final String CONTAINER_ID = "orch.container-id";
   /** A hash of the whole spec the replica was created from. */
   public static final String SPEC_HASH = "orch.spec-hash";
 

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * ejections, weights, slow-start steps) builds a new state under a lock and publishes it.
  */
 public final class LoadBalancer implements AutoCloseable {
+  private volatile boolean closedFlag;
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
 
   private final String service;
@@ -207,6 +208,11 @@ public final class LoadBalancer implements AutoCloseable {
     return st == null ? 0 : st.inFlight();
   }
 
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return closedFlag;
+  }
+
   // ---------------------------------------------------------------- state views
 
   /** The endpoints a pick may return now, in no particular order. */
@@ -319,6 +325,7 @@ public final class LoadBalancer implements AutoCloseable {
   /** Stops following the endpoint source and cancels the balancer's timers. Idempotent. */
   @Override
   public void close() {
+    closedFlag = true;
     subscription.close();
     synchronized (lock) {
       closed = true;
