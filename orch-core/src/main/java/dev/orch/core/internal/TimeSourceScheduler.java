@@ -1,8 +1,8 @@
 package dev.orch.core.internal;
 
+import dev.failsafe.spi.Scheduler;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
-import dev.failsafe.spi.Scheduler;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
