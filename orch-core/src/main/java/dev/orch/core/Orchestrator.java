@@ -88,6 +88,8 @@ public final class Orchestrator implements AutoCloseable {
   final Duration terminationGrace;
   final Duration callTimeout;
   final Duration drainTimeout;
+  final int revisionHistoryLimit;
+  final boolean autoRollback;
   private final java.util.concurrent.CopyOnWriteArrayList<LoadBalancer> balancers =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   final CrashLoopBackoff crashLoop;
@@ -128,6 +130,8 @@ public final class Orchestrator implements AutoCloseable {
     this.terminationGrace = b.terminationGrace;
     this.callTimeout = b.callTimeout;
     this.drainTimeout = b.drainTimeout;
+    this.revisionHistoryLimit = b.revisionHistoryLimit;
+    this.autoRollback = b.autoRollback;
     this.crashLoop = b.crashLoopBackoff;
     this.resyncPeriod = b.resyncPeriod;
     this.placer = placer;
@@ -186,7 +190,10 @@ public final class Orchestrator implements AutoCloseable {
     requireSupported(spec);
     ensureOpen("apply " + spec.name());
     ServiceSpec previous = desired.put(spec.name(), spec);
-    states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
+    ServiceController.ServiceState state =
+        states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
+    state.remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()),
+        revisionHistoryLimit);
     if (!spec.equals(previous)) {
       event(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
@@ -270,6 +277,52 @@ public final class Orchestrator implements AutoCloseable {
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
     queue.enqueue(name);
     return true;
+  }
+
+  /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
+  public List<Revision> revisions(String name) {
+    ServiceController.ServiceState st = states.get(name);
+    return st == null ? List.of() : st.history();
+  }
+
+  /**
+   * Returns service {@code name} to its last revision that was fully available before the current one.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when there is no earlier good revision
+   */
+  public Revision rollback(String name) {
+    ServiceSpec spec = desired.get(name);
+    ServiceController.ServiceState st = states.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException("rollback", name);
+    }
+    String current = Revisions.revision(spec);
+    Revision target = st.lastGoodBefore(current).orElseThrow(() ->
+        new IllegalStateException("rollback " + name + ": no earlier revision was ever fully available"));
+    return rollback(name, target.id());
+  }
+
+  /**
+   * Returns service {@code name} to its remembered revision {@code revision}: its template and probes,
+   * with the current replica count, placement and strategy.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalArgumentException naming the revision and those remembered, when it is not one of them
+   */
+  public Revision rollback(String name, String revision) {
+    ServiceSpec spec = desired.get(name);
+    ServiceController.ServiceState st = states.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException("rollback", name);
+    }
+    Revision target = st.history().stream().filter(r -> r.id().equals(revision)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("rollback " + name + ": revision: \"" + revision + "\": must be one of "
+            + st.history().stream().map(Revision::id).toList()));
+    event(OrchEvent.Type.WARNING, "RolledBack", name, "", "", "back to revision " + revision + " ("
+        + target.container().image() + ")");
+    apply(spec.toBuilder().container(target.container()).probes(target.probes()).build());
+    return target;
   }
 
   /** The desired spec of service {@code name}, if applied. */
@@ -688,6 +741,8 @@ public final class Orchestrator implements AutoCloseable {
     private Duration resyncPeriod = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofSeconds(60);
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private int revisionHistoryLimit = 10;
+    private boolean autoRollback = true;
     private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
     private int eventCapacity = 1000;
     private long seed = 1;
@@ -772,6 +827,21 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
+    /** How many revisions of each service Orch remembers for rollback (default 10). */
+    public Builder revisionHistoryLimit(int limit) {
+      this.revisionHistoryLimit = limit;
+      return this;
+    }
+
+    /**
+     * Whether an update that makes no progress within its progress deadline is rolled back to the last
+     * fully available revision (default true; Kubernetes only reports it).
+     */
+    public Builder autoRollback(boolean enabled) {
+      this.autoRollback = enabled;
+      return this;
+    }
+
     /** How often every node and container is re-listed and every service reconciled (default 30 s). */
     public Builder resyncPeriod(Duration period) {
       this.resyncPeriod = period;
@@ -848,6 +918,9 @@ public final class Orchestrator implements AutoCloseable {
       positive(problems, "resyncPeriod", resyncPeriod);
       positive(problems, "callTimeout", callTimeout);
       positive(problems, "drainTimeout", drainTimeout);
+      if (revisionHistoryLimit < 1) {
+        problems.add("revisionHistoryLimit: " + revisionHistoryLimit + ": must be >= 1");
+      }
       if (crashLoopBackoff == null) {
         problems.add("crashLoopBackoff: null: is required");
       }

@@ -32,6 +32,8 @@ final class ReplicaProbes implements AutoCloseable {
   private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
   /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
+  /** When each watched container last turned ready. */
+  private final ConcurrentHashMap<String, Instant> readySince = new ConcurrentHashMap<>();
 
   ReplicaProbes(Orchestrator o, HealthProber prober, boolean ownsProber) {
     this.o = o;
@@ -61,6 +63,7 @@ final class ReplicaProbes implements AutoCloseable {
           w.handle().close();
         }
         failed.remove(c.id());
+        readySince.remove(c.id());
         ProbeHandle[] self = new ProbeHandle[1];
         // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
         self[0] = prober.watch(target(c), spec.probes(), t -> {
@@ -77,6 +80,7 @@ final class ReplicaProbes implements AutoCloseable {
       if (e.getValue().service().equals(service) && !keep.contains(e.getKey())) {
         e.getValue().handle().close();
         failed.remove(e.getKey());
+        readySince.remove(e.getKey());
         return true;
       }
       return false;
@@ -87,6 +91,11 @@ final class ReplicaProbes implements AutoCloseable {
   Optional<ProbeState> state(String id) {
     Watched w = watches.get(id);
     return w == null ? Optional.empty() : Optional.of(w.handle().state());
+  }
+
+  /** When container {@code id} last turned ready, if it is watched and ready. */
+  Optional<Instant> readySince(String id) {
+    return Optional.ofNullable(readySince.get(id));
   }
 
   /** Whether container {@code id}'s current run failed its startup or liveness probe. */
@@ -109,6 +118,11 @@ final class ReplicaProbes implements AutoCloseable {
   private void onTransition(String service, ContainerInfo c, ProbeTransition t) {
     if (t.type().requiresRestart()) {
       failed.add(c.id());
+    }
+    if (t.type() == ProbeTransition.Type.READY) {
+      readySince.put(c.id(), t.at());
+    } else if (t.type() == ProbeTransition.Type.NOT_READY) {
+      readySince.remove(c.id());
     }
     switch (t.type()) {
       case LIVENESS_FAILED, STARTUP_FAILED -> o.event(OrchEvent.Type.WARNING, "Unhealthy", service, c.name(),

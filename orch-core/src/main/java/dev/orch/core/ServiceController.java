@@ -67,8 +67,56 @@ final class ServiceController {
     final java.util.concurrent.atomic.AtomicInteger createFailures = new java.util.concurrent.atomic.AtomicInteger();
     boolean deleted;
 
+    /** Revisions, oldest first (guarded by itself). */
+    private final java.util.LinkedList<Revision> history = new java.util.LinkedList<>();
+    /** The revisions that were ever fully available (guarded by {@link #history}). */
+    private final java.util.Set<String> good = new HashSet<>();
+    /** The revision being rolled out and when it last made progress (worker only). */
+    String rolloutRevision;
+    Instant progressAt;
+    int bestAvailable;
+
     ServiceState(String name) {
       this.name = name;
+    }
+
+    void remember(Revision r, int limit) {
+      synchronized (history) {
+        if (!history.isEmpty() && history.getLast().id().equals(r.id())) {
+          return;
+        }
+        history.removeIf(h -> h.id().equals(r.id()));
+        history.addLast(r);
+        while (history.size() > limit) {
+          history.removeFirst();
+        }
+      }
+    }
+
+    List<Revision> history() {
+      synchronized (history) {
+        return List.copyOf(history);
+      }
+    }
+
+    /** The newest remembered revision other than {@code current} that was ever fully available. */
+    Optional<Revision> lastGoodBefore(String current) {
+      synchronized (history) {
+        for (var it = history.descendingIterator(); it.hasNext(); ) {
+          Revision r = it.next();
+          if (!r.id().equals(current) && good.contains(r.id())) {
+            return Optional.of(r);
+          }
+        }
+        return Optional.empty();
+      }
+    }
+
+    void markGood(String revision) {
+      synchronized (history) {
+        good.add(revision);
+        good.retainAll(history.stream().map(Revision::id).toList());
+      }
     }
   }
 
@@ -127,6 +175,7 @@ final class ServiceController {
     Map<Integer, ContainerInfo> outdatedKept = new HashMap<>();
     List<ContainerInfo> running = new ArrayList<>();
     int available = 0;
+    int availableCurrent = 0;
     int total = st.pendingCreates.size();
     for (int ordinal = 0; ordinal < spec.replicas(); ordinal++) {
       boolean pending = st.pendingCreates.containsKey(ordinal);
@@ -188,6 +237,7 @@ final class ServiceController {
         }
       }
       available += up ? 1 : 0;
+      availableCurrent += !current.isEmpty() && isAvailable(spec, keep) ? 1 : 0;
       if (current.isEmpty() && !pending && keep.state() == ContainerState.RUNNING) {
         outdated.add(ordinal);
         outdatedKept.put(ordinal, keep);
@@ -222,11 +272,59 @@ final class ServiceController {
     o.setCondition(st, "Available", available == spec.replicas(), available == spec.replicas()
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
         + " replicas available");
+    wake = min(wake, trackProgress(st, spec, revision, availableCurrent, now));
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru && !ru.minReady().isZero()
+        && availableCurrent < spec.replicas()) {
+      wake = min(wake, Duration.ofSeconds(1)); // replicas become available as their minReady passes
+    }
     if (!st.deleting.isEmpty() || !st.pendingCreates.isEmpty()) {
       // Completions enqueue the key; this is only a safety net against a lost completion.
       wake = min(wake, Duration.ofSeconds(30));
     }
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  /**
+   * Follows the progress of the current revision: once all its replicas are available it is the last
+   * good one; an update that gains no available replica within the progress deadline is rolled back to
+   * the last good revision (unless auto-rollback is off, when it is only reported, as Kubernetes does).
+   */
+  private Duration trackProgress(ServiceState st, ServiceSpec spec, String revision, int availableCurrent,
+                                 Instant now) {
+    if (!revision.equals(st.rolloutRevision)) {
+      st.rolloutRevision = revision;
+      st.progressAt = now;
+      st.bestAvailable = -1;
+    }
+    if (availableCurrent == spec.replicas()) {
+      st.markGood(revision);
+      o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available");
+      return null;
+    }
+    if (availableCurrent > st.bestAvailable) {
+      st.bestAvailable = availableCurrent;
+      st.progressAt = now;
+    }
+    Duration deadline = spec.rollout() instanceof RolloutStrategy.RollingUpdate ru
+        ? ru.progressDeadline() : RolloutStrategy.RollingUpdate.DEFAULT.progressDeadline();
+    Duration quiet = Duration.between(st.progressAt, now);
+    if (quiet.compareTo(deadline) < 0) {
+      o.setCondition(st, "Progressing", true, "Updating", availableCurrent + "/" + spec.replicas()
+          + " replicas of revision " + revision + " available");
+      return deadline.minus(quiet);
+    }
+    String why = "no progress in " + deadline.toSeconds() + "s: " + availableCurrent + "/" + spec.replicas()
+        + " replicas of revision " + revision + " available";
+    Optional<Revision> good = st.lastGoodBefore(revision);
+    if (o.autoRollback && good.isPresent()) {
+      o.event(OrchEvent.Type.WARNING, "ProgressDeadlineExceeded", spec.name(), "", "", why + "; rolling back");
+      o.rollback(spec.name(), good.get().id());
+      return null;
+    }
+    if (o.setCondition(st, "Progressing", false, "ProgressDeadlineExceeded", why)) {
+      o.event(OrchEvent.Type.WARNING, "ProgressDeadlineExceeded", spec.name(), "", "", why);
+    }
+    return null;
   }
 
   /**
@@ -543,9 +641,25 @@ final class ServiceController {
   }
 
   /** Whether {@code c} runs and passes its readiness probe (or has none). */
-  private boolean isAvailable(ServiceSpec spec, ContainerInfo c) {
+  private boolean isReady(ServiceSpec spec, ContainerInfo c) {
     return c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())
         && o.probes.state(c.id()).map(dev.orch.core.probe.ProbeState::ready).orElse(!ReplicaProbes.hasProbes(spec));
+  }
+
+  /**
+   * Whether {@code c} is available: ready, and for at least the rollout's {@code minReady} (as Kubernetes'
+   * minReadySeconds), so that a replica that crashes soon after it starts never counts.
+   */
+  private boolean isAvailable(ServiceSpec spec, ContainerInfo c) {
+    if (!isReady(spec, c)) {
+      return false;
+    }
+    Duration minReady = spec.rollout() instanceof RolloutStrategy.RollingUpdate ru ? ru.minReady() : Duration.ZERO;
+    if (minReady.isZero()) {
+      return true;
+    }
+    Optional<Instant> since = o.probes.readySince(c.id()).or(c::startedAt);
+    return since.isPresent() && !o.time.now().isBefore(since.get().plus(minReady));
   }
 
   private static boolean hasNodeLocalVolume(ServiceSpec spec) {
