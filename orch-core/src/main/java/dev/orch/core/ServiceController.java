@@ -248,7 +248,14 @@ final class ServiceController {
     int[] bounds = rollingBounds(spec);
     int budget = bounds[1] - (spec.replicas() - available);
     for (int ordinal : outdated) {
-      if (total < spec.replicas() + bounds[0]) {
+      ContainerInfo old = outdatedKept.get(ordinal);
+      if (!isAvailable(spec, old)) {
+        // An old replica that serves nobody costs no availability: replace it at once, as Kubernetes
+        // scales unhealthy old replicas down first (a rollback away from a bad revision needs this).
+        delete(st, spec, old, "Updating", "revision " + old.labels().get(OrchLabels.REVISION) + " -> " + revision
+            + " (not available)");
+        toPlace.add(ordinal);
+      } else if (total < spec.replicas() + bounds[0]) {
         toPlace.add(ordinal);
         total++;
       } else if (budget > 0) {

@@ -101,6 +101,26 @@ class OrchestratorRollbackTest {
     assertEquals(Set.of("web:1"), images());
   }
 
+  /** Shrunk from RolloutProperties: a rollback must replace new replicas that were never available. */
+  @Test
+  void aRollbackWithoutSurgeReplacesTheUnavailableNewReplica() {
+    ServiceSpec v1 = ServiceSpec.builder("web").replicas(1)
+        .container(ContainerSpec.builder("web:1").port("http", 8080).requests("250m", "128Mi").build())
+        .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(1)))
+        .rollout(new RolloutStrategy.RollingUpdate(IntOrPercent.percent(0), IntOrPercent.of(1), Duration.ZERO,
+            Duration.ofSeconds(30)))
+        .build();
+    orch.apply(v1);
+    time.advance(Duration.ofSeconds(5));
+    orch.apply(v1.toBuilder().container(ContainerSpec.builder("never-ready").port("http", 8080)
+        .requests("250m", "128Mi").build()).build());
+    for (int s = 0; s < 90; s++) {
+      time.advance(Duration.ofSeconds(1));
+    }
+    assertTrue(orch.status("web").orElseThrow().isReady(), () -> orch.status("web").toString());
+    assertEquals(Set.of("web:1"), images());
+  }
+
   @Test
   void rollbackOnDemandAndItsErrors() {
     orch.apply(web("web:1"));

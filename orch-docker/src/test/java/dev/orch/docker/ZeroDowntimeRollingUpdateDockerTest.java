@@ -1,0 +1,240 @@
+package dev.orch.docker;
+
+import static dev.orch.docker.OrchestratedDocker.WAIT;
+import static dev.orch.docker.OrchestratedDocker.owned;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.IntOrPercent;
+import dev.orch.api.spec.Probe;
+import dev.orch.api.spec.RolloutStrategy;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.Orchestrator;
+import dev.orch.core.ReplicaStatus;
+import dev.orch.core.ServiceStatus;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.Pickers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The drain on real engines: three busybox httpd replicas answer "v1", a client sends real HTTP requests
+ * through Orch's load balancer to the ports published on 127.0.0.1, and a rolling update (surge 1,
+ * unavailable 0) moves the service to replicas answering "v2". No request fails: each old replica leaves
+ * the endpoints, its requests in flight finish, and only then is it stopped. Needs one engine.
+ */
+class ZeroDowntimeRollingUpdateDockerTest {
+  private static final int HTTP_PORT = 8080;
+
+  @Test
+  void noRequestFailsThroughARollingUpdateAndTheAnswersSwitchFromV1ToV2() throws Exception {
+    DockerRuntime runtime = DockerTestEngines.runtime(1);
+    Orchestrator orch = null;
+    Client client = null;
+    try {
+      orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
+          .terminationGrace(Duration.ofSeconds(2)).drainTimeout(Duration.ofSeconds(10)).build();
+      Orchestrator o = orch;
+      orch.apply(web("v1"));
+      assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
+      String v1 = lastRevision(orch);
+
+      client = new Client(orch.loadBalancer("web", Pickers.roundRobin()));
+      Client c = client;
+      OrchestratedDocker.awaitUntil("the client is served by v1", c::describe, () -> c.succeeded() >= 50);
+
+      orch.apply(web("v2"));
+      String v2 = lastRevision(orch);
+      assertNotEquals(v1, v2, "a new env is a new revision");
+      OrchestratedDocker.awaitUntil("three ready replicas on revision " + v2 + " and no other container",
+          () -> status(o) + "\n owned: " + owned(runtime, o.ownerId()) + "\n client: " + c.describe(), () -> {
+            ServiceStatus s = status(o);
+            return s.isReady() && s.replicas().stream().map(ReplicaStatus::revision).allMatch(v2::equals)
+                && owned(runtime, o.ownerId()).size() == 3;
+          });
+      // Keep the load on a little longer: only v2 is left to answer.
+      int atEnd = client.succeeded();
+      OrchestratedDocker.awaitUntil("100 more requests served on v2", c::describe,
+          () -> c.succeeded() >= atEnd + 100);
+      client.stop();
+
+      String story = client.describe() + "\n failures: " + client.failures + "\n events:\n"
+          + orch.events().recent().stream().map(OrchEvent::toString).collect(Collectors.joining("\n"));
+      assertEquals(0, client.failed(), () -> "failed requests; " + story);
+      assertTrue(client.succeeded() >= 250, () -> "requests served; " + story);
+      List<String> answers = new ArrayList<>(client.answers);
+      assertEquals("v1", answers.get(0), () -> "the first answer; " + story);
+      assertTrue(answers.subList(answers.size() - 100, answers.size()).stream().allMatch("v2"::equals),
+          () -> "only v2 answers at the end: " + answers.subList(answers.size() - 100, answers.size()));
+      assertTrue(answers.contains("v2") && answers.indexOf("v2") > 0, "the answers move from v1 to v2");
+      // Every answer came from the revision the load balancer said it picked.
+      assertEquals(List.of(), client.mismatched(v1, v2), () -> "answers from a replica of another revision");
+    } finally {
+      if (client != null) {
+        client.stop();
+      }
+      OrchestratedDocker.cleanUp(orch, runtime);
+      runtime.close();
+    }
+  }
+
+  /** Service "web": three busybox httpd replicas serving {@code answer} at /index.html. */
+  private static ServiceSpec web(String answer) {
+    return ServiceSpec.builder("web").replicas(3)
+        .container(ContainerSpec.builder(DockerTestEngines.image())
+            .command("sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo \"$ANSWER\" > /www/index.html"
+                + " && httpd -f -p " + HTTP_PORT + " -h /www & wait")
+            .env("ANSWER", answer).port("http", HTTP_PORT).requests("100m", "16Mi").build())
+        .readiness(Probe.http("/index.html", "http").withPeriod(Duration.ofMillis(500)))
+        .rollout(RolloutStrategy.RollingUpdate.of(IntOrPercent.of(1), IntOrPercent.of(0)))
+        .build();
+  }
+
+  private static ServiceStatus status(Orchestrator o) {
+    return o.status("web").orElseThrow();
+  }
+
+  private static String lastRevision(Orchestrator o) {
+    List<dev.orch.core.Revision> revisions = o.revisions("web");
+    return revisions.get(revisions.size() - 1).id();
+  }
+
+  /**
+   * A client that starts a request every 5 ms with at most 8 in flight: it picks a replica from the load
+   * balancer (none is a failure), GETs {@code /index.html} on its published 127.0.0.1 port with a 5 s
+   * timeout, counts a 200 saying "v1" or "v2" as a success and anything else as a failure, and reports
+   * the outcome to the balancer. It stops by itself after 60,000 requests or 3 minutes. Thread-safe.
+   */
+  private static final class Client {
+    private static final int MAX_IN_FLIGHT = 8;
+    private static final int MAX_REQUESTS = 60_000;
+    private static final long MAX_NANOS = TimeUnit.MINUTES.toNanos(3);
+
+    private final LoadBalancer lb;
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+        daemon("orch-test-client-tick"));
+    private final ExecutorService io = Executors.newFixedThreadPool(2, daemon("orch-test-client-io"));
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).executor(io).build();
+    private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+    private final long startNanos = System.nanoTime();
+    private final AtomicInteger started = new AtomicInteger();
+    private final AtomicInteger succeeded = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    /** The bodies of the successful answers, in the order they came. */
+    final ConcurrentLinkedQueue<String> answers = new ConcurrentLinkedQueue<>();
+    /** Each success as "revision label=body", to check that a replica answers for its revision. */
+    private final ConcurrentLinkedQueue<String> answeredBy = new ConcurrentLinkedQueue<>();
+    /** What went wrong with each failed request, with the time since the client started. */
+    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+
+    Client(LoadBalancer lb) {
+      this.lb = lb;
+      ticker.scheduleWithFixedDelay(this::tick, 0, 5, TimeUnit.MILLISECONDS);
+    }
+
+    int succeeded() {
+      return succeeded.get();
+    }
+
+    int failed() {
+      return failed.get();
+    }
+
+    private void tick() {
+      if (started.get() >= MAX_REQUESTS || System.nanoTime() - startNanos > MAX_NANOS) {
+        ticker.shutdown();
+        return;
+      }
+      if (!slots.tryAcquire()) {
+        return;
+      }
+      started.incrementAndGet();
+      Optional<Endpoint> picked = lb.tryPick();
+      if (picked.isEmpty()) {
+        fail(null, "no endpoint to pick: " + lb);
+        slots.release();
+        return;
+      }
+      Endpoint e = picked.get();
+      long sent = System.nanoTime();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.hostPort() + "/index.html"))
+          .timeout(Duration.ofSeconds(5)).build();
+      http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
+        try {
+          long latency = System.nanoTime() - sent;
+          String body = r == null ? null : r.body().strip();
+          boolean ok = error == null && r.statusCode() == 200 && ("v1".equals(body) || "v2".equals(body));
+          lb.report(e, ok, latency);
+          if (ok) {
+            answers.add(body);
+            answeredBy.add(e.revision().orElse("?") + "=" + body);
+            succeeded.incrementAndGet();
+          } else {
+            fail(e, error != null ? error.toString() : "HTTP " + r.statusCode() + " '" + body + "'");
+          }
+        } finally {
+          slots.release();
+        }
+      });
+    }
+
+    private void fail(Endpoint e, String why) {
+      failed.incrementAndGet();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      failures.add("+" + ms + "ms " + (e == null ? "" : e.id() + " " + e.hostPort() + " rev "
+          + e.revision().orElse("?") + ": ") + why);
+    }
+
+    /** The successes whose body is not the answer of the revision the endpoint was labelled with. */
+    List<String> mismatched(String v1, String v2) {
+      return answeredBy.stream().filter(a -> !a.equals(v1 + "=v1") && !a.equals(v2 + "=v2")).toList();
+    }
+
+    /** Stops sending and waits (at most 10 s) for the requests in flight. Idempotent. */
+    void stop() throws InterruptedException {
+      ticker.shutdownNow();
+      ticker.awaitTermination(5, TimeUnit.SECONDS);
+      if (slots.tryAcquire(MAX_IN_FLIGHT, 10, TimeUnit.SECONDS)) {
+        slots.release(MAX_IN_FLIGHT);
+      }
+      io.shutdownNow();
+      lb.close();
+    }
+
+    String describe() {
+      return started.get() + " requests sent, " + succeeded.get() + " served, " + failed.get() + " failed, "
+          + (MAX_IN_FLIGHT - slots.availablePermits()) + " in flight, after "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms";
+    }
+
+    private static ThreadFactory daemon(String name) {
+      AtomicInteger n = new AtomicInteger();
+      return r -> {
+        Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      };
+    }
+  }
+}
