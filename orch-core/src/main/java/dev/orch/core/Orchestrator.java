@@ -373,7 +373,26 @@ public final class Orchestrator implements AutoCloseable {
       conditions = List.copyOf(st.conditions.values());
     }
     return Optional.of(new ServiceStatus(name, spec.replicas(), running, ready, conditions, replicas,
-        events.recent(name, 10)));
+        events.recent(name, 10), rolloutStatus(spec, conditions, replicas)));
+  }
+
+  private RolloutStatus rolloutStatus(ServiceSpec spec, List<Condition> conditions, List<ReplicaStatus> replicas) {
+    Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
+    for (ReplicaStatus r : replicas) {
+      counts.merge(r.revision(), new RolloutStatus.Counts(1, r.ready() ? 1 : 0),
+          (a, b) -> new RolloutStatus.Counts(a.replicas() + b.replicas(), a.ready() + b.ready()));
+    }
+    Optional<Condition> progressing = conditions.stream().filter(c -> c.type().equals("Progressing")).findFirst();
+    RolloutStatus.Phase phase = progressing.map(c -> switch (c.reason()) {
+      case "NewRevisionAvailable" -> RolloutStatus.Phase.COMPLETE;
+      case "ProgressDeadlineExceeded" -> RolloutStatus.Phase.STALLED;
+      default -> RolloutStatus.Phase.PROGRESSING;
+    }).orElse(RolloutStatus.Phase.PROGRESSING);
+    String reason = events.recent(spec.name(), 50).stream()
+        .filter(e -> e.replica().isEmpty()
+            && java.util.Set.of("Applied", "Updated", "RolledBack", "ProgressDeadlineExceeded").contains(e.reason()))
+        .reduce((a, b) -> b).map(OrchEvent::message).orElse(progressing.map(Condition::message).orElse(""));
+    return new RolloutStatus(Revisions.revision(spec), phase, counts, reason);
   }
 
   /**

@@ -205,7 +205,7 @@ final class ServiceController {
         ContainerInfo bestOld = best(old, revision);
         for (ContainerInfo c : old) {
           if (successorReady || c != bestOld) {
-            delete(st, spec, c, "Updated", "replica " + ordinal + " now runs revision " + revision + " as "
+            delete(st, spec, c, "Superseded", "replica " + ordinal + " now runs revision " + revision + " as "
                 + keep.name());
           }
         }

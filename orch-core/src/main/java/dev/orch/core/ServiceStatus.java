@@ -15,15 +15,17 @@ import java.util.Optional;
  * @param conditions   conditions, by type
  * @param replicas     each replica, by ordinal
  * @param recentEvents the service's last events, oldest first
+ * @param rollout      where the move to the current revision stands
  */
 public record ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
-                            List<ReplicaStatus> replicas, List<OrchEvent> recentEvents) {
+                            List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout) {
   /** Creates a status, copying the lists. */
   public ServiceStatus {
     Objects.requireNonNull(name, "name");
     conditions = List.copyOf(conditions);
     replicas = List.copyOf(replicas);
     recentEvents = List.copyOf(recentEvents);
+    Objects.requireNonNull(rollout, "rollout");
   }
 
   /** Whether exactly the desired number of replicas are ready and no other replica exists. */

@@ -80,14 +80,24 @@ class OrchestratorRollbackTest {
     String good = orch.revisions("web").get(0).id();
 
     orch.apply(web("never-ready"));
-    int lowest = advanceWatchingTheFloor(60);
+    time.advance(Duration.ofSeconds(5));
+    RolloutStatus midway = orch.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.PROGRESSING, midway.phase());
+    assertEquals(2, midway.revisions().size(), midway::toString);
+    assertEquals(new RolloutStatus.Counts(4, 4), midway.revisions().get(good));
+    int lowest = advanceWatchingTheFloor(55);
 
     assertEquals(4, lowest, "maxUnavailable 0: never fewer than 4 ready");
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("ProgressDeadlineExceeded")));
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("RolledBack")));
     assertEquals(Set.of("web:1"), images());
     assertEquals(good, dev.orch.core.internal.Revisions.revision(orch.spec("web").orElseThrow()));
-    assertTrue(orch.status("web").orElseThrow().isReady());
+    ServiceStatus s = orch.status("web").orElseThrow();
+    assertTrue(s.isReady());
+    assertEquals(RolloutStatus.Phase.COMPLETE, s.rollout().phase());
+    assertEquals(good, s.rollout().revision());
+    assertEquals(java.util.Map.of(good, new RolloutStatus.Counts(4, 4)), s.rollout().revisions());
+    assertTrue(s.rollout().reason().contains("web:1"), s.rollout().reason());
   }
 
   @Test

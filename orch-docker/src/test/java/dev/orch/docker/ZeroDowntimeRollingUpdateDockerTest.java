@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The drain on real engines: three busybox httpd replicas answer "v1", a client sends real HTTP requests
@@ -44,6 +46,7 @@ import org.junit.jupiter.api.Test;
  * the endpoints, its requests in flight finish, and only then is it stopped. Needs one engine.
  */
 class ZeroDowntimeRollingUpdateDockerTest {
+  private static final Logger LOG = LoggerFactory.getLogger(ZeroDowntimeRollingUpdateDockerTest.class);
   private static final int HTTP_PORT = 8080;
 
   @Test
@@ -52,8 +55,10 @@ class ZeroDowntimeRollingUpdateDockerTest {
     Orchestrator orch = null;
     Client client = null;
     try {
+      // A short resync: a started container's published ports are learnt by listing (see the report).
       orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
-          .terminationGrace(Duration.ofSeconds(2)).drainTimeout(Duration.ofSeconds(10)).build();
+          .terminationGrace(Duration.ofSeconds(2)).drainTimeout(Duration.ofSeconds(10))
+          .resyncPeriod(Duration.ofSeconds(1)).build();
       Orchestrator o = orch;
       orch.apply(web("v1"));
       assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
@@ -83,6 +88,8 @@ class ZeroDowntimeRollingUpdateDockerTest {
       assertEquals(0, client.failed(), () -> "failed requests; " + story);
       assertTrue(client.succeeded() >= 250, () -> "requests served; " + story);
       List<String> answers = new ArrayList<>(client.answers);
+      LOG.info("rolling update v1 -> v2 under load: {}; first v2 answer at #{} of {}", client.describe(),
+          answers.indexOf("v2"), answers.size());
       assertEquals("v1", answers.get(0), () -> "the first answer; " + story);
       assertTrue(answers.subList(answers.size() - 100, answers.size()).stream().allMatch("v2"::equals),
           () -> "only v2 answers at the end: " + answers.subList(answers.size() - 100, answers.size()));
