@@ -2,14 +2,21 @@ package dev.orch.samples;
 
 import dev.orch.api.spec.AntiAffinity;
 import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.IntOrPercent;
 import dev.orch.api.spec.Placement;
+import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.CrashLoopBackoff;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.Orchestrator;
 import dev.orch.core.ReplicaStatus;
+import dev.orch.core.RolloutStatus;
 import dev.orch.core.ServiceStatus;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.Pickers;
+import dev.orch.inmemory.Behaviors;
 import dev.orch.inmemory.InMemoryRuntime;
 import dev.orch.inmemory.NodeSpec;
 import java.time.Duration;
@@ -42,7 +49,8 @@ public final class InMemoryDemo {
   }
 
   static boolean run() throws InterruptedException {
-    InMemoryRuntime.Builder cluster = InMemoryRuntime.builder().seed(42);
+    InMemoryRuntime.Builder cluster = InMemoryRuntime.builder().seed(42)
+        .behavior("orders:1.2-broken", Behaviors.notReadyFor(Duration.ZERO, Duration.ofDays(1)));
     String[] zones = {"a", "a", "b", "b", "c"};
     for (int i = 1; i <= 5; i++) {
       cluster.node(NodeSpec.of("node-" + i, Resources.of("4", "8Gi"), Map.of("zone", zones[i - 1])));
@@ -55,7 +63,7 @@ public final class InMemoryDemo {
       orch.events().subscribe(InMemoryDemo::printEvent);
 
       step("Applying three services to a 5-node in-memory cluster");
-      orch.apply(service("orders", 4, "orders:1.0", "500m", "512Mi"));
+      orch.apply(orders("orders:1.0"));
       orch.apply(service("inventory", 3, "inventory:2.3", "250m", "256Mi"));
       orch.apply(service("payments", 2, "payments:0.9", "1", "1Gi"));
       if (!awaitAll(orch, "the first start")) {
@@ -92,8 +100,63 @@ public final class InMemoryDemo {
       step("Before and after");
       System.out.println(sideBySide(before, table(orch)));
       System.out.println("OK: every service is back to its desired replicas, none on node-3.");
+
+      return rollingUpdateUnderLoad(orch, runtime);
+    }
+  }
+
+  /**
+   * Rolls orders to a new version under a live client load (no request may fail), then to a version
+   * that never gets ready, which Orch rolls back by itself when its progress deadline passes.
+   */
+  static boolean rollingUpdateUnderLoad(Orchestrator orch, InMemoryRuntime runtime) throws InterruptedException {
+    step("Rolling orders from 1.0 to 1.1 under a live client load");
+    try (LoadBalancer lb = orch.loadBalancer("orders", Pickers.roundRobin())) {
+      LiveClient client = new LiveClient(lb, runtime);
+      orch.apply(orders("orders:1.1"));
+      boolean updated = watch(orch, client, "orders:1.1", 20);
+      step("Rolling orders to 1.2, a version that never gets ready");
+      orch.apply(orders("orders:1.2-broken"));
+      boolean rolledBack = watch(orch, client, "orders:1.1", 30)
+          && orch.events().recent().stream().anyMatch(e -> e.reason().equals("RolledBack"));
+      client.stop();
+      System.out.printf("  client: %d requests served, %d failed, by revision %s%n", client.served(),
+          client.failed(), client.servedByRevision());
+      if (!updated || !rolledBack || client.failed() > 0) {
+        System.out.println("FAILED: " + (!updated ? "the update to 1.1 did not complete; "
+            : !rolledBack ? "1.2 was not rolled back; " : "") + client.failed() + " requests failed");
+        return false;
+      }
+      System.out.println("OK: 1.1 rolled out and the broken 1.2 rolled back, with no failed request.");
       return true;
     }
+  }
+
+  private static ServiceSpec orders(String image) {
+    return service("orders", 4, image, "500m", "512Mi").toBuilder()
+        .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofMillis(250)))
+        .rollout(new RolloutStrategy.RollingUpdate(IntOrPercent.of(1), IntOrPercent.of(0), Duration.ZERO,
+            Duration.ofSeconds(4)))
+        .build();
+  }
+
+  /** Prints a line a second until every replica runs {@code image} and is ready, or {@code seconds} pass. */
+  private static boolean watch(Orchestrator orch, LiveClient client, String image, int seconds)
+      throws InterruptedException {
+    for (int i = 0; i < seconds; i++) {
+      Thread.sleep(1000); // pacing the printout, not waiting for an outcome
+      ServiceStatus s = orch.status("orders").orElseThrow();
+      System.out.printf("  t=%2ds phase %-11s ready %d/%d  replicas per revision %s  served %d failed %d%n", i + 1,
+          s.rollout().phase(), s.ready(), s.desired(), s.rollout().revisions().entrySet().stream()
+              .map(e -> e.getKey() + "=" + e.getValue().ready() + "/" + e.getValue().replicas()).toList(),
+          client.served(), client.failed());
+      boolean done = s.isReady() && orch.spec("orders").orElseThrow().container().image().equals(image)
+          && s.rollout().revisions().size() == 1 && s.rollout().phase() == RolloutStatus.Phase.COMPLETE;
+      if (done && i >= 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String replicaOffNode3(Orchestrator orch, String service) {
