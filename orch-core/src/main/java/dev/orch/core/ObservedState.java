@@ -34,6 +34,11 @@ final class ObservedState {
   /** Removed containers, so a listing that began before the removal does not bring them back. */
   private final ConcurrentHashMap<String, Long> removed = new ConcurrentHashMap<>();
 
+  /** Whether container {@code id} was removed (and no listing since has shown it gone for good). */
+  boolean isRemoved(String id) {
+    return removed.containsKey(id);
+  }
+
   /** A stamp to take before starting a listing, for {@link #replaceAll}. */
   long mark() {
     return sequence.incrementAndGet();

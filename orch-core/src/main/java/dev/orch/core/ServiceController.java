@@ -155,7 +155,8 @@ final class ServiceController {
     Map<Integer, List<ContainerInfo>> byOrdinal = new HashMap<>();
     List<ContainerInfo> extras = new ArrayList<>();
     for (ContainerInfo c : mine) {
-      if (st.deleting.containsKey(c.id())) {
+      // In this order: a removal completing meanwhile marks the container removed before it leaves deleting.
+      if (st.deleting.containsKey(c.id()) || o.observed.isRemoved(c.id())) {
         continue;
       }
       int ordinal = ordinal(c);
