@@ -127,6 +127,19 @@ final class ObservedState {
     }
   }
 
+  /**
+   * Takes what an inspect after a start tells that events do not: where the ports were published (a
+   * runtime may choose host ports only when the container starts) and the runtime's name and image.
+   */
+  void refresh(String service, ContainerInfo inspected) {
+    Map<String, ContainerInfo> m = byService.get(service);
+    if (m != null && !removed.containsKey(inspected.id())) {
+      m.computeIfPresent(inspected.id(), (k, c) -> new ContainerInfo(c.id(), inspected.name(), c.nodeId(),
+          inspected.image(), c.labels(), c.state(), c.exitCode(), c.oomKilled(), c.createdAt(), c.startedAt(),
+          c.finishedAt(), inspected.ports()));
+    }
+  }
+
   static ContainerInfo with(ContainerInfo c, ContainerState state, OptionalInt exit, boolean oom,
                             Optional<Instant> startedAt, Optional<Instant> finishedAt) {
     return new ContainerInfo(c.id(), c.name(), c.nodeId(), c.image(), c.labels(), state, exit, oom, c.createdAt(),

@@ -65,14 +65,21 @@ final class ReplicaProbes implements AutoCloseable {
         failed.remove(c.id());
         readySince.remove(c.id());
         ProbeHandle[] self = new ProbeHandle[1];
-        // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
-        self[0] = prober.watch(target(c), spec.probes(), t -> {
-          Watched current = watches.get(c.id());
-          boolean stale = self[0] != null && current != null && current.handle() != self[0];
-          if (!stale) {
-            onTransition(service, c, t);
-          }
-        });
+        try {
+          // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
+          self[0] = prober.watch(target(c), spec.probes(), t -> {
+            Watched current = watches.get(c.id());
+            boolean stale = self[0] != null && current != null && current.handle() != self[0];
+            if (!stale) {
+              onTransition(service, c, t);
+            }
+          });
+        } catch (IllegalArgumentException unreachable) {
+          // Not reachable yet (its published ports are not known): the next pass watches it.
+          o.log.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.getMessage());
+          o.queue.enqueueAfter(service, java.time.Duration.ofSeconds(1));
+          continue;
+        }
         watches.put(c.id(), new Watched(service, self[0], c.startedAt()));
       }
     }

@@ -528,9 +528,19 @@ final class ServiceController {
             st.createFailures.set(0);
             o.observed.markStarted(spec.name(), info.id(), o.time.now());
             o.event(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
-            o.queue.enqueue(spec.name());
+            refreshAfterStart(spec.name(), info.id());
           }
         });
+  }
+
+  /** Learns where a started container's ports were published, then reconciles its service again. */
+  private void refreshAfterStart(String service, String containerId) {
+    o.runtime.inspect(containerId).whenComplete((info, error) -> {
+      if (info != null) {
+        o.observed.refresh(service, info);
+      }
+      o.queue.enqueue(service);
+    });
   }
 
   /** Starts {@code c}; {@code restart} is its crash-loop memory when this restarts it after an exit. */
@@ -551,7 +561,7 @@ final class ServiceController {
             if (restart != null) {
               o.event(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
             }
-            o.queue.enqueue(service);
+            refreshAfterStart(service, c.id());
           }
         });
   }

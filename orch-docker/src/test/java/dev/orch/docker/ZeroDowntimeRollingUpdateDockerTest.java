@@ -14,6 +14,7 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.Orchestrator;
 import dev.orch.core.ReplicaStatus;
+import dev.orch.core.Revision;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.LoadBalancer;
@@ -35,82 +36,117 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The drain on real engines: three busybox httpd replicas answer "v1", a client sends real HTTP requests
- * through Orch's load balancer to the ports published on 127.0.0.1, and a rolling update (surge 1,
- * unavailable 0) moves the service to replicas answering "v2". No request fails: each old replica leaves
- * the endpoints, its requests in flight finish, and only then is it stopped. Needs one engine.
+ * (each answered after 200 ms, so that requests are in flight whenever a replica is taken away) through
+ * Orch's load balancer to the ports published on 127.0.0.1, and a rolling update (surge 1, unavailable 0)
+ * moves the service to replicas answering "v2". No request fails: each old replica leaves the endpoints,
+ * its requests in flight finish, and only then is it stopped. Without time to drain, requests do fail.
+ * Needs one engine.
  */
 class ZeroDowntimeRollingUpdateDockerTest {
   private static final Logger LOG = LoggerFactory.getLogger(ZeroDowntimeRollingUpdateDockerTest.class);
   private static final int HTTP_PORT = 8080;
+  /** The page that answers the revision's answer after 200 ms (a CGI script). */
+  private static final String SLOW_PAGE = "/cgi-bin/answer";
 
-  @Test
-  void noRequestFailsThroughARollingUpdateAndTheAnswersSwitchFromV1ToV2() throws Exception {
-    DockerRuntime runtime = DockerTestEngines.runtime(1);
-    Orchestrator orch = null;
-    Client client = null;
-    try {
-      // A short resync: a started container's published ports are learnt by listing (see the report).
-      orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
-          .terminationGrace(Duration.ofSeconds(2)).drainTimeout(Duration.ofSeconds(10))
-          .resyncPeriod(Duration.ofSeconds(1)).build();
-      Orchestrator o = orch;
-      orch.apply(web("v1"));
-      assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
-      String v1 = lastRevision(orch);
+  private DockerRuntime runtime;
+  private Orchestrator orch;
+  private Client client;
+  private String v1;
+  private String v2;
 
-      client = new Client(orch.loadBalancer("web", Pickers.roundRobin()));
-      Client c = client;
-      OrchestratedDocker.awaitUntil("the client is served by v1", c::describe, () -> c.succeeded() >= 50);
-
-      orch.apply(web("v2"));
-      String v2 = lastRevision(orch);
-      assertNotEquals(v1, v2, "a new env is a new revision");
-      OrchestratedDocker.awaitUntil("three ready replicas on revision " + v2 + " and no other container",
-          () -> status(o) + "\n owned: " + owned(runtime, o.ownerId()) + "\n client: " + c.describe(), () -> {
-            ServiceStatus s = status(o);
-            return s.isReady() && s.replicas().stream().map(ReplicaStatus::revision).allMatch(v2::equals)
-                && owned(runtime, o.ownerId()).size() == 3;
-          });
-      // Keep the load on a little longer: only v2 is left to answer.
-      int atEnd = client.succeeded();
-      OrchestratedDocker.awaitUntil("100 more requests served on v2", c::describe,
-          () -> c.succeeded() >= atEnd + 100);
+  @AfterEach
+  void tearDown() throws InterruptedException {
+    if (client != null) {
       client.stop();
-
-      String story = client.describe() + "\n failures: " + client.failures + "\n events:\n"
-          + orch.events().recent().stream().map(OrchEvent::toString).collect(Collectors.joining("\n"));
-      assertEquals(0, client.failed(), () -> "failed requests; " + story);
-      assertTrue(client.succeeded() >= 250, () -> "requests served; " + story);
-      List<String> answers = new ArrayList<>(client.answers);
-      LOG.info("rolling update v1 -> v2 under load: {}; first v2 answer at #{} of {}", client.describe(),
-          answers.indexOf("v2"), answers.size());
-      assertEquals("v1", answers.get(0), () -> "the first answer; " + story);
-      assertTrue(answers.subList(answers.size() - 100, answers.size()).stream().allMatch("v2"::equals),
-          () -> "only v2 answers at the end: " + answers.subList(answers.size() - 100, answers.size()));
-      assertTrue(answers.contains("v2") && answers.indexOf("v2") > 0, "the answers move from v1 to v2");
-      // Every answer came from the revision the load balancer said it picked.
-      assertEquals(List.of(), client.mismatched(v1, v2), () -> "answers from a replica of another revision");
-    } finally {
-      if (client != null) {
-        client.stop();
-      }
-      OrchestratedDocker.cleanUp(orch, runtime);
+    }
+    OrchestratedDocker.cleanUp(orch, runtime);
+    if (runtime != null) {
       runtime.close();
     }
   }
 
-  /** Service "web": three busybox httpd replicas serving {@code answer} at /index.html. */
+  @Test
+  void noRequestFailsThroughARollingUpdateAndTheAnswersSwitchFromV1ToV2() throws Exception {
+    rollOut(Duration.ofSeconds(10));
+
+    String story = client.describe() + "\n failures: " + client.failures + "\n events:\n"
+        + orch.events().recent().stream().map(OrchEvent::toString).collect(Collectors.joining("\n"));
+    assertEquals(0, client.failed(), () -> "failed requests; " + story);
+    assertTrue(client.succeeded() >= 250, () -> "requests served; " + story);
+    List<String> answers = new ArrayList<>(client.answers);
+    LOG.info("rolling update v1 -> v2 under load: {}; first v2 answer at #{} of {}", client.describe(),
+        answers.indexOf("v2"), answers.size());
+    assertEquals("v1", answers.get(0), () -> "the first answer; " + story);
+    List<String> last = answers.subList(answers.size() - 100, answers.size());
+    assertTrue(last.stream().allMatch("v2"::equals), () -> "only v2 answers at the end: " + last);
+    // Every answer came from the revision the load balancer said it picked.
+    assertEquals(List.of(), client.mismatched(v1, v2), "answers from a replica of another revision");
+  }
+
+  @Test
+  void withoutTimeToDrainRequestsDoFail() throws Exception {
+    // The counter-test: the same update, with in-flight requests given no time, loses requests.
+    rollOut(Duration.ofNanos(1));
+    LOG.info("rolling update v1 -> v2 without drain: {}; failures: {}", client.describe(), client.failures);
+    assertTrue(client.failed() > 0, () -> "failed requests: " + client.describe());
+  }
+
+  /**
+   * Runs "web" on v1, starts the client, updates to v2, waits until only three ready v2 replicas remain
+   * and 100 more requests are served, then stops the client.
+   */
+  private void rollOut(Duration drainTimeout) throws Exception {
+    runtime = DockerTestEngines.runtime(1);
+    orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
+        .terminationGrace(Duration.ofSeconds(2)).drainTimeout(drainTimeout)
+        // Known issue, open: on Docker, the probe watch begun as a replica starts can time out on every
+        // probe until it is renewed; a resync renews it (it learns the run's start time from the engine).
+        // The test keeps a 1 s resync until that is fixed in orch-core.
+        .resyncPeriod(Duration.ofSeconds(1)).build();
+    Orchestrator o = orch;
+    orch.apply(web("v1"));
+    assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
+    v1 = lastRevision(orch);
+
+    client = new Client(orch.loadBalancer("web", Pickers.roundRobin()));
+    Client c = client;
+    OrchestratedDocker.awaitUntil("the client is served by v1", c::describe, () -> c.succeeded() >= 50);
+
+    orch.apply(web("v2"));
+    v2 = lastRevision(orch);
+    assertNotEquals(v1, v2, "a new env is a new revision");
+    String target = v2;
+    OrchestratedDocker.awaitUntil("three ready replicas on revision " + v2 + " and no other container",
+        () -> status(o) + "\n owned: " + owned(runtime, o.ownerId()) + "\n client: " + c.describe(), () -> {
+          ServiceStatus s = status(o);
+          return s.isReady() && s.replicas().stream().map(ReplicaStatus::revision).allMatch(target::equals)
+              && owned(runtime, o.ownerId()).size() == 3;
+        });
+    // Keep the load on a little longer: only v2 is left to answer.
+    int atEnd = client.succeeded();
+    OrchestratedDocker.awaitUntil("100 more requests served on v2", c::describe,
+        () -> c.succeeded() >= atEnd + 100);
+    client.stop();
+  }
+
+  /**
+   * Service "web": three busybox httpd replicas serving {@code answer} at /index.html (the readiness
+   * probe's page) and, after 200 ms, at {@link #SLOW_PAGE}; the shell ends on SIGTERM at once.
+   */
   private static ServiceSpec web(String answer) {
+    String script = "trap 'exit 0' TERM; mkdir -p /www/cgi-bin && echo \"$ANSWER\" > /www/index.html"
+        + " && printf '%s\\n' '#!/bin/sh' 'echo Content-Type: text/plain' 'echo' 'sleep 0.2' \"echo $ANSWER\""
+        + " > /www" + SLOW_PAGE + " && chmod +x /www" + SLOW_PAGE
+        + " && httpd -f -p " + HTTP_PORT + " -h /www & wait";
     return ServiceSpec.builder("web").replicas(3)
-        .container(ContainerSpec.builder(DockerTestEngines.image())
-            .command("sh", "-c", "trap 'exit 0' TERM; mkdir -p /www && echo \"$ANSWER\" > /www/index.html"
-                + " && httpd -f -p " + HTTP_PORT + " -h /www & wait")
+        .container(ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c", script)
             .env("ANSWER", answer).port("http", HTTP_PORT).requests("100m", "16Mi").build())
         .readiness(Probe.http("/index.html", "http").withPeriod(Duration.ofMillis(500)))
         .rollout(RolloutStrategy.RollingUpdate.of(IntOrPercent.of(1), IntOrPercent.of(0)))
@@ -122,13 +158,13 @@ class ZeroDowntimeRollingUpdateDockerTest {
   }
 
   private static String lastRevision(Orchestrator o) {
-    List<dev.orch.core.Revision> revisions = o.revisions("web");
+    List<Revision> revisions = o.revisions("web");
     return revisions.get(revisions.size() - 1).id();
   }
 
   /**
    * A client that starts a request every 5 ms with at most 8 in flight: it picks a replica from the load
-   * balancer (none is a failure), GETs {@code /index.html} on its published 127.0.0.1 port with a 5 s
+   * balancer (none is a failure), GETs {@code /cgi-bin/answer} on its published 127.0.0.1 port with a 5 s
    * timeout, counts a 200 saying "v1" or "v2" as a success and anything else as a failure, and reports
    * the outcome to the balancer. It stops by itself after 60,000 requests or 3 minutes. Thread-safe.
    */
@@ -185,7 +221,7 @@ class ZeroDowntimeRollingUpdateDockerTest {
       }
       Endpoint e = picked.get();
       long sent = System.nanoTime();
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.hostPort() + "/index.html"))
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.hostPort() + SLOW_PAGE))
           .timeout(Duration.ofSeconds(5)).build();
       http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
         try {
