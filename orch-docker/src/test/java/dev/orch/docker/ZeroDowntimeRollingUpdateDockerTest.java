@@ -106,8 +106,8 @@ class ZeroDowntimeRollingUpdateDockerTest {
     runtime = DockerTestEngines.runtime(1);
     orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
         .terminationGrace(Duration.ofSeconds(2)).drainTimeout(drainTimeout)
-        // Known issue, open: on Docker, the probe watch begun as a replica starts can time out on every
-        // probe until it is renewed; a resync renews it (it learns the run's start time from the engine).
+        // Known issue, open and intermittent: on Docker, the probe watch begun as a replica starts can time out
+        // on every probe until it is renewed; a resync renews it (it learns the run's start time from the engine).
         // The test keeps a 1 s resync until that is fixed in orch-core.
         .resyncPeriod(Duration.ofSeconds(1)).build();
     Orchestrator o = orch;
