@@ -64,6 +64,8 @@ public final class ClusterSnapshot {
   int nextStart;
   int nextDomain;
   long sequence;
+  /** Scratch for the placement scan (one owner, so one is enough). */
+  final BestNode choice = new BestNode();
   final NodeView view = new NodeView(this);
 
   private ClusterSnapshot(int capacity) {

@@ -83,39 +83,25 @@ final class PlacementKernel {
       // None fits: scan every node below, so each gets its own reason.
     }
     int start = s.nextStart < n ? s.nextStart : 0;
-    int found = 0;
     int visited = 0;
-    int best = -1;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    int ties = 0;
+    BestNode choice = s.choice;
+    choice.reset(rng);
     int[] failedBy = s.failedBy;
     int i = start;
-    while (visited < n && found < want) {
+    while (visited < n && choice.found < want) {
       visited++;
       int f = check(s, c, svc, r, i, bound);
       if (f != PASS) {
         failedBy[i] = f;
       } else {
-        found++;
-        double score = score(s, c, svc, r, i);
-        if (score > bestScore) {
-          bestScore = score;
-          best = i;
-          ties = 1;
-        } else if (score == bestScore) {
-          ties++;
-          rng = rng * 6364136223846793005L + 1442695040888963407L;
-          if ((((rng >>> 32) * ties) >>> 32) == 0) {
-            best = i;
-          }
-        }
+        choice.offer(i, score(s, c, svc, r, i));
       }
       if (++i == n) {
         i = 0;
       }
     }
     s.nextStart = i;
-    return best;
+    return choice.best;
   }
 
   /**
@@ -129,36 +115,21 @@ final class PlacementKernel {
     int[] allowed = c.allowed;
     int domains = c.allowedCount;
     int firstDomain = Math.floorMod(s.nextDomain++, domains);
-    int found = 0;
-    int best = -1;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    int ties = 0;
-    for (int k = 0; k < domains && found < want; k++) {
+    BestNode choice = s.choice;
+    choice.reset(rng);
+    for (int k = 0; k < domains && choice.found < want; k++) {
       int d = allowed[(firstDomain + k) % domains];
       int[] nodes = idx.members[d];
       int size = idx.sizes[d];
       int offset = size == 0 ? 0 : (int) Long.remainderUnsigned(s.sequence, size);
-      for (int j = 0; j < size && found < want; j++) {
+      for (int j = 0; j < size && choice.found < want; j++) {
         int i = nodes[offset + j < size ? offset + j : offset + j - size];
-        if (check(s, c, svc, r, i, -1) != PASS) {
-          continue;
-        }
-        found++;
-        double score = score(s, c, svc, r, i);
-        if (score > bestScore) {
-          bestScore = score;
-          best = i;
-          ties = 1;
-        } else if (score == bestScore) {
-          ties++;
-          rng = rng * 6364136223846793005L + 1442695040888963407L;
-          if ((((rng >>> 32) * ties) >>> 32) == 0) {
-            best = i;
-          }
+        if (check(s, c, svc, r, i, -1) == PASS) {
+          choice.offer(i, score(s, c, svc, r, i));
         }
       }
     }
-    return best;
+    return choice.best;
   }
 
   /** The first failing filter of node {@code i} for {@code r}, or {@link #PASS}. */
