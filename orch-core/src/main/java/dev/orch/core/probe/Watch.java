@@ -54,16 +54,21 @@ final class Watch implements ProbeHandle {
   /** Starts probing as if the container had just started. */
   void begin() {
     synchronized (this) {
-      beganNanos = prober.time.nanoTime();
-      started = startup == null;
-      if (started) {
-        afterStartup("no startup probe");
-      } else {
-        startup.activate();
-      }
-      publishState();
+      beginRun();
     }
     flush();
+  }
+
+  /** Starts a run of the container: its startup probe, or (with none) liveness and readiness. */
+  private void beginRun() {
+    beganNanos = prober.time.nanoTime();
+    started = startup == null;
+    if (started) {
+      afterStartup("no startup probe");
+    } else {
+      startup.activate();
+    }
+    publishState();
   }
 
   @Override
@@ -93,14 +98,7 @@ final class Watch implements ProbeHandle {
       if (wasReady) {
         emit(ProbeTransition.Type.NOT_READY, "container restarted");
       }
-      beganNanos = prober.time.nanoTime();
-      started = startup == null;
-      if (started) {
-        afterStartup("no startup probe");
-      } else {
-        startup.activate();
-      }
-      publishState();
+      beginRun();
     }
     flush();
   }
