@@ -5,7 +5,7 @@ package dev.orch.core.lb;
  * by each candidate's permutation in turns proportional to its weight; a key goes to
  * {@code table[hash % size]} in O(1). Removing one endpoint moves its keys and few others.
  */
-final class MaglevPicker extends Picker {
+final class MaglevPicker extends HashingPicker {
   private final int tableSize;
 
   MaglevPicker(int tableSize) {
@@ -18,16 +18,6 @@ final class MaglevPicker extends Picker {
   @Override
   public String name() {
     return "maglev";
-  }
-
-  @Override
-  boolean hashesKey() {
-    return true;
-  }
-
-  @Override
-  boolean honoursSlowStart() {
-    return false;
   }
 
   @Override

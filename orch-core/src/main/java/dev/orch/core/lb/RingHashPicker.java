@@ -7,7 +7,7 @@ import java.util.Arrays;
  * weight (at least one; the ring holds at most 8M points) on a 64-bit ring, placed by hashing its id; a key goes to the owner of the first point at or
  * after the key's hash. Adding or removing one endpoint moves only the keys of its points.
  */
-final class RingHashPicker extends Picker {
+final class RingHashPicker extends HashingPicker {
   private static final int OWNER_BITS = 20;
   private static final long OWNER_MASK = (1L << OWNER_BITS) - 1;
   static final int MAX_CANDIDATES = 1 << OWNER_BITS;
@@ -26,16 +26,6 @@ final class RingHashPicker extends Picker {
   @Override
   public String name() {
     return "ringHash";
-  }
-
-  @Override
-  boolean hashesKey() {
-    return true;
-  }
-
-  @Override
-  boolean honoursSlowStart() {
-    return false;
   }
 
   @Override
