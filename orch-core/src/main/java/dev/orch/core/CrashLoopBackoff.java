@@ -1,5 +1,6 @@
 package dev.orch.core;
 
+import dev.orch.core.internal.ExponentialBackoff;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -35,10 +36,6 @@ public record CrashLoopBackoff(Duration initial, Duration max, Duration resetAft
 
   /** The wait before restart number {@code n} in a row (1-based). */
   public Duration delay(int n) {
-    Duration d = initial;
-    for (int i = 1; i < n && d.compareTo(max) < 0; i++) {
-      d = d.multipliedBy(2);
-    }
-    return d.compareTo(max) > 0 ? max : d;
+    return new ExponentialBackoff(initial, max).delay(n);
   }
 }

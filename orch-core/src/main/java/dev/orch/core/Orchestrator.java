@@ -19,6 +19,7 @@ import dev.orch.api.spec.Violation;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.internal.ExponentialBackoff;
 import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
 import dev.orch.core.internal.SchedulerPlacer;
@@ -78,6 +79,10 @@ import org.slf4j.LoggerFactory;
  * the thread that advances the clock).
  */
 public final class Orchestrator implements AutoCloseable {
+  /** Retries of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
+  private static final ExponentialBackoff RETRY_BACKOFF =
+      new ExponentialBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+
   final Logger log = LoggerFactory.getLogger(Orchestrator.class);
 
   final ContainerRuntime runtime;
@@ -724,8 +729,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The delay before retry number {@code n} of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
   Duration retryDelay(int n) {
-    long seconds = 1L << Math.min(Math.max(n - 1, 0), 6);
-    return Duration.ofSeconds(Math.min(seconds, 60));
+    return RETRY_BACKOFF.delay(n);
   }
 
   private void ensureOpen(String what) {

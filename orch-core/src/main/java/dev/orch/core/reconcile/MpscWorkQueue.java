@@ -2,6 +2,7 @@ package dev.orch.core.reconcile;
 
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
+import dev.orch.core.internal.ExponentialBackoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,7 @@ public final class MpscWorkQueue implements AutoCloseable {
   private final Shard[] shards;
   private final KeyHandler handler;
   private final TimeSource time;
-  private final Duration baseDelay;
-  private final Duration maxDelay;
+  private final ExponentialBackoff backoff;
   private final Driver driver;
   private final AtomicLong handled = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
@@ -69,8 +69,7 @@ public final class MpscWorkQueue implements AutoCloseable {
   private MpscWorkQueue(Builder b) {
     this.handler = b.handler;
     this.time = b.time;
-    this.baseDelay = b.baseDelay;
-    this.maxDelay = b.maxDelay;
+    this.backoff = new ExponentialBackoff(b.baseDelay, b.maxDelay);
     this.driver = b.driver;
     this.shards = new Shard[b.shards];
     for (int i = 0; i < shards.length; i++) {
@@ -181,10 +180,7 @@ public final class MpscWorkQueue implements AutoCloseable {
 
   /** The delay before the {@code failures}-th retry: base * 2^(failures-1), capped at max. */
   Duration backoff(int failures) {
-    long base = baseDelay.toNanos();
-    int shift = Math.min(failures - 1, 62);
-    long nanos = shift >= 0 && base <= (maxDelay.toNanos() >> shift) ? base << shift : maxDelay.toNanos();
-    return Duration.ofNanos(Math.min(nanos, maxDelay.toNanos()));
+    return backoff.delay(failures);
   }
 
   private void enqueue(Item item) {
