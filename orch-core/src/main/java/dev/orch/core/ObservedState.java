@@ -69,11 +69,6 @@ final class ObservedState {
     return new HashSet<>(byService.keySet());
   }
 
-  Optional<ContainerInfo> find(String service, String containerId) {
-    Map<String, ContainerInfo> m = byService.get(service);
-    return m == null ? Optional.empty() : Optional.ofNullable(m.get(containerId));
-  }
-
   void put(ContainerInfo c) {
     touch(c.id());
     byService.computeIfAbsent(serviceOf(c), s -> new ConcurrentHashMap<>()).put(c.id(), c);
