@@ -1,5 +1,6 @@
 package dev.orch.samples;
 
+import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.AntiAffinity;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.IntOrPercent;
@@ -23,7 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The first demo: a 5-node simulated cluster runs three services; containers crash and a node fails, and
@@ -140,23 +144,41 @@ public final class InMemoryDemo {
         .build();
   }
 
-  /** Prints a line a second until every replica runs {@code image} and is ready, or {@code seconds} pass. */
+  /**
+   * Prints a line a second until every replica runs {@code image} and is ready, or {@code seconds} pass.
+   * Waits on the orchestrator's events, so it returns as soon as the rollout is done.
+   */
   private static boolean watch(Orchestrator orch, LiveClient client, String image, int seconds)
       throws InterruptedException {
-    for (int i = 0; i < seconds; i++) {
-      Thread.sleep(1000); // pacing the printout, not waiting for an outcome
-      ServiceStatus s = orch.status("orders").orElseThrow();
-      System.out.printf("  t=%2ds phase %-11s ready %d/%d  replicas per revision %s  served %d failed %d%n", i + 1,
-          s.rollout().phase(), s.ready(), s.desired(), s.rollout().revisions().entrySet().stream()
-              .map(e -> e.getKey() + "=" + e.getValue().ready() + "/" + e.getValue().replicas()).toList(),
-          client.served(), client.failed());
-      boolean done = s.isReady() && orch.spec("orders").orElseThrow().container().image().equals(image)
-          && s.rollout().revisions().size() == 1 && s.rollout().phase() == RolloutStatus.Phase.COMPLETE;
-      if (done && i >= 1) {
-        return true;
+    Semaphore changes = new Semaphore(0);
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
+    long nextLine = start + TimeUnit.SECONDS.toNanos(1);
+    try (Subscription events = orch.events().subscribe(e -> changes.release())) {
+      while (true) {
+        ServiceStatus s = orch.status("orders").orElseThrow();
+        boolean done = s.isReady() && orch.spec("orders").orElseThrow().container().image().equals(image)
+            && s.rollout().phase() == RolloutStatus.Phase.COMPLETE
+            && s.rollout().revisions().keySet().equals(Set.of(s.rollout().revision()));
+        long now = System.nanoTime();
+        if (done || now >= nextLine) {
+          System.out.printf("  t=%2ds phase %-11s ready %d/%d  replicas per revision %s  served %d failed %d%n",
+              TimeUnit.NANOSECONDS.toSeconds(now - start), s.rollout().phase(), s.ready(), s.desired(),
+              s.rollout().revisions().entrySet().stream()
+                  .map(e -> e.getKey() + "=" + e.getValue().ready() + "/" + e.getValue().replicas()).toList(),
+              client.served(), client.failed());
+          nextLine = now + TimeUnit.SECONDS.toNanos(1);
+        }
+        if (done) {
+          return true;
+        }
+        if (now >= deadline) {
+          return false;
+        }
+        changes.tryAcquire(Math.min(nextLine, deadline) - now, TimeUnit.NANOSECONDS);
+        changes.drainPermits();
       }
     }
-    return false;
   }
 
   private static String replicaOffNode3(Orchestrator orch, String service) {
