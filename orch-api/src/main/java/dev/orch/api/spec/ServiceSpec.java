@@ -89,14 +89,64 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     container.validate(root + ".container", v);
     placement.validate(root + ".placement", v);
     probes.validate(root + ".probes", v, container);
-    if (rollout instanceof RolloutStrategy.RollingUpdate ru) {
-      validateRollingUpdate(root + ".rollout", ru, v);
-    }
+    validateRollout(root + ".rollout", v);
     v.labels(root + ".labels", labels);
     for (String key : labels.keySet()) {
       if (key.startsWith("orch.")) {
         v.add(root + ".labels[" + key + "]", Violations.quoted(key), "must not use the reserved prefix 'orch.'");
       }
+    }
+  }
+
+  private void validateRollout(String path, Violations v) {
+    if (rollout instanceof RolloutStrategy.RollingUpdate ru) {
+      validateRollingUpdate(path, ru, v);
+      return;
+    }
+    positive(path + ".progressDeadline", rollout.progressDeadline(), v);
+    String kind = rollout.getClass().getSimpleName();
+    if (!container.volumeMounts().isEmpty()) {
+      v.add(path, kind, "needs replicas without volumes (two revisions' replicas would share them); "
+          + "use RollingUpdate");
+    }
+    if (rollout instanceof RolloutStrategy.BlueGreen bg) {
+      if (bg.scaleDownDelay().isNegative()) {
+        v.add(path + ".scaleDownDelay", bg.scaleDownDelay(), "must be >= 0");
+      }
+      bg.prePromotionAnalysis().ifPresent(a -> a.validate(path + ".prePromotionAnalysis", v));
+    } else if (rollout instanceof RolloutStrategy.Canary canary) {
+      validateCanarySteps(path + ".steps", canary.steps(), v);
+    }
+  }
+
+  private static void validateCanarySteps(String path, List<RolloutStrategy.CanaryStep> steps, Violations v) {
+    int promotedAt = -1;
+    for (int i = 0; i < steps.size(); i++) {
+      String at = path + "[" + i + "]";
+      RolloutStrategy.CanaryStep step = steps.get(i);
+      if (promotedAt >= 0) {
+        v.add(at, step, "must not follow full promotion (setWeight 100 at steps[" + promotedAt + "])");
+      }
+      if (step instanceof RolloutStrategy.CanaryStep.SetWeight w) {
+        double p = w.percent();
+        if (!(p >= 0 && p <= 100)) {
+          v.add(at + ".percent", p, "must be between 0 and 100");
+        } else if (Math.abs(p * 10 - Math.rint(p * 10)) > 1e-9) {
+          v.add(at + ".percent", p, "must be a multiple of 0.1");
+        } else if (p == 100 && promotedAt < 0) {
+          promotedAt = i;
+        }
+      } else if (step instanceof RolloutStrategy.CanaryStep.Pause pause) {
+        pause.duration().ifPresent(d -> positive(at + ".duration", d, v));
+      } else if (step instanceof RolloutStrategy.CanaryStep.Analyze a) {
+        a.analysis().validate(at + ".analysis", v);
+      }
+    }
+  }
+
+  private static void positive(String path, java.time.Duration d, Violations v) {
+    if (d.isNegative() || d.isZero()) {
+      v.add(path, d, "must be > 0");
     }
   }
 

@@ -1,0 +1,218 @@
+package dev.orch.api.spec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.function.Predicate;
+
+/**
+ * A health check of a new revision during a rollout, as Flagger's analysis or Argo Rollouts' analysis
+ * runs: every {@code interval} each check (a plain Java predicate) looks at what Orch saw in that
+ * interval (the success rate and latency of the requests reported through Orch's load balancers, per
+ * revision, and any Micrometer meter). The analysis passes after {@code count} judged intervals in which
+ * every check held, and fails at the {@code failureThreshold}-th interval in which one did not.
+ *
+ * <p>An interval in which the revision under analysis served fewer than {@code minRequests} requests is
+ * not judged (there is nothing to judge); it counts neither way. A check that throws has failed.
+ *
+ * <pre>{@code
+ * Analysis success = Analysis.builder()
+ *     .interval(Duration.ofSeconds(10)).count(5).failureThreshold(2)
+ *     .check("success rate >= 99%", m -> m.canary().successRate() >= 0.99)
+ *     .check("p99 < 500 ms", m -> m.canary().latency(0.99).toMillis() < 500)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe if its predicates are.
+ */
+public final class Analysis {
+  private final Duration interval;
+  private final int count;
+  private final int failureThreshold;
+  private final long minRequests;
+  private final List<Check> checks;
+
+  private Analysis(Builder b) {
+    this.interval = b.interval;
+    this.count = b.count;
+    this.failureThreshold = b.failureThreshold;
+    this.minRequests = b.minRequests;
+    this.checks = List.copyOf(b.checks);
+  }
+
+  /** Starts a builder: interval 10 s, count 5, failure threshold 1, at least 1 request per interval. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How often the checks run. */
+  public Duration interval() {
+    return interval;
+  }
+
+  /** How many judged intervals must pass for the analysis to pass. */
+  public int count() {
+    return count;
+  }
+
+  /** The number of failed intervals at which the analysis fails. */
+  public int failureThreshold() {
+    return failureThreshold;
+  }
+
+  /** The fewest requests on the revision under analysis for an interval to be judged. */
+  public long minRequests() {
+    return minRequests;
+  }
+
+  /** The checks, in order. */
+  public List<Check> checks() {
+    return checks;
+  }
+
+  /** Adds this analysis' violations under {@code path} to {@code v}. */
+  void validate(String path, Violations v) {
+    if (interval.compareTo(Duration.ofMillis(1)) < 0) {
+      v.add(path + ".interval", interval, "must be >= 1ms");
+    }
+    v.atLeast(path + ".count", count, 1);
+    v.atLeast(path + ".failureThreshold", failureThreshold, 1);
+    v.atLeast(path + ".minRequests", minRequests, 0);
+    if (checks.isEmpty()) {
+      v.add(path + ".checks", checks, "must hold at least one check");
+    }
+  }
+
+  /** Names the settings and the checks (not the predicates, whose identity means nothing). */
+  @Override
+  public String toString() {
+    return "Analysis[interval=" + interval + ", count=" + count + ", failureThreshold=" + failureThreshold
+        + ", minRequests=" + minRequests + ", checks=" + checks.stream().map(Check::name).toList() + "]";
+  }
+
+  /**
+   * One named check.
+   *
+   * @param name      what it checks, in words; shown when it fails
+   * @param predicate true when the interval is healthy
+   */
+  public record Check(String name, Predicate<Metrics> predicate) {
+    /** Creates a check. */
+    public Check {
+      Objects.requireNonNull(name, "check name");
+      Objects.requireNonNull(predicate, "check predicate");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("analysis.check.name: \"" + name + "\": must not be blank");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** What a check sees: the traffic of one interval, per side of the rollout, and the meters. */
+  public interface Metrics {
+    /** The service under rollout. */
+    String service();
+
+    /** The revision under analysis (the canary, or blue/green's preview). */
+    String revision();
+
+    /** The stable revision, which serves the rest of the traffic. */
+    String stableRevision();
+
+    /** The requests served by the revision under analysis in this interval. */
+    Traffic canary();
+
+    /** The requests served by the stable revision in this interval. */
+    Traffic stable();
+
+    /**
+     * The value now of the Micrometer meter named {@code name} with these tags (a counter's count, a
+     * gauge's value, a timer's or distribution summary's mean in its base unit); empty if there is no such
+     * meter.
+     */
+    OptionalDouble meter(String name, Map<String, String> tags);
+  }
+
+  /** The requests one revision served in one interval, as reported through Orch's load balancers. */
+  public interface Traffic {
+    /** Requests reported. */
+    long requests();
+
+    /** Requests reported as failed. */
+    long failures();
+
+    /** Successes over requests; NaN when there was none. */
+    default double successRate() {
+      long n = requests();
+      return n == 0 ? Double.NaN : (double) (n - failures()) / n;
+    }
+
+    /**
+     * The latency at {@code quantile} (0..1) of the requests with a reported latency, within a few percent;
+     * {@link Duration#ZERO} when there was none.
+     */
+    Duration latency(double quantile);
+  }
+
+  /** Builds an {@link Analysis}; not thread-safe. */
+  public static final class Builder {
+    private Duration interval = Duration.ofSeconds(10);
+    private int count = 5;
+    private int failureThreshold = 1;
+    private long minRequests = 1;
+    private final List<Check> checks = new ArrayList<>();
+
+    private Builder() {
+    }
+
+    /** How often the checks run (default 10 s). */
+    public Builder interval(Duration interval) {
+      this.interval = Objects.requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /** How many judged intervals must pass (default 5). */
+    public Builder count(int count) {
+      this.count = count;
+      return this;
+    }
+
+    /** The number of failed intervals at which the analysis fails (default 1: the first). */
+    public Builder failureThreshold(int threshold) {
+      this.failureThreshold = threshold;
+      return this;
+    }
+
+    /** The fewest requests for an interval to be judged (default 1). */
+    public Builder minRequests(long minRequests) {
+      this.minRequests = minRequests;
+      return this;
+    }
+
+    /** Adds a check. */
+    public Builder check(String name, Predicate<Metrics> predicate) {
+      checks.add(new Check(name, predicate));
+      return this;
+    }
+
+    /**
+     * Builds and checks the analysis.
+     *
+     * @throws InvalidSpecException naming each setting that breaks a rule
+     */
+    public Analysis build() {
+      Analysis a = new Analysis(this);
+      Violations v = new Violations();
+      a.validate("analysis", v);
+      v.throwIfAny();
+      return a;
+    }
+  }
+}
