@@ -62,6 +62,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final double ewmaTauNanos;
   private final boolean recordLatency;
   private final boolean hashesKey;
+  private final OutcomeListener outcomeListener;
 
   private final ConcurrentHashMap<String, EndpointStats> stats = new ConcurrentHashMap<>();
   private final Object lock = new Object();
@@ -88,6 +89,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.recordLatency = picker.usesLatency();
     this.ewmaTauNanos = picker instanceof PeakEwmaPicker p ? p.tauNanos() : 10e9;
     this.hashesKey = picker.hashesKey();
+    this.outcomeListener = b.outcomeListener;
     Endpoints first = b.source.current();
     this.service = first.service();
     this.members = Endpoints.empty(service);
@@ -168,7 +170,9 @@ public final class LoadBalancer implements AutoCloseable {
 
   /**
    * Reports the outcome of a request sent to {@code endpoint} after a pick: ends it in flight, feeds the
-   * latency EWMA and outlier detection. A failure counts towards ejection; a success resets the count.
+   * latency EWMA and outlier detection, then tells the {@linkplain Builder#outcomeListener outcome
+   * listener}, if any. A failure counts towards ejection; a success resets the count. A report of an
+   * endpoint the balancer does not know (never a member, or gone with nothing in flight) is ignored.
    *
    * @param latencyNanos the request's latency in nanoseconds; negative if unknown
    */
@@ -186,6 +190,17 @@ public final class LoadBalancer implements AutoCloseable {
       st.succeeded();
     } else if (outliers.enabled() && st.failed() >= outliers.consecutiveFailures()) {
       maybeEject(st);
+    }
+    if (outcomeListener != null) {
+      notifyListener(endpoint, success, latencyNanos);
+    }
+  }
+
+  private void notifyListener(Endpoint endpoint, boolean success, long latencyNanos) {
+    try {
+      outcomeListener.onOutcome(endpoint, success, latencyNanos);
+    } catch (RuntimeException e) {
+      LOG.debug("{}: outcome listener failed on {}", service, endpoint.id(), e);
     }
   }
 
@@ -578,7 +593,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /**
    * Configures a {@link LoadBalancer}; defaults: round robin, a system time source, Envoy's outlier
-   * detection, a 50% panic threshold, no slow start. Not thread-safe.
+   * detection, a 50% panic threshold, no slow start, no outcome listener. Not thread-safe.
    */
   public static final class Builder {
     private final EndpointSource source;
@@ -587,6 +602,7 @@ public final class LoadBalancer implements AutoCloseable {
     private OutlierDetection outliers = OutlierDetection.defaults();
     private SlowStart slowStart;
     private double panicThresholdPercent = 50.0;
+    private OutcomeListener outcomeListener;
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -629,6 +645,15 @@ public final class LoadBalancer implements AutoCloseable {
         throw new IllegalArgumentException("panicThreshold: " + percent + ": must be in 0..100");
       }
       this.panicThresholdPercent = percent;
+      return this;
+    }
+
+    /**
+     * A listener told of every reported outcome (default: none). It runs on the reporting thread, so it
+     * must be fast; if it throws, the balancer logs at debug and the report still takes effect.
+     */
+    public Builder outcomeListener(OutcomeListener listener) {
+      this.outcomeListener = Objects.requireNonNull(listener, "outcomeListener");
       return this;
     }
 

@@ -313,4 +313,74 @@ class LoadBalancerTest {
     assertThrows(IllegalArgumentException.class, () -> Pickers.byName("fastest"));
     assertThrows(IllegalArgumentException.class, () -> Pickers.p2cPeakEwma(Duration.ZERO));
   }
+
+  /** One outcome as a listener heard it. */
+  record Outcome(Endpoint endpoint, boolean success, long latencyNanos) {
+  }
+
+  @Test
+  void anOutcomeListenerHearsEachReportOnce() {
+    registry.update("s", endpoints(2));
+    List<Outcome> heard = new ArrayList<>();
+    LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s")).picker(Pickers.roundRobin())
+        .outcomeListener((e, ok, latency) -> heard.add(new Outcome(e, ok, latency))));
+    Endpoint a = lb.pick();
+    Endpoint b = lb.pick();
+    Endpoint c = lb.pick();
+    lb.report(a, true, 5_000);
+    lb.report(b, false, -1);
+    lb.report(c, true, Duration.ofMillis(3));
+    assertEquals(List.of(new Outcome(a, true, 5_000), new Outcome(b, false, -1),
+        new Outcome(c, true, 3_000_000)), heard);
+
+    lb.release(lb.pick()); // no outcome
+    lb.report(Endpoint.of("stranger", "127.0.0.1", 9999), true, 1); // not the balancer's
+    assertEquals(3, heard.size());
+  }
+
+  @Test
+  void aThrowingOutcomeListenerDoesNotBreakTheReport() {
+    registry.update("s", endpoints(1));
+    int[] calls = {0};
+    LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s"))
+        .outcomeListener((e, ok, latency) -> {
+          calls[0]++;
+          throw new IllegalStateException("listener broke");
+        }));
+    Endpoint e = lb.pick();
+    lb.pick();
+    lb.report(e, true, 1_000);
+    assertEquals(1, lb.inFlight("e0"));
+    lb.report(e, false, 1_000);
+    assertEquals(0, lb.inFlight("e0"));
+    assertEquals(2, calls[0]);
+    // Failures still count towards ejection despite the listener.
+    fail(lb, "e0", 4);
+    assertTrue(lb.isEjected("e0"));
+  }
+
+  @Test
+  void pickAndReportWithARevisionTrafficListenerAllocateNothing() {
+    Map<String, String> v1 = Map.of(OrchLabels.REVISION, "v1");
+    List<Endpoint> list = new ArrayList<>();
+    for (Endpoint e : endpoints(10)) {
+      list.add(e.withLabels(v1));
+    }
+    registry.update("s", list);
+    dev.orch.core.internal.RevisionTraffic traffic = new dev.orch.core.internal.RevisionTraffic();
+    LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s")).picker(Pickers.p2cPeakEwma())
+        .outcomeListener(traffic.listener("s")));
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    for (int i = 0; i < 20_000; i++) {
+      lb.report(lb.pick(), true, 1_000 + i);
+    }
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 100_000; i++) {
+      lb.report(lb.pick(), true, 1_000 + i);
+    }
+    long allocated = mx.getThreadAllocatedBytes(tid) - before;
+    assertTrue(allocated < 10_000, "pick and report allocated " + allocated + " bytes");
+    assertEquals(120_000, traffic.snapshot("s", "v1").requests());
+  }
 }
