@@ -1,6 +1,8 @@
 package dev.orch.jmh;
 
+import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.time.TimeSource;
+import dev.orch.core.internal.RevisionTraffic;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
@@ -8,6 +10,7 @@ import dev.orch.core.lb.OutlierDetection;
 import dev.orch.core.lb.Pickers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code pick1}/{@code pick2}: a pick and its release (the in-flight count goes up and down, as in
  * real use), consistent-hashing pickers with a fresh key hash each time. {@code pickAndReport}: a pick
  * and a report with a latency, which reads the time source and feeds the EWMA, so the peak-EWMA
- * picker's decay runs on every pick.
+ * picker's decay runs on every pick. {@code pickAndReportCounted}: the same through a balancer whose
+ * outcome listener counts every report per revision in a {@link RevisionTraffic} (canary analysis).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -49,6 +53,7 @@ public class LoadBalancerBenchmark {
 
   private TimeSource time;
   private LoadBalancer lb;
+  private LoadBalancer counted;
   private boolean hashing;
 
   /** Per-thread request keys for the consistent-hashing pickers. */
@@ -69,7 +74,8 @@ public class LoadBalancerBenchmark {
     List<Endpoint> list = new ArrayList<>(endpoints);
     for (int i = 0; i < endpoints; i++) {
       // Mixed weights, so that the weighted pickers do weighted work.
-      list.add(Endpoint.of("ep-" + i, "127.0.0.1", 10_000 + i).withWeight(1 + i % 3));
+      list.add(Endpoint.of("ep-" + i, "127.0.0.1", 10_000 + i).withWeight(1 + i % 3)
+          .withLabels(Map.of(OrchLabels.REVISION, i % 10 == 0 ? "v2" : "v1")));
     }
     time = TimeSource.system();
     lb = LoadBalancer.builder(EndpointSource.of("bench", list))
@@ -77,17 +83,26 @@ public class LoadBalancerBenchmark {
         .timeSource(time)
         .outlierDetection(OutlierDetection.defaults())
         .build();
+    counted = LoadBalancer.builder(EndpointSource.of("bench", list))
+        .picker(Pickers.byName(picker))
+        .timeSource(time)
+        .outlierDetection(OutlierDetection.defaults())
+        .outcomeListener(new RevisionTraffic().listener("bench"))
+        .build();
     hashing = picker.equals("ringHash") || picker.equals("maglev");
     // Give every endpoint a latency history.
     for (int i = 0; i < endpoints * 20; i++) {
       Endpoint e = lb.pick();
       lb.report(e, true, 100_000 + (i % 7) * 10_000);
+      e = counted.pick();
+      counted.report(e, true, 100_000 + (i % 7) * 10_000);
     }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
     lb.close();
+    counted.close();
     time.close();
   }
 
@@ -116,6 +131,14 @@ public class LoadBalancerBenchmark {
   public Endpoint pickAndReport(Keys keys) {
     Endpoint e = pick(keys);
     lb.report(e, true, 120_000);
+    return e;
+  }
+
+  @Benchmark
+  @Threads(1)
+  public Endpoint pickAndReportCounted(Keys keys) {
+    Endpoint e = hashing ? counted.pickByHash(keys.nextHash()) : counted.pick();
+    counted.report(e, true, 120_000);
     return e;
   }
 }
