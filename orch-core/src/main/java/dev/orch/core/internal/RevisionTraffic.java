@@ -70,6 +70,9 @@ public final class RevisionTraffic {
    * Counts one request to {@code revision} of {@code service}. Lock-free; allocates only on the first
    * record of a service and revision.
    *
+   * @param service      the service, not null
+   * @param revision     the revision of the service that served the request, not null
+   * @param success      whether the request succeeded
    * @param latencyNanos the request's latency in nanoseconds; negative if unknown, in which case the
    *                     request counts but its latency does not
    */
