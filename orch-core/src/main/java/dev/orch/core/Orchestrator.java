@@ -14,6 +14,7 @@ import dev.orch.api.spec.InvalidSpecException;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.spec.Violation;
 import dev.orch.api.time.ScheduledTask;
@@ -22,6 +23,7 @@ import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.internal.ExponentialBackoff;
 import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
+import dev.orch.core.internal.RevisionTraffic;
 import dev.orch.core.internal.SchedulerPlacer;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
@@ -110,6 +112,10 @@ public final class Orchestrator implements AutoCloseable {
   final RuntimeCalls calls;
   final ReplicaProbes probes;
   final EndpointRegistry endpointRegistry = new EndpointRegistry();
+  /** Requests, failures and latency per service revision, as reported through this orchestrator's balancers. */
+  final RevisionTraffic traffic = new RevisionTraffic();
+  final RolloutDriver rollouts = new RolloutDriver(this);
+  final MeterRegistry meterRegistry;
   private final ServiceController controller;
   private final Subscription runtimeSubscription;
   private final Object readinessMonitor = new Object();
@@ -142,6 +148,7 @@ public final class Orchestrator implements AutoCloseable {
     this.placer = placer;
     this.events = new EventLog(b.eventCapacity);
     MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
+    this.meterRegistry = registry;
     this.reconcileTimer = Timer.builder("orch.reconcile.duration").tag("owner", b.ownerId).description("time to reconcile one service")
         .register(registry);
     Counter retries = Counter.builder("orch.runtime.retries").tag("owner", b.ownerId).description("runtime calls retried").register(registry);
@@ -326,8 +333,137 @@ public final class Orchestrator implements AutoCloseable {
             + st.history().stream().map(Revision::id).toList()));
     event(OrchEvent.Type.WARNING, "RolledBack", name, "", "", "back to revision " + revision + " ("
         + target.container().image() + ")");
-    apply(spec.toBuilder().container(target.container()).probes(target.probes()).build());
+    applyRevision(spec, target);
     return target;
+  }
+
+  /** Applies {@code spec} with {@code target}'s template and probes. */
+  void applyRevision(ServiceSpec spec, Revision target) {
+    apply(spec.toBuilder().container(target.container()).probes(target.probes()).build());
+  }
+
+  /** The remembered revision {@code id} of {@code spec}'s service (the spec's own if it is its revision). */
+  Revision revisionOf(ServiceController.ServiceState st, ServiceSpec spec, String id) {
+    return st.history().stream().filter(r -> r.id().equals(id)).findFirst()
+        .orElseGet(() -> new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()));
+  }
+
+  /**
+   * Pauses service {@code name}'s rollout: a rolling update starts no new wave, a blue/green or canary
+   * rollout takes no further step, until {@link #resume}. What is under way (replicas starting, drains)
+   * completes. Returns at once; the service's worker carries it out.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when no rollout is in progress
+   */
+  public void pause(String name) {
+    requireRollout("pause", name);
+    enqueueOp(name, RolloutState.Op.PAUSE);
+  }
+
+  /**
+   * Resumes service {@code name}'s rollout after {@link #pause} or a canary's pause step without a
+   * duration. Idempotent.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when no rollout is in progress
+   */
+  public void resume(String name) {
+    requireRollout("resume", name);
+    enqueueOp(name, RolloutState.Op.RESUME);
+  }
+
+  /**
+   * Promotes service {@code name}'s blue/green or canary rollout now: skips the remaining steps, pauses and
+   * analyses; the new revision is scaled to the full count and then takes all the traffic in one step.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when the service rolls out with a rolling update, or no rollout is in progress
+   */
+  public void promote(String name) {
+    ServiceSpec spec = requireRollout("promote", name);
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      throw new IllegalStateException("promote " + name + ": rollout: RollingUpdate: only BlueGreen and Canary "
+          + "rollouts can be promoted");
+    }
+    enqueueOp(name, RolloutState.Op.PROMOTE);
+  }
+
+  /**
+   * Aborts service {@code name}'s rollout: a blue/green or canary rollout sends all traffic back to the
+   * stable revision at once and removes the new revision's replicas (the spec stays; apply another revision
+   * or {@link #rollback} to go on); a rolling update is rolled back to the last fully available revision.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when no rollout is in progress
+   */
+  public void abort(String name) {
+    ServiceSpec spec = requireRollout("abort", name);
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      ServiceController.ServiceState st = states.get(name);
+      Revision good = st.lastGoodBefore(Revisions.revision(spec)).orElseThrow(() -> new IllegalStateException(
+          "abort " + name + ": no earlier revision was ever fully available to return to"));
+      rollouts.note(spec, "aborted", Revisions.revision(spec), "RolloutAborted", "abort(): rolling back to "
+          + good.id());
+      applyRevision(spec, good);
+      return;
+    }
+    enqueueOp(name, RolloutState.Op.ABORT);
+  }
+
+  /**
+   * The exact steps applying {@code spec} would take from what service {@code spec.name()} runs now:
+   * replicas per revision, the availability floor, the total ceiling and the traffic weights of each,
+   * assuming every new replica becomes available and every analysis passes. Touches nothing.
+   *
+   * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule (as {@link #apply} would)
+   */
+  public RolloutPlan plan(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    spec.requireValid();
+    requireSupported(spec);
+    String to = Revisions.revision(spec);
+    String strategy = RolloutDriver.strategyName(spec.rollout());
+    ServiceSpec current = desired.get(spec.name());
+    ServiceController.ServiceState st = states.get(spec.name());
+    if (current == null || st == null) {
+      return new RolloutPlan(spec.name(), strategy, "", to, List.of());
+    }
+    RolloutState.View view = st.rollout.view;
+    String from = view != null && !(current.rollout() instanceof RolloutStrategy.RollingUpdate)
+        ? view.stable() : Revisions.revision(current);
+    if (from.equals(to)) {
+      return new RolloutPlan(spec.name(), strategy, from, to, List.of());
+    }
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      int[] bounds = ServiceController.rollingBounds(spec);
+      return new RolloutPlan(spec.name(), strategy, from, to,
+          RolloutPlanner.rollingWaves(spec.replicas(), bounds[0], bounds[1], from, to));
+    }
+    return new RolloutPlan(spec.name(), strategy, from, to,
+        RolloutPlanner.steps(spec.rollout(), spec.replicas(), from, to));
+  }
+
+  private ServiceSpec requireRollout(String op, String name) {
+    ServiceSpec spec = desired.get(name);
+    ServiceController.ServiceState st = states.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException(op, name);
+    }
+    RolloutState.View view = st.rollout.view;
+    boolean inProgress = view != null && (!view.target().equals(Revisions.revision(spec))
+        || !(view.phase() == RolloutStatus.Phase.COMPLETE || view.phase() == RolloutStatus.Phase.ROLLED_BACK
+        || view.phase() == RolloutStatus.Phase.ABORTED));
+    if (!inProgress) {
+      throw new IllegalStateException(op + " " + name + ": no rollout in progress (phase "
+          + (view == null ? "unknown" : view.phase()) + ")");
+    }
+    return spec;
+  }
+
+  private void enqueueOp(String name, RolloutState.Op op) {
+    states.get(name).rollout.ops.add(op);
+    queue.enqueue(name);
   }
 
   /** The desired spec of service {@code name}, if applied. */
@@ -378,26 +514,24 @@ public final class Orchestrator implements AutoCloseable {
       conditions = List.copyOf(st.conditions.values());
     }
     return Optional.of(new ServiceStatus(name, spec.replicas(), running, ready, conditions, replicas,
-        events.recent(name, 10), rolloutStatus(spec, conditions, replicas)));
+        events.recent(name, 10), rolloutStatus(spec, st.rollout.view, replicas)));
   }
 
-  private RolloutStatus rolloutStatus(ServiceSpec spec, List<Condition> conditions, List<ReplicaStatus> replicas) {
+  private RolloutStatus rolloutStatus(ServiceSpec spec, RolloutState.View view, List<ReplicaStatus> replicas) {
+    String revision = Revisions.revision(spec);
+    String strategy = RolloutDriver.strategyName(spec.rollout());
+    if (view != null && view.target().equals(revision)) {
+      return new RolloutStatus(revision, view.stable(), strategy, view.phase(), view.steps().size() - 1,
+          view.counts(), view.weights(), view.steps(), view.reason());
+    }
+    // Applied, and not yet reconciled: what the replicas say.
     Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
     for (ReplicaStatus r : replicas) {
-      counts.merge(r.revision(), new RolloutStatus.Counts(1, r.ready() ? 1 : 0),
-          (a, b) -> new RolloutStatus.Counts(a.replicas() + b.replicas(), a.ready() + b.ready()));
+      counts.merge(r.revision(), new RolloutStatus.Counts(0, 1, r.ready() ? 1 : 0, 0),
+          (a, b) -> new RolloutStatus.Counts(0, a.replicas() + b.replicas(), a.ready() + b.ready(), 0));
     }
-    Optional<Condition> progressing = conditions.stream().filter(c -> c.type().equals("Progressing")).findFirst();
-    RolloutStatus.Phase phase = progressing.map(c -> switch (c.reason()) {
-      case "NewRevisionAvailable" -> RolloutStatus.Phase.COMPLETE;
-      case "ProgressDeadlineExceeded" -> RolloutStatus.Phase.STALLED;
-      default -> RolloutStatus.Phase.PROGRESSING;
-    }).orElse(RolloutStatus.Phase.PROGRESSING);
-    String reason = events.recent(spec.name(), 50).stream()
-        .filter(e -> e.replica().isEmpty()
-            && java.util.Set.of("Applied", "Updated", "RolledBack", "ProgressDeadlineExceeded").contains(e.reason()))
-        .reduce((a, b) -> b).map(OrchEvent::message).orElse(progressing.map(Condition::message).orElse(""));
-    return new RolloutStatus(Revisions.revision(spec), phase, counts, reason);
+    return new RolloutStatus(revision, view != null ? view.stable() : revision, strategy,
+        RolloutStatus.Phase.PROGRESSING, -1, counts, Map.of(), List.of(), "revision " + revision + " applied");
   }
 
   /**
@@ -458,9 +592,43 @@ public final class Orchestrator implements AutoCloseable {
    */
   public LoadBalancer loadBalancer(String name, Picker picker) {
     ensureOpen("loadBalancer " + name);
-    LoadBalancer lb = LoadBalancer.builder(endpoints(name)).picker(picker).timeSource(time).build();
+    return track(LoadBalancer.builder(endpoints(name)).picker(picker).timeSource(time)
+        .outcomeListener(traffic.listener(name)).build());
+  }
+
+  /**
+   * The preview endpoints of service {@code name}: during a blue/green rollout, before promotion, the new
+   * revision's replicas (which the service's own endpoints do not list); empty otherwise. Read-only.
+   */
+  public EndpointSource previewEndpoints(String name) {
+    return endpoints(previewKey(name));
+  }
+
+  /**
+   * A load balancer over service {@code name}'s preview endpoints (see {@link #previewEndpoints}); the
+   * outcomes reported through it feed a blue/green pre-promotion analysis, and its requests in flight are
+   * drained as on {@link #loadBalancer}. Close it when done.
+   */
+  public LoadBalancer previewLoadBalancer(String name, Picker picker) {
+    ensureOpen("previewLoadBalancer " + name);
+    return track(LoadBalancer.builder(previewEndpoints(name)).picker(picker).timeSource(time)
+        .outcomeListener(traffic.listener(name)).build());
+  }
+
+  private LoadBalancer track(LoadBalancer lb) {
     balancers.add(lb);
     return lb;
+  }
+
+  /** The endpoint-registry key of service {@code name}'s preview endpoints. */
+  static String previewKey(String name) {
+    return name + "/preview";
+  }
+
+  /** Whether replica {@code endpointId} is on service {@code service}'s endpoints or its preview endpoints. */
+  boolean isPublished(String service, String endpointId) {
+    return endpointRegistry.endpoints(service).get(endpointId).isPresent()
+        || endpointRegistry.endpoints(previewKey(service)).get(endpointId).isPresent();
   }
 
   /** Requests in flight on endpoint {@code endpointId} over every load balancer this orchestrator made. */
@@ -666,8 +834,19 @@ public final class Orchestrator implements AutoCloseable {
 
   /** Publishes the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
   void publishEndpoints(ServiceSpec spec, ServiceController.ServiceState st, List<ContainerInfo> running) {
+    publishEndpoints(spec.name(), spec, running, c -> spec, c -> Endpoint.DEFAULT_WEIGHT);
+    endpointRegistry.clear(previewKey(spec.name()));
+  }
+
+  /**
+   * Publishes {@code running} under {@code key}, each replica ready or not as the probes of its revision's
+   * spec say, with the weight {@code weightOf} gives it.
+   */
+  void publishEndpoints(String key, ServiceSpec spec, List<ContainerInfo> running,
+                        java.util.function.Function<ContainerInfo, ServiceSpec> specOf,
+                        java.util.function.ToIntFunction<ContainerInfo> weightOf) {
     if (spec.container().ports().isEmpty()) {
-      endpointRegistry.clear(spec.name());
+      endpointRegistry.clear(key);
       return;
     }
     PortSpec first = spec.container().ports().get(0);
@@ -681,14 +860,14 @@ public final class Orchestrator implements AutoCloseable {
           port = b.hostPort();
         }
       }
-      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(spec));
+      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
       String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
-      out.add(new Endpoint(c.name(), address, port, zone, Endpoint.DEFAULT_WEIGHT, ready,
+      out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
               c.labels().getOrDefault(OrchLabels.REVISION, ""), OrchLabels.CONTAINER_ID, c.id())));
     }
     out.sort(Comparator.comparing(Endpoint::id));
-    endpointRegistry.update(spec.name(), out);
+    endpointRegistry.update(key, out);
   }
 
   List<Placer.Existing> existingReplicas() {

@@ -51,9 +51,19 @@ final class ReplicaProbes implements AutoCloseable {
    * restart; the others closed. Runs on the service's worker.
    */
   void sync(String service, ServiceSpec spec, Collection<ContainerInfo> running) {
+    sync(service, running, c -> spec);
+  }
+
+  /**
+   * Like {@link #sync(String, ServiceSpec, Collection)}, each container probed as the spec of its own
+   * revision says ({@code specOf} may return null: not probed).
+   */
+  void sync(String service, Collection<ContainerInfo> running,
+            java.util.function.Function<ContainerInfo, ServiceSpec> specOf) {
     Set<String> keep = new HashSet<>();
-    if (spec != null && hasProbes(spec)) {
-      for (ContainerInfo c : running) {
+    for (ContainerInfo c : running) {
+      ServiceSpec spec = specOf.apply(c);
+      if (spec != null && hasProbes(spec)) {
         keep.add(c.id());
         Watched w = watches.get(c.id());
         if (w != null && w.startedAt().equals(c.startedAt())) {

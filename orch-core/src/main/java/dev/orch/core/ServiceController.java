@@ -34,8 +34,14 @@ final class ServiceController {
   /** Per-service memory of what is in flight; fields written by completions are concurrent maps. */
   static final class ServiceState {
     final String name;
-    /** Expectations: ordinal to the create (and start) in flight for it. */
-    final ConcurrentHashMap<Integer, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
+    /** A replica slot: an ordinal of a revision (two revisions share ordinals during blue/green and canary). */
+    record Slot(String revision, int ordinal) {
+    }
+
+    /** Expectations: slot to the create (and start) in flight for it. */
+    final ConcurrentHashMap<Slot, Placer.Existing> pendingCreates = new ConcurrentHashMap<>();
+    /** The rollout's memory. */
+    final RolloutState rollout = new RolloutState();
     /** A replica out of the endpoints, waiting for its in-flight requests before it is stopped. */
     record Draining(ContainerInfo container, Instant until) {
     }
@@ -78,6 +84,16 @@ final class ServiceController {
 
     ServiceState(String name) {
       this.name = name;
+    }
+
+    /** Whether a create is in flight for {@code ordinal}, of any revision. */
+    boolean pendingFor(int ordinal) {
+      for (Slot s : pendingCreates.keySet()) {
+        if (s.ordinal() == ordinal) {
+          return true;
+        }
+      }
+      return false;
     }
 
     void remember(Revision r, int limit) {
@@ -150,6 +166,13 @@ final class ServiceController {
       return reconcileDeleted(st, mine);
     }
     String revision = Revisions.revision(spec);
+    if (!(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {
+      return reconcileSlices(st, spec, revision, mine, now);
+    }
+    if (st.rollout.stable != null) {
+      st.rollout.stable = null; // a strategy changed to a rolling update: the slices' memory no longer applies
+      o.endpointRegistry.clear(Orchestrator.previewKey(name));
+    }
     Duration wake = null;
 
     Map<Integer, List<ContainerInfo>> byOrdinal = new HashMap<>();
@@ -178,8 +201,10 @@ final class ServiceController {
     int available = 0;
     int availableCurrent = 0;
     int total = st.pendingCreates.size();
+    // A wave of the update is busy while a new replica is on its way or an old one still stands in for it.
+    boolean waveBusy = !st.pendingCreates.isEmpty();
     for (int ordinal = 0; ordinal < spec.replicas(); ordinal++) {
-      boolean pending = st.pendingCreates.containsKey(ordinal);
+      boolean pending = st.pendingFor(ordinal);
       List<ContainerInfo> cs = byOrdinal.getOrDefault(ordinal, List.of());
       total += cs.size();
       if (cs.isEmpty()) {
@@ -212,20 +237,8 @@ final class ServiceController {
         }
         serving = successorReady ? null : bestOld;
       }
-      Optional<ObservedState.NodeState> node = o.observed.node(keep.nodeId());
-      if (node.isEmpty() || !node.get().ready()) {
-        Instant since = node.map(ObservedState.NodeState::lostSince).orElse(now);
-        Duration lostFor = Duration.between(since, now);
-        if (lostFor.compareTo(o.nodeLostGrace) >= 0 && !pending) {
-          o.replacements.increment();
-          o.event(OrchEvent.Type.WARNING, "Replaced", name, keep.name(), keep.nodeId(),
-              "node " + keep.nodeId() + " lost for " + lostFor.toSeconds() + "s; replacing replica " + ordinal);
-          delete(st, spec, keep, null, null);
-          st.volumeNodes.remove(ordinal);
-          toPlace.add(ordinal);
-        } else if (lostFor.compareTo(o.nodeLostGrace) < 0) {
-          wake = min(wake, o.nodeLostGrace.minus(lostFor));
-        }
+      if (!o.observed.isNodeReady(keep.nodeId())) {
+        wake = min(wake, onLostNode(st, spec, keep, ordinal, pending, now, toPlace));
         continue;
       }
       boolean up = false;
@@ -238,16 +251,23 @@ final class ServiceController {
         }
       }
       available += up ? 1 : 0;
-      availableCurrent += !current.isEmpty() && isAvailable(spec, keep) ? 1 : 0;
+      boolean keepAvailable = !current.isEmpty() && isAvailable(spec, keep);
+      availableCurrent += keepAvailable ? 1 : 0;
+      waveBusy |= !current.isEmpty() && (serving != null || !keepAvailable);
       if (current.isEmpty() && !pending && keep.state() == ContainerState.RUNNING) {
         outdated.add(ordinal);
         outdatedKept.put(ordinal, keep);
       }
     }
-    // A changed template: surge new replicas beside the old, or replace old ones within the unavailable
-    // budget, as a rolling update allows (the Rollout primitive refines this).
+    // A changed template: in waves, surge new replicas beside the old, then replace old ones within the
+    // unavailable budget; the next wave starts once this one's new replicas are available.
     int[] bounds = rollingBounds(spec);
     int budget = bounds[1] - (spec.replicas() - available);
+    applyRollingOps(st, spec, revision, !outdated.isEmpty());
+    boolean startWave = !waveBusy && !st.rollout.paused;
+    int surged = 0;
+    int replaced = 0;
+    String from = null;
     for (int ordinal : outdated) {
       ContainerInfo old = outdatedKept.get(ordinal);
       if (!isAvailable(spec, old)) {
@@ -256,15 +276,30 @@ final class ServiceController {
         delete(st, spec, old, "Updating", "revision " + old.labels().get(OrchLabels.REVISION) + " -> " + revision
             + " (not available)");
         toPlace.add(ordinal);
-      } else if (total < spec.replicas() + bounds[0]) {
+      } else if (startWave && total < spec.replicas() + bounds[0]) {
         toPlace.add(ordinal);
         total++;
-      } else if (budget > 0) {
-        ContainerInfo c = outdatedKept.get(ordinal);
-        delete(st, spec, c, "Updating", "revision " + c.labels().get(OrchLabels.REVISION) + " -> " + revision);
+        surged++;
+        from = from == null ? old.labels().get(OrchLabels.REVISION) : from;
+      } else if (startWave && budget > 0) {
+        delete(st, spec, old, "Updating", "revision " + old.labels().get(OrchLabels.REVISION) + " -> " + revision);
         toPlace.add(ordinal);
         budget--;
+        replaced++;
+        from = from == null ? old.labels().get(OrchLabels.REVISION) : from;
       }
+    }
+    if (surged + replaced > 0) {
+      if (st.rollout.taken.isEmpty()) {
+        o.rollouts.note(spec, "started", revision, "RolloutStarted", "RollingUpdate from " + from + " to " + revision
+            + " started");
+      }
+      int oldLeft = outdated.size() - replaced;
+      RolloutStep step = st.rollout.take(new RolloutStep(st.rollout.taken.size(), "surge " + surged + ", replace "
+          + replaced, Map.of(from, oldLeft, revision, spec.replicas() - oldLeft + surged),
+          spec.replicas() - bounds[1], spec.replicas() + bounds[0],
+          RolloutPlanner.rollingWeights(from, oldLeft, revision, spec.replicas() - oldLeft + surged)));
+      o.rollouts.note(spec, "step", revision, "RolloutStep", "wave " + step);
     }
     if (!toPlace.isEmpty()) {
       wake = min(wake, place(st, spec, toPlace, revision));
@@ -281,6 +316,7 @@ final class ServiceController {
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
         + " replicas available");
     wake = min(wake, trackProgress(st, spec, revision, availableCurrent, now));
+    publishView(st, spec, revision, mine, Map.of(revision, spec.replicas()), null, r -> spec);
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru && !ru.minReady().isZero()
         && availableCurrent < spec.replicas()) {
       wake = min(wake, Duration.ofSeconds(1)); // replicas become available as their minReady passes
@@ -292,6 +328,222 @@ final class ServiceController {
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
   }
 
+  /** Pause and resume of a rolling update: a paused one starts no new wave. */
+  private void applyRollingOps(ServiceState st, ServiceSpec spec, String revision, boolean updating) {
+    RolloutState r = st.rollout;
+    for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
+      if (op == RolloutState.Op.PAUSE && updating && !r.paused) {
+        r.paused = true;
+        o.rollouts.note(spec, "paused", revision, "RolloutPaused", "paused by pause(): no new wave starts");
+      } else if (op == RolloutState.Op.RESUME && r.paused) {
+        r.paused = false;
+        o.rollouts.note(spec, "resumed", revision, "RolloutResumed", "resumed by resume()");
+      }
+    }
+    if (!updating && r.paused) {
+      r.paused = false; // nothing left to pause
+    }
+  }
+
+  /**
+   * Reconciles a blue/green or canary service: the rollout driver says which slices (replicas of a revision,
+   * with their share of traffic) to realise; each slice is reconciled ordinal by ordinal as the rolling path
+   * does, replicas of no slice are retired (drained first), and the endpoints carry the slices' weights.
+   */
+  private ReconcileResult reconcileSlices(ServiceState st, ServiceSpec spec, String revision,
+                                          List<ContainerInfo> mine, Instant now) {
+    String name = st.name;
+    List<RolloutPlanner.Slice> slices = o.rollouts.slices(st, spec, revision, now);
+    Map<String, RolloutPlanner.Slice> byRevision = new LinkedHashMap<>();
+    Map<String, ServiceSpec> specs = new HashMap<>();
+    for (RolloutPlanner.Slice slice : slices) {
+      byRevision.put(slice.revision(), slice);
+      specs.put(slice.revision(), o.rollouts.specFor(st, spec, slice.revision()));
+    }
+    Duration wake = null;
+    Map<ServiceState.Slot, List<ContainerInfo>> bySlot = new HashMap<>();
+    List<ContainerInfo> extras = new ArrayList<>();
+    for (ContainerInfo c : mine) {
+      if (st.deleting.containsKey(c.id()) || o.observed.isRemoved(c.id())) {
+        continue;
+      }
+      String rev = c.labels().getOrDefault(OrchLabels.REVISION, "");
+      RolloutPlanner.Slice slice = byRevision.get(rev);
+      int ordinal = ordinal(c);
+      if (slice == null || ordinal < 0 || ordinal >= slice.replicas()) {
+        extras.add(c);
+      } else {
+        bySlot.computeIfAbsent(new ServiceState.Slot(rev, ordinal), k -> new ArrayList<>()).add(c);
+      }
+    }
+    extras.sort(Comparator.comparing(ContainerInfo::createdAt).reversed().thenComparing(ContainerInfo::name));
+    for (ContainerInfo c : extras) {
+      String rev = c.labels().getOrDefault(OrchLabels.REVISION, "");
+      delete(st, spec, c, byRevision.containsKey(rev) ? "ScaledDown" : "Retired", byRevision.containsKey(rev)
+          ? "replica " + ordinal(c) + " is beyond the " + byRevision.get(rev).replicas() + " replicas of " + rev
+          : "revision " + rev + " takes no part in the rollout any more");
+    }
+    List<ContainerInfo> running = new ArrayList<>();
+    Map<String, Integer> available = new HashMap<>();
+    for (RolloutPlanner.Slice slice : slices) {
+      ServiceSpec sliceSpec = specs.get(slice.revision());
+      List<Integer> toPlace = new ArrayList<>();
+      for (int ordinal = 0; ordinal < slice.replicas(); ordinal++) {
+        boolean pending = st.pendingCreates.containsKey(new ServiceState.Slot(slice.revision(), ordinal));
+        List<ContainerInfo> cs = bySlot.getOrDefault(new ServiceState.Slot(slice.revision(), ordinal), List.of());
+        if (cs.isEmpty()) {
+          if (!pending) {
+            toPlace.add(ordinal);
+          }
+          continue;
+        }
+        ContainerInfo keep = best(cs, slice.revision());
+        for (ContainerInfo other : cs) {
+          if (other != keep) {
+            delete(st, spec, other, "Duplicate", "replica " + ordinal + " of " + slice.revision() + " also runs as "
+                + keep.name());
+          }
+        }
+        if (!o.observed.isNodeReady(keep.nodeId())) {
+          wake = min(wake, onLostNode(st, sliceSpec, keep, ordinal, pending, now, toPlace));
+        } else if (keep.state() == ContainerState.RUNNING) {
+          running.add(keep);
+          if (isAvailable(sliceSpec, keep)) {
+            available.merge(slice.revision(), 1, Integer::sum);
+          }
+        } else {
+          wake = min(wake, handleNotRunning(st, sliceSpec, keep, now));
+        }
+      }
+      if (!toPlace.isEmpty()) {
+        wake = min(wake, place(st, sliceSpec, toPlace, slice.revision()));
+      }
+    }
+    java.util.function.Function<ContainerInfo, ServiceSpec> specOf =
+        c -> specs.getOrDefault(c.labels().getOrDefault(OrchLabels.REVISION, ""), spec);
+    o.probes.sync(name, running, specOf);
+    for (ContainerInfo c : running) {
+      if (o.probes.mustRestart(c.id()) && st.killing.putIfAbsent(c.id(), Boolean.TRUE) == null) {
+        kill(st, c);
+      }
+    }
+    publishSliceEndpoints(st, spec, slices, running, specOf);
+    wake = min(wake, finishDrains(st));
+    RolloutPlanner.Slice serving = slices.get(0);
+    int servingAvailable = available.getOrDefault(serving.revision(), 0);
+    o.setCondition(st, "Available", servingAvailable >= spec.replicas(), servingAvailable >= spec.replicas()
+        ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", servingAvailable + "/" + spec.replicas()
+        + " replicas of serving revision " + serving.revision() + " available");
+    wake = min(wake, o.rollouts.advance(st, spec, available, now));
+    if (st.rollout.target.equals(st.rollout.stable.id()) && available.getOrDefault(revision, 0) == spec.replicas()) {
+      st.markGood(revision);
+    }
+    Map<String, Integer> desired = new HashMap<>();
+    Map<String, Double> weights = new HashMap<>();
+    for (RolloutPlanner.Slice slice : o.rollouts.currentSlices(st, spec)) {
+      desired.put(slice.revision(), slice.replicas());
+      weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
+    }
+    publishView(st, spec, st.rollout.stable.id(), mine, desired, weights,
+        rev -> specs.getOrDefault(rev, spec));
+    st.rolloutRevision = st.rollout.stable.id();
+    if (!st.deleting.isEmpty() || !st.pendingCreates.isEmpty()) {
+      wake = min(wake, Duration.ofSeconds(30)); // a safety net against a lost completion
+    }
+    return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  /**
+   * Publishes the serving slices' replicas on the service's endpoints, weighted so that each slice gets its
+   * share of the traffic, and the preview slice's on the preview endpoints.
+   */
+  private void publishSliceEndpoints(ServiceState st, ServiceSpec spec, List<RolloutPlanner.Slice> slices,
+                                     List<ContainerInfo> running,
+                                     java.util.function.Function<ContainerInfo, ServiceSpec> specOf) {
+    Map<String, RolloutPlanner.Slice> byRevision = new HashMap<>();
+    slices.forEach(sl -> byRevision.put(sl.revision(), sl));
+    List<ContainerInfo> serving = new ArrayList<>();
+    List<ContainerInfo> preview = new ArrayList<>();
+    Map<String, Integer> readyPerRevision = new HashMap<>();
+    for (ContainerInfo c : running) {
+      RolloutPlanner.Slice sl = byRevision.get(c.labels().getOrDefault(OrchLabels.REVISION, ""));
+      if (sl == null) {
+        continue;
+      }
+      if (sl.kind() == RolloutPlanner.Kind.PREVIEW) {
+        preview.add(c);
+      } else if (sl.kind() == RolloutPlanner.Kind.SERVING && sl.weight() > 0) {
+        serving.add(c);
+        if (isReady(specOf.apply(c), c)) {
+          readyPerRevision.merge(sl.revision(), 1, Integer::sum);
+        }
+      }
+    }
+    Map<String, Integer> weights = EndpointWeights.split(slices, readyPerRevision);
+    o.publishEndpoints(st.name, spec, serving, specOf,
+        c -> weights.getOrDefault(c.labels().getOrDefault(OrchLabels.REVISION, ""), 1));
+    if (preview.isEmpty()) {
+      o.endpointRegistry.clear(Orchestrator.previewKey(st.name));
+    } else {
+      o.publishEndpoints(Orchestrator.previewKey(st.name), spec, preview, specOf, c -> 1);
+    }
+  }
+
+  /** Publishes what {@link Orchestrator#status} shows of the rollout: counts per revision, weights, steps. */
+  private void publishView(ServiceState st, ServiceSpec spec, String stable, List<ContainerInfo> mine,
+                           Map<String, Integer> desired, Map<String, Double> weights,
+                           java.util.function.Function<String, ServiceSpec> specOf) {
+    Map<String, int[]> seen = new java.util.TreeMap<>();
+    desired.keySet().forEach(rev -> seen.put(rev, new int[3]));
+    for (ContainerInfo c : mine) {
+      if (st.deleting.containsKey(c.id()) || o.observed.isRemoved(c.id())) {
+        continue;
+      }
+      String rev = c.labels().getOrDefault(OrchLabels.REVISION, "");
+      int[] n = seen.computeIfAbsent(rev, k -> new int[3]);
+      ServiceSpec revSpec = specOf.apply(rev);
+      n[0]++;
+      n[1] += isReady(revSpec, c) ? 1 : 0;
+      n[2] += isAvailable(revSpec, c) ? 1 : 0;
+    }
+    Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
+    int readyTotal = 0;
+    for (var e : seen.entrySet()) {
+      int[] n = e.getValue();
+      counts.put(e.getKey(), new RolloutStatus.Counts(desired.getOrDefault(e.getKey(), 0), n[0], n[1], n[2]));
+      readyTotal += n[1];
+    }
+    Map<String, Double> shares = weights;
+    if (shares == null) {
+      shares = new java.util.TreeMap<>();
+      for (var e : counts.entrySet()) {
+        shares.put(e.getKey(), readyTotal == 0 ? 0.0 : RolloutPlanner.round(100.0 * e.getValue().ready() / readyTotal));
+      }
+    }
+    RolloutState r = st.rollout;
+    r.view = new RolloutState.View(Revisions.revision(spec), stable, r.phase, counts, shares, List.copyOf(r.taken), r.reason);
+  }
+
+  /** A replica on a lost node: replaced once the node has been lost for the grace period; returns when to look again. */
+  private Duration onLostNode(ServiceState st, ServiceSpec spec, ContainerInfo keep, int ordinal, boolean pending,
+                              Instant now, List<Integer> toPlace) {
+    Optional<ObservedState.NodeState> node = o.observed.node(keep.nodeId());
+    Instant since = node.map(ObservedState.NodeState::lostSince).orElse(now);
+    Duration lostFor = Duration.between(since, now);
+    if (lostFor.compareTo(o.nodeLostGrace) < 0) {
+      return o.nodeLostGrace.minus(lostFor);
+    }
+    if (!pending) {
+      o.replacements.increment();
+      o.event(OrchEvent.Type.WARNING, "Replaced", st.name, keep.name(), keep.nodeId(),
+          "node " + keep.nodeId() + " lost for " + lostFor.toSeconds() + "s; replacing replica " + ordinal);
+      delete(st, spec, keep, null, null);
+      st.volumeNodes.remove(ordinal);
+      toPlace.add(ordinal);
+    }
+    return null;
+  }
+
   /**
    * Follows the progress of the current revision: once all its replicas are available it is the last
    * good one; an update that gains no available replica within the progress deadline is rolled back to
@@ -299,16 +551,30 @@ final class ServiceController {
    */
   private Duration trackProgress(ServiceState st, ServiceSpec spec, String revision, int availableCurrent,
                                  Instant now) {
+    RolloutState r = st.rollout;
     if (!revision.equals(st.rolloutRevision)) {
       st.rolloutRevision = revision;
       st.progressAt = now;
       st.bestAvailable = -1;
+      if (!revision.equals(r.rollbackTo)) {
+        r.rolledBackFrom = null;
+        r.rollbackTo = null;
+      }
+      r.restart(revision, now);
+      r.reason = "revision " + revision;
     }
     if (availableCurrent == spec.replicas()) {
       st.markGood(revision);
-      o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available");
+      if (o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available")
+          && !r.taken.isEmpty()) {
+        o.rollouts.note(spec, "completed", revision, "RolloutCompleted", "revision " + revision + " is available");
+      }
+      r.phase = r.rolledBackFrom != null ? RolloutStatus.Phase.ROLLED_BACK : RolloutStatus.Phase.COMPLETE;
+      r.reason = r.rolledBackFrom != null ? "rolled back from " + r.rolledBackFrom + " to " + revision
+          : "revision " + revision + " is available";
       return null;
     }
+    r.phase = r.paused ? RolloutStatus.Phase.PAUSED : RolloutStatus.Phase.PROGRESSING;
     if (availableCurrent > st.bestAvailable) {
       st.bestAvailable = availableCurrent;
       st.progressAt = now;
@@ -326,11 +592,17 @@ final class ServiceController {
     Optional<Revision> good = st.lastGoodBefore(revision);
     if (o.autoRollback && good.isPresent()) {
       o.event(OrchEvent.Type.WARNING, "ProgressDeadlineExceeded", spec.name(), "", "", why + "; rolling back");
-      o.rollback(spec.name(), good.get().id());
+      r.rolledBackFrom = revision;
+      r.rollbackTo = good.get().id();
+      o.rollouts.note(spec, "rolledback", good.get().id(), "RolledBack", "back to revision " + good.get().id()
+          + " from " + revision + ": " + why);
+      o.applyRevision(spec, good.get());
       return null;
     }
+    r.phase = RolloutStatus.Phase.STALLED;
+    r.reason = why;
     if (o.setCondition(st, "Progressing", false, "ProgressDeadlineExceeded", why)) {
-      o.event(OrchEvent.Type.WARNING, "ProgressDeadlineExceeded", spec.name(), "", "", why);
+      o.rollouts.note(spec, "stalled", revision, "ProgressDeadlineExceeded", why);
     }
     return null;
   }
@@ -384,6 +656,7 @@ final class ServiceController {
       o.states.computeIfPresent(st.name, (k, v) -> v == st && !o.desired.containsKey(k) ? null : v);
       o.queue.forget(st.name);
       o.event(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
+      o.traffic.forget(st.name);
       return ReconcileResult.done();
     }
     return ReconcileResult.requeueAfter(drainWake != null ? drainWake : Duration.ofSeconds(5));
@@ -462,7 +735,8 @@ final class ServiceController {
         Placer.Outcome out = outcomes.get(i);
         if (out.nodeId().isPresent()) {
           int ordinal = ordinals.get(i);
-          st.pendingCreates.put(ordinal, new Placer.Existing(ids.get(i), spec.name(), out.nodeId().get(), spec));
+          st.pendingCreates.put(new ServiceState.Slot(revision, ordinal),
+              new Placer.Existing(ids.get(i), spec.name(), out.nodeId().get(), spec));
         }
       }
     }
@@ -519,7 +793,7 @@ final class ServiceController {
               .thenApply(v -> info);
         })
         .whenComplete((info, error) -> {
-          st.pendingCreates.remove(ordinal);
+          st.pendingCreates.remove(new ServiceState.Slot(revision, ordinal));
           if (error != null) {
             int failures = st.createFailures.incrementAndGet();
             o.event(OrchEvent.Type.WARNING, "CreateFailed", spec.name(), name, nodeId, Orchestrator.describe(error));
@@ -575,7 +849,7 @@ final class ServiceController {
       o.event(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
     }
     boolean serving = c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())
-        && o.endpointRegistry.endpoints(st.name).get(c.name()).isPresent();
+        && o.isPublished(st.name, c.name());
     if (serving) {
       // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops.
       st.draining.put(c.id(), new ServiceState.Draining(c, o.time.now().plus(o.drainTimeout)));
@@ -593,7 +867,7 @@ final class ServiceController {
     Instant now = o.time.now();
     for (ServiceState.Draining d : st.draining.values()) {
       ContainerInfo c = d.container();
-      boolean published = o.endpointRegistry.endpoints(st.name).get(c.name()).isPresent();
+      boolean published = o.isPublished(st.name, c.name());
       long inFlight = o.inFlight(c.name());
       if (!published && (inFlight == 0 || !now.isBefore(d.until()))) {
         st.draining.remove(c.id());

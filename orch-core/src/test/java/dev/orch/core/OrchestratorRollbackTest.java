@@ -84,7 +84,7 @@ class OrchestratorRollbackTest {
     RolloutStatus midway = orch.status("web").orElseThrow().rollout();
     assertEquals(RolloutStatus.Phase.PROGRESSING, midway.phase());
     assertEquals(2, midway.revisions().size(), midway::toString);
-    assertEquals(new RolloutStatus.Counts(4, 4), midway.revisions().get(good));
+    assertEquals(new RolloutStatus.Counts(0, 4, 4, 4), midway.revisions().get(good));
     int lowest = advanceWatchingTheFloor(55);
 
     assertEquals(4, lowest, "maxUnavailable 0: never fewer than 4 ready");
@@ -94,10 +94,11 @@ class OrchestratorRollbackTest {
     assertEquals(good, dev.orch.core.internal.Revisions.revision(orch.spec("web").orElseThrow()));
     ServiceStatus s = orch.status("web").orElseThrow();
     assertTrue(s.isReady());
-    assertEquals(RolloutStatus.Phase.COMPLETE, s.rollout().phase());
+    assertEquals(RolloutStatus.Phase.ROLLED_BACK, s.rollout().phase());
     assertEquals(good, s.rollout().revision());
-    assertEquals(java.util.Map.of(good, new RolloutStatus.Counts(4, 4)), s.rollout().revisions());
-    assertTrue(s.rollout().reason().contains("web:1"), s.rollout().reason());
+    assertEquals(java.util.Map.of(good, new RolloutStatus.Counts(4, 4, 4, 4)), s.rollout().revisions());
+    assertTrue(s.rollout().reason().contains("rolled back") && s.rollout().reason().contains(good),
+        s.rollout().reason());
   }
 
   @Test

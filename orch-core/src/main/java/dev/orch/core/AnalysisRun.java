@@ -1,0 +1,180 @@
+package dev.orch.core;
+
+import dev.orch.api.spec.Analysis;
+import dev.orch.core.internal.RevisionTraffic;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * One run of an {@link Analysis} on a rollout's new revision: every interval it measures the traffic of
+ * the interval and runs the checks, until enough intervals passed or too many failed. Worker only.
+ */
+final class AnalysisRun {
+  /** Where the run stands. */
+  enum Verdict {
+    RUNNING, PASSED, FAILED
+  }
+
+  private final Analysis analysis;
+  private final String service;
+  private final String revision;
+  private final String stable;
+  private final RevisionTraffic traffic;
+  private final MeterRegistry meters;
+  private Instant nextAt;
+  private RevisionTraffic.Snapshot canaryMark;
+  private RevisionTraffic.Snapshot stableMark;
+  private int passed;
+  private int failed;
+  private Verdict verdict = Verdict.RUNNING;
+  private String summary;
+
+  AnalysisRun(Analysis analysis, String service, String revision, String stable, RevisionTraffic traffic,
+              MeterRegistry meters, Instant now) {
+    this.analysis = analysis;
+    this.service = service;
+    this.revision = revision;
+    this.stable = stable;
+    this.traffic = traffic;
+    this.meters = meters;
+    this.nextAt = now.plus(analysis.interval());
+    this.canaryMark = traffic.snapshot(service, revision);
+    this.stableMark = traffic.snapshot(service, stable);
+    this.summary = "analysis started: " + analysis.count() + " intervals of " + RolloutPlanner.human(analysis.interval())
+        + " must pass";
+  }
+
+  Verdict verdict() {
+    return verdict;
+  }
+
+  /** The last outcome, in words. */
+  String summary() {
+    return summary;
+  }
+
+  /** Judges the intervals that ended by {@code now}; returns how long until the next one ends (null when done). */
+  Duration tick(Instant now) {
+    if (verdict != Verdict.RUNNING) {
+      return null;
+    }
+    if (now.isBefore(nextAt)) {
+      return Duration.between(now, nextAt);
+    }
+    RevisionTraffic.Snapshot canaryNow = traffic.snapshot(service, revision);
+    RevisionTraffic.Snapshot stableNow = traffic.snapshot(service, stable);
+    Metrics m = new Metrics(canaryNow.since(canaryMark), stableNow.since(stableMark));
+    canaryMark = canaryNow;
+    stableMark = stableNow;
+    nextAt = now.plus(analysis.interval());
+    if (m.canary().requests() < analysis.minRequests()) {
+      summary = "interval not judged: " + m.canary().requests() + " requests on " + revision + " (at least "
+          + analysis.minRequests() + " needed)";
+      return analysis.interval();
+    }
+    List<String> failures = new ArrayList<>();
+    for (Analysis.Check check : analysis.checks()) {
+      try {
+        if (!check.predicate().test(m)) {
+          failures.add("'" + check.name() + "' failed");
+        }
+      } catch (RuntimeException e) {
+        failures.add("'" + check.name() + "' threw " + e);
+      }
+    }
+    String seen = String.format("success rate %.2f%% over %d requests, p99 %dms", 100 * m.canary().successRate(),
+        m.canary().requests(), m.canary().latency(0.99).toMillis());
+    if (failures.isEmpty()) {
+      passed++;
+      summary = "analysis interval " + (passed + failed) + " passed (" + seen + "); " + passed + "/"
+          + analysis.count() + " passed";
+      if (passed >= analysis.count()) {
+        verdict = Verdict.PASSED;
+        return null;
+      }
+    } else {
+      failed++;
+      summary = "analysis interval " + (passed + failed) + ": " + String.join(", ", failures) + " (" + seen + "); "
+          + failed + "/" + analysis.failureThreshold() + " failures";
+      if (failed >= analysis.failureThreshold()) {
+        verdict = Verdict.FAILED;
+        return null;
+      }
+    }
+    return analysis.interval();
+  }
+
+  /** What the checks see. */
+  private final class Metrics implements Analysis.Metrics {
+    private final Analysis.Traffic canary;
+    private final Analysis.Traffic stableTraffic;
+
+    Metrics(Analysis.Traffic canary, Analysis.Traffic stableTraffic) {
+      this.canary = canary;
+      this.stableTraffic = stableTraffic;
+    }
+
+    @Override
+    public String service() {
+      return service;
+    }
+
+    @Override
+    public String revision() {
+      return revision;
+    }
+
+    @Override
+    public String stableRevision() {
+      return stable;
+    }
+
+    @Override
+    public Analysis.Traffic canary() {
+      return canary;
+    }
+
+    @Override
+    public Analysis.Traffic stable() {
+      return stableTraffic;
+    }
+
+    @Override
+    public OptionalDouble meter(String name, Map<String, String> tags) {
+      var search = meters.find(name);
+      for (Map.Entry<String, String> t : tags.entrySet()) {
+        search = search.tag(t.getKey(), t.getValue());
+      }
+      Meter meter = search.meter();
+      if (meter == null) {
+        return OptionalDouble.empty();
+      }
+      if (meter instanceof Counter c) {
+        return OptionalDouble.of(c.count());
+      }
+      if (meter instanceof Gauge g) {
+        return OptionalDouble.of(g.value());
+      }
+      if (meter instanceof Timer t) {
+        return OptionalDouble.of(t.mean(t.baseTimeUnit()));
+      }
+      if (meter instanceof DistributionSummary d) {
+        return OptionalDouble.of(d.mean());
+      }
+      for (var measurement : meter.measure()) {
+        return OptionalDouble.of(measurement.getValue());
+      }
+      return OptionalDouble.empty();
+    }
+  }
+}

@@ -1,0 +1,385 @@
+package dev.orch.core;
+
+import dev.orch.api.spec.RolloutStrategy;
+import dev.orch.api.spec.RolloutStrategy.CanaryStep;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.RolloutPlanner.Position;
+import dev.orch.core.RolloutPlanner.Slice;
+import dev.orch.core.RolloutStatus.Phase;
+import dev.orch.core.internal.Revisions;
+import io.micrometer.core.instrument.Counter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Drives blue/green and canary rollouts, one pass at a time on the service's worker: decides which slices
+ * of which revision the controller realises, moves through the steps as their replicas become available,
+ * runs analyses, and carries out pause, resume, promote and abort. Records every step it takes, events
+ * and metrics ({@code orch.rollout.events}).
+ */
+final class RolloutDriver {
+  private final Orchestrator o;
+
+  RolloutDriver(Orchestrator o) {
+    this.o = o;
+  }
+
+  /**
+   * The slices this pass realises for {@code spec} (a blue/green or canary strategy); notices a new
+   * revision and starts its rollout.
+   */
+  List<Slice> slices(ServiceController.ServiceState st, ServiceSpec spec, String revision, Instant now) {
+    RolloutState r = st.rollout;
+    if (r.stable == null) {
+      // The first pass (or the first since the strategy changed): the revision serving so far is stable.
+      String serving = st.rolloutRevision != null && st.history().stream().anyMatch(h -> h.id().equals(st.rolloutRevision))
+          ? st.rolloutRevision : revision;
+      r.stable = o.revisionOf(st, spec, serving);
+      r.restart(serving, now);
+      r.phase = Phase.COMPLETE;
+      r.reason = "revision " + serving + " is stable";
+    }
+    if (!revision.equals(r.target)) {
+      begin(st, spec, revision, now);
+    }
+    return RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target, r.position);
+  }
+
+  /** The slices as the rollout stands now (after this pass' {@link #advance}). */
+  List<Slice> currentSlices(ServiceController.ServiceState st, ServiceSpec spec) {
+    RolloutState r = st.rollout;
+    return RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target, r.position);
+  }
+
+  /** The spec whose template is {@code revision}'s: the desired spec's, or the stable revision's. */
+  ServiceSpec specFor(ServiceController.ServiceState st, ServiceSpec spec, String revision) {
+    Revision stable = st.rollout.stable;
+    if (stable == null || !stable.id().equals(revision) || revision.equals(Revisions.revision(spec))) {
+      return spec;
+    }
+    return new ServiceSpec(spec.name(), spec.replicas(), stable.container(), spec.placement(), stable.probes(),
+        spec.restartPolicy(), spec.rollout(), spec.priority(), spec.labels());
+  }
+
+  private void begin(ServiceController.ServiceState st, ServiceSpec spec, String revision, Instant now) {
+    RolloutState r = st.rollout;
+    if (r.position.promoted() && !r.position.aborted() && !r.target.equals(r.stable.id())) {
+      // A blue/green promotion within its scale-down delay: the promoted revision is the one serving.
+      r.stable = o.revisionOf(st, spec, r.target);
+    }
+    String from = r.stable.id();
+    r.restart(revision, now);
+    if (revision.equals(from)) {
+      r.phase = r.rolledBackFrom != null ? Phase.ROLLED_BACK : Phase.COMPLETE;
+      r.reason = "back on revision " + from + "; the other revision's replicas go";
+      return;
+    }
+    r.rolledBackFrom = null;
+    r.phase = Phase.PROGRESSING;
+    r.reason = strategyName(spec.rollout()) + " from " + from + " to " + revision + " started";
+    note(spec, "started", revision, "RolloutStarted", r.reason);
+  }
+
+  /**
+   * Moves the rollout on, given the available replicas per revision this pass; returns when to look again
+   * (null: when something changes).
+   */
+  Duration advance(ServiceController.ServiceState st, ServiceSpec spec, Map<String, Integer> available,
+                   Instant now) {
+    RolloutState r = st.rollout;
+    for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
+      apply(st, spec, op);
+    }
+    if (r.target.equals(r.stable.id()) || r.position.aborted()) {
+      return null;
+    }
+    if (r.paused && !r.promoteAsked) {
+      r.phase = Phase.PAUSED;
+      return null;
+    }
+    int targetAvailable = available.getOrDefault(r.target, 0);
+    return spec.rollout() instanceof RolloutStrategy.BlueGreen bg
+        ? advanceBlueGreen(st, spec, bg, targetAvailable, now)
+        : advanceCanary(st, spec, (RolloutStrategy.Canary) spec.rollout(), targetAvailable, now);
+  }
+
+  private Duration advanceBlueGreen(ServiceController.ServiceState st, ServiceSpec spec,
+                                    RolloutStrategy.BlueGreen bg, int targetAvailable, Instant now) {
+    RolloutState r = st.rollout;
+    int n = spec.replicas();
+    if (!r.position.promoted()) {
+      if (r.taken.isEmpty()) {
+        take(st, spec, "preview");
+      }
+      if (targetAvailable < n) {
+        return waitForReplicas(st, spec, targetAvailable, n, now);
+      }
+      if (bg.prePromotionAnalysis().isPresent() && !r.promoteAsked) {
+        if (r.analysis == null) {
+          take(st, spec, "analysis " + checkNames(bg.prePromotionAnalysis().get()));
+          r.analysis = new AnalysisRun(bg.prePromotionAnalysis().get(), spec.name(), r.target, r.stable.id(),
+              o.traffic, o.meterRegistry, now);
+        }
+        Duration wake = runAnalysis(st, spec, now);
+        if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+          return wake;
+        }
+      }
+      if (!bg.autoPromote() && !r.promoteAsked) {
+        if (!r.taken.get(r.taken.size() - 1).action().equals("await promote")) {
+          take(st, spec, "await promote");
+          r.phase = Phase.PAUSED;
+          r.reason = "preview of " + r.target + " is available on the preview endpoints; awaiting promote";
+          note(spec, "paused", r.target, "RolloutPaused", r.reason);
+        }
+        return null;
+      }
+      r.position = new Position(0, true, true, false);
+      r.promotedAt = now;
+      r.phase = Phase.PROGRESSING;
+      take(st, spec, "promote");
+      r.reason = "promoted " + r.target + ": all traffic switched in one step; " + r.stable.id() + " kept for "
+          + RolloutPlanner.human(bg.scaleDownDelay()) + " for an instant rollback";
+      note(spec, "promoted", r.target, "RolloutPromoted", r.reason);
+      return Duration.ZERO;
+    }
+    Duration left = Duration.between(now, r.promotedAt.plus(bg.scaleDownDelay()));
+    if (left.compareTo(Duration.ZERO) > 0) {
+      return left;
+    }
+    String old = r.stable.id();
+    r.stable = o.revisionOf(st, spec, r.target);
+    take(st, spec, "scale down", RolloutPlanner.slices(bg, n, r.target, r.target, Position.START));
+    complete(st, spec, "scaled down " + old + " after its delay");
+    return Duration.ZERO;
+  }
+
+  private Duration advanceCanary(ServiceController.ServiceState st, ServiceSpec spec, RolloutStrategy.Canary canary,
+                                 int targetAvailable, Instant now) {
+    RolloutState r = st.rollout;
+    int n = spec.replicas();
+    List<CanaryStep> steps = canary.steps();
+    if (r.canaryStep < 0) {
+      r.canaryStep = 0;
+    }
+    while (r.canaryStep < steps.size()) {
+      if (r.promoteAsked) {
+        r.canaryStep = steps.size();
+        break;
+      }
+      CanaryStep step = steps.get(r.canaryStep);
+      if (!r.stepEntered) {
+        r.stepEntered = true;
+        r.stepAt = now;
+        r.progressAt = now;
+        r.analysis = null;
+        if (step instanceof CanaryStep.SetWeight w) {
+          r.position = new Position(w.percent(), false, false, false);
+        }
+        take(st, spec, RolloutPlanner.describe(step));
+        r.phase = Phase.PROGRESSING;
+        r.reason = "step " + r.canaryStep + ": " + RolloutPlanner.describe(step);
+        note(spec, "step", r.target, "RolloutStep", r.reason);
+        if (step instanceof CanaryStep.Pause p && p.duration().isEmpty()) {
+          r.paused = true;
+          r.phase = Phase.PAUSED;
+          r.reason = "step " + r.canaryStep + ": paused until resumed";
+          note(spec, "paused", r.target, "RolloutPaused", r.reason);
+        }
+      }
+      int need = RolloutPlanner.canaryReplicas(n, r.position.weight());
+      if (targetAvailable < need) {
+        return waitForReplicas(st, spec, targetAvailable, need, now);
+      }
+      if (step instanceof CanaryStep.Pause p) {
+        if (p.duration().isEmpty()) {
+          if (r.paused) {
+            return null;
+          }
+        } else {
+          Duration left = Duration.between(now, r.stepAt.plus(p.duration().get()));
+          if (left.compareTo(Duration.ZERO) > 0) {
+            r.phase = Phase.PAUSED;
+            r.reason = "step " + r.canaryStep + ": paused for " + RolloutPlanner.human(p.duration().get());
+            return left;
+          }
+        }
+      } else if (step instanceof CanaryStep.Analyze a) {
+        if (r.analysis == null) {
+          r.analysis = new AnalysisRun(a.analysis(), spec.name(), r.target, r.stable.id(), o.traffic,
+              o.meterRegistry, now);
+        }
+        Duration wake = runAnalysis(st, spec, now);
+        if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+          return wake;
+        }
+      }
+      r.canaryStep++;
+      r.stepEntered = false;
+      r.phase = Phase.PROGRESSING;
+    }
+    if (!r.position.scaledUp()) {
+      double weight = r.position.weight();
+      r.position = new Position(weight, true, false, false);
+      r.progressAt = now;
+      if (RolloutPlanner.canaryReplicas(n, weight) < n) {
+        take(st, spec, "scale up");
+        r.reason = "scaling " + r.target + " up to " + n + " replicas before it takes all traffic";
+        note(spec, "step", r.target, "RolloutStep", r.reason);
+        return Duration.ZERO;
+      }
+    }
+    if (targetAvailable < n) {
+      return waitForReplicas(st, spec, targetAvailable, n, now);
+    }
+    String old = r.stable.id();
+    r.position = new Position(100, true, true, false);
+    take(st, spec, "promote");
+    note(spec, "promoted", r.target, "RolloutPromoted", "promoted " + r.target + ": all traffic switched in one step");
+    r.stable = o.revisionOf(st, spec, r.target);
+    complete(st, spec, "promoted " + r.target + "; " + old + " goes");
+    return Duration.ZERO;
+  }
+
+  private Duration runAnalysis(ServiceController.ServiceState st, ServiceSpec spec, Instant now) {
+    RolloutState r = st.rollout;
+    Duration wake = r.analysis.tick(now);
+    r.reason = r.analysis.summary();
+    if (r.analysis.verdict() == AnalysisRun.Verdict.FAILED) {
+      fail(st, spec, r.analysis.summary(), false);
+      return Duration.ZERO;
+    }
+    r.phase = Phase.PROGRESSING;
+    return wake;
+  }
+
+  /** Waits for the new revision's replicas, failing the rollout when none becomes available for the deadline. */
+  private Duration waitForReplicas(ServiceController.ServiceState st, ServiceSpec spec, int available, int need,
+                                   Instant now) {
+    RolloutState r = st.rollout;
+    if (available > r.bestAvailable) {
+      r.bestAvailable = available;
+      r.progressAt = now;
+    }
+    Duration deadline = spec.rollout().progressDeadline();
+    Duration quiet = Duration.between(r.progressAt, now);
+    String what = available + "/" + need + " replicas of revision " + r.target + " available";
+    if (quiet.compareTo(deadline) < 0) {
+      r.phase = Phase.PROGRESSING;
+      r.reason = "waiting: " + what;
+      return deadline.minus(quiet);
+    }
+    fail(st, spec, "no progress in " + RolloutPlanner.human(deadline) + ": " + what, true);
+    return r.phase == Phase.STALLED ? null : Duration.ZERO;
+  }
+
+  /**
+   * A failed analysis or a missed deadline: with auto-rollback all traffic goes back to the stable
+   * revision and the spec returns to it; without, an analysis failure aborts and a deadline stalls.
+   */
+  private void fail(ServiceController.ServiceState st, ServiceSpec spec, String why, boolean deadline) {
+    RolloutState r = st.rollout;
+    if (o.autoRollback) {
+      String from = r.target;
+      abortTraffic(st, spec, why + "; rolling back to " + r.stable.id());
+      r.rolledBackFrom = from;
+      r.rollbackTo = r.stable.id();
+      note(spec, "rolledback", r.stable.id(), "RolledBack", "back to revision " + r.stable.id() + " from " + from
+          + ": " + why);
+      o.applyRevision(spec, r.stable);
+    } else if (deadline) {
+      r.phase = Phase.STALLED;
+      r.reason = why;
+      if (o.setCondition(st, "Progressing", false, "ProgressDeadlineExceeded", why)) {
+        note(spec, "stalled", r.target, "ProgressDeadlineExceeded", why);
+      }
+    } else {
+      abortTraffic(st, spec, why);
+    }
+  }
+
+  private void abortTraffic(ServiceController.ServiceState st, ServiceSpec spec, String why) {
+    RolloutState r = st.rollout;
+    r.position = new Position(0, false, false, true);
+    r.phase = Phase.ABORTED;
+    r.reason = "aborted: " + why + "; all traffic is on " + r.stable.id();
+    r.analysis = null;
+    note(spec, "aborted", r.target, "RolloutAborted", r.reason);
+  }
+
+  private void complete(ServiceController.ServiceState st, ServiceSpec spec, String why) {
+    RolloutState r = st.rollout;
+    r.phase = Phase.COMPLETE;
+    r.reason = why;
+    r.position = Position.START;
+    note(spec, "completed", r.target, "RolloutCompleted", why);
+  }
+
+  private void apply(ServiceController.ServiceState st, ServiceSpec spec, RolloutState.Op op) {
+    RolloutState r = st.rollout;
+    boolean running = r.stable != null && !r.target.equals(r.stable.id()) && !r.position.aborted();
+    switch (op) {
+      case PAUSE -> {
+        if (running && !r.paused) {
+          r.paused = true;
+          r.phase = Phase.PAUSED;
+          r.reason = "paused";
+          note(spec, "paused", r.target, "RolloutPaused", "paused by pause()");
+        }
+      }
+      case RESUME -> {
+        if (running && r.paused) {
+          r.paused = false;
+          r.phase = Phase.PROGRESSING;
+          r.reason = "resumed";
+          note(spec, "resumed", r.target, "RolloutResumed", "resumed by resume()");
+        }
+      }
+      case PROMOTE -> {
+        if (running) {
+          r.promoteAsked = true;
+          r.paused = false;
+          note(spec, "promote", r.target, "PromoteRequested", "promote(): skipping the remaining steps");
+        }
+      }
+      case ABORT -> {
+        if (running) {
+          abortTraffic(st, spec, "abort()");
+        }
+      }
+    }
+  }
+
+  /** Records and reports a step over the current slices. */
+  private void take(ServiceController.ServiceState st, ServiceSpec spec, String action) {
+    RolloutState r = st.rollout;
+    take(st, spec, action, RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target,
+        r.position));
+  }
+
+  private void take(ServiceController.ServiceState st, ServiceSpec spec, String action, List<Slice> slices) {
+    RolloutState r = st.rollout;
+    RolloutStep step = r.take(RolloutPlanner.step(r.taken.size(), action, spec.replicas(), slices));
+    o.log.debug("{}: rollout step {}", spec.name(), step);
+  }
+
+  /** An event, and the {@code orch.rollout.events} counter tagged with the service, the kind and the revision. */
+  void note(ServiceSpec spec, String kind, String revision, String reason, String message) {
+    o.event(kind.equals("aborted") || kind.equals("rolledback") || kind.equals("stalled")
+        ? OrchEvent.Type.WARNING : OrchEvent.Type.NORMAL, reason, spec.name(), "", "", message);
+    Counter.builder("orch.rollout.events").description("Rollout events by kind: started, step, paused, resumed, "
+            + "promote, promoted, aborted, rolledback, stalled, completed")
+        .tag("service", spec.name()).tag("event", kind).tag("revision", revision)
+        .register(o.meterRegistry).increment();
+  }
+
+  static String strategyName(RolloutStrategy s) {
+    return s.getClass().getSimpleName();
+  }
+
+  private static String checkNames(dev.orch.api.spec.Analysis a) {
+    return a.checks().stream().map(dev.orch.api.spec.Analysis.Check::name).toList().toString();
+  }
+}

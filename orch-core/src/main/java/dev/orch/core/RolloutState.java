@@ -1,0 +1,85 @@
+package dev.orch.core;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * One service's rollout memory. The operations users ask for ({@code pause}, {@code promote}...) are queued
+ * from any thread; every other field belongs to the service's worker, which publishes {@link #view} for
+ * {@link Orchestrator#status} after each pass.
+ */
+final class RolloutState {
+  /** An operation a user asked for, carried out by the worker. */
+  enum Op {
+    PAUSE, RESUME, PROMOTE, ABORT
+  }
+
+  /**
+   * What status shows, published by the worker.
+   *
+   * @param target   the revision the rollout moves to
+   * @param stable   the stable revision
+   * @param phase    the phase
+   * @param counts   per revision counts
+   * @param weights  per revision traffic percent
+   * @param steps    the steps taken
+   * @param reason   the last decision, in words
+   */
+  record View(String target, String stable, RolloutStatus.Phase phase, Map<String, RolloutStatus.Counts> counts,
+              Map<String, Double> weights, List<RolloutStep> steps, String reason) {
+  }
+
+  final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
+  volatile View view;
+
+  // ---- worker only
+  /** The revision that serves while a blue/green or canary rollout runs; null before the first pass. */
+  Revision stable;
+  /** The revision the rollout moves to. */
+  String target;
+  RolloutPlanner.Position position = RolloutPlanner.Position.START;
+  /** The canary step being run: its index; -1 before the first; the number of steps once past them. */
+  int canaryStep = -1;
+  boolean stepEntered;
+  Instant stepAt;
+  Instant promotedAt;
+  /** Paused by {@code pause()} or by a pause step without a duration. */
+  boolean paused;
+  /** {@code promote()} was asked: skip the remaining steps, pauses and analyses. */
+  boolean promoteAsked;
+  AnalysisRun analysis;
+  Instant progressAt;
+  int bestAvailable;
+  /** The revision an automatic rollback left, while the service runs the one it returned to. */
+  String rolledBackFrom;
+  /** The revision an automatic rollback returned to. */
+  String rollbackTo;
+  RolloutStatus.Phase phase = RolloutStatus.Phase.COMPLETE;
+  String reason = "";
+  final List<RolloutStep> taken = new ArrayList<>();
+
+  /** Forgets the position of the last rollout, for a new one to {@code target}. */
+  void restart(String target, Instant now) {
+    this.target = target;
+    position = RolloutPlanner.Position.START;
+    canaryStep = -1;
+    stepEntered = false;
+    stepAt = now;
+    promotedAt = null;
+    paused = false;
+    promoteAsked = false;
+    analysis = null;
+    progressAt = now;
+    bestAvailable = -1;
+    taken.clear();
+  }
+
+  /** Records a step taken; returns it. */
+  RolloutStep take(RolloutStep step) {
+    taken.add(step);
+    return step;
+  }
+}
