@@ -36,6 +36,7 @@ final class AnalysisRun {
   private RevisionTraffic.Snapshot stableMark;
   private int passed;
   private int failed;
+  private int inconclusive;
   private Verdict verdict = Verdict.RUNNING;
   private String summary;
 
@@ -78,10 +79,17 @@ final class AnalysisRun {
     stableMark = stableNow;
     nextAt = now.plus(analysis.interval());
     if (m.canary().requests() < analysis.minRequests()) {
-      summary = "interval not judged: " + m.canary().requests() + " requests on " + revision + " (at least "
-          + analysis.minRequests() + " needed)";
+      inconclusive++;
+      summary = "analysis interval inconclusive: " + m.canary().requests() + " requests on " + revision
+          + " (at least " + analysis.minRequests() + " needed); " + inconclusive + "/" + analysis.inconclusiveLimit()
+          + " in a row";
+      if (inconclusive >= analysis.inconclusiveLimit()) {
+        verdict = Verdict.FAILED;
+        return null;
+      }
       return analysis.interval();
     }
+    inconclusive = 0;
     List<String> failures = new ArrayList<>();
     for (Analysis.Check check : analysis.checks()) {
       try {

@@ -20,6 +20,9 @@ import java.util.Map;
  * and metrics ({@code orch.rollout.events}).
  */
 final class RolloutDriver {
+  /** Look again at once: the slices changed (a zero delay would mean "not again"). */
+  static final Duration AGAIN = Duration.ofMillis(1);
+
   private final Orchestrator o;
 
   RolloutDriver(Orchestrator o) {
@@ -65,8 +68,10 @@ final class RolloutDriver {
 
   private void begin(ServiceController.ServiceState st, ServiceSpec spec, String revision, Instant now) {
     RolloutState r = st.rollout;
-    if (r.position.promoted() && !r.position.aborted() && !r.target.equals(r.stable.id())) {
-      // A blue/green promotion within its scale-down delay: the promoted revision is the one serving.
+    if (r.position.promoted() && !r.position.aborted() && !r.target.equals(r.stable.id())
+        && !revision.equals(r.stable.id())) {
+      // A blue/green promotion within its scale-down delay: the promoted revision is the one serving. (Back
+      // to the old set instead is instant: it is still there, and takes the traffic in the next pass.)
       r.stable = o.revisionOf(st, spec, r.target);
     }
     String from = r.stable.id();
@@ -143,7 +148,7 @@ final class RolloutDriver {
       r.reason = "promoted " + r.target + ": all traffic switched in one step; " + r.stable.id() + " kept for "
           + RolloutPlanner.human(bg.scaleDownDelay()) + " for an instant rollback";
       note(spec, "promoted", r.target, "RolloutPromoted", r.reason);
-      return Duration.ZERO;
+      return AGAIN;
     }
     Duration left = Duration.between(now, r.promotedAt.plus(bg.scaleDownDelay()));
     if (left.compareTo(Duration.ZERO) > 0) {
@@ -153,7 +158,7 @@ final class RolloutDriver {
     r.stable = o.revisionOf(st, spec, r.target);
     take(st, spec, "scale down", RolloutPlanner.slices(bg, n, r.target, r.target, Position.START));
     complete(st, spec, "scaled down " + old + " after its delay");
-    return Duration.ZERO;
+    return AGAIN;
   }
 
   private Duration advanceCanary(ServiceController.ServiceState st, ServiceSpec spec, RolloutStrategy.Canary canary,
@@ -228,7 +233,7 @@ final class RolloutDriver {
         take(st, spec, "scale up");
         r.reason = "scaling " + r.target + " up to " + n + " replicas before it takes all traffic";
         note(spec, "step", r.target, "RolloutStep", r.reason);
-        return Duration.ZERO;
+        return AGAIN;
       }
     }
     if (targetAvailable < n) {
@@ -240,7 +245,7 @@ final class RolloutDriver {
     note(spec, "promoted", r.target, "RolloutPromoted", "promoted " + r.target + ": all traffic switched in one step");
     r.stable = o.revisionOf(st, spec, r.target);
     complete(st, spec, "promoted " + r.target + "; " + old + " goes");
-    return Duration.ZERO;
+    return AGAIN;
   }
 
   private Duration runAnalysis(ServiceController.ServiceState st, ServiceSpec spec, Instant now) {
@@ -249,7 +254,7 @@ final class RolloutDriver {
     r.reason = r.analysis.summary();
     if (r.analysis.verdict() == AnalysisRun.Verdict.FAILED) {
       fail(st, spec, r.analysis.summary(), false);
-      return Duration.ZERO;
+      return AGAIN;
     }
     r.phase = Phase.PROGRESSING;
     return wake;
@@ -272,7 +277,7 @@ final class RolloutDriver {
       return deadline.minus(quiet);
     }
     fail(st, spec, "no progress in " + RolloutPlanner.human(deadline) + ": " + what, true);
-    return r.phase == Phase.STALLED ? null : Duration.ZERO;
+    return r.phase == Phase.STALLED ? null : AGAIN;
   }
 
   /**

@@ -233,6 +233,7 @@ final class ServiceController {
           if (successorReady || c != bestOld) {
             delete(st, spec, c, "Superseded", "replica " + ordinal + " now runs revision " + revision + " as "
                 + keep.name());
+            total--; // leaving: it counts no more towards the surge (as terminating pods do not)
           }
         }
         serving = successorReady ? null : bestOld;
@@ -263,6 +264,7 @@ final class ServiceController {
     // unavailable budget; the next wave starts once this one's new replicas are available.
     int[] bounds = rollingBounds(spec);
     int budget = bounds[1] - (spec.replicas() - available);
+    noticeRevision(st, revision, now);
     applyRollingOps(st, spec, revision, !outdated.isEmpty());
     boolean startWave = !waveBusy && !st.rollout.paused;
     int surged = 0;
@@ -326,6 +328,23 @@ final class ServiceController {
       wake = min(wake, Duration.ofSeconds(30));
     }
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  /** A new revision starts a new rolling update: progress tracking and the steps taken start over. */
+  private void noticeRevision(ServiceState st, String revision, Instant now) {
+    if (revision.equals(st.rolloutRevision)) {
+      return;
+    }
+    RolloutState r = st.rollout;
+    st.rolloutRevision = revision;
+    st.progressAt = now;
+    st.bestAvailable = -1;
+    if (!revision.equals(r.rollbackTo)) {
+      r.rolledBackFrom = null;
+      r.rollbackTo = null;
+    }
+    r.restart(revision, now);
+    r.reason = "revision " + revision;
   }
 
   /** Pause and resume of a rolling update: a paused one starts no new wave. */
@@ -440,7 +459,11 @@ final class ServiceController {
     }
     Map<String, Integer> desired = new HashMap<>();
     Map<String, Double> weights = new HashMap<>();
-    for (RolloutPlanner.Slice slice : o.rollouts.currentSlices(st, spec)) {
+    List<RolloutPlanner.Slice> now2 = o.rollouts.currentSlices(st, spec);
+    if (!now2.equals(slices)) {
+      wake = min(wake, RolloutDriver.AGAIN); // the rollout moved on: realise its new slices
+    }
+    for (RolloutPlanner.Slice slice : now2) {
       desired.put(slice.revision(), slice.replicas());
       weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
     }
@@ -552,17 +575,6 @@ final class ServiceController {
   private Duration trackProgress(ServiceState st, ServiceSpec spec, String revision, int availableCurrent,
                                  Instant now) {
     RolloutState r = st.rollout;
-    if (!revision.equals(st.rolloutRevision)) {
-      st.rolloutRevision = revision;
-      st.progressAt = now;
-      st.bestAvailable = -1;
-      if (!revision.equals(r.rollbackTo)) {
-        r.rolledBackFrom = null;
-        r.rollbackTo = null;
-      }
-      r.restart(revision, now);
-      r.reason = "revision " + revision;
-    }
     if (availableCurrent == spec.replicas()) {
       st.markGood(revision);
       if (o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available")

@@ -79,6 +79,33 @@ class RolloutProperties {
     }
   }
 
+  @Property(tries = 40)
+  void theRealUpdateTakesExactlyThePlannedSteps(
+      @ForAll @IntRange(min = 1, max = 8) int replicas, @ForAll("bounds") IntOrPercent surge,
+      @ForAll("bounds") IntOrPercent unavailable) {
+    Assume.that(!(surge.value() == 0 && unavailable.value() == 0));
+    VirtualTimeSource time = new VirtualTimeSource();
+    try (InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi"))
+             .build();
+         Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time).build()) {
+      orch.apply(spec(replicas, surge, unavailable, "web:1"));
+      time.advance(Duration.ofSeconds(5));
+      ServiceSpec v2 = spec(replicas, surge, unavailable, "web:2");
+      RolloutPlan plan = orch.plan(v2);
+      assertEquals(Set.of("web:1"), images(runtime), "planning touches nothing");
+      orch.apply(v2);
+      for (int step = 0; step < 120; step++) {
+        time.advance(Duration.ofMillis(500));
+      }
+      RolloutStatus done = orch.status("web").orElseThrow().rollout();
+      assertEquals(RolloutStatus.Phase.COMPLETE, done.phase(), done::toString);
+      assertEquals(plan.steps(), done.steps(), () -> plan + "\n" + done);
+      int[] b = resolved(replicas, surge, unavailable);
+      assertTrue(plan.steps().stream().allMatch(st -> st.maxTotal() == replicas + b[0]
+          && st.minAvailable() == replicas - b[1]), plan::toString);
+    }
+  }
+
   /** A fault injected while the update runs. */
   enum Fault { NONE, CRASH_ONE, FAIL_NODE, PARTITION_NODE, NEVER_READY }
 

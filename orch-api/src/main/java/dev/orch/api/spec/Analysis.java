@@ -16,7 +16,9 @@ import java.util.function.Predicate;
  * every check held, and fails at the {@code failureThreshold}-th interval in which one did not.
  *
  * <p>An interval in which the revision under analysis served fewer than {@code minRequests} requests is
- * not judged (there is nothing to judge); it counts neither way. A check that throws has failed.
+ * inconclusive: it counts neither way, but {@code inconclusiveLimit} of them in a row fail the analysis (a
+ * revision that gets no traffic, say because the load balancer ejected it, proves nothing). A check that
+ * throws has failed.
  *
  * <pre>{@code
  * Analysis success = Analysis.builder()
@@ -33,6 +35,7 @@ public final class Analysis {
   private final int count;
   private final int failureThreshold;
   private final long minRequests;
+  private final int inconclusiveLimit;
   private final List<Check> checks;
 
   private Analysis(Builder b) {
@@ -40,10 +43,14 @@ public final class Analysis {
     this.count = b.count;
     this.failureThreshold = b.failureThreshold;
     this.minRequests = b.minRequests;
+    this.inconclusiveLimit = b.inconclusiveLimit;
     this.checks = List.copyOf(b.checks);
   }
 
-  /** Starts a builder: interval 10 s, count 5, failure threshold 1, at least 1 request per interval. */
+  /**
+   * Starts a builder: interval 10 s, count 5, failure threshold 1, at least 1 request per interval, 5
+   * inconclusive intervals in a row at most.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -68,6 +75,11 @@ public final class Analysis {
     return minRequests;
   }
 
+  /** How many inconclusive intervals in a row fail the analysis. */
+  public int inconclusiveLimit() {
+    return inconclusiveLimit;
+  }
+
   /** The checks, in order. */
   public List<Check> checks() {
     return checks;
@@ -81,6 +93,7 @@ public final class Analysis {
     v.atLeast(path + ".count", count, 1);
     v.atLeast(path + ".failureThreshold", failureThreshold, 1);
     v.atLeast(path + ".minRequests", minRequests, 0);
+    v.atLeast(path + ".inconclusiveLimit", inconclusiveLimit, 1);
     if (checks.isEmpty()) {
       v.add(path + ".checks", checks, "must hold at least one check");
     }
@@ -90,7 +103,7 @@ public final class Analysis {
   @Override
   public String toString() {
     return "Analysis[interval=" + interval + ", count=" + count + ", failureThreshold=" + failureThreshold
-        + ", minRequests=" + minRequests + ", checks=" + checks.stream().map(Check::name).toList() + "]";
+        + ", minRequests=" + minRequests + ", inconclusiveLimit=" + inconclusiveLimit + ", checks=" + checks.stream().map(Check::name).toList() + "]";
   }
 
   /**
@@ -167,6 +180,7 @@ public final class Analysis {
     private int count = 5;
     private int failureThreshold = 1;
     private long minRequests = 1;
+    private int inconclusiveLimit = 5;
     private final List<Check> checks = new ArrayList<>();
 
     private Builder() {
@@ -193,6 +207,12 @@ public final class Analysis {
     /** The fewest requests for an interval to be judged (default 1). */
     public Builder minRequests(long minRequests) {
       this.minRequests = minRequests;
+      return this;
+    }
+
+    /** How many inconclusive intervals in a row fail the analysis (default 5). */
+    public Builder inconclusiveLimit(int limit) {
+      this.inconclusiveLimit = limit;
       return this;
     }
 
