@@ -128,8 +128,8 @@ final class RolloutDriver {
               o.traffic, o.meterRegistry, now);
         }
         Duration wake = runAnalysis(st, spec, now);
-        if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
-          return wake;
+        if (r.analysis == null || r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+          return wake; // still running, or failed (and the rollout aborted)
         }
       }
       if (!bg.autoPromote() && !r.promoteAsked) {
@@ -217,8 +217,8 @@ final class RolloutDriver {
               o.meterRegistry, now);
         }
         Duration wake = runAnalysis(st, spec, now);
-        if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
-          return wake;
+        if (r.analysis == null || r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+          return wake; // still running, or failed (and the rollout aborted)
         }
       }
       r.canaryStep++;

@@ -43,8 +43,10 @@ class OrchestratorBlueGreenTest {
 
   @AfterEach
   void tearDown() {
+    var failures = orch.events().recent().stream().filter(e -> e.reason().equals("ReconcileFailed")).toList();
     orch.close();
     runtime.close();
+    assertEquals(java.util.List.of(), failures, "no reconcile pass may fail");
   }
 
   private static ServiceSpec web(String image, RolloutStrategy.BlueGreen strategy) {

@@ -45,8 +45,10 @@ class OrchestratorCanaryTest {
 
   @AfterEach
   void tearDown() {
+    var failures = orch.events().recent().stream().filter(e -> e.reason().equals("ReconcileFailed")).toList();
     orch.close();
     runtime.close();
+    assertEquals(java.util.List.of(), failures, "no reconcile pass may fail");
   }
 
   private static ServiceSpec web(String image, RolloutStrategy strategy) {

@@ -1,6 +1,7 @@
 package dev.orch.samples;
 
 import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.Analysis;
 import dev.orch.api.spec.AntiAffinity;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.IntOrPercent;
@@ -31,7 +32,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The first demo: a 5-node simulated cluster runs three services; containers crash and a node fails, and
- * Orch heals both. Prints where every replica runs before and after. Exits 0 when the cluster healed,
+ * Orch heals both. Prints where every replica runs before and after. Then, under a live client load, a
+ * rolling update of orders, a broken version rolled back on its progress deadline, and a canary of a bad
+ * version that analysis rolls back, one line per step. Exits 0 when all of that held,
  * 1 (saying what went wrong) otherwise.
  */
 public final class InMemoryDemo {
@@ -105,7 +108,7 @@ public final class InMemoryDemo {
       System.out.println(sideBySide(before, table(orch)));
       System.out.println("OK: every service is back to its desired replicas, none on node-3.");
 
-      return rollingUpdateUnderLoad(orch, runtime);
+      return rollingUpdateUnderLoad(orch, runtime) && canaryRolledBackByAnalysis(orch, runtime);
     }
   }
 
@@ -118,10 +121,10 @@ public final class InMemoryDemo {
     try (LoadBalancer lb = orch.loadBalancer("orders", Pickers.roundRobin())) {
       LiveClient client = new LiveClient(lb, runtime);
       orch.apply(orders("orders:1.1"));
-      boolean updated = watch(orch, client, "orders:1.1", 20);
+      boolean updated = watch(orch, client, 20, s -> runsOnly(orch, s, "orders:1.1"));
       step("Rolling orders to 1.2, a version that never gets ready");
       orch.apply(orders("orders:1.2-broken"));
-      boolean rolledBack = watch(orch, client, "orders:1.1", 30)
+      boolean rolledBack = watch(orch, client, 30, s -> runsOnly(orch, s, "orders:1.1"))
           && orch.events().recent().stream().anyMatch(e -> e.reason().equals("RolledBack"));
       client.stop();
       System.out.printf("  client: %d requests served, %d failed, by revision %s%n", client.served(),
@@ -136,6 +139,46 @@ public final class InMemoryDemo {
     }
   }
 
+  /**
+   * A canary of orders 1.3, a bad version that answers every other request with an error: 20% of the
+   * traffic goes to it, an analysis of its success rate fails, and Orch sends all traffic back to 1.1 and
+   * removes the canary. No request is lost meanwhile.
+   */
+  static boolean canaryRolledBackByAnalysis(Orchestrator orch, InMemoryRuntime runtime) throws InterruptedException {
+    step("A canary of orders 1.3, a bad version: 20% of the traffic, then an analysis of its success rate");
+    Analysis successRate = Analysis.builder().interval(Duration.ofSeconds(1)).count(3).failureThreshold(2)
+        .minRequests(10)
+        .check("success rate >= 95%", m -> m.canary().successRate() >= 0.95)
+        .build();
+    RolloutStrategy canary = RolloutStrategy.canary().setWeight(20).analyze(successRate).setWeight(50)
+        .pause(Duration.ofSeconds(2)).progressDeadline(Duration.ofSeconds(10)).build();
+    try (LoadBalancer lb = orch.loadBalancer("orders", Pickers.weightedRoundRobin())) {
+      LiveClient client = new LiveClient(lb, runtime);
+      ServiceSpec bad = orders("orders:1.3-bad").toBuilder().rollout(canary).build();
+      System.out.println(orch.plan(bad).toString().replace("\n", "\n  ").replaceFirst("^", "  plan: "));
+      orch.apply(bad);
+      boolean rolledBack = watch(orch, client, 30, s -> s.rollout().phase() == RolloutStatus.Phase.ROLLED_BACK
+          && runsOnly(orch, s, "orders:1.1"));
+      client.stop();
+      System.out.printf("  client: %d requests served (%d of them errors from the canary), %d failed, by revision %s%n",
+          client.served(), client.errors(), client.failed(), client.servedByRevision());
+      if (!rolledBack || client.failed() > 0 || client.errors() == 0) {
+        System.out.println("FAILED: " + (!rolledBack ? "the bad canary was not rolled back; "
+            : client.errors() == 0 ? "the canary never got traffic; " : "") + client.failed() + " requests failed");
+        return false;
+      }
+      System.out.println("OK: analysis caught the bad canary and Orch rolled it back, with no lost request.");
+      return true;
+    }
+  }
+
+  /** Whether every replica of orders runs {@code image}, ready, and the rollout is over. */
+  private static boolean runsOnly(Orchestrator orch, ServiceStatus s, String image) {
+    return s.isReady() && orch.spec("orders").orElseThrow().container().image().equals(image)
+        && (s.rollout().phase() == RolloutStatus.Phase.COMPLETE || s.rollout().phase() == RolloutStatus.Phase.ROLLED_BACK)
+        && s.rollout().revisions().keySet().equals(Set.of(s.rollout().revision()));
+  }
+
   private static ServiceSpec orders(String image) {
     return service("orders", 4, image, "500m", "512Mi").toBuilder()
         .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofMillis(250)))
@@ -145,31 +188,35 @@ public final class InMemoryDemo {
   }
 
   /**
-   * Prints a line a second until every replica runs {@code image} and is ready, or {@code seconds} pass.
-   * Waits on the orchestrator's events, so it returns as soon as the rollout is done.
+   * Prints a line at each rollout step and every second (phase, step, ready replicas and weights per
+   * revision, requests served and failed) until {@code done} holds, or {@code seconds} pass. Waits on the
+   * orchestrator's events, so it returns as soon as the rollout is done.
    */
-  private static boolean watch(Orchestrator orch, LiveClient client, String image, int seconds)
-      throws InterruptedException {
+  private static boolean watch(Orchestrator orch, LiveClient client, int seconds,
+                               java.util.function.Predicate<ServiceStatus> done) throws InterruptedException {
     Semaphore changes = new Semaphore(0);
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
     long nextLine = start + TimeUnit.SECONDS.toNanos(1);
+    String lastStep = "";
     try (Subscription events = orch.events().subscribe(e -> changes.release())) {
       while (true) {
         ServiceStatus s = orch.status("orders").orElseThrow();
-        boolean done = s.isReady() && orch.spec("orders").orElseThrow().container().image().equals(image)
-            && s.rollout().phase() == RolloutStatus.Phase.COMPLETE
-            && s.rollout().revisions().keySet().equals(Set.of(s.rollout().revision()));
+        boolean finished = done.test(s);
+        RolloutStatus r = s.rollout();
+        String stepNow = r.phase() + " " + r.step();
         long now = System.nanoTime();
-        if (done || now >= nextLine) {
-          System.out.printf("  t=%2ds phase %-11s ready %d/%d  replicas per revision %s  served %d failed %d%n",
-              TimeUnit.NANOSECONDS.toSeconds(now - start), s.rollout().phase(), s.ready(), s.desired(),
-              s.rollout().revisions().entrySet().stream()
-                  .map(e -> e.getKey() + "=" + e.getValue().ready() + "/" + e.getValue().replicas()).toList(),
-              client.served(), client.failed());
+        if (finished || now >= nextLine || !stepNow.equals(lastStep)) {
+          System.out.printf("  t=%4.1fs %-11s step %-28s ready/replicas %-30s weights %-24s served %d failed %d%n",
+              (now - start) / 1e9, r.phase(), r.step() < 0 ? "-" : r.step() + " " + r.steps().get(r.step()).action(),
+              r.revisions().entrySet().stream().map(e -> e.getKey().substring(0, 4) + "=" + e.getValue().ready()
+                  + "/" + e.getValue().replicas()).toList(),
+              r.weights().entrySet().stream().map(e -> e.getKey().substring(0, 4) + "=" + e.getValue() + "%")
+                  .toList(), client.served(), client.failed());
           nextLine = now + TimeUnit.SECONDS.toNanos(1);
+          lastStep = stepNow;
         }
-        if (done) {
+        if (finished) {
           return true;
         }
         if (now >= deadline) {

@@ -15,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A simulated client of a service on the in-memory runtime: about 200 requests a second through a load
  * balancer, each taking 50 ms; a request fails when no replica is picked, or when its replica is not
- * running at the start or at the end. Runs on its own thread until {@link #stop()}.
+ * running at the start or at the end. A replica whose image contains "bad" answers every other request
+ * with an error: the request is served, but reported to the balancer as failed (and counted as an error).
+ * Runs on its own thread until {@link #stop()}.
  */
 final class LiveClient {
   private record InFlight(Endpoint endpoint, String containerId, long dueNanos) {
@@ -28,6 +30,8 @@ final class LiveClient {
   private final Map<String, Integer> servedByRevision = new TreeMap<>();
   private int served;
   private int failed;
+  private int errors;
+  private long badAnswers;
 
   LiveClient(LoadBalancer lb, ContainerRuntime runtime) {
     this.lb = lb;
@@ -44,21 +48,23 @@ final class LiveClient {
       long now = System.nanoTime();
       while (!inFlight.isEmpty() && inFlight.peekFirst().dueNanos() <= now) {
         InFlight r = inFlight.pollFirst();
-        boolean ok = isRunning(r.containerId());
-        record(ok, r.endpoint());
-        lb.report(r.endpoint(), ok, 50_000_000L);
+        ContainerInfo c = running(r.containerId());
+        boolean ok = c != null;
+        boolean error = ok && c.image().contains("bad") && badAnswers++ % 2 == 0;
+        record(ok, error, r.endpoint());
+        lb.report(r.endpoint(), ok && !error, 50_000_000L);
       }
       if (running.get() && now >= next) {
         next += 5_000_000L;
         Optional<Endpoint> e = lb.tryPick();
         if (e.isEmpty()) {
-          record(false, null);
+          record(false, false, null);
         } else {
           String id = e.get().labels().get(OrchLabels.CONTAINER_ID);
-          if (isRunning(id)) {
+          if (running(id) != null) {
             inFlight.addLast(new InFlight(e.get(), id, now + 50_000_000L));
           } else {
-            record(false, null);
+            record(false, false, null);
             lb.report(e.get(), false, 0);
           }
         }
@@ -67,18 +73,20 @@ final class LiveClient {
     }
   }
 
-  private boolean isRunning(String containerId) {
+  /** The container if it runs, else null. */
+  private ContainerInfo running(String containerId) {
     try {
       ContainerInfo c = runtime.inspect(containerId).toCompletableFuture().getNow(null);
-      return c != null && c.isRunning();
+      return c != null && c.isRunning() ? c : null;
     } catch (RuntimeException gone) {
-      return false;
+      return null;
     }
   }
 
-  private synchronized void record(boolean ok, Endpoint e) {
+  private synchronized void record(boolean ok, boolean error, Endpoint e) {
     if (ok) {
       served++;
+      errors += error ? 1 : 0;
       servedByRevision.merge(e.labels().getOrDefault(OrchLabels.REVISION, "?"), 1, Integer::sum);
     } else {
       failed++;
@@ -91,6 +99,11 @@ final class LiveClient {
 
   synchronized int failed() {
     return failed;
+  }
+
+  /** Requests a bad version answered with an error. */
+  synchronized int errors() {
+    return errors;
   }
 
   synchronized Map<String, Integer> servedByRevision() {
