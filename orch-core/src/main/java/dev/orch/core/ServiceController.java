@@ -861,9 +861,10 @@ final class ServiceController {
       o.event(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
     }
     boolean serving = c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())
-        && o.isPublished(st.name, c.name());
+        && (o.isPublished(st.name, c.name()) || o.inFlight(c.name()) > 0);
     if (serving) {
-      // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops.
+      // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops. (One
+      // already out, such as blue/green's old set after promotion, may still have requests to finish.)
       st.draining.put(c.id(), new ServiceState.Draining(c, o.time.now().plus(o.drainTimeout)));
       return;
     }

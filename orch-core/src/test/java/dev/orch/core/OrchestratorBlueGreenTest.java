@@ -132,6 +132,24 @@ class OrchestratorBlueGreenTest {
   }
 
   @Test
+  void withNoScaleDownDelayTheOldSetStillFinishesItsRequestsBeforeItStops() {
+    RolloutStrategy.BlueGreen strategy = RolloutStrategy.blueGreen().withScaleDownDelay(Duration.ZERO);
+    orch.apply(web("web:1", strategy));
+    time.advance(Duration.ofSeconds(5));
+    LoadClient client = new LoadClient(time, runtime, orch.loadBalancer("web", Pickers.roundRobin()), 2);
+    time.advance(Duration.ofSeconds(1));
+    ServiceSpec v2 = web("web:2", strategy);
+    orch.apply(v2);
+    time.advance(Duration.ofSeconds(20));
+    client.stop();
+    time.advance(Duration.ofSeconds(1));
+
+    assertEquals(RolloutStatus.Phase.COMPLETE, orch.status("web").orElseThrow().rollout().phase());
+    assertEquals(0, client.failed, "failed requests");
+    assertEquals(1000, client.lastAnsweredBy(Revisions.revision(v2), 1000));
+  }
+
+  @Test
   void aRollbackWithinTheScaleDownDelayIsInstant() {
     RolloutStrategy.BlueGreen strategy = RolloutStrategy.blueGreen();
     ServiceSpec v1 = web("web:1", strategy);
