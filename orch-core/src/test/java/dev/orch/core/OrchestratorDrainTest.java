@@ -3,8 +3,6 @@ package dev.orch.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.runtime.ContainerInfo;
-import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.IntOrPercent;
 import dev.orch.api.spec.Probe;
@@ -12,14 +10,9 @@ import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.time.VirtualTimeSource;
-import dev.orch.core.lb.Endpoint;
-import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Pickers;
 import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,65 +31,7 @@ class OrchestratorDrainTest {
     runtime.close();
   }
 
-  /** A client sending 100 requests a second of 300 ms each, counting outcomes and the revisions that answer. */
-  final class Client {
-    final LoadBalancer lb;
-    int succeeded;
-    int failed;
-    final List<String> answeredBy = new ArrayList<>();
-    boolean running = true;
-
-    Client(LoadBalancer lb) {
-      this.lb = lb;
-      tick();
-    }
-
-    void tick() {
-      if (!running) {
-        return;
-      }
-      for (int i = 0; i < 2; i++) {
-        request();
-      }
-      time.schedule(Duration.ofMillis(20), this::tick);
-    }
-
-    void request() {
-      Optional<Endpoint> picked = lb.tryPick();
-      if (picked.isEmpty()) {
-        failed++;
-        return;
-      }
-      Endpoint e = picked.get();
-      String id = e.labels().get(OrchLabels.CONTAINER_ID);
-      if (!isRunning(id)) {
-        failed++;
-        lb.report(e, false, 0);
-        return;
-      }
-      time.schedule(Duration.ofMillis(300), () -> {
-        boolean ok = isRunning(id); // the replica must still serve when the answer is due
-        if (ok) {
-          succeeded++;
-          answeredBy.add(e.labels().get(OrchLabels.REVISION));
-        } else {
-          failed++;
-        }
-        lb.report(e, ok, Duration.ofMillis(300).toNanos());
-      });
-    }
-  }
-
-  private boolean isRunning(String containerId) {
-    try {
-      ContainerInfo c = runtime.inspect(containerId).toCompletableFuture().getNow(null);
-      return c != null && c.isRunning();
-    } catch (RuntimeException gone) {
-      return false;
-    }
-  }
-
-  private Client rollOut(Duration drainTimeout) {
+  private LoadClient rollOut(Duration drainTimeout) {
     runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi")).build();
     orch = Orchestrator.builder().runtime(runtime).timeSource(time).drainTimeout(drainTimeout)
         .terminationGrace(Duration.ofSeconds(1)).build();
@@ -108,21 +43,21 @@ class OrchestratorDrainTest {
     orch.apply(v1);
     time.advance(Duration.ofSeconds(5));
     assertTrue(orch.status("web").orElseThrow().isReady());
-    Client client = new Client(orch.loadBalancer("web", Pickers.roundRobin()));
+    LoadClient client = new LoadClient(time, runtime, orch.loadBalancer("web", Pickers.roundRobin()), 2);
     time.advance(Duration.ofSeconds(2));
     orch.apply(v1.toBuilder().container(ContainerSpec.builder("web:2").port("http", 8080)
         .requests("250m", "128Mi").build()).build());
     for (int s = 0; s < 60; s++) {
       time.advance(Duration.ofSeconds(1));
     }
-    client.running = false;
+    client.stop();
     time.advance(Duration.ofSeconds(1));
     return client;
   }
 
   @Test
   void noRequestFailsThroughARollingUpdateAndTheAnswersSwitchRevision() {
-    Client client = rollOut(Duration.ofSeconds(10));
+    LoadClient client = rollOut(Duration.ofSeconds(10));
 
     assertEquals(0, client.failed, "failed requests");
     assertTrue(client.succeeded > 5000, "requests served: " + client.succeeded);
@@ -138,7 +73,7 @@ class OrchestratorDrainTest {
   @Test
   void withoutTimeToDrainRequestsDoFail() {
     // The counter-test: the same update, with in-flight requests given no time, loses requests.
-    Client client = rollOut(Duration.ofNanos(1));
+    LoadClient client = rollOut(Duration.ofNanos(1));
     assertTrue(client.failed > 0, "failed requests: " + client.failed);
   }
 }
