@@ -3,9 +3,6 @@ package dev.orch.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.runtime.ContainerInfo;
-import dev.orch.api.runtime.LabelSelector;
-import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.IntOrPercent;
 import dev.orch.api.spec.Probe;
@@ -18,7 +15,6 @@ import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -75,7 +71,7 @@ class RolloutProperties {
         assertTrue(s.replicas().size() <= replicas + b[0], () -> "above the ceiling " + (replicas + b[0]) + ": " + s);
       }
       assertTrue(orch.status("web").orElseThrow().isReady());
-      assertEquals(Set.of("web:2"), images(runtime));
+      assertEquals(Set.of("web:2"), RolloutFaults.images(runtime));
     }
   }
 
@@ -92,7 +88,7 @@ class RolloutProperties {
       time.advance(Duration.ofSeconds(5));
       ServiceSpec v2 = spec(replicas, surge, unavailable, "web:2");
       RolloutPlan plan = orch.plan(v2);
-      assertEquals(Set.of("web:1"), images(runtime), "planning touches nothing");
+      assertEquals(Set.of("web:1"), RolloutFaults.images(runtime), "planning touches nothing");
       orch.apply(v2);
       for (int step = 0; step < 120; step++) {
         time.advance(Duration.ofMillis(500));
@@ -106,9 +102,6 @@ class RolloutProperties {
     }
   }
 
-  /** A fault injected while the update runs. */
-  enum Fault { NONE, CRASH_ONE, FAIL_NODE, PARTITION_NODE, NEVER_READY }
-
   @Property(tries = 40)
   void underFaultsItEndsCompleteOrRolledBackWithTheOldRevisionFullyAvailable(
       @ForAll @IntRange(min = 1, max = 6) int replicas, @ForAll("bounds") IntOrPercent surge,
@@ -116,8 +109,8 @@ class RolloutProperties {
       @ForAll @IntRange(min = 1, max = 3) int node) {
     Assume.that(!(surge.value() == 0 && unavailable.value() == 0));
     VirtualTimeSource time = new VirtualTimeSource();
-    List<Fault> plan = faults.stream().limit(4).map(i -> Fault.values()[i]).toList();
-    boolean bad = plan.contains(Fault.NEVER_READY);
+    List<RolloutFaults.Fault> plan = RolloutFaults.of(faults);
+    boolean bad = plan.contains(RolloutFaults.Fault.NEVER_READY);
     try (InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi"))
              .behavior("never-ready", Behaviors.notReadyFor(Duration.ZERO, Duration.ofDays(1))).build();
          Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time)
@@ -125,36 +118,13 @@ class RolloutProperties {
       orch.apply(spec(replicas, surge, unavailable, "web:1"));
       time.advance(Duration.ofSeconds(5));
       orch.apply(spec(replicas, surge, unavailable, bad ? "never-ready" : "web:2"));
-      for (Fault f : plan) {
-        time.advance(Duration.ofSeconds(2));
-        List<ContainerInfo> mine = runtime.list(LabelSelector.of(OrchLabels.OWNER, "orch")).toCompletableFuture()
-            .join();
-        switch (f) {
-          case CRASH_ONE -> {
-            if (!mine.isEmpty()) {
-              runtime.crashContainer(mine.get(0).id(), 1);
-            }
-          }
-          case FAIL_NODE -> {
-            runtime.failNode("node-" + node);
-            time.advance(Duration.ofSeconds(15));
-            runtime.recoverNode("node-" + node);
-          }
-          case PARTITION_NODE -> {
-            runtime.partitionNode("node-" + node);
-            time.advance(Duration.ofSeconds(15));
-            runtime.healPartition("node-" + node);
-          }
-          default -> {
-          }
-        }
-      }
+      RolloutFaults.inject(plan, runtime, time, node);
       for (int s = 0; s < 180; s++) {
         time.advance(Duration.ofSeconds(1));
       }
       ServiceStatus s = orch.status("web").orElseThrow();
       assertTrue(s.isReady(), s::toString);
-      Set<String> images = images(runtime);
+      Set<String> images = RolloutFaults.images(runtime);
       boolean rolledBack = orch.events().recent().stream().anyMatch(e -> e.reason().equals("RolledBack"));
       if (bad) {
         assertEquals(Set.of("web:1"), images, () -> "a revision that never gets ready is rolled back: " + s);
@@ -165,8 +135,4 @@ class RolloutProperties {
     }
   }
 
-  private static Set<String> images(InMemoryRuntime runtime) {
-    return runtime.list(LabelSelector.of(OrchLabels.OWNER, "orch")).toCompletableFuture().join().stream()
-        .map(ContainerInfo::image).collect(Collectors.toSet());
-  }
 }

@@ -3,9 +3,6 @@ package dev.orch.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.runtime.ContainerInfo;
-import dev.orch.api.runtime.LabelSelector;
-import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.Resources;
@@ -18,7 +15,6 @@ import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -92,20 +88,17 @@ class RolloutStrategyProperties {
       RolloutStatus done = orch.status("web").orElseThrow().rollout();
       assertEquals(RolloutStatus.Phase.COMPLETE, done.phase(), done::toString);
       assertEquals(plan.steps(), done.steps(), () -> plan + "\n" + done);
-      assertEquals(Set.of("web:2"), images(runtime));
+      assertEquals(Set.of("web:2"), RolloutFaults.images(runtime));
     }
   }
-
-  /** A fault injected while the rollout runs. */
-  enum Fault { NONE, CRASH_ONE, FAIL_NODE, PARTITION_NODE, NEVER_READY }
 
   @Property(tries = 40)
   void underFaultsItEndsCompleteOrRolledBackWithTheOldRevisionFullyAvailable(
       @ForAll @IntRange(min = 1, max = 5) int replicas, @ForAll("strategies") RolloutStrategy strategy,
       @ForAll List<@IntRange(min = 0, max = 4) Integer> faults, @ForAll @IntRange(min = 1, max = 3) int node) {
     VirtualTimeSource time = new VirtualTimeSource();
-    List<Fault> plan = faults.stream().limit(4).map(i -> Fault.values()[i]).toList();
-    boolean bad = plan.contains(Fault.NEVER_READY);
+    List<RolloutFaults.Fault> plan = RolloutFaults.of(faults);
+    boolean bad = plan.contains(RolloutFaults.Fault.NEVER_READY);
     try (InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi"))
              .behavior("never-ready", Behaviors.notReadyFor(Duration.ZERO, Duration.ofDays(1))).build();
          Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time)
@@ -113,36 +106,13 @@ class RolloutStrategyProperties {
       orch.apply(spec(replicas, strategy, "web:1"));
       time.advance(Duration.ofSeconds(5));
       orch.apply(spec(replicas, strategy, bad ? "never-ready" : "web:2"));
-      for (Fault f : plan) {
-        time.advance(Duration.ofSeconds(2));
-        List<ContainerInfo> mine = runtime.list(LabelSelector.of(OrchLabels.OWNER, "orch")).toCompletableFuture()
-            .join();
-        switch (f) {
-          case CRASH_ONE -> {
-            if (!mine.isEmpty()) {
-              runtime.crashContainer(mine.get(0).id(), 1);
-            }
-          }
-          case FAIL_NODE -> {
-            runtime.failNode("node-" + node);
-            time.advance(Duration.ofSeconds(15));
-            runtime.recoverNode("node-" + node);
-          }
-          case PARTITION_NODE -> {
-            runtime.partitionNode("node-" + node);
-            time.advance(Duration.ofSeconds(15));
-            runtime.healPartition("node-" + node);
-          }
-          default -> {
-          }
-        }
-      }
+      RolloutFaults.inject(plan, runtime, time, node);
       for (int s = 0; s < 180; s++) {
         time.advance(Duration.ofSeconds(1));
       }
       ServiceStatus s = orch.status("web").orElseThrow();
       assertTrue(s.isReady(), s::toString);
-      Set<String> images = images(runtime);
+      Set<String> images = RolloutFaults.images(runtime);
       boolean rolledBack = s.rollout().phase() == RolloutStatus.Phase.ROLLED_BACK;
       if (bad) {
         assertEquals(Set.of("web:1"), images, () -> "a revision that never gets ready is rolled back: " + s);
@@ -154,8 +124,4 @@ class RolloutStrategyProperties {
     }
   }
 
-  private static Set<String> images(InMemoryRuntime runtime) {
-    return runtime.list(LabelSelector.of(OrchLabels.OWNER, "orch")).toCompletableFuture().join().stream()
-        .map(ContainerInfo::image).collect(Collectors.toSet());
-  }
 }

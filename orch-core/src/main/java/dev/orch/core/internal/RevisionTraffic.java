@@ -306,30 +306,9 @@ public final class RevisionTraffic {
     }
   }
 
-  /** The traffic between two snapshots. */
-  private static final class Interval implements Analysis.Traffic {
-    private final long requests;
-    private final long failures;
-    private final long[] latencies;
-    private final long latencyCount;
-
-    Interval(long requests, long failures, long[] latencies, long latencyCount) {
-      this.requests = requests;
-      this.failures = failures;
-      this.latencies = latencies;
-      this.latencyCount = latencyCount;
-    }
-
-    @Override
-    public long requests() {
-      return requests;
-    }
-
-    @Override
-    public long failures() {
-      return failures;
-    }
-
+  /** The traffic between two snapshots ({@code latencies} is its own copy, never shared). */
+  private record Interval(long requests, long failures, long[] latencies, long latencyCount)
+      implements Analysis.Traffic {
     @Override
     public Duration latency(double quantile) {
       return quantile(latencies, latencyCount, quantile);
