@@ -1,5 +1,6 @@
 package dev.orch.core;
 
+import dev.orch.core.internal.Durations;
 import dev.orch.core.internal.ExponentialBackoff;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,15 +24,11 @@ public record CrashLoopBackoff(Duration initial, Duration max, Duration resetAft
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(max, "max");
     Objects.requireNonNull(resetAfter, "resetAfter");
-    if (initial.isNegative() || initial.isZero()) {
-      throw new IllegalArgumentException("crashLoopBackoff.initial: " + initial + ": must be > 0");
-    }
+    Durations.requirePositive("crashLoopBackoff.initial", initial);
     if (max.compareTo(initial) < 0) {
       throw new IllegalArgumentException("crashLoopBackoff.max: " + max + ": must be >= initial (" + initial + ")");
     }
-    if (resetAfter.isNegative() || resetAfter.isZero()) {
-      throw new IllegalArgumentException("crashLoopBackoff.resetAfter: " + resetAfter + ": must be > 0");
-    }
+    Durations.requirePositive("crashLoopBackoff.resetAfter", resetAfter);
   }
 
   /** The wait before restart number {@code n} in a row (1-based). */

@@ -20,6 +20,7 @@ import dev.orch.api.spec.Violation;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.internal.Durations;
 import dev.orch.core.internal.ExponentialBackoff;
 import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
@@ -1115,11 +1116,11 @@ public final class Orchestrator implements AutoCloseable {
       if (shards < 1 || shards > 64) {
         problems.add("shards: " + shards + ": must be between 1 and 64");
       }
-      positive(problems, "nodeLostGrace", nodeLostGrace);
-      positive(problems, "terminationGrace", terminationGrace);
-      positive(problems, "resyncPeriod", resyncPeriod);
-      positive(problems, "callTimeout", callTimeout);
-      positive(problems, "drainTimeout", drainTimeout);
+      Durations.requirePositive(problems, "nodeLostGrace", nodeLostGrace);
+      Durations.requirePositive(problems, "terminationGrace", terminationGrace);
+      Durations.requirePositive(problems, "resyncPeriod", resyncPeriod);
+      Durations.requirePositive(problems, "callTimeout", callTimeout);
+      Durations.requirePositive(problems, "drainTimeout", drainTimeout);
       if (revisionHistoryLimit < 1) {
         problems.add("revisionHistoryLimit: " + revisionHistoryLimit + ": must be >= 1");
       }
@@ -1146,12 +1147,6 @@ public final class Orchestrator implements AutoCloseable {
         p = new SchedulerPlacer(s);
       }
       return new Orchestrator(this, rt, runtime == null, p);
-    }
-
-    private static void positive(List<String> problems, String name, Duration d) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        problems.add(name + ": " + d + ": must be > 0");
-      }
     }
 
     private ContainerRuntime discover() {

@@ -2,6 +2,7 @@ package dev.orch.core.reconcile;
 
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
+import dev.orch.core.internal.Durations;
 import dev.orch.core.internal.ExponentialBackoff;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -438,9 +439,8 @@ public final class MpscWorkQueue implements AutoCloseable {
       if (time == null) {
         problems.add("timeSource: null: is required");
       }
-      if (baseDelay == null || baseDelay.isNegative() || baseDelay.isZero()) {
-        problems.add("backoff.base: " + baseDelay + ": must be > 0");
-      } else if (maxDelay == null || maxDelay.compareTo(baseDelay) < 0) {
+      if (Durations.requirePositive(problems, "backoff.base", baseDelay)
+          && (maxDelay == null || maxDelay.compareTo(baseDelay) < 0)) {
         problems.add("backoff.max: " + maxDelay + ": must be >= backoff.base (" + baseDelay + ")");
       }
       if (driver == null) {

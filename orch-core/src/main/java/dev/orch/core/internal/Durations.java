@@ -1,0 +1,35 @@
+package dev.orch.core.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Checks of durations that builders share, in the house wording ({@code name: value: rule}). */
+public final class Durations {
+  private Durations() {
+  }
+
+  /** Whether {@code d} is set and above zero. */
+  public static boolean isPositive(Duration d) {
+    return d != null && !d.isNegative() && !d.isZero();
+  }
+
+  /** Adds {@code "name: d: must be > 0"} to {@code problems} unless {@code d} is positive; returns whether it is. */
+  public static boolean requirePositive(List<String> problems, String name, Duration d) {
+    if (isPositive(d)) {
+      return true;
+    }
+    problems.add(name + ": " + d + ": must be > 0");
+    return false;
+  }
+
+  /**
+   * Throws unless {@code d} is positive.
+   *
+   * @throws IllegalArgumentException {@code "name: d: must be > 0"}
+   */
+  public static void requirePositive(String name, Duration d) {
+    if (!isPositive(d)) {
+      throw new IllegalArgumentException(name + ": " + d + ": must be > 0");
+    }
+  }
+}
