@@ -146,9 +146,10 @@ public final class Analysis {
     Traffic stable();
 
     /**
-     * The value now of the Micrometer meter named {@code name} with these tags (a counter's count, a
-     * gauge's value, a timer's or distribution summary's mean in its base unit); empty if there is no such
-     * meter.
+     * The value now of the Micrometer meter named {@code name} with these tags, in the meter registry the
+     * orchestrator was built with (a counter's count, a gauge's value, a timer's or distribution summary's
+     * mean in its base unit); empty if there is no such meter. (orch-api does not depend on Micrometer,
+     * hence names and tags rather than meter types.)
      */
     OptionalDouble meter(String name, Map<String, String> tags);
   }
