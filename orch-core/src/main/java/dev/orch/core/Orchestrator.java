@@ -5,18 +5,11 @@ import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.OrchLabels;
-import dev.orch.api.runtime.PortBinding;
-import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeProvider;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.InvalidSpecException;
-import dev.orch.api.spec.PortSpec;
-import dev.orch.api.spec.Probe;
-import dev.orch.api.spec.ProbeAction;
-import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.spec.Violation;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
@@ -24,10 +17,7 @@ import dev.orch.core.internal.Durations;
 import dev.orch.core.internal.ExponentialBackoff;
 import dev.orch.core.internal.Placer;
 import dev.orch.core.internal.Revisions;
-import dev.orch.core.internal.RevisionTraffic;
 import dev.orch.core.internal.SchedulerPlacer;
-import dev.orch.core.lb.Endpoint;
-import dev.orch.core.lb.EndpointRegistry;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Picker;
@@ -50,7 +40,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -98,23 +87,20 @@ public final class Orchestrator implements AutoCloseable {
   final Duration drainTimeout;
   final int revisionHistoryLimit;
   final boolean autoRollback;
-  private final java.util.concurrent.CopyOnWriteArrayList<LoadBalancer> balancers =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
   final CrashLoopBackoff crashLoop;
   private final Duration resyncPeriod;
   final Placer placer;
   final Object placementLock = new Object();
 
   final ConcurrentHashMap<String, ServiceSpec> desired = new ConcurrentHashMap<>();
-  final ConcurrentHashMap<String, ServiceController.ServiceState> states = new ConcurrentHashMap<>();
+  final ConcurrentHashMap<String, ServiceState> states = new ConcurrentHashMap<>();
   final ObservedState observed = new ObservedState();
   private final EventLog events;
   final MpscWorkQueue queue;
   final RuntimeCalls calls;
   final ReplicaProbes probes;
-  final EndpointRegistry endpointRegistry = new EndpointRegistry();
-  /** Requests, failures and latency per service revision, as reported through this orchestrator's balancers. */
-  final RevisionTraffic traffic = new RevisionTraffic();
+  /** The services' endpoints, the balancers Orch made over them, and the traffic they report. */
+  final ServiceEndpoints serving = new ServiceEndpoints(this);
   final RolloutDriver rollouts = new RolloutDriver(this);
   final MeterRegistry meterRegistry;
   private final ServiceController controller;
@@ -200,10 +186,10 @@ public final class Orchestrator implements AutoCloseable {
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
     spec.requireValid();
-    requireSupported(spec);
+    RuntimeSupport.require(spec, runtime);
     ensureOpen("apply " + spec.name());
     ServiceSpec previous = desired.put(spec.name(), spec);
-    ServiceController.ServiceState state =
+    ServiceState state =
         states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
     state.remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()),
         revisionHistoryLimit);
@@ -214,43 +200,9 @@ public final class Orchestrator implements AutoCloseable {
     queue.enqueue(spec.name());
   }
 
-  /** Refuses what the spec asks of the runtime that the runtime cannot do, naming each field. */
-  private void requireSupported(ServiceSpec spec) {
-    Set<RuntimeCapability> caps = runtime.capabilities();
-    List<Violation> violations = new ArrayList<>();
-    String c = spec.name() + ".container";
-    String lacks = "needs the runtime capability %s, which runtime " + runtime.name() + " lacks";
-    for (int i = 0; i < spec.container().volumeMounts().size() && !caps.contains(RuntimeCapability.VOLUMES); i++) {
-      violations.add(new Violation(c + ".volumeMounts[" + i + "]", spec.container().volumeMounts().get(i).volume(),
-          String.format(lacks, RuntimeCapability.VOLUMES)));
-    }
-    for (int i = 0; i < spec.container().ports().size(); i++) {
-      if (spec.container().ports().get(i).hostPort() != 0 && !caps.contains(RuntimeCapability.HOST_PORTS)) {
-        violations.add(new Violation(c + ".ports[" + i + "].hostPort",
-            String.valueOf(spec.container().ports().get(i).hostPort()), String.format(lacks, RuntimeCapability.HOST_PORTS)));
-      }
-    }
-    if (!spec.container().resources().limits().isZero() && !caps.contains(RuntimeCapability.RESOURCE_LIMITS)) {
-      violations.add(new Violation(c + ".resources.limits", spec.container().resources().limits().toString(),
-          String.format(lacks, RuntimeCapability.RESOURCE_LIMITS)));
-    }
-    boolean canExec = caps.contains(RuntimeCapability.EXEC) || caps.contains(RuntimeCapability.PROBE_TRANSPORT);
-    Map<String, Optional<Probe>> probes = Map.of("startup", spec.probes().startup(), "liveness",
-        spec.probes().liveness(), "readiness", spec.probes().readiness());
-    for (var e : new java.util.TreeMap<>(probes).entrySet()) {
-      if (e.getValue().isPresent() && e.getValue().get().action() instanceof ProbeAction.Exec && !canExec) {
-        violations.add(new Violation(spec.name() + ".probes." + e.getKey() + ".exec",
-            e.getValue().get().action().toString(), String.format(lacks, RuntimeCapability.EXEC)));
-      }
-    }
-    if (!violations.isEmpty()) {
-      throw new InvalidSpecException(violations);
-    }
-  }
-
-  private ServiceController.ServiceState newState(String name, ServiceController.ServiceState old) {
+  private ServiceState newState(String name, ServiceState old) {
     if (old == null) {
-      return new ServiceController.ServiceState(name);
+      return new ServiceState(name);
     }
     old.deleted = false;
     return old;
@@ -284,7 +236,7 @@ public final class Orchestrator implements AutoCloseable {
     if (removed == null && !orphaned) {
       return false;
     }
-    ServiceController.ServiceState st = states.computeIfAbsent(name, ServiceController.ServiceState::new);
+    ServiceState st = states.computeIfAbsent(name, ServiceState::new);
     st.deleted = true;
     event(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
@@ -294,7 +246,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
   public List<Revision> revisions(String name) {
-    ServiceController.ServiceState st = states.get(name);
+    ServiceState st = states.get(name);
     return st == null ? List.of() : st.history();
   }
 
@@ -306,7 +258,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public Revision rollback(String name) {
     ServiceSpec spec = desired.get(name);
-    ServiceController.ServiceState st = states.get(name);
+    ServiceState st = states.get(name);
     if (spec == null || st == null) {
       throw new UnknownServiceException("rollback", name);
     }
@@ -325,7 +277,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public Revision rollback(String name, String revision) {
     ServiceSpec spec = desired.get(name);
-    ServiceController.ServiceState st = states.get(name);
+    ServiceState st = states.get(name);
     if (spec == null || st == null) {
       throw new UnknownServiceException("rollback", name);
     }
@@ -344,7 +296,7 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /** The remembered revision {@code id} of {@code spec}'s service (the spec's own if it is its revision). */
-  Revision revisionOf(ServiceController.ServiceState st, ServiceSpec spec, String id) {
+  Revision revisionOf(ServiceState st, ServiceSpec spec, String id) {
     return st.history().stream().filter(r -> r.id().equals(id)).findFirst()
         .orElseGet(() -> new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()));
   }
@@ -358,8 +310,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void pause(String name) {
-    requireRollout("pause", name);
-    enqueueOp(name, RolloutState.Op.PAUSE);
+    rollouts.pause(name);
   }
 
   /**
@@ -370,8 +321,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void resume(String name) {
-    requireRollout("resume", name);
-    enqueueOp(name, RolloutState.Op.RESUME);
+    rollouts.resume(name);
   }
 
   /**
@@ -382,12 +332,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the service rolls out with a rolling update, or no rollout is in progress
    */
   public void promote(String name) {
-    ServiceSpec spec = requireRollout("promote", name);
-    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
-      throw new IllegalStateException("promote " + name + ": rollout: RollingUpdate: only BlueGreen and Canary "
-          + "rollouts can be promoted");
-    }
-    enqueueOp(name, RolloutState.Op.PROMOTE);
+    rollouts.promote(name);
   }
 
   /**
@@ -399,17 +344,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void abort(String name) {
-    ServiceSpec spec = requireRollout("abort", name);
-    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
-      ServiceController.ServiceState st = states.get(name);
-      Revision good = st.lastGoodBefore(Revisions.revision(spec)).orElseThrow(() -> new IllegalStateException(
-          "abort " + name + ": no earlier revision was ever fully available to return to"));
-      rollouts.note(spec, "aborted", Revisions.revision(spec), "RolloutAborted", "abort(): rolling back to "
-          + good.id());
-      applyRevision(spec, good);
-      return;
-    }
-    enqueueOp(name, RolloutState.Op.ABORT);
+    rollouts.abort(name);
   }
 
   /**
@@ -420,51 +355,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule (as {@link #apply} would)
    */
   public RolloutPlan plan(ServiceSpec spec) {
-    Objects.requireNonNull(spec, "spec");
-    spec.requireValid();
-    requireSupported(spec);
-    String to = Revisions.revision(spec);
-    String strategy = RolloutDriver.strategyName(spec.rollout());
-    ServiceSpec current = desired.get(spec.name());
-    ServiceController.ServiceState st = states.get(spec.name());
-    if (current == null || st == null) {
-      return new RolloutPlan(spec.name(), strategy, "", to, List.of());
-    }
-    RolloutState.View view = st.rollout.view;
-    String from = view != null && !(current.rollout() instanceof RolloutStrategy.RollingUpdate)
-        ? view.stable() : Revisions.revision(current);
-    if (from.equals(to)) {
-      return new RolloutPlan(spec.name(), strategy, from, to, List.of());
-    }
-    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
-      int[] bounds = ServiceController.rollingBounds(spec);
-      return new RolloutPlan(spec.name(), strategy, from, to,
-          RolloutPlanner.rollingWaves(spec.replicas(), bounds[0], bounds[1], from, to));
-    }
-    return new RolloutPlan(spec.name(), strategy, from, to,
-        RolloutPlanner.steps(spec.rollout(), spec.replicas(), from, to));
-  }
-
-  private ServiceSpec requireRollout(String op, String name) {
-    ServiceSpec spec = desired.get(name);
-    ServiceController.ServiceState st = states.get(name);
-    if (spec == null || st == null) {
-      throw new UnknownServiceException(op, name);
-    }
-    RolloutState.View view = st.rollout.view;
-    boolean inProgress = view != null && (!view.target().equals(Revisions.revision(spec))
-        || !(view.phase() == RolloutStatus.Phase.COMPLETE || view.phase() == RolloutStatus.Phase.ROLLED_BACK
-        || view.phase() == RolloutStatus.Phase.ABORTED));
-    if (!inProgress) {
-      throw new IllegalStateException(op + " " + name + ": no rollout in progress (phase "
-          + (view == null ? "unknown" : view.phase()) + ")");
-    }
-    return spec;
-  }
-
-  private void enqueueOp(String name, RolloutState.Op op) {
-    states.get(name).rollout.ops.add(op);
-    queue.enqueue(name);
+    return rollouts.plan(spec);
   }
 
   /** The desired spec of service {@code name}, if applied. */
@@ -485,7 +376,7 @@ public final class Orchestrator implements AutoCloseable {
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
     ServiceSpec spec = desired.get(name);
-    ServiceController.ServiceState st = states.get(name);
+    ServiceState st = states.get(name);
     if (spec == null || st == null) {
       return Optional.empty();
     }
@@ -502,7 +393,7 @@ public final class Orchestrator implements AutoCloseable {
       boolean isReady = isRunning && (probe.isPresent() ? probe.get().ready() : !ReplicaProbes.hasProbes(spec));
       running += isRunning ? 1 : 0;
       ready += isReady ? 1 : 0;
-      ServiceController.RestartTracker rt = st.restarts.get(c.id());
+      ServiceState.RestartTracker rt = st.restarts.get(c.id());
       replicas.add(new ReplicaStatus(ServiceController.ordinal(c), c.name(), c.id(), c.nodeId(),
           nodeReady ? c.state() : dev.orch.api.runtime.ContainerState.UNKNOWN, isReady,
           rt == null ? 0 : rt.total, c.exitCode(), c.oomKilled(),
@@ -515,24 +406,7 @@ public final class Orchestrator implements AutoCloseable {
       conditions = List.copyOf(st.conditions.values());
     }
     return Optional.of(new ServiceStatus(name, spec.replicas(), running, ready, conditions, replicas,
-        events.recent(name, 10), rolloutStatus(spec, st.rollout.view, replicas)));
-  }
-
-  private RolloutStatus rolloutStatus(ServiceSpec spec, RolloutState.View view, List<ReplicaStatus> replicas) {
-    String revision = Revisions.revision(spec);
-    String strategy = RolloutDriver.strategyName(spec.rollout());
-    if (view != null && view.target().equals(revision)) {
-      return new RolloutStatus(revision, view.stable(), strategy, view.phase(), view.steps().size() - 1,
-          view.counts(), view.weights(), view.steps(), view.reason());
-    }
-    // Applied, and not yet reconciled: what the replicas say.
-    Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
-    for (ReplicaStatus r : replicas) {
-      counts.merge(r.revision(), new RolloutStatus.Counts(0, 1, r.ready() ? 1 : 0, 0),
-          (a, b) -> new RolloutStatus.Counts(0, a.replicas() + b.replicas(), a.ready() + b.ready(), 0));
-    }
-    return new RolloutStatus(revision, view != null ? view.stable() : revision, strategy,
-        RolloutStatus.Phase.PROGRESSING, -1, counts, Map.of(), List.of(), "revision " + revision + " applied");
+        events.recent(name, 10), rollouts.status(spec, st.rollout.view, replicas)));
   }
 
   /**
@@ -571,18 +445,7 @@ public final class Orchestrator implements AutoCloseable {
    * Only a service whose container has a port has endpoints (on its first port). Read-only.
    */
   public EndpointSource endpoints(String name) {
-    EndpointSource source = endpointRegistry.source(name);
-    return new EndpointSource() {
-      @Override
-      public dev.orch.core.lb.Endpoints current() {
-        return source.current();
-      }
-
-      @Override
-      public Subscription subscribe(java.util.function.Consumer<dev.orch.core.lb.Endpoints> listener) {
-        return source.subscribe(listener);
-      }
-    };
+    return serving.source(name);
   }
 
   /**
@@ -593,8 +456,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public LoadBalancer loadBalancer(String name, Picker picker) {
     ensureOpen("loadBalancer " + name);
-    return track(LoadBalancer.builder(endpoints(name)).picker(picker).timeSource(time)
-        .outcomeListener(traffic.listener(name)).build());
+    return serving.balancer(name, name, picker);
   }
 
   /**
@@ -602,7 +464,7 @@ public final class Orchestrator implements AutoCloseable {
    * revision's replicas (which the service's own endpoints do not list); empty otherwise. Read-only.
    */
   public EndpointSource previewEndpoints(String name) {
-    return endpoints(previewKey(name));
+    return serving.source(ServiceEndpoints.previewKey(name));
   }
 
   /**
@@ -612,37 +474,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public LoadBalancer previewLoadBalancer(String name, Picker picker) {
     ensureOpen("previewLoadBalancer " + name);
-    return track(LoadBalancer.builder(previewEndpoints(name)).picker(picker).timeSource(time)
-        .outcomeListener(traffic.listener(name)).build());
-  }
-
-  private LoadBalancer track(LoadBalancer lb) {
-    balancers.add(lb);
-    return lb;
-  }
-
-  /** The endpoint-registry key of service {@code name}'s preview endpoints. */
-  static String previewKey(String name) {
-    return name + "/preview";
-  }
-
-  /** Whether replica {@code endpointId} is on service {@code service}'s endpoints or its preview endpoints. */
-  boolean isPublished(String service, String endpointId) {
-    return endpointRegistry.endpoints(service).get(endpointId).isPresent()
-        || endpointRegistry.endpoints(previewKey(service)).get(endpointId).isPresent();
-  }
-
-  /** Requests in flight on endpoint {@code endpointId} over every load balancer this orchestrator made. */
-  long inFlight(String endpointId) {
-    long n = 0;
-    for (LoadBalancer lb : balancers) {
-      if (lb.isClosed()) {
-        balancers.remove(lb);
-      } else {
-        n += lb.inFlight(endpointId);
-      }
-    }
-    return n;
+    return serving.balancer(ServiceEndpoints.previewKey(name), name, picker);
   }
 
   /** The event log: recent events and subscriptions. */
@@ -833,51 +665,13 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
-  /** Publishes the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
-  void publishEndpoints(ServiceSpec spec, ServiceController.ServiceState st, List<ContainerInfo> running) {
-    publishEndpoints(spec.name(), spec, running, c -> spec, c -> Endpoint.DEFAULT_WEIGHT);
-    endpointRegistry.clear(previewKey(spec.name()));
-  }
-
-  /**
-   * Publishes {@code running} under {@code key}, each replica ready or not as the probes of its revision's
-   * spec say, with the weight {@code weightOf} gives it.
-   */
-  void publishEndpoints(String key, ServiceSpec spec, List<ContainerInfo> running,
-                        java.util.function.Function<ContainerInfo, ServiceSpec> specOf,
-                        java.util.function.ToIntFunction<ContainerInfo> weightOf) {
-    if (spec.container().ports().isEmpty()) {
-      endpointRegistry.clear(key);
-      return;
-    }
-    PortSpec first = spec.container().ports().get(0);
-    List<Endpoint> out = new ArrayList<>(running.size());
-    for (ContainerInfo c : running) {
-      String address = c.name();
-      int port = first.containerPort();
-      for (PortBinding b : c.ports()) {
-        if (b.name().equals(first.name())) {
-          address = b.hostAddress();
-          port = b.hostPort();
-        }
-      }
-      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
-      String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
-      out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
-          Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
-              c.labels().getOrDefault(OrchLabels.REVISION, ""), OrchLabels.CONTAINER_ID, c.id())));
-    }
-    out.sort(Comparator.comparing(Endpoint::id));
-    endpointRegistry.update(key, out);
-  }
-
   List<Placer.Existing> existingReplicas() {
     List<Placer.Existing> out = new ArrayList<>();
     for (ContainerInfo c : observed.allContainers()) {
       ServiceSpec spec = desired.get(ObservedState.serviceOf(c));
       out.add(new Placer.Existing(c.name(), ObservedState.serviceOf(c), c.nodeId(), spec));
     }
-    for (ServiceController.ServiceState st : states.values()) {
+    for (ServiceState st : states.values()) {
       out.addAll(st.pendingCreates.values());
       out.addAll(st.nominated.values());
     }
@@ -885,7 +679,7 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /** Sets a condition; returns whether it changed. */
-  boolean setCondition(ServiceController.ServiceState st, String type, boolean status, String reason, String message) {
+  boolean setCondition(ServiceState st, String type, boolean status, String reason, String message) {
     synchronized (st.conditions) {
       Condition old = st.conditions.get(type);
       if (old == null || old.status() != status || !old.reason().equals(reason) || !old.message().equals(message)) {

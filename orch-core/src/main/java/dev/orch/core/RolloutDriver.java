@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 
 /**
@@ -33,7 +34,7 @@ final class RolloutDriver {
    * The slices this pass realises for {@code spec} (a blue/green or canary strategy); notices a new
    * revision and starts its rollout.
    */
-  List<Slice> slices(ServiceController.ServiceState st, ServiceSpec spec, String revision, Instant now) {
+  List<Slice> slices(ServiceState st, ServiceSpec spec, String revision, Instant now) {
     RolloutState r = st.rollout;
     if (r.stable == null) {
       // The first pass (or the first since the strategy changed): the revision serving so far is stable.
@@ -51,13 +52,13 @@ final class RolloutDriver {
   }
 
   /** The slices as the rollout stands now (after this pass' {@link #advance}). */
-  List<Slice> currentSlices(ServiceController.ServiceState st, ServiceSpec spec) {
+  List<Slice> currentSlices(ServiceState st, ServiceSpec spec) {
     RolloutState r = st.rollout;
     return RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target, r.position);
   }
 
   /** The spec whose template is {@code revision}'s: the desired spec's, or the stable revision's. */
-  ServiceSpec specFor(ServiceController.ServiceState st, ServiceSpec spec, String revision) {
+  ServiceSpec specFor(ServiceState st, ServiceSpec spec, String revision) {
     Revision stable = st.rollout.stable;
     if (stable == null || !stable.id().equals(revision) || revision.equals(Revisions.revision(spec))) {
       return spec;
@@ -66,7 +67,7 @@ final class RolloutDriver {
         spec.restartPolicy(), spec.rollout(), spec.priority(), spec.labels());
   }
 
-  private void begin(ServiceController.ServiceState st, ServiceSpec spec, String revision, Instant now) {
+  private void begin(ServiceState st, ServiceSpec spec, String revision, Instant now) {
     RolloutState r = st.rollout;
     if (r.position.promoted() && !r.position.aborted() && !r.target.equals(r.stable.id())
         && !revision.equals(r.stable.id())) {
@@ -91,7 +92,7 @@ final class RolloutDriver {
    * Moves the rollout on, given the available replicas per revision this pass; returns when to look again
    * (null: when something changes).
    */
-  Duration advance(ServiceController.ServiceState st, ServiceSpec spec, Map<String, Integer> available,
+  Duration advance(ServiceState st, ServiceSpec spec, Map<String, Integer> available,
                    Instant now) {
     RolloutState r = st.rollout;
     for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
@@ -110,7 +111,7 @@ final class RolloutDriver {
         : advanceCanary(st, spec, (RolloutStrategy.Canary) spec.rollout(), targetAvailable, now);
   }
 
-  private Duration advanceBlueGreen(ServiceController.ServiceState st, ServiceSpec spec,
+  private Duration advanceBlueGreen(ServiceState st, ServiceSpec spec,
                                     RolloutStrategy.BlueGreen bg, int targetAvailable, Instant now) {
     RolloutState r = st.rollout;
     int n = spec.replicas();
@@ -125,7 +126,7 @@ final class RolloutDriver {
         if (r.analysis == null) {
           take(st, spec, "analysis " + checkNames(bg.prePromotionAnalysis().get()));
           r.analysis = new AnalysisRun(bg.prePromotionAnalysis().get(), spec.name(), r.target, r.stable.id(),
-              o.traffic, o.meterRegistry, now);
+              o.serving.traffic, o.meterRegistry, now);
         }
         Duration wake = runAnalysis(st, spec, now);
         if (r.analysis == null || r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
@@ -161,7 +162,7 @@ final class RolloutDriver {
     return AGAIN;
   }
 
-  private Duration advanceCanary(ServiceController.ServiceState st, ServiceSpec spec, RolloutStrategy.Canary canary,
+  private Duration advanceCanary(ServiceState st, ServiceSpec spec, RolloutStrategy.Canary canary,
                                  int targetAvailable, Instant now) {
     RolloutState r = st.rollout;
     int n = spec.replicas();
@@ -213,7 +214,7 @@ final class RolloutDriver {
         }
       } else if (step instanceof CanaryStep.Analyze a) {
         if (r.analysis == null) {
-          r.analysis = new AnalysisRun(a.analysis(), spec.name(), r.target, r.stable.id(), o.traffic,
+          r.analysis = new AnalysisRun(a.analysis(), spec.name(), r.target, r.stable.id(), o.serving.traffic,
               o.meterRegistry, now);
         }
         Duration wake = runAnalysis(st, spec, now);
@@ -248,7 +249,7 @@ final class RolloutDriver {
     return AGAIN;
   }
 
-  private Duration runAnalysis(ServiceController.ServiceState st, ServiceSpec spec, Instant now) {
+  private Duration runAnalysis(ServiceState st, ServiceSpec spec, Instant now) {
     RolloutState r = st.rollout;
     Duration wake = r.analysis.tick(now);
     r.reason = r.analysis.summary();
@@ -261,7 +262,7 @@ final class RolloutDriver {
   }
 
   /** Waits for the new revision's replicas, failing the rollout when none becomes available for the deadline. */
-  private Duration waitForReplicas(ServiceController.ServiceState st, ServiceSpec spec, int available, int need,
+  private Duration waitForReplicas(ServiceState st, ServiceSpec spec, int available, int need,
                                    Instant now) {
     RolloutState r = st.rollout;
     if (available > r.bestAvailable) {
@@ -284,7 +285,7 @@ final class RolloutDriver {
    * A failed analysis or a missed deadline: with auto-rollback all traffic goes back to the stable
    * revision and the spec returns to it; without, an analysis failure aborts and a deadline stalls.
    */
-  private void fail(ServiceController.ServiceState st, ServiceSpec spec, String why, boolean deadline) {
+  private void fail(ServiceState st, ServiceSpec spec, String why, boolean deadline) {
     RolloutState r = st.rollout;
     if (o.autoRollback) {
       String from = r.target;
@@ -305,7 +306,7 @@ final class RolloutDriver {
     }
   }
 
-  private void abortTraffic(ServiceController.ServiceState st, ServiceSpec spec, String why) {
+  private void abortTraffic(ServiceState st, ServiceSpec spec, String why) {
     RolloutState r = st.rollout;
     r.position = new Position(0, false, false, true);
     r.phase = Phase.ABORTED;
@@ -314,7 +315,7 @@ final class RolloutDriver {
     note(spec, "aborted", r.target, "RolloutAborted", r.reason);
   }
 
-  private void complete(ServiceController.ServiceState st, ServiceSpec spec, String why) {
+  private void complete(ServiceState st, ServiceSpec spec, String why) {
     RolloutState r = st.rollout;
     r.phase = Phase.COMPLETE;
     r.reason = why;
@@ -322,7 +323,7 @@ final class RolloutDriver {
     note(spec, "completed", r.target, "RolloutCompleted", why);
   }
 
-  private void apply(ServiceController.ServiceState st, ServiceSpec spec, RolloutState.Op op) {
+  private void apply(ServiceState st, ServiceSpec spec, RolloutState.Op op) {
     RolloutState r = st.rollout;
     boolean running = r.stable != null && !r.target.equals(r.stable.id()) && !r.position.aborted();
     switch (op) {
@@ -358,13 +359,13 @@ final class RolloutDriver {
   }
 
   /** Records and reports a step over the current slices. */
-  private void take(ServiceController.ServiceState st, ServiceSpec spec, String action) {
+  private void take(ServiceState st, ServiceSpec spec, String action) {
     RolloutState r = st.rollout;
     take(st, spec, action, RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target,
         r.position));
   }
 
-  private void take(ServiceController.ServiceState st, ServiceSpec spec, String action, List<Slice> slices) {
+  private void take(ServiceState st, ServiceSpec spec, String action, List<Slice> slices) {
     RolloutState r = st.rollout;
     RolloutStep step = r.take(RolloutPlanner.step(r.taken.size(), action, spec.replicas(), slices));
     o.log.debug("{}: rollout step {}", spec.name(), step);
@@ -386,5 +387,109 @@ final class RolloutDriver {
 
   private static String checkNames(dev.orch.api.spec.Analysis a) {
     return a.checks().stream().map(dev.orch.api.spec.Analysis.Check::name).toList().toString();
+  }
+
+  /** Carries out {@link Orchestrator#pause}. */
+  void pause(String name) {
+    requireRollout("pause", name);
+    enqueueOp(name, RolloutState.Op.PAUSE);
+  }
+
+  /** Carries out {@link Orchestrator#resume}. */
+  void resume(String name) {
+    requireRollout("resume", name);
+    enqueueOp(name, RolloutState.Op.RESUME);
+  }
+
+  /** Carries out {@link Orchestrator#promote}. */
+  void promote(String name) {
+    ServiceSpec spec = requireRollout("promote", name);
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      throw new IllegalStateException("promote " + name + ": rollout: RollingUpdate: only BlueGreen and Canary "
+          + "rollouts can be promoted");
+    }
+    enqueueOp(name, RolloutState.Op.PROMOTE);
+  }
+
+  /** Carries out {@link Orchestrator#abort}. */
+  void abort(String name) {
+    ServiceSpec spec = requireRollout("abort", name);
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      ServiceState st = o.states.get(name);
+      Revision good = st.lastGoodBefore(Revisions.revision(spec)).orElseThrow(() -> new IllegalStateException(
+          "abort " + name + ": no earlier revision was ever fully available to return to"));
+      note(spec, "aborted", Revisions.revision(spec), "RolloutAborted", "abort(): rolling back to "
+          + good.id());
+      o.applyRevision(spec, good);
+      return;
+    }
+    enqueueOp(name, RolloutState.Op.ABORT);
+  }
+
+  /** Computes {@link Orchestrator#plan}: touches nothing. */
+  RolloutPlan plan(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    spec.requireValid();
+    RuntimeSupport.require(spec, o.runtime);
+    String to = Revisions.revision(spec);
+    String strategy = strategyName(spec.rollout());
+    ServiceSpec current = o.desired.get(spec.name());
+    ServiceState st = o.states.get(spec.name());
+    if (current == null || st == null) {
+      return new RolloutPlan(spec.name(), strategy, "", to, List.of());
+    }
+    RolloutState.View view = st.rollout.view;
+    String from = view != null && !(current.rollout() instanceof RolloutStrategy.RollingUpdate)
+        ? view.stable() : Revisions.revision(current);
+    if (from.equals(to)) {
+      return new RolloutPlan(spec.name(), strategy, from, to, List.of());
+    }
+    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      int[] bounds = ServiceController.rollingBounds(spec);
+      return new RolloutPlan(spec.name(), strategy, from, to,
+          RolloutPlanner.rollingWaves(spec.replicas(), bounds[0], bounds[1], from, to));
+    }
+    return new RolloutPlan(spec.name(), strategy, from, to,
+        RolloutPlanner.steps(spec.rollout(), spec.replicas(), from, to));
+  }
+
+  private ServiceSpec requireRollout(String op, String name) {
+    ServiceSpec spec = o.desired.get(name);
+    ServiceState st = o.states.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException(op, name);
+    }
+    RolloutState.View view = st.rollout.view;
+    boolean inProgress = view != null && (!view.target().equals(Revisions.revision(spec))
+        || !(view.phase() == RolloutStatus.Phase.COMPLETE || view.phase() == RolloutStatus.Phase.ROLLED_BACK
+        || view.phase() == RolloutStatus.Phase.ABORTED));
+    if (!inProgress) {
+      throw new IllegalStateException(op + " " + name + ": no rollout in progress (phase "
+          + (view == null ? "unknown" : view.phase()) + ")");
+    }
+    return spec;
+  }
+
+  private void enqueueOp(String name, RolloutState.Op op) {
+    o.states.get(name).rollout.ops.add(op);
+    o.queue.enqueue(name);
+  }
+
+  /** The rollout part of {@link Orchestrator#status}: the worker's view, or what the replicas say before it. */
+  RolloutStatus status(ServiceSpec spec, RolloutState.View view, List<ReplicaStatus> replicas) {
+    String revision = Revisions.revision(spec);
+    String strategy = strategyName(spec.rollout());
+    if (view != null && view.target().equals(revision)) {
+      return new RolloutStatus(revision, view.stable(), strategy, view.phase(), view.steps().size() - 1,
+          view.counts(), view.weights(), view.steps(), view.reason());
+    }
+    // Applied, and not yet reconciled: what the replicas say.
+    Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
+    for (ReplicaStatus r : replicas) {
+      counts.merge(r.revision(), new RolloutStatus.Counts(0, 1, r.ready() ? 1 : 0, 0),
+          (a, b) -> new RolloutStatus.Counts(0, a.replicas() + b.replicas(), a.ready() + b.ready(), 0));
+    }
+    return new RolloutStatus(revision, view != null ? view.stable() : revision, strategy,
+        RolloutStatus.Phase.PROGRESSING, -1, counts, Map.of(), List.of(), "revision " + revision + " applied");
   }
 }

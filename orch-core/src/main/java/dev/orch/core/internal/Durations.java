@@ -32,4 +32,15 @@ public final class Durations {
       throw new IllegalArgumentException(name + ": " + d + ": must be > 0");
     }
   }
+
+  /** The shorter of two delays, either of which may be null (none). */
+  public static Duration min(Duration a, Duration b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return a.compareTo(b) <= 0 ? a : b;
+  }
 }

@@ -1,0 +1,125 @@
+package dev.orch.core;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.PortBinding;
+import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.PortSpec;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.internal.RevisionTraffic;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.lb.EndpointRegistry;
+import dev.orch.core.lb.EndpointSource;
+import dev.orch.core.lb.Endpoints;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.Picker;
+import dev.orch.core.probe.ProbeState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The services' endpoints as Orch publishes them (each service's, and its blue/green preview's), the load
+ * balancers Orch made over them (whose requests in flight it drains), and the traffic reported through
+ * those balancers per revision (which analyses read). Thread-safe.
+ */
+final class ServiceEndpoints {
+  private final Orchestrator o;
+  final EndpointRegistry registry = new EndpointRegistry();
+  /** Requests, failures and latency per service revision, as reported through the balancers below. */
+  final RevisionTraffic traffic = new RevisionTraffic();
+  private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
+
+  ServiceEndpoints(Orchestrator o) {
+    this.o = o;
+  }
+
+  /** The endpoint-registry key of service {@code name}'s preview endpoints. */
+  static String previewKey(String name) {
+    return name + "/preview";
+  }
+
+  /** A read-only view of the endpoints published under {@code key}. */
+  EndpointSource source(String key) {
+    EndpointSource source = registry.source(key);
+    return new EndpointSource() {
+      @Override
+      public Endpoints current() {
+        return source.current();
+      }
+
+      @Override
+      public Subscription subscribe(Consumer<Endpoints> listener) {
+        return source.subscribe(listener);
+      }
+    };
+  }
+
+  /** A balancer over the endpoints under {@code key} whose outcomes count for {@code service}; tracked. */
+  LoadBalancer balancer(String key, String service, Picker picker) {
+    LoadBalancer lb = LoadBalancer.builder(source(key)).picker(picker).timeSource(o.time)
+        .outcomeListener(traffic.listener(service)).build();
+    balancers.add(lb);
+    return lb;
+  }
+
+  /** Whether replica {@code endpointId} is on service {@code service}'s endpoints or its preview endpoints. */
+  boolean isPublished(String service, String endpointId) {
+    return registry.endpoints(service).get(endpointId).isPresent()
+        || registry.endpoints(previewKey(service)).get(endpointId).isPresent();
+  }
+
+  /** Requests in flight on endpoint {@code endpointId} over every load balancer this orchestrator made. */
+  long inFlight(String endpointId) {
+    long n = 0;
+    for (LoadBalancer lb : balancers) {
+      if (lb.isClosed()) {
+        balancers.remove(lb);
+      } else {
+        n += lb.inFlight(endpointId);
+      }
+    }
+    return n;
+  }
+
+  /** Publishes, for a rolling update, the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
+  void publish(ServiceSpec spec, List<ContainerInfo> running) {
+    publish(spec.name(), spec, running, c -> spec, c -> Endpoint.DEFAULT_WEIGHT);
+    registry.clear(previewKey(spec.name()));
+  }
+
+  /**
+   * Publishes {@code running} under {@code key}, each replica ready or not as the probes of its revision's
+   * spec say, with the weight {@code weightOf} gives it.
+   */
+  void publish(String key, ServiceSpec spec, List<ContainerInfo> running,
+                        java.util.function.Function<ContainerInfo, ServiceSpec> specOf,
+                        java.util.function.ToIntFunction<ContainerInfo> weightOf) {
+    if (spec.container().ports().isEmpty()) {
+      registry.clear(key);
+      return;
+    }
+    PortSpec first = spec.container().ports().get(0);
+    List<Endpoint> out = new ArrayList<>(running.size());
+    for (ContainerInfo c : running) {
+      String address = c.name();
+      int port = first.containerPort();
+      for (PortBinding b : c.ports()) {
+        if (b.name().equals(first.name())) {
+          address = b.hostAddress();
+          port = b.hostPort();
+        }
+      }
+      boolean ready = o.probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
+      String zone = o.observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
+      out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
+          Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
+              c.labels().getOrDefault(OrchLabels.REVISION, ""), OrchLabels.CONTAINER_ID, c.id())));
+    }
+    out.sort(Comparator.comparing(Endpoint::id));
+    registry.update(key, out);
+  }
+}
