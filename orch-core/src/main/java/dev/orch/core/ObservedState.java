@@ -113,25 +113,41 @@ final class ObservedState {
     });
   }
 
-  /** Marks {@code id} running if it is still only created (a start completed before its event). */
+  /**
+   * Marks {@code id} running if it is still only created (a start completed before its event); {@code at}
+   * stands for the start time until the runtime's own is learnt ({@link #refresh}).
+   */
   void markStarted(String service, String id, Instant at) {
     Map<String, ContainerInfo> m = byService.get(service);
     if (m != null) {
-      m.computeIfPresent(id, (k, c) -> c.state() == ContainerState.CREATED
-          ? with(c, ContainerState.RUNNING, c.exitCode(), false, Optional.of(at), c.finishedAt()) : c);
+      m.computeIfPresent(id, (k, c) -> {
+        if (c.state() != ContainerState.CREATED) {
+          return c;
+        }
+        touch(id);
+        return with(c, ContainerState.RUNNING, c.exitCode(), false, Optional.of(at), c.finishedAt());
+      });
     }
   }
 
   /**
    * Takes what an inspect after a start tells that events do not: where the ports were published (a
-   * runtime may choose host ports only when the container starts) and the runtime's name and image.
+   * runtime may choose host ports only when the container starts, and anew at each start), the runtime's
+   * name and image, and, for a container running by both accounts, the start time as the runtime tells it.
+   * That time is the run's identity from then on: the event's time and the time a start completed are only
+   * close to it, and a later listing (which tells the runtime's) must not look like another run.
    */
   void refresh(String service, ContainerInfo inspected) {
     Map<String, ContainerInfo> m = byService.get(service);
     if (m != null && !removed.containsKey(inspected.id())) {
-      m.computeIfPresent(inspected.id(), (k, c) -> new ContainerInfo(c.id(), inspected.name(), c.nodeId(),
-          inspected.image(), c.labels(), c.state(), c.exitCode(), c.oomKilled(), c.createdAt(), c.startedAt(),
-          c.finishedAt(), inspected.ports()));
+      m.computeIfPresent(inspected.id(), (k, c) -> {
+        touch(k);
+        Optional<Instant> started = c.state() == ContainerState.RUNNING
+            && inspected.state() == ContainerState.RUNNING && inspected.startedAt().isPresent()
+            ? inspected.startedAt() : c.startedAt();
+        return new ContainerInfo(c.id(), inspected.name(), c.nodeId(), inspected.image(), c.labels(), c.state(),
+            c.exitCode(), c.oomKilled(), c.createdAt(), started, c.finishedAt(), inspected.ports());
+      });
     }
   }
 

@@ -2,6 +2,9 @@ package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.PortBinding;
+import dev.orch.api.spec.PortRef;
+import dev.orch.api.spec.Probe;
+import dev.orch.api.spec.ProbeAction;
 import dev.orch.api.spec.Probes;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.probe.HealthProber;
@@ -12,18 +15,25 @@ import dev.orch.core.probe.ProbeTransition;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The probes of every running replica: a watch per container run on the {@link HealthProber}, started when
- * the container runs, renewed when it restarts, closed when it stops. Transitions become events and
- * re-queue the service, so the controller restarts what fails liveness and publishes what is ready.
- * Thread-safe.
+ * the container runs and can be reached, renewed when it restarts or is published elsewhere, closed when it
+ * stops. Transitions become events and re-queue the service, so the controller restarts what fails liveness
+ * and publishes what is ready. Thread-safe.
+ *
+ * <p>A run is known by its start time and the ports it was published on. Over the network (a runtime with
+ * no probe transport) a container is probed only once every port its probes use is published: a runtime
+ * may choose host ports only as the container starts, and anew at each start, so the ports learnt before
+ * (none, or the last run's) would send every probe to the wrong place.
  */
 final class ReplicaProbes implements AutoCloseable {
-  private record Watched(String service, ProbeHandle handle, Optional<Instant> startedAt) {
+  /** A watch and the run it watches: its start time and the ports it probes. */
+  private record Watched(String service, ProbeHandle handle, Optional<Instant> startedAt, List<PortBinding> ports) {
   }
 
   private final Orchestrator o;
@@ -66,31 +76,32 @@ final class ReplicaProbes implements AutoCloseable {
       if (spec != null && hasProbes(spec)) {
         keep.add(c.id());
         Watched w = watches.get(c.id());
-        if (w != null && w.startedAt().equals(c.startedAt())) {
+        if (w != null && w.startedAt().equals(c.startedAt()) && w.ports().equals(c.ports())) {
           continue;
         }
         if (w != null) {
           w.handle().close();
+          watches.remove(c.id());
         }
         failed.remove(c.id());
         readySince.remove(c.id());
-        ProbeHandle[] self = new ProbeHandle[1];
-        try {
-          // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
-          self[0] = prober.watch(target(c), spec.probes(), t -> {
-            Watched current = watches.get(c.id());
-            boolean stale = self[0] != null && current != null && current.handle() != self[0];
-            if (!stale) {
-              onTransition(service, c, t);
-            }
-          });
-        } catch (IllegalArgumentException unreachable) {
-          // Not reachable yet (its published ports are not known): the next pass watches it.
-          o.log.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.getMessage());
+        Optional<String> unreachable = unreachable(c, spec.probes());
+        if (unreachable.isPresent()) {
+          // Its ports are not published yet (or not learnt yet): the inspect after its start tells them.
+          o.log.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.get());
           o.queue.enqueueAfter(service, java.time.Duration.ofSeconds(1));
           continue;
         }
-        watches.put(c.id(), new Watched(service, self[0], c.startedAt()));
+        ProbeHandle[] self = new ProbeHandle[1];
+        // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
+        self[0] = prober.watch(target(c), spec.probes(), t -> {
+          Watched current = watches.get(c.id());
+          boolean stale = self[0] != null && current != null && current.handle() != self[0];
+          if (!stale) {
+            onTransition(service, c, t);
+          }
+        });
+        watches.put(c.id(), new Watched(service, self[0], c.startedAt(), c.ports()));
       }
     }
     watches.entrySet().removeIf(e -> {
@@ -120,14 +131,46 @@ final class ReplicaProbes implements AutoCloseable {
     return failed.contains(id);
   }
 
+  /**
+   * Why {@code c} cannot be probed over the network yet: an HTTP or TCP probe uses a port with no published
+   * binding (by name, or by container port). Empty when it can be, or when the runtime serves probes itself.
+   */
+  private Optional<String> unreachable(ContainerInfo c, Probes probes) {
+    if (o.runtime.probeTransport().isPresent()) {
+      return Optional.empty();
+    }
+    for (Optional<Probe> probe : List.of(probes.startup(), probes.liveness(), probes.readiness())) {
+      ProbeAction action = probe.map(Probe::action).orElse(null);
+      PortRef port = action instanceof ProbeAction.HttpGet h ? h.port()
+          : action instanceof ProbeAction.TcpSocket t ? t.port() : null;
+      if (port != null && c.ports().stream().noneMatch(p -> published(p) && (port.isNamed()
+          ? p.name().equals(port.name()) : p.containerPort() == port.number()))) {
+        return Optional.of("port " + port + " is not published (published: " + c.ports() + ")");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean published(PortBinding p) {
+    return !p.hostAddress().isBlank() && p.hostPort() >= 1 && p.hostPort() <= 65535;
+  }
+
   private ProbeTarget target(ContainerInfo c) {
     if (o.runtime.probeTransport().isPresent()) {
       return ProbeTarget.of(o.runtime, c.id());
     }
     ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(o.runtime);
     for (PortBinding p : c.ports()) {
-      b.host(p.hostAddress());
-      b.port(p.name(), p.hostPort());
+      if (published(p)) {
+        b.host(p.hostAddress());
+        if (!p.name().isBlank()) {
+          b.port(p.name(), p.hostPort());
+        }
+        // A probe may name the container port by number: it goes to where that port is published too.
+        if (p.containerPort() >= 1 && p.containerPort() <= 65535) {
+          b.port(p.containerPort(), p.hostPort());
+        }
+      }
     }
     return b.build();
   }

@@ -105,11 +105,7 @@ class ZeroDowntimeRollingUpdateDockerTest {
   private void rollOut(Duration drainTimeout) throws Exception {
     runtime = DockerTestEngines.runtime(1);
     orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
-        .terminationGrace(Duration.ofSeconds(2)).drainTimeout(drainTimeout)
-        // Known issue, open and intermittent: on Docker, the probe watch begun as a replica starts can time out
-        // on every probe until it is renewed; a resync renews it (it learns the run's start time from the engine).
-        // The test keeps a 1 s resync until that is fixed in orch-core.
-        .resyncPeriod(Duration.ofSeconds(1)).build();
+        .terminationGrace(Duration.ofSeconds(2)).drainTimeout(drainTimeout).build();
     Orchestrator o = orch;
     orch.apply(web("v1"));
     assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
