@@ -204,14 +204,21 @@ final class Replicas {
     if (hasNodeLocalVolume(spec)) {
       st.volumeNodes.put(ordinal, nodeId);
     }
+    String[] created = new String[1];
     o.calls.call(nodeId, "create " + name, () -> o.runtime.create(request))
         .thenCompose(info -> {
+          // Its start is in flight from here: a pass that sees it created must not start it again.
+          created[0] = info.id();
+          st.starting.put(info.id(), Boolean.TRUE);
           o.observed.put(info);
           o.event(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
           return o.calls.call(nodeId, "start " + name, () -> o.runtime.start(info.id()))
               .thenApply(v -> info);
         })
         .whenComplete((info, error) -> {
+          if (created[0] != null) {
+            st.starting.remove(created[0]);
+          }
           st.pendingCreates.remove(new ServiceState.Slot(revision, ordinal));
           if (error != null) {
             int failures = st.createFailures.incrementAndGet();

@@ -58,6 +58,8 @@ class OrchestratorPublishedPortsTest {
              .build()) {
       orch.apply(web(2, Probe.http("/ready", "http")));
       assertTrue(orch.awaitReady("web", WAIT), () -> "not ready: " + orch.status("web"));
+      assertTrue(runtime.starts.values().stream().allMatch(n -> n.get() == 1),
+          () -> "each replica is started once: " + runtime.starts);
       Set<ProbeHandle> watched = prober.watched();
       assertEquals(2, watched.size());
 
@@ -133,6 +135,8 @@ class OrchestratorPublishedPortsTest {
         r -> daemon(r, "orch-test-engine"));
     /** Listings answered. */
     final AtomicInteger listings = new AtomicInteger();
+    /** Start calls per container. */
+    final ConcurrentHashMap<String, AtomicInteger> starts = new ConcurrentHashMap<>();
 
     DockerLikeRuntime(InMemoryRuntime memory) {
       super(memory);
@@ -152,6 +156,7 @@ class OrchestratorPublishedPortsTest {
     @Override
     public CompletionStage<Void> start(String containerId) {
       // The port is published as the run starts; the call answers a while after the start event.
+      starts.computeIfAbsent(containerId, k -> new AtomicInteger()).incrementAndGet();
       return memory.start(containerId).thenCompose(v -> {
         publish(containerId);
         CompletableFuture<Void> answer = new CompletableFuture<>();
