@@ -122,6 +122,16 @@ final class SliceReconciler {
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", servingAvailable + "/" + spec.replicas()
         + " replicas of serving revision " + serving.revision() + " available");
     wake = Durations.min(wake, o.rollouts.advance(st, spec, available, now));
+    RolloutStatus.Phase phase = st.rollout.phase;
+    if (phase != RolloutStatus.Phase.STALLED) { // a stall sets its own condition
+      o.setCondition(st, "Progressing", true, switch (phase) {
+        case COMPLETE -> "NewRevisionAvailable";
+        case ROLLED_BACK -> "RolledBack";
+        case ABORTED -> "Aborted";
+        case PAUSED -> "Paused";
+        default -> "Updating";
+      }, st.rollout.reason);
+    }
     if (st.rollout.target.equals(st.rollout.stable.id()) && available.getOrDefault(revision, 0) == spec.replicas()) {
       st.markGood(revision);
     }

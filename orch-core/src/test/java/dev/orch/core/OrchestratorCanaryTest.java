@@ -188,6 +188,8 @@ class OrchestratorCanaryTest {
 
     ServiceStatus s = orch.status("web").orElseThrow();
     assertEquals(RolloutStatus.Phase.ABORTED, s.rollout().phase(), s.rollout()::toString);
+    assertTrue(s.conditions().stream().anyMatch(c -> c.type().equals("Progressing") && c.reason().equals("Aborted")),
+        s.conditions()::toString);
     assertEquals(Set.of(r1), s.replicas().stream().map(ReplicaStatus::revision).collect(Collectors.toSet()));
     assertEquals(0, client.failed, "failed requests");
     assertEquals(1000, client.lastAnsweredBy(r1, 1000));
