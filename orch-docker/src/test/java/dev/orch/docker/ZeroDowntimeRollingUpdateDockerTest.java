@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * (each answered after 200 ms, so that requests are in flight whenever a replica is taken away) through
  * Orch's load balancer to the ports published on 127.0.0.1, and a rolling update (surge 1, unavailable 0)
  * moves the service to replicas answering "v2". No request fails: each old replica leaves the endpoints,
- * its requests in flight finish, and only then is it stopped. Without time to drain, requests do fail.
- * Needs one engine.
+ * its requests in flight finish, and only then is it stopped. Without time to drain, requests do fail. The
+ * same holds through a canary (a third of the traffic to one v2 replica through the endpoints' weights, a
+ * pause, then promotion), which takes exactly the steps {@code plan} listed. Needs one engine.
  */
 class ZeroDowntimeRollingUpdateDockerTest {
   private static final Logger LOG = LoggerFactory.getLogger(ZeroDowntimeRollingUpdateDockerTest.class);
@@ -91,6 +92,21 @@ class ZeroDowntimeRollingUpdateDockerTest {
   }
 
   @Test
+  void noRequestFailsThroughACanaryThatTakesItsPlannedSteps() throws Exception {
+    RolloutStrategy canary = RolloutStrategy.canary().setWeight(34).pause(Duration.ofSeconds(2)).build();
+    dev.orch.core.RolloutPlan plan = rollOut(Duration.ofSeconds(10), canary, Pickers.weightedRoundRobin());
+
+    String story = client.describe() + "\n failures: " + client.failures + "\n status: " + status(orch);
+    assertEquals(0, client.failed(), () -> "failed requests; " + story);
+    List<String> answers = new ArrayList<>(client.answers);
+    assertEquals("v1", answers.get(0), () -> "the first answer; " + story);
+    List<String> last = answers.subList(answers.size() - 100, answers.size());
+    assertTrue(last.stream().allMatch("v2"::equals), () -> "only v2 answers at the end: " + last);
+    assertEquals(plan.steps(), status(orch).rollout().steps(), () -> "the planned steps; " + story);
+    assertEquals(List.of(), client.mismatched(v1, v2), "answers from a replica of another revision");
+  }
+
+  @Test
   void withoutTimeToDrainRequestsDoFail() throws Exception {
     // The counter-test: the same update, with in-flight requests given no time, loses requests.
     rollOut(Duration.ofNanos(1));
@@ -98,24 +114,32 @@ class ZeroDowntimeRollingUpdateDockerTest {
     assertTrue(client.failed() > 0, () -> "failed requests: " + client.describe());
   }
 
-  /**
-   * Runs "web" on v1, starts the client, updates to v2, waits until only three ready v2 replicas remain
-   * and 100 more requests are served, then stops the client.
-   */
   private void rollOut(Duration drainTimeout) throws Exception {
+    rollOut(drainTimeout, RolloutStrategy.RollingUpdate.of(IntOrPercent.of(1), IntOrPercent.of(0)),
+        Pickers.roundRobin());
+  }
+
+  /**
+   * Runs "web" on v1, starts the client, updates to v2 with {@code strategy}, waits until only three ready
+   * v2 replicas remain and 100 more requests are served, then stops the client; returns the plan made just
+   * before the update.
+   */
+  private dev.orch.core.RolloutPlan rollOut(Duration drainTimeout, RolloutStrategy strategy,
+                                            dev.orch.core.lb.Picker picker) throws Exception {
     runtime = DockerTestEngines.runtime(1);
     orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("zero-downtime"))
         .terminationGrace(Duration.ofSeconds(2)).drainTimeout(drainTimeout).build();
     Orchestrator o = orch;
-    orch.apply(web("v1"));
+    orch.apply(web("v1", strategy));
     assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
     v1 = lastRevision(orch);
 
-    client = new Client(orch.loadBalancer("web", Pickers.roundRobin()));
+    client = new Client(orch.loadBalancer("web", picker));
     Client c = client;
     OrchestratedDocker.awaitUntil("the client is served by v1", c::describe, () -> c.succeeded() >= 50);
 
-    orch.apply(web("v2"));
+    dev.orch.core.RolloutPlan plan = orch.plan(web("v2", strategy));
+    orch.apply(web("v2", strategy));
     v2 = lastRevision(orch);
     assertNotEquals(v1, v2, "a new env is a new revision");
     String target = v2;
@@ -130,13 +154,14 @@ class ZeroDowntimeRollingUpdateDockerTest {
     OrchestratedDocker.awaitUntil("100 more requests served on v2", c::describe,
         () -> c.succeeded() >= atEnd + 100);
     client.stop();
+    return plan;
   }
 
   /**
    * Service "web": three busybox httpd replicas serving {@code answer} at /index.html (the readiness
    * probe's page) and, after 200 ms, at {@link #SLOW_PAGE}; the shell ends on SIGTERM at once.
    */
-  private static ServiceSpec web(String answer) {
+  private static ServiceSpec web(String answer, RolloutStrategy strategy) {
     String script = "trap 'exit 0' TERM; mkdir -p /www/cgi-bin && echo \"$ANSWER\" > /www/index.html"
         + " && printf '%s\\n' '#!/bin/sh' 'echo Content-Type: text/plain' 'echo' 'sleep 0.2' \"echo $ANSWER\""
         + " > /www" + SLOW_PAGE + " && chmod +x /www" + SLOW_PAGE
@@ -145,7 +170,7 @@ class ZeroDowntimeRollingUpdateDockerTest {
         .container(ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c", script)
             .env("ANSWER", answer).port("http", HTTP_PORT).requests("100m", "16Mi").build())
         .readiness(Probe.http("/index.html", "http").withPeriod(Duration.ofMillis(500)))
-        .rollout(RolloutStrategy.RollingUpdate.of(IntOrPercent.of(1), IntOrPercent.of(0)))
+        .rollout(strategy)
         .build();
   }
 
