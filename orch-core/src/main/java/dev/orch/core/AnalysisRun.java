@@ -64,7 +64,20 @@ final class AnalysisRun {
     return summary;
   }
 
-  /** Judges the intervals that ended by {@code now}; returns how long until the next one ends (null when done). */
+  /**
+   * Starts the current interval afresh at {@code now} (after a pause: the paused time is not judged).
+   */
+  void restartInterval(Instant now) {
+    nextAt = now.plus(analysis.interval());
+    canaryMark = traffic.snapshot(service, revision);
+    stableMark = traffic.snapshot(service, stable);
+  }
+
+  /**
+   * Judges the interval that ended by {@code now}, if one did (one interval however long the worker was
+   * away: what was reported meanwhile counts once); returns how long until the next one ends (null when
+   * the run is over).
+   */
   Duration tick(Instant now) {
     if (verdict != Verdict.RUNNING) {
       return null;

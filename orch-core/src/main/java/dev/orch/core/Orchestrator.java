@@ -106,6 +106,8 @@ public final class Orchestrator implements AutoCloseable {
   private final ServiceController controller;
   private final Subscription runtimeSubscription;
   private final Object readinessMonitor = new Object();
+  /** Orders applies, so that an automatic rollback replaces only the spec it rolls back from. */
+  private final Object applyLock = new Object();
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private volatile ScheduledTask resyncTask;
   volatile boolean closed;
@@ -188,11 +190,14 @@ public final class Orchestrator implements AutoCloseable {
     spec.requireValid();
     RuntimeSupport.require(spec, runtime);
     ensureOpen("apply " + spec.name());
-    ServiceSpec previous = desired.put(spec.name(), spec);
-    ServiceState state =
-        states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
-    state.remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()),
-        revisionHistoryLimit);
+    ServiceSpec previous;
+    synchronized (applyLock) {
+      previous = desired.put(spec.name(), spec);
+      ServiceState state =
+          states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
+      state.remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()),
+          revisionHistoryLimit);
+    }
     if (!spec.equals(previous)) {
       event(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
@@ -284,7 +289,7 @@ public final class Orchestrator implements AutoCloseable {
     Revision target = st.history().stream().filter(r -> r.id().equals(revision)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("rollback " + name + ": revision: \"" + revision + "\": must be one of "
             + st.history().stream().map(Revision::id).toList()));
-    event(OrchEvent.Type.WARNING, "RolledBack", name, "", "", "back to revision " + revision + " ("
+    rollouts.note(spec, "rolledback", revision, "RolledBack", "rollback(): back to revision " + revision + " ("
         + target.container().image() + ")");
     applyRevision(spec, target);
     return target;
@@ -295,16 +300,40 @@ public final class Orchestrator implements AutoCloseable {
     apply(spec.toBuilder().container(target.container()).probes(target.probes()).build());
   }
 
-  /** The remembered revision {@code id} of {@code spec}'s service (the spec's own if it is its revision). */
+  /**
+   * Like {@link #applyRevision}, for the worker's automatic rollbacks: only if {@code spec} is still the
+   * desired one, so that a spec applied meanwhile (a scale, a newer revision) is never overwritten.
+   */
+  void applyRevisionIfUnchanged(ServiceSpec spec, Revision target) {
+    ServiceSpec back = spec.toBuilder().container(target.container()).probes(target.probes()).build();
+    synchronized (applyLock) {
+      if (desired.get(spec.name()) != spec) {
+        log.info("{}: not rolling back to {}: a newer spec was applied meanwhile", spec.name(), target.id());
+        return;
+      }
+      apply(back);
+    }
+  }
+
+  /**
+   * Revision {@code id} of {@code spec}'s service: the spec's own, or a remembered one.
+   *
+   * @throws IllegalStateException when it is neither
+   */
   Revision revisionOf(ServiceState st, ServiceSpec spec, String id) {
-    return st.history().stream().filter(r -> r.id().equals(id)).findFirst()
-        .orElseGet(() -> new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()));
+    if (id.equals(Revisions.revision(spec))) {
+      return st.history().stream().filter(r -> r.id().equals(id)).findFirst()
+          .orElseGet(() -> new Revision(id, spec.container(), spec.probes(), time.now()));
+    }
+    return st.history().stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow(() ->
+        new IllegalStateException(spec.name() + ": revision " + id + " is not remembered"));
   }
 
   /**
    * Pauses service {@code name}'s rollout: a rolling update starts no new wave, a blue/green or canary
-   * rollout takes no further step, until {@link #resume}. What is under way (replicas starting, drains)
-   * completes. Returns at once; the service's worker carries it out.
+   * rollout takes no further step, until {@link #resume}. What is under way (replicas starting, drains, a
+   * promoted blue/green rollout's scale-down) completes. Returns at once; the service's worker carries it
+   * out.
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when no rollout is in progress
@@ -452,7 +481,10 @@ public final class Orchestrator implements AutoCloseable {
    * A load balancer over service {@code name}'s ready replicas. Orch knows the requests it has in flight:
    * before it stops a replica (scale down, update, deletion) it takes the replica out of the endpoints and
    * waits until no such balancer has a request in flight on it (at most the drain timeout), so that no
-   * request fails because its replica stopped under it. Close it when done.
+   * request fails because its replica stopped under it. The outcomes reported through it feed canary
+   * analyses. During a canary the endpoints' weights carry the traffic split: use a weighted picker
+   * ({@code weightedRoundRobin}, {@code random}, {@code leastRequest}, {@code p2cPeakEwma}); {@code roundRobin}
+   * ignores weights. Close it when done.
    */
   public LoadBalancer loadBalancer(String name, Picker picker) {
     ensureOpen("loadBalancer " + name);

@@ -1,5 +1,7 @@
 package dev.orch.core;
 
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.RolloutStrategy.CanaryStep;
 import dev.orch.api.spec.ServiceSpec;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -32,16 +35,39 @@ final class RolloutDriver {
 
   /**
    * The slices this pass realises for {@code spec} (a blue/green or canary strategy); notices a new
-   * revision and starts its rollout.
+   * revision and starts its rollout. Null when slices cannot start from what runs: replicas of several
+   * revisions run (a rollout of another strategy is in flight), or the revision serving now is one Orch
+   * does not know the template of (its replicas were adopted after a restart). The service then moves to
+   * {@code spec} by a rolling update that never drops below its replicas, and slices take over once only
+   * one revision runs.
    */
-  List<Slice> slices(ServiceState st, ServiceSpec spec, String revision, Instant now) {
+  List<Slice> slices(ServiceState st, ServiceSpec spec, String revision, List<ContainerInfo> mine, Instant now) {
     RolloutState r = st.rollout;
+    if (r.stable != null && r.strategy != spec.rollout().getClass()) {
+      r.stable = null; // the strategy changed (blue/green and canary positions mean different things)
+    }
     if (r.stable == null) {
-      // The first pass (or the first since the strategy changed): the revision serving so far is stable.
-      String serving = st.rolloutRevision != null && st.history().stream().anyMatch(h -> h.id().equals(st.rolloutRevision))
-          ? st.rolloutRevision : revision;
-      r.stable = o.revisionOf(st, spec, serving);
-      r.restart(serving, now);
+      // The first pass (or the first since the strategy changed): the revision serving now is stable.
+      java.util.Set<String> runningRevisions = runningRevisions(st, mine);
+      String serving = runningRevisions.size() == 1 ? runningRevisions.iterator().next() : revision;
+      Optional<Revision> known = runningRevisions.size() > 1 ? Optional.empty() : serving.equals(revision)
+          ? Optional.of(o.revisionOf(st, spec, revision))
+          : st.history().stream().filter(h -> h.id().equals(serving)).findFirst();
+      if (known.isEmpty()) {
+        String why = runningRevisions.size() > 1 ? "revisions " + runningRevisions + " run (a rollout is in flight)"
+            : "revision " + serving + " serves, but its template is unknown here (adopted replicas)";
+        if (!why.equals(r.fallbackReported)) {
+          r.fallbackReported = why;
+          o.event(OrchEvent.Type.WARNING, "RolloutFallback", spec.name(), "", "", why + ": moving to " + revision
+              + " by a rolling update with surge 1 and none unavailable; " + strategyName(spec.rollout())
+              + " applies from the next revision");
+        }
+        return null;
+      }
+      r.fallbackReported = null;
+      r.strategy = spec.rollout().getClass();
+      r.stable = known.get();
+      r.restart(known.get(), now);
       r.phase = Phase.COMPLETE;
       r.reason = "revision " + serving + " is stable";
     }
@@ -49,6 +75,17 @@ final class RolloutDriver {
       begin(st, spec, revision, now);
     }
     return RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target, r.position);
+  }
+
+  /** The revisions of the replicas that run (and are not being removed). */
+  private java.util.Set<String> runningRevisions(ServiceState st, List<ContainerInfo> mine) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (ContainerInfo c : mine) {
+      if (c.isRunning() && !st.deleting.containsKey(c.id()) && !o.observed.isRemoved(c.id())) {
+        out.add(c.labels().getOrDefault(OrchLabels.REVISION, ""));
+      }
+    }
+    return out;
   }
 
   /** The slices as the rollout stands now (after this pass' {@link #advance}). */
@@ -73,10 +110,10 @@ final class RolloutDriver {
         && !revision.equals(r.stable.id())) {
       // A blue/green promotion within its scale-down delay: the promoted revision is the one serving. (Back
       // to the old set instead is instant: it is still there, and takes the traffic in the next pass.)
-      r.stable = o.revisionOf(st, spec, r.target);
+      r.stable = r.targetRevision;
     }
     String from = r.stable.id();
-    r.restart(revision, now);
+    r.restart(o.revisionOf(st, spec, revision), now);
     if (revision.equals(from)) {
       r.phase = r.rolledBackFrom != null ? Phase.ROLLED_BACK : Phase.COMPLETE;
       r.reason = "back on revision " + from + "; the other revision's replicas go";
@@ -96,13 +133,13 @@ final class RolloutDriver {
                    Instant now) {
     RolloutState r = st.rollout;
     for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
-      apply(st, spec, op);
+      apply(st, spec, op, now);
     }
     if (r.target.equals(r.stable.id()) || r.position.aborted()) {
       return null;
     }
-    if (r.paused && !r.promoteAsked) {
-      r.phase = Phase.PAUSED;
+    if (r.paused && !r.promoteAsked && !r.position.promoted()) {
+      r.phase = Phase.PAUSED; // (a promoted blue/green rollout's scale-down is not held by a pause)
       return null;
     }
     int targetAvailable = available.getOrDefault(r.target, 0);
@@ -122,22 +159,25 @@ final class RolloutDriver {
       if (targetAvailable < n) {
         return waitForReplicas(st, spec, targetAvailable, n, now);
       }
+      r.waitingSince = null;
       if (bg.prePromotionAnalysis().isPresent() && !r.promoteAsked) {
         if (r.analysis == null) {
           take(st, spec, "analysis " + checkNames(bg.prePromotionAnalysis().get()));
           r.analysis = new AnalysisRun(bg.prePromotionAnalysis().get(), spec.name(), r.target, r.stable.id(),
               o.serving.traffic, o.meterRegistry, now);
         }
-        Duration wake = runAnalysis(st, spec, now);
-        if (r.analysis == null || r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
-          return wake; // still running, or failed (and the rollout aborted)
+        if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+          Duration wake = runAnalysis(st, spec, now);
+          if (r.analysis == null || r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {
+            return wake; // still running, or failed (and the rollout aborted)
+          }
         }
       }
       if (!bg.autoPromote() && !r.promoteAsked) {
+        r.phase = Phase.PAUSED;
+        r.reason = "preview of " + r.target + " is available on the preview endpoints; awaiting promote";
         if (!r.taken.get(r.taken.size() - 1).action().equals("await promote")) {
           take(st, spec, "await promote");
-          r.phase = Phase.PAUSED;
-          r.reason = "preview of " + r.target + " is available on the preview endpoints; awaiting promote";
           note(spec, "paused", r.target, "RolloutPaused", r.reason);
         }
         return null;
@@ -156,7 +196,7 @@ final class RolloutDriver {
       return left;
     }
     String old = r.stable.id();
-    r.stable = o.revisionOf(st, spec, r.target);
+    r.stable = r.targetRevision;
     take(st, spec, "scale down", RolloutPlanner.slices(bg, n, r.target, r.target, Position.START));
     complete(st, spec, "scaled down " + old + " after its delay");
     return AGAIN;
@@ -179,7 +219,6 @@ final class RolloutDriver {
       if (!r.stepEntered) {
         r.stepEntered = true;
         r.stepAt = now;
-        r.progressAt = now;
         r.analysis = null;
         if (step instanceof CanaryStep.SetWeight w) {
           r.position = new Position(w.percent(), false, false, false);
@@ -199,6 +238,7 @@ final class RolloutDriver {
       if (targetAvailable < need) {
         return waitForReplicas(st, spec, targetAvailable, need, now);
       }
+      r.waitingSince = null;
       if (step instanceof CanaryStep.Pause p) {
         if (p.duration().isEmpty()) {
           if (r.paused) {
@@ -229,7 +269,6 @@ final class RolloutDriver {
     if (!r.position.scaledUp()) {
       double weight = r.position.weight();
       r.position = new Position(weight, true, false, false);
-      r.progressAt = now;
       if (RolloutPlanner.canaryReplicas(n, weight) < n) {
         take(st, spec, "scale up");
         r.reason = "scaling " + r.target + " up to " + n + " replicas before it takes all traffic";
@@ -240,11 +279,12 @@ final class RolloutDriver {
     if (targetAvailable < n) {
       return waitForReplicas(st, spec, targetAvailable, n, now);
     }
+    r.waitingSince = null;
     String old = r.stable.id();
     r.position = new Position(100, true, true, false);
     take(st, spec, "promote");
     note(spec, "promoted", r.target, "RolloutPromoted", "promoted " + r.target + ": all traffic switched in one step");
-    r.stable = o.revisionOf(st, spec, r.target);
+    r.stable = r.targetRevision;
     complete(st, spec, "promoted " + r.target + "; " + old + " goes");
     return AGAIN;
   }
@@ -261,11 +301,19 @@ final class RolloutDriver {
     return wake;
   }
 
-  /** Waits for the new revision's replicas, failing the rollout when none becomes available for the deadline. */
+  /**
+   * Waits for the new revision's replicas, failing the rollout when none becomes available for the
+   * deadline. The clock starts when the wait does (not when the step began: a replica that crashes during a
+   * long pause starts a fresh wait) and restarts with each replica that becomes available.
+   */
   private Duration waitForReplicas(ServiceState st, ServiceSpec spec, int available, int need,
                                    Instant now) {
     RolloutState r = st.rollout;
-    if (available > r.bestAvailable) {
+    if (r.waitingSince == null) {
+      r.waitingSince = now;
+      r.progressAt = now;
+      r.bestAvailable = available;
+    } else if (available > r.bestAvailable) {
       r.bestAvailable = available;
       r.progressAt = now;
     }
@@ -289,12 +337,12 @@ final class RolloutDriver {
     RolloutState r = st.rollout;
     if (o.autoRollback) {
       String from = r.target;
-      abortTraffic(st, spec, why + "; rolling back to " + r.stable.id());
+      abortTraffic(st, spec, why + "; rolling back to " + r.stable.id(), false);
       r.rolledBackFrom = from;
       r.rollbackTo = r.stable.id();
       note(spec, "rolledback", r.stable.id(), "RolledBack", "back to revision " + r.stable.id() + " from " + from
           + ": " + why);
-      o.applyRevision(spec, r.stable);
+      o.applyRevisionIfUnchanged(spec, r.stable);
     } else if (deadline) {
       r.phase = Phase.STALLED;
       r.reason = why;
@@ -302,17 +350,20 @@ final class RolloutDriver {
         note(spec, "stalled", r.target, "ProgressDeadlineExceeded", why);
       }
     } else {
-      abortTraffic(st, spec, why);
+      abortTraffic(st, spec, why, true);
     }
   }
 
-  private void abortTraffic(ServiceState st, ServiceSpec spec, String why) {
+  /** Sends all traffic back to the stable revision; the new one's replicas go. */
+  private void abortTraffic(ServiceState st, ServiceSpec spec, String why, boolean report) {
     RolloutState r = st.rollout;
     r.position = new Position(0, false, false, true);
     r.phase = Phase.ABORTED;
     r.reason = "aborted: " + why + "; all traffic is on " + r.stable.id();
     r.analysis = null;
-    note(spec, "aborted", r.target, "RolloutAborted", r.reason);
+    if (report) {
+      note(spec, "aborted", r.target, "RolloutAborted", r.reason);
+    }
   }
 
   private void complete(ServiceState st, ServiceSpec spec, String why) {
@@ -323,7 +374,7 @@ final class RolloutDriver {
     note(spec, "completed", r.target, "RolloutCompleted", why);
   }
 
-  private void apply(ServiceState st, ServiceSpec spec, RolloutState.Op op) {
+  private void apply(ServiceState st, ServiceSpec spec, RolloutState.Op op, Instant now) {
     RolloutState r = st.rollout;
     boolean running = r.stable != null && !r.target.equals(r.stable.id()) && !r.position.aborted();
     switch (op) {
@@ -338,6 +389,10 @@ final class RolloutDriver {
       case RESUME -> {
         if (running && r.paused) {
           r.paused = false;
+          r.waitingSince = null; // time spent paused does not count towards the progress deadline
+          if (r.analysis != null) {
+            r.analysis.restartInterval(now);
+          }
           r.phase = Phase.PROGRESSING;
           r.reason = "resumed";
           note(spec, "resumed", r.target, "RolloutResumed", "resumed by resume()");
@@ -352,7 +407,7 @@ final class RolloutDriver {
       }
       case ABORT -> {
         if (running) {
-          abortTraffic(st, spec, "abort()");
+          abortTraffic(st, spec, "abort()", true);
         }
       }
     }
@@ -371,13 +426,17 @@ final class RolloutDriver {
     o.log.debug("{}: rollout step {}", spec.name(), step);
   }
 
-  /** An event, and the {@code orch.rollout.events} counter tagged with the service, the kind and the revision. */
+  /**
+   * An event (whose message names the revision), and the {@code orch.rollout.events} counter tagged with the
+   * service and the kind (not the revision: tags must stay few).
+   */
   void note(ServiceSpec spec, String kind, String revision, String reason, String message) {
     o.event(kind.equals("aborted") || kind.equals("rolledback") || kind.equals("stalled")
-        ? OrchEvent.Type.WARNING : OrchEvent.Type.NORMAL, reason, spec.name(), "", "", message);
+        ? OrchEvent.Type.WARNING : OrchEvent.Type.NORMAL, reason, spec.name(), "", "",
+        message.contains(revision) ? message : message + " (revision " + revision + ")");
     Counter.builder("orch.rollout.events").description("Rollout events by kind: started, step, paused, resumed, "
             + "promote, promoted, aborted, rolledback, stalled, completed")
-        .tag("service", spec.name()).tag("event", kind).tag("revision", revision)
+        .tag("service", spec.name()).tag("event", kind)
         .register(o.meterRegistry).increment();
   }
 
@@ -417,7 +476,8 @@ final class RolloutDriver {
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
       ServiceState st = o.states.get(name);
       Revision good = st.lastGoodBefore(Revisions.revision(spec)).orElseThrow(() -> new IllegalStateException(
-          "abort " + name + ": no earlier revision was ever fully available to return to"));
+          "abort " + name + ": no revision before " + Revisions.revision(spec)
+              + " was ever fully available to return to"));
       note(spec, "aborted", Revisions.revision(spec), "RolloutAborted", "abort(): rolling back to "
           + good.id());
       o.applyRevision(spec, good);
@@ -471,7 +531,11 @@ final class RolloutDriver {
   }
 
   private void enqueueOp(String name, RolloutState.Op op) {
-    o.states.get(name).rollout.ops.add(op);
+    ServiceState st = o.states.get(name);
+    if (st == null) {
+      throw new UnknownServiceException(op.name().toLowerCase(java.util.Locale.ROOT), name); // deleted meanwhile
+    }
+    st.rollout.ops.add(op);
     o.queue.enqueue(name);
   }
 

@@ -40,6 +40,14 @@ final class RolloutState {
   Revision stable;
   /** The revision the rollout moves to. */
   String target;
+  /** {@link #target}'s template (blue/green and canary). */
+  Revision targetRevision;
+  /** The strategy class the slices' memory belongs to. */
+  Class<?> strategy;
+  /** Why slices could not start, once reported. */
+  String fallbackReported;
+  /** Since when the rollout waits for replicas of the new revision; null when it does not. */
+  Instant waitingSince;
   RolloutPlanner.Position position = RolloutPlanner.Position.START;
   /** The canary step being run: its index; -1 before the first; the number of steps once past them. */
   int canaryStep = -1;
@@ -58,12 +66,23 @@ final class RolloutState {
   /** The revision an automatic rollback returned to. */
   String rollbackTo;
   RolloutStatus.Phase phase = RolloutStatus.Phase.COMPLETE;
+  /** A rolling update reached all its replicas available: progress is no longer tracked. */
+  boolean settled;
   String reason = "";
   final List<RolloutStep> taken = new ArrayList<>();
+
+  /** Forgets the position of the last rollout, for a new blue/green or canary one to {@code target}. */
+  void restart(Revision target, Instant now) {
+    restart(target.id(), now);
+    targetRevision = target;
+  }
 
   /** Forgets the position of the last rollout, for a new one to {@code target}. */
   void restart(String target, Instant now) {
     this.target = target;
+    targetRevision = null;
+    settled = false;
+    waitingSince = null;
     position = RolloutPlanner.Position.START;
     canaryStep = -1;
     stepEntered = false;

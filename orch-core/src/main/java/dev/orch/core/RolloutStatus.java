@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * @param phase     the phase
  * @param step      the index of the current step in {@link #steps()} order; -1 when none was taken
  * @param revisions replica counts per revision id
- * @param weights   percent of the service's traffic per revision id, as Orch publishes it
+ * @param weights   percent of the service's traffic each revision is meant to get at the current step (the
+ *                  endpoints' weights carry it, over the ready replicas of each revision)
  * @param steps     the steps this rollout took, in order (the last is the current one)
  * @param reason    the last rollout decision, in words
  */
@@ -30,7 +31,10 @@ public record RolloutStatus(String revision, String stable, String strategy, Pha
     PROGRESSING,
     /** Waiting: paused by a step or by {@code pause}, or a blue/green rollout awaiting {@code promote}. */
     PAUSED,
-    /** Every replica runs the current revision and is available. */
+    /**
+     * No rollout is in progress: the service runs its current revision (whose replicas may still be
+     * starting, or healing after a fault; see the service's status for that).
+     */
     COMPLETE,
     /** Aborted: all traffic is on the stable revision and the new revision's replicas are removed. */
     ABORTED,

@@ -47,7 +47,10 @@ final class ServiceController {
     }
     String revision = Revisions.revision(spec);
     if (!(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {
-      return slices.reconcile(st, spec, revision, mine, now);
+      ReconcileResult result = slices.reconcile(st, spec, revision, mine, now);
+      if (result != null) {
+        return result;
+      }
     }
     if (st.rollout.stable != null) {
       st.rollout.stable = null; // a strategy changed to a rolling update: the slices' memory no longer applies
@@ -287,10 +290,14 @@ final class ServiceController {
   private Duration trackProgress(ServiceState st, ServiceSpec spec, String revision, int availableCurrent,
                                  Instant now) {
     RolloutState r = st.rollout;
+    if (r.settled) {
+      return null; // done: a replica lost later is healed, not a rollout that failed to progress
+    }
     if (availableCurrent == spec.replicas()) {
+      r.settled = true;
       st.markGood(revision);
-      if (o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available")
-          && !r.taken.isEmpty()) {
+      o.setCondition(st, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available");
+      if (!r.taken.isEmpty()) {
         o.rollouts.note(spec, "completed", revision, "RolloutCompleted", "revision " + revision + " is available");
       }
       r.phase = r.rolledBackFrom != null ? RolloutStatus.Phase.ROLLED_BACK : RolloutStatus.Phase.COMPLETE;
@@ -303,8 +310,7 @@ final class ServiceController {
       st.bestAvailable = availableCurrent;
       st.progressAt = now;
     }
-    Duration deadline = spec.rollout() instanceof RolloutStrategy.RollingUpdate ru
-        ? ru.progressDeadline() : RolloutStrategy.RollingUpdate.DEFAULT.progressDeadline();
+    Duration deadline = spec.rollout().progressDeadline();
     Duration quiet = Duration.between(st.progressAt, now);
     if (quiet.compareTo(deadline) < 0) {
       o.setCondition(st, "Progressing", true, "Updating", availableCurrent + "/" + spec.replicas()
@@ -320,7 +326,7 @@ final class ServiceController {
       r.rollbackTo = good.get().id();
       o.rollouts.note(spec, "rolledback", good.get().id(), "RolledBack", "back to revision " + good.get().id()
           + " from " + revision + ": " + why);
-      o.applyRevision(spec, good.get());
+      o.applyRevisionIfUnchanged(spec, good.get());
       return null;
     }
     r.phase = RolloutStatus.Phase.STALLED;
@@ -339,6 +345,7 @@ final class ServiceController {
       }
     }
     o.serving.registry.clear(st.name);
+    o.serving.registry.clear(ServiceEndpoints.previewKey(st.name));
     Duration drainWake = replicas.finishDrains(st);
     if (mine.isEmpty() && st.pendingCreates.isEmpty()) {
       // Only if no apply() revived the service meanwhile.

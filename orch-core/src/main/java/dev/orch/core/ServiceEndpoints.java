@@ -102,9 +102,11 @@ final class ServiceEndpoints {
       registry.clear(key);
       return;
     }
-    PortSpec first = spec.container().ports().get(0);
     List<Endpoint> out = new ArrayList<>(running.size());
     for (ContainerInfo c : running) {
+      // Each replica listens where its own revision's template says (a new revision may change the port).
+      ServiceSpec own = specOf.apply(c);
+      PortSpec first = (own.container().ports().isEmpty() ? spec : own).container().ports().get(0);
       String address = c.name();
       int port = first.containerPort();
       for (PortBinding b : c.ports()) {

@@ -36,11 +36,15 @@ final class SliceReconciler {
    * Reconciles a blue/green or canary service: the rollout driver says which slices (replicas of a revision,
    * with their share of traffic) to realise; each slice is reconciled ordinal by ordinal as the rolling path
    * does, replicas of no slice are retired (drained first), and the endpoints carry the slices' weights.
+   * Returns null, having done nothing, when the revision serving now has a template Orch does not know.
    */
   ReconcileResult reconcile(ServiceState st, ServiceSpec spec, String revision,
                                           List<ContainerInfo> mine, Instant now) {
     String name = st.name;
-    List<RolloutPlanner.Slice> slices = o.rollouts.slices(st, spec, revision, now);
+    List<RolloutPlanner.Slice> slices = o.rollouts.slices(st, spec, revision, mine, now);
+    if (slices == null) {
+      return null; // the serving revision's template is unknown: the caller rolls over to spec
+    }
     Map<String, RolloutPlanner.Slice> byRevision = new LinkedHashMap<>();
     Map<String, ServiceSpec> specs = new HashMap<>();
     for (RolloutPlanner.Slice slice : slices) {
@@ -64,11 +68,16 @@ final class SliceReconciler {
       }
     }
     extras.sort(Comparator.comparing(ContainerInfo::createdAt).reversed().thenComparing(ContainerInfo::name));
+    // A running replica beyond its slice's count keeps serving (as a surge) until every slice is whole, so
+    // that a slice shrinking while another grows (a strategy changed mid-flight) never costs availability.
+    List<ContainerInfo> surplus = new ArrayList<>();
     for (ContainerInfo c : extras) {
       String rev = c.labels().getOrDefault(OrchLabels.REVISION, "");
-      replicas.delete(st, spec, c, byRevision.containsKey(rev) ? "ScaledDown" : "Retired", byRevision.containsKey(rev)
-          ? "replica " + ServiceController.ordinal(c) + " is beyond the " + byRevision.get(rev).replicas() + " replicas of " + rev
-          : "revision " + rev + " takes no part in the rollout any more");
+      if (byRevision.containsKey(rev) && c.state() == ContainerState.RUNNING && o.observed.isNodeReady(c.nodeId())) {
+        surplus.add(c);
+      } else {
+        retire(st, spec, c, byRevision);
+      }
     }
     List<ContainerInfo> running = new ArrayList<>();
     Map<String, Integer> available = new HashMap<>();
@@ -104,6 +113,14 @@ final class SliceReconciler {
       }
       if (!toPlace.isEmpty()) {
         wake = Durations.min(wake, replicas.place(st, sliceSpec, toPlace, slice.revision()));
+      }
+    }
+    boolean whole = slices.stream().allMatch(sl -> available.getOrDefault(sl.revision(), 0) >= sl.replicas());
+    for (ContainerInfo c : surplus) {
+      if (whole) {
+        retire(st, spec, c, byRevision);
+      } else {
+        running.add(c);
       }
     }
     java.util.function.Function<ContainerInfo, ServiceSpec> specOf =
@@ -152,6 +169,14 @@ final class SliceReconciler {
       wake = Durations.min(wake, Duration.ofSeconds(30)); // a safety net against a lost completion
     }
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  private void retire(ServiceState st, ServiceSpec spec, ContainerInfo c, Map<String, RolloutPlanner.Slice> slices) {
+    String rev = c.labels().getOrDefault(OrchLabels.REVISION, "");
+    RolloutPlanner.Slice slice = slices.get(rev);
+    replicas.delete(st, spec, c, slice != null ? "ScaledDown" : "Retired", slice != null
+        ? "replica " + ServiceController.ordinal(c) + " is beyond the " + slice.replicas() + " replicas of " + rev
+        : "revision " + rev + " takes no part in the rollout any more");
   }
 
   /**

@@ -154,12 +154,14 @@ class OrchestratorBlueGreenTest {
     RolloutStrategy.BlueGreen strategy = RolloutStrategy.blueGreen();
     ServiceSpec v1 = web("web:1", strategy);
     String r1 = Revisions.revision(v1);
+    String r2 = Revisions.revision(web("web:2", strategy));
     orch.apply(v1);
     time.advance(Duration.ofSeconds(5));
     Set<String> oldIds = runningIds(r1);
+    LoadClient client = new LoadClient(time, runtime, orch.loadBalancer("web", Pickers.roundRobin()), 2);
     orch.apply(web("web:2", strategy));
     time.advance(Duration.ofSeconds(10));
-    assertEquals(Set.of(Revisions.revision(web("web:2", strategy))), revisionsOf(orch.endpoints("web").current()),
+    assertEquals(Set.of(r2), revisionsOf(orch.endpoints("web").current()),
         "promoted by itself once the new set was available");
 
     orch.rollback("web", r1);
@@ -169,6 +171,12 @@ class OrchestratorBlueGreenTest {
     assertEquals(4, orch.endpoints("web").current().all().stream().filter(Endpoint::ready).count(),
         "the old set serves again at once, all ready");
     assertEquals(oldIds, runningIds(r1), "the same replicas: nothing had to start");
+    time.advance(Duration.ofSeconds(5));
+    client.stop();
+    time.advance(Duration.ofSeconds(1));
+    assertEquals(Set.of(), runningIds(r2), "the rolled-back set went");
+    assertEquals(0, client.failed, "failed requests");
+    assertEquals(500, client.lastAnsweredBy(r1, 500));
   }
 
   @Test

@@ -63,6 +63,7 @@ class RolloutProperties {
       orch.apply(spec(replicas, surge, unavailable, "web:1"));
       time.advance(Duration.ofSeconds(5));
       assertTrue(orch.status("web").orElseThrow().isReady());
+      EndpointFloor floor = EndpointFloor.watch(orch, "web", replicas);
       orch.apply(spec(replicas, surge, unavailable, "web:2"));
       for (int step = 0; step < 240; step++) {
         time.advance(Duration.ofMillis(250));
@@ -72,6 +73,7 @@ class RolloutProperties {
       }
       assertTrue(orch.status("web").orElseThrow().isReady());
       assertEquals(Set.of("web:2"), RolloutFaults.images(runtime));
+      assertTrue(floor.lowest() >= replicas - b[1], floor::describe);
     }
   }
 

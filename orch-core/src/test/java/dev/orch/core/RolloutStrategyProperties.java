@@ -73,6 +73,7 @@ class RolloutStrategyProperties {
       time.advance(Duration.ofSeconds(5));
       ServiceSpec v2 = spec(replicas, strategy, "web:2");
       RolloutPlan plan = orch.plan(v2);
+      EndpointFloor floor = EndpointFloor.watch(orch, "web", replicas);
       orch.apply(v2);
       boolean promoted = false;
       for (int step = 0; step < 200 && !promoted; step++) {
@@ -89,6 +90,7 @@ class RolloutStrategyProperties {
       assertEquals(RolloutStatus.Phase.COMPLETE, done.phase(), done::toString);
       assertEquals(plan.steps(), done.steps(), () -> plan + "\n" + done);
       assertEquals(Set.of("web:2"), RolloutFaults.images(runtime));
+      assertEquals(replicas, floor.lowest(), floor::describe);
     }
   }
 

@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The README's rollout snippets, as written there: they build, and the plan it prints has those steps. */
+/**
+ * The README's rollout snippets, copied here (keep them in step): they build, and the plan the README
+ * prints has those steps.
+ */
 class ReadmeRolloutExampleTest {
 
   @Test

@@ -107,7 +107,7 @@ public final class Analysis {
   }
 
   /**
-   * One named check.
+   * One named check. Immutable; thread-safe if its predicate is.
    *
    * @param name      what it checks, in words; shown when it fails
    * @param predicate true when the interval is healthy
@@ -128,7 +128,10 @@ public final class Analysis {
     }
   }
 
-  /** What a check sees: the traffic of one interval, per side of the rollout, and the meters. */
+  /**
+   * What a check sees: the traffic of one interval, per side of the rollout, and the meters. Used on the
+   * service's worker thread only, for the one call of each check.
+   */
   public interface Metrics {
     /** The service under rollout. */
     String service();
@@ -154,7 +157,10 @@ public final class Analysis {
     OptionalDouble meter(String name, Map<String, String> tags);
   }
 
-  /** The requests one revision served in one interval, as reported through Orch's load balancers. */
+  /**
+   * The requests one revision served in one interval, as reported through Orch's load balancers.
+   * Implementations are immutable and thread-safe.
+   */
   public interface Traffic {
     /** Requests reported. */
     long requests();

@@ -117,8 +117,16 @@ public sealed interface RolloutStrategy {
    * @param progressDeadline how long a step may wait for replicas without progress before the rollout fails
    */
   record Canary(List<CanaryStep> steps, Duration progressDeadline) implements RolloutStrategy {
-    /** Creates a canary strategy, copying the steps. */
+    /**
+     * Creates a canary strategy, copying the steps.
+     *
+     * @throws NullPointerException naming {@code steps[i]} when a step is null
+     */
     public Canary {
+      Objects.requireNonNull(steps, "steps");
+      for (int i = 0; i < steps.size(); i++) {
+        Objects.requireNonNull(steps.get(i), "steps[" + i + "]");
+      }
       steps = List.copyOf(steps);
       Objects.requireNonNull(progressDeadline, "progressDeadline");
     }
