@@ -547,13 +547,17 @@ final class RolloutDriver {
       return new RolloutStatus(revision, view.stable(), strategy, view.phase(), view.steps().size() - 1,
           view.counts(), view.weights(), view.steps(), view.reason());
     }
-    // Applied, and not yet reconciled: what the replicas say.
+    // Applied, and not yet reconciled: what the last pass saw (or, before any, what the replicas say).
+    if (view != null) {
+      return new RolloutStatus(revision, view.stable(), strategy, RolloutStatus.Phase.PROGRESSING, -1,
+          view.counts(), view.weights(), List.of(), "revision " + revision + " applied");
+    }
     Map<String, RolloutStatus.Counts> counts = new java.util.TreeMap<>();
     for (ReplicaStatus r : replicas) {
       counts.merge(r.revision(), new RolloutStatus.Counts(0, 1, r.ready() ? 1 : 0, 0),
           (a, b) -> new RolloutStatus.Counts(0, a.replicas() + b.replicas(), a.ready() + b.ready(), 0));
     }
-    return new RolloutStatus(revision, view != null ? view.stable() : revision, strategy,
-        RolloutStatus.Phase.PROGRESSING, -1, counts, Map.of(), List.of(), "revision " + revision + " applied");
+    return new RolloutStatus(revision, revision, strategy, RolloutStatus.Phase.PROGRESSING, -1, counts, Map.of(),
+        List.of(), "revision " + revision + " applied");
   }
 }
