@@ -65,7 +65,9 @@ final class Replicas {
       return null;
     }
     if (c.state() == ContainerState.CREATED) {
-      start(st, c, null);
+      if (!st.creating(c)) { // a create in flight starts its container itself
+        start(st, c, null);
+      }
       return null;
     }
     if (c.state() != ContainerState.EXITED) {
@@ -216,6 +218,10 @@ final class Replicas {
               .thenApply(v -> info);
         })
         .whenComplete((info, error) -> {
+          if (error == null) {
+            // Running before it stops counting as starting: a pass in between must not start it again.
+            o.observed.markStarted(spec.name(), info.id(), o.time.now());
+          }
           if (created[0] != null) {
             st.starting.remove(created[0]);
           }
@@ -226,7 +232,6 @@ final class Replicas {
             o.queue.enqueueAfter(spec.name(), o.retryDelay(failures));
           } else {
             st.createFailures.set(0);
-            o.observed.markStarted(spec.name(), info.id(), o.time.now());
             o.event(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
             refreshAfterStart(spec.name(), info.id());
           }
@@ -249,6 +254,9 @@ final class Replicas {
     String service = st.name;
     o.calls.call(c.nodeId(), "start " + c.name(), () -> o.runtime.start(c.id()))
         .whenComplete((v, error) -> {
+          if (error == null) {
+            o.observed.markStarted(service, c.id(), o.time.now()); // running before it stops counting as starting
+          }
           st.starting.remove(c.id());
           if (error != null) {
             if (restart != null) {
@@ -257,7 +265,6 @@ final class Replicas {
             o.event(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Orchestrator.describe(error));
             o.queue.enqueueAfter(service, o.retryDelay(1));
           } else {
-            o.observed.markStarted(service, c.id(), o.time.now());
             if (restart != null) {
               o.event(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
             }

@@ -66,6 +66,25 @@ final class ServiceState {
     this.name = name;
   }
 
+  /**
+   * Whether the create (and first start) of {@code c} may be in flight: one is for its slot (its revision
+   * and ordinal, as its labels say: an event can make a container known before its create returns, under
+   * its id for a name) or for its name.
+   */
+  boolean creating(ContainerInfo c) {
+    Slot slot = new Slot(c.labels().getOrDefault(dev.orch.api.runtime.OrchLabels.REVISION, ""),
+        ServiceController.ordinal(c));
+    if (pendingCreates.containsKey(slot)) {
+      return true;
+    }
+    for (Placer.Existing p : pendingCreates.values()) {
+      if (p.replicaId().equals(c.name())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether a create is in flight for {@code ordinal}, of any revision. */
   boolean pendingFor(int ordinal) {
     for (Slot s : pendingCreates.keySet()) {
