@@ -99,6 +99,31 @@ print_env() {
   echo "export ORCH_ENGINES_SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 }
 
+# Removes engine N's containers and the networks tests made on it, so that their bridges do not outlive
+# the engine: a killed dockerd leaves its bridges behind, and enough of them use up the address pools (later
+# engines then fail to create networks: "could not find an available, non-overlapping IPv4 address pool").
+# Bridges it cannot remove through the engine are deleted after the engine stops.
+release_networks() {
+  local n="$1" h
+  h="unix://$(sock "$n")"
+  answers "$n" || return 0
+  local ids
+  ids="$(docker -H "$h" ps -aq 2>/dev/null || true)"
+  [ -z "$ids" ] || docker -H "$h" rm -f $ids >/dev/null 2>&1 || true
+  ids="$(docker -H "$h" network ls -q --no-trunc --filter type=custom 2>/dev/null || true)"
+  local id
+  for id in $ids; do
+    docker -H "$h" network rm "$id" >/dev/null 2>&1 || echo "br-${id:0:12}" >>"$DIR/leftover-bridges"
+  done
+}
+
+delete_leftover_bridges() {
+  [ -f "$DIR/leftover-bridges" ] || return 0
+  local b
+  while read -r b; do ip link delete "$b" 2>/dev/null || true; done <"$DIR/leftover-bridges"
+  rm -f "$DIR/leftover-bridges"
+}
+
 stop_one() {
   local n="$1" p i
   p="$(running_pid "$n")"
@@ -133,8 +158,10 @@ case "$cmd" in
     print_env
     ;;
   stop)
+    for n in $(seq 0 $((COUNT - 1))); do release_networks "$n"; done
     for n in $(seq 0 $((COUNT - 1))); do stop_one "$n" & done
     wait
+    delete_leftover_bridges
     # Container runtimes' mounts must be gone before the directories can be removed.
     if [ -d "$DIR" ]; then
       { grep -o " $DIR[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
