@@ -150,6 +150,23 @@ class OrchestratorBlueGreenTest {
   }
 
   @Test
+  void deletingTheServiceDuringItsPreviewRemovesThePreviewEndpointsToo() {
+    RolloutStrategy.BlueGreen strategy = RolloutStrategy.blueGreen().withAutoPromote(false);
+    orch.apply(web("web:1", strategy));
+    time.advance(Duration.ofSeconds(5));
+    orch.apply(web("web:2", strategy));
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(4, orch.previewEndpoints("web").current().all().size());
+
+    orch.delete("web");
+    time.advance(Duration.ofSeconds(10));
+
+    assertEquals(0, orch.previewEndpoints("web").current().all().size());
+    assertEquals(0, orch.endpoints("web").current().all().size());
+    assertEquals(Set.of(), RolloutFaults.images(runtime));
+  }
+
+  @Test
   void aRollbackWithinTheScaleDownDelayIsInstant() {
     RolloutStrategy.BlueGreen strategy = RolloutStrategy.blueGreen();
     ServiceSpec v1 = web("web:1", strategy);

@@ -228,6 +228,26 @@ class OrchestratorCanaryTest {
   }
 
   @Test
+  void scalingDuringACanaryScalesBothSidesByTheWeight() {
+    RolloutStrategy canary = RolloutStrategy.canary().setWeight(25).pause().build();
+    String r1 = start(web("web:1", canary));
+    ServiceSpec v2 = web("web:2", canary);
+    String r2 = Revisions.revision(v2);
+    orch.apply(v2);
+    time.advance(Duration.ofSeconds(10));
+
+    orch.scale("web", 8);
+    time.advance(Duration.ofSeconds(10));
+
+    RolloutStatus s = orch.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.PAUSED, s.phase(), s::toString);
+    assertEquals(new RolloutStatus.Counts(8, 8, 8, 8), s.revisions().get(r1), s::toString);
+    assertEquals(new RolloutStatus.Counts(2, 2, 2, 2), s.revisions().get(r2), s::toString);
+    Map<String, Long> weights = weightPerRevision();
+    assertEquals(0.25, (double) weights.get(r2) / (weights.get(r1) + weights.get(r2)), 1e-9, weights::toString);
+  }
+
+  @Test
   void operationsRefuseWhatCannotBeDone() {
     assertThrows(UnknownServiceException.class, () -> orch.pause("nope"));
     RolloutStrategy canary = RolloutStrategy.canary().setWeight(50).build();
