@@ -344,7 +344,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Resumes service {@code name}'s rollout after {@link #pause} or a canary's pause step without a
-   * duration. Idempotent.
+   * duration; after {@link #abort}, rolls the aborted revision out again from its first step (a retry).
+   * Idempotent.
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when no rollout is in progress

@@ -387,7 +387,13 @@ final class RolloutDriver {
         }
       }
       case RESUME -> {
-        if (running && r.paused) {
+        if (r.position.aborted() && !r.target.equals(r.stable.id())) {
+          // Retry: the aborted revision rolls out again from its first step.
+          r.restart(r.targetRevision, now);
+          r.phase = Phase.PROGRESSING;
+          r.reason = strategyName(spec.rollout()) + " from " + r.stable.id() + " to " + r.target + " retried";
+          note(spec, "started", r.target, "RolloutStarted", r.reason + " by resume()");
+        } else if (running && r.paused) {
           r.paused = false;
           r.waitingSince = null; // time spent paused does not count towards the progress deadline
           if (r.analysis != null) {
@@ -520,7 +526,8 @@ final class RolloutDriver {
       throw new UnknownServiceException(op, name);
     }
     RolloutState.View view = st.rollout.view;
-    boolean inProgress = view != null && (!view.target().equals(Revisions.revision(spec))
+    boolean retry = op.equals("resume") && view != null && view.phase() == RolloutStatus.Phase.ABORTED;
+    boolean inProgress = retry || view != null && (!view.target().equals(Revisions.revision(spec))
         || !(view.phase() == RolloutStatus.Phase.COMPLETE || view.phase() == RolloutStatus.Phase.ROLLED_BACK
         || view.phase() == RolloutStatus.Phase.ABORTED));
     if (!inProgress) {

@@ -19,6 +19,7 @@ import dev.orch.inmemory.InMemoryRuntime;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -197,6 +198,14 @@ class OrchestratorCanaryTest {
     assertEquals(1000, client.lastAnsweredBy(r1, 1000));
     assertEquals(r2, Revisions.revision(orch.spec("web").orElseThrow()), "abort keeps the spec");
     assertThrows(IllegalStateException.class, () -> orch.promote("web"), "nothing left to promote");
+
+    orch.resume("web"); // a retry
+    time.advance(Duration.ofSeconds(10));
+    RolloutStatus retried = orch.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.PAUSED, retried.phase(), retried::toString);
+    assertEquals(List.of("setWeight 25%", "pause until resumed"),
+        retried.steps().stream().map(RolloutStep::action).toList(), retried::toString);
+    assertEquals(1, retried.revisions().get(r2).available(), retried::toString);
   }
 
   @Test
