@@ -3,17 +3,12 @@ package dev.orch.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.spec.ContainerSpec;
-import dev.orch.api.spec.Probe;
-import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.internal.Revisions;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.Endpoints;
 import dev.orch.core.lb.Pickers;
-import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,33 +23,7 @@ import org.junit.jupiter.api.Test;
  * one endpoint snapshot; the old set stays for the scale-down delay (an instant rollback), then goes; no
  * request fails.
  */
-class OrchestratorBlueGreenTest {
-  private final VirtualTimeSource time = new VirtualTimeSource();
-  private InMemoryRuntime runtime;
-  private Orchestrator orch;
-
-  @BeforeEach
-  void setUp() {
-    runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi")).build();
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).terminationGrace(Duration.ofSeconds(1)).build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    var failures = orch.events().recent().stream().filter(e -> e.reason().equals("ReconcileFailed")).toList();
-    orch.close();
-    runtime.close();
-    assertEquals(java.util.List.of(), failures, "no reconcile pass may fail");
-  }
-
-  private static ServiceSpec web(String image, RolloutStrategy.BlueGreen strategy) {
-    return ServiceSpec.builder("web").replicas(4)
-        .container(ContainerSpec.builder(image).port("http", 8080).requests("250m", "128Mi").build())
-        .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(1)))
-        .rollout(strategy)
-        .build();
-  }
-
+class OrchestratorBlueGreenTest extends VirtualClusterTest {
   private static Set<String> revisionsOf(Endpoints endpoints) {
     return endpoints.all().stream().map(e -> e.revision().orElse("")).collect(Collectors.toCollection(TreeSet::new));
   }

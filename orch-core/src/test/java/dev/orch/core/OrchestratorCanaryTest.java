@@ -5,61 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orch.api.spec.Analysis;
-import dev.orch.api.spec.ContainerSpec;
-import dev.orch.api.spec.Probe;
-import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.internal.Revisions;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Pickers;
-import dev.orch.inmemory.InMemoryRuntime;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Canary: weights through the endpoints (down to 0.1%), pauses, analysis that promotes a good revision
  * and rolls a bad one back, abort, and the planned steps taken exactly.
  */
-class OrchestratorCanaryTest {
-  private final VirtualTimeSource time = new VirtualTimeSource();
-  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private InMemoryRuntime runtime;
-  private Orchestrator orch;
-
-  @BeforeEach
-  void setUp() {
-    runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi")).build();
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
-        .terminationGrace(Duration.ofSeconds(1)).build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    var failures = orch.events().recent().stream().filter(e -> e.reason().equals("ReconcileFailed")).toList();
-    orch.close();
-    runtime.close();
-    assertEquals(java.util.List.of(), failures, "no reconcile pass may fail");
-  }
-
-  private static ServiceSpec web(String image, RolloutStrategy strategy) {
-    return ServiceSpec.builder("web").replicas(4)
-        .container(ContainerSpec.builder(image).port("http", 8080).requests("250m", "128Mi").build())
-        .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(1)))
-        .rollout(strategy)
-        .build();
-  }
-
+class OrchestratorCanaryTest extends VirtualClusterTest {
   private static Analysis successRate(int count) {
     return Analysis.builder().interval(Duration.ofSeconds(10)).count(count).failureThreshold(2).minRequests(20)
         .check("success rate >= 95%", m -> m.canary().successRate() >= 0.95)

@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.IntOrPercent;
-import dev.orch.api.spec.Probe;
-import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.internal.Revisions;
-import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,30 +18,8 @@ import org.junit.jupiter.api.Test;
  * mid-flight. None may roll back what is healthy, or take the service below its replicas; the floor is
  * checked on every endpoint snapshot.
  */
-class RolloutResilienceTest {
+class RolloutResilienceTest extends VirtualClusterTest {
   private static final int REPLICAS = 4;
-  private final VirtualTimeSource time = new VirtualTimeSource();
-  private final InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time)
-      .nodes(3, Resources.of("4", "8Gi")).build();
-  private Orchestrator orch = newOrchestrator();
-
-  @AfterEach
-  void tearDown() {
-    orch.close();
-    runtime.close();
-  }
-
-  private Orchestrator newOrchestrator() {
-    return Orchestrator.builder().runtime(runtime).timeSource(time).terminationGrace(Duration.ofSeconds(1)).build();
-  }
-
-  private static ServiceSpec web(String image, RolloutStrategy strategy) {
-    return ServiceSpec.builder("web").replicas(REPLICAS)
-        .container(ContainerSpec.builder(image).port("http", 8080).requests("250m", "128Mi").build())
-        .readiness(Probe.http("/ready", "http").withPeriod(Duration.ofSeconds(1)))
-        .rollout(strategy)
-        .build();
-  }
 
   private long ready(String revision) {
     return orch.status("web").orElseThrow().replicas().stream()
