@@ -154,11 +154,11 @@ final class SliceReconciler {
     }
     Map<String, Integer> desired = new HashMap<>();
     Map<String, Double> weights = new HashMap<>();
-    List<RolloutPlanner.Slice> now2 = o.rollouts.currentSlices(st, spec);
-    if (!now2.equals(slices)) {
+    List<RolloutPlanner.Slice> after = o.rollouts.currentSlices(st, spec);
+    if (!after.equals(slices)) {
       wake = Durations.min(wake, RolloutDriver.AGAIN); // the rollout moved on: realise its new slices
     }
-    for (RolloutPlanner.Slice slice : now2) {
+    for (RolloutPlanner.Slice slice : after) {
       desired.put(slice.revision(), slice.replicas());
       weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
     }
