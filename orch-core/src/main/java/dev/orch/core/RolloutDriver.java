@@ -94,10 +94,13 @@ final class RolloutDriver {
     return RolloutPlanner.slices(spec.rollout(), spec.replicas(), r.stable.id(), r.target, r.position);
   }
 
-  /** The spec whose template is {@code revision}'s: the desired spec's, or the stable revision's. */
-  ServiceSpec specFor(ServiceState st, ServiceSpec spec, String revision) {
+  /**
+   * The spec whose template is {@code revision}'s: the desired spec's (whose revision is {@code desired}),
+   * or the stable revision's.
+   */
+  ServiceSpec specFor(ServiceState st, ServiceSpec spec, String desired, String revision) {
     Revision stable = st.rollout.stable;
-    if (stable == null || !stable.id().equals(revision) || revision.equals(Revisions.revision(spec))) {
+    if (stable == null || !stable.id().equals(revision) || revision.equals(desired)) {
       return spec;
     }
     return new ServiceSpec(spec.name(), spec.replicas(), stable.container(), spec.placement(), stable.probes(),

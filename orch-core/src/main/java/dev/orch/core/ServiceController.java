@@ -201,7 +201,7 @@ final class ServiceController {
         ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", available + "/" + spec.replicas()
         + " replicas available");
     wake = Durations.min(wake, trackProgress(st, spec, revision, availableCurrent, now));
-    publishView(st, spec, revision, mine, Map.of(revision, spec.replicas()), null, r -> spec);
+    publishView(st, revision, revision, mine, Map.of(revision, spec.replicas()), null, r -> spec);
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru && !ru.minReady().isZero()
         && availableCurrent < spec.replicas()) {
       wake = Durations.min(wake, Duration.ofSeconds(1)); // replicas become available as their minReady passes
@@ -248,9 +248,9 @@ final class ServiceController {
   }
 
   /** Publishes what {@link Orchestrator#status} shows of the rollout: counts per revision, weights, steps. */
-  void publishView(ServiceState st, ServiceSpec spec, String stable, List<ContainerInfo> mine,
-                           Map<String, Integer> desired, Map<String, Double> weights,
-                           java.util.function.Function<String, ServiceSpec> specOf) {
+  void publishView(ServiceState st, String target, String stable, List<ContainerInfo> mine,
+                   Map<String, Integer> desired, Map<String, Double> weights,
+                   java.util.function.Function<String, ServiceSpec> specOf) {
     Map<String, int[]> seen = new java.util.TreeMap<>();
     desired.keySet().forEach(rev -> seen.put(rev, new int[3]));
     for (ContainerInfo c : mine) {
@@ -279,7 +279,7 @@ final class ServiceController {
       }
     }
     RolloutState r = st.rollout;
-    r.view = new RolloutState.View(Revisions.revision(spec), stable, r.phase, counts, shares, List.copyOf(r.taken), r.reason);
+    r.view = new RolloutState.View(target, stable, r.phase, counts, shares, List.copyOf(r.taken), r.reason);
   }
 
   /**

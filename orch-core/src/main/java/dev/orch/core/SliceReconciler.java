@@ -49,7 +49,7 @@ final class SliceReconciler {
     Map<String, ServiceSpec> specs = new HashMap<>();
     for (RolloutPlanner.Slice slice : slices) {
       byRevision.put(slice.revision(), slice);
-      specs.put(slice.revision(), o.rollouts.specFor(st, spec, slice.revision()));
+      specs.put(slice.revision(), o.rollouts.specFor(st, spec, revision, slice.revision()));
     }
     Duration wake = null;
     Map<ServiceState.Slot, List<ContainerInfo>> bySlot = new HashMap<>();
@@ -162,7 +162,7 @@ final class SliceReconciler {
       desired.put(slice.revision(), slice.replicas());
       weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
     }
-    controller.publishView(st, spec, st.rollout.stable.id(), mine, desired, weights,
+    controller.publishView(st, revision, st.rollout.stable.id(), mine, desired, weights,
         rev -> specs.getOrDefault(rev, spec));
     st.rolloutRevision = st.rollout.stable.id();
     if (!st.deleting.isEmpty() || !st.pendingCreates.isEmpty()) {
