@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,20 +86,7 @@ public final class EndpointRegistry {
 
   /** Removes the member {@code endpointId} from {@code service}; returns whether it was a member. */
   public boolean remove(String service, String endpointId) {
-    Objects.requireNonNull(endpointId, "endpointId");
-    boolean[] found = {false};
-    holder(service).apply(old -> {
-      List<Endpoint> next = new ArrayList<>(old.size());
-      for (Endpoint e : old) {
-        if (e.id().equals(endpointId)) {
-          found[0] = true;
-        } else {
-          next.add(e);
-        }
-      }
-      return next;
-    });
-    return found[0];
+    return changeMember(service, endpointId, e -> null);
   }
 
   /**
@@ -106,16 +94,27 @@ public final class EndpointRegistry {
    * member. Setting the readiness it already has publishes nothing.
    */
   public boolean setReady(String service, String endpointId, boolean ready) {
+    return changeMember(service, endpointId, e -> e.withReady(ready));
+  }
+
+  /**
+   * Replaces member {@code endpointId} of {@code service} by what {@code change} makes of it (null removes
+   * it), in one snapshot; returns whether it was a member. An unchanged list publishes nothing.
+   */
+  private boolean changeMember(String service, String endpointId, UnaryOperator<Endpoint> change) {
     Objects.requireNonNull(endpointId, "endpointId");
     boolean[] found = {false};
     holder(service).apply(old -> {
       List<Endpoint> next = new ArrayList<>(old.size());
       for (Endpoint e : old) {
-        if (e.id().equals(endpointId)) {
-          found[0] = true;
-          next.add(e.withReady(ready));
-        } else {
+        if (!e.id().equals(endpointId)) {
           next.add(e);
+          continue;
+        }
+        found[0] = true;
+        Endpoint changed = change.apply(e);
+        if (changed != null) {
+          next.add(changed);
         }
       }
       return next;
@@ -160,7 +159,7 @@ public final class EndpointRegistry {
       return () -> listeners.remove(listener);
     }
 
-    synchronized void apply(java.util.function.UnaryOperator<List<Endpoint>> change) {
+    synchronized void apply(UnaryOperator<List<Endpoint>> change) {
       Endpoints old = current;
       List<Endpoint> next = change.apply(old.all());
       if (next.equals(old.all())) {
