@@ -107,7 +107,11 @@ public class LoadBalancerBenchmark {
   }
 
   private Endpoint pick(Keys keys) {
-    return hashing ? lb.pickByHash(keys.nextHash()) : lb.pick();
+    return pick(lb, keys);
+  }
+
+  private Endpoint pick(LoadBalancer from, Keys keys) {
+    return hashing ? from.pickByHash(keys.nextHash()) : from.pick();
   }
 
   @Benchmark
@@ -137,7 +141,7 @@ public class LoadBalancerBenchmark {
   @Benchmark
   @Threads(1)
   public Endpoint pickAndReportCounted(Keys keys) {
-    Endpoint e = hashing ? counted.pickByHash(keys.nextHash()) : counted.pick();
+    Endpoint e = pick(counted, keys);
     counted.report(e, true, 120_000);
     return e;
   }
