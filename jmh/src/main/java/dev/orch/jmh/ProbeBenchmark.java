@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -117,7 +118,8 @@ public class ProbeBenchmark {
   /**
    * Watches 10,000 targets (HTTP readiness probes, 1 s period, on the loopback server) and reports the CPU
    * they cost over a measured window, per thread group: the prober's threads ({@code orch-probe-io},
-   * {@code orch-timer}), the server's, and the whole process.
+   * {@code orch-timer}), the server's, and the whole process. After a warm-up of 3 periods' worth of probes,
+   * the window lasts until {@code seconds} periods' worth more have run (about {@code seconds} seconds).
    *
    * <p>Arguments: {@code [targets] [seconds]}, default 10000 and 10.
    */
@@ -135,12 +137,13 @@ public class ProbeBenchmark {
         prober.watch(ProbeTarget.builder("c-" + i).host("127.0.0.1").port("http", server.port()).build(), spec,
             t -> { });
       }
-      Thread.sleep(3000);   // warm-up: first runs are spread over one period, then the JIT settles
+      // Warm-up: first runs are spread over one period, then the JIT settles.
+      awaitProbes(registry, 3.0 * targets, Duration.ofSeconds(30));
       Map<String, Long> cpu0 = cpuByGroup(threads, server.threadName());
       long process0 = os.getProcessCpuTime();
       double probes0 = probes(registry);
       long wall0 = System.nanoTime();
-      Thread.sleep(seconds * 1000L);
+      awaitProbes(registry, probes0 + (double) targets * seconds, Duration.ofSeconds(3L * seconds + 10));
       long wall = System.nanoTime() - wall0;
       double probes = probes(registry) - probes0;
       Map<String, Long> cpu1 = cpuByGroup(threads, server.threadName());
@@ -167,6 +170,21 @@ public class ProbeBenchmark {
       System.out.printf(Locale.ROOT, "failed probes                 %10.0f%n",
           registry.get("orch.probe.results").tag("outcome", "failure").counters().stream()
               .mapToDouble(c -> c.count()).sum());
+    }
+  }
+
+  /**
+   * Polls every 10 ms until the prober has run {@code atLeast} probes in all, or {@code timeout} passes
+   * (then says so: the figures cover fewer periods than asked).
+   */
+  private static void awaitProbes(SimpleMeterRegistry registry, double atLeast, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (probes(registry) < atLeast) {
+      if (System.nanoTime() >= deadline) {
+        System.out.printf(Locale.ROOT, "only %.0f of %.0f probes ran within %s%n", probes(registry), atLeast, timeout);
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
 
