@@ -2,7 +2,7 @@ package dev.orch.jmh;
 
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.time.TimeSource;
-import dev.orch.core.internal.RevisionTraffic;
+import dev.orch.core.rollout.RevisionTraffic;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;

@@ -1,7 +1,7 @@
 package dev.orch.core;
 
 import dev.orch.api.spec.Analysis;
-import dev.orch.core.internal.RevisionTraffic;
+import dev.orch.core.rollout.RevisionTraffic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

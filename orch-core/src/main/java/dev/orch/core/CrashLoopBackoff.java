@@ -1,7 +1,7 @@
 package dev.orch.core;
 
-import dev.orch.core.internal.Durations;
-import dev.orch.core.internal.ExponentialBackoff;
+import dev.orch.core.util.Durations;
+import dev.orch.core.util.ExponentialBackoff;
 import java.time.Duration;
 import java.util.Objects;
 

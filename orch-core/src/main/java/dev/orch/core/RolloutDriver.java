@@ -8,7 +8,7 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.RolloutPlanner.Position;
 import dev.orch.core.RolloutPlanner.Slice;
 import dev.orch.core.RolloutStatus.Phase;
-import dev.orch.core.internal.Revisions;
+import dev.orch.core.util.Revisions;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.time.Instant;

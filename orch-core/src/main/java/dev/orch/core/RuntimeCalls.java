@@ -6,7 +6,7 @@ import dev.failsafe.RetryPolicy;
 import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
-import dev.orch.core.internal.TimeSourceScheduler;
+import dev.orch.core.util.TimeSourceScheduler;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

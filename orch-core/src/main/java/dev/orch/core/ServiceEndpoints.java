@@ -6,7 +6,7 @@ import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.core.internal.RevisionTraffic;
+import dev.orch.core.rollout.RevisionTraffic;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
 import dev.orch.core.lb.EndpointSource;

@@ -4,7 +4,7 @@ import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.core.internal.Durations;
+import dev.orch.core.util.Durations;
 import dev.orch.core.reconcile.ReconcileResult;
 import java.time.Duration;
 import java.time.Instant;

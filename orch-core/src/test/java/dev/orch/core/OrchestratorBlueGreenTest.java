@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.core.internal.Revisions;
+import dev.orch.core.util.Revisions;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.Endpoints;
 import dev.orch.core.lb.Pickers;

@@ -91,7 +91,7 @@ class OrchestratorRollbackTest {
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("ProgressDeadlineExceeded")));
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("RolledBack")));
     assertEquals(Set.of("web:1"), images());
-    assertEquals(good, dev.orch.core.internal.Revisions.revision(orch.spec("web").orElseThrow()));
+    assertEquals(good, dev.orch.core.util.Revisions.revision(orch.spec("web").orElseThrow()));
     ServiceStatus s = orch.status("web").orElseThrow();
     assertTrue(s.isReady());
     assertEquals(RolloutStatus.Phase.ROLLED_BACK, s.rollout().phase());

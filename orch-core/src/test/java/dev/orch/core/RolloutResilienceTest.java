@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orch.api.spec.IntOrPercent;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.core.internal.Revisions;
+import dev.orch.core.util.Revisions;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.time.VirtualTimeSource;
-import dev.orch.core.internal.Revisions;
+import dev.orch.core.util.Revisions;
 import dev.orch.inmemory.Behaviors;
 import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;

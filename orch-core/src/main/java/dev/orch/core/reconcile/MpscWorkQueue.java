@@ -2,8 +2,8 @@ package dev.orch.core.reconcile;
 
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
-import dev.orch.core.internal.Durations;
-import dev.orch.core.internal.ExponentialBackoff;
+import dev.orch.core.util.Durations;
+import dev.orch.core.util.ExponentialBackoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

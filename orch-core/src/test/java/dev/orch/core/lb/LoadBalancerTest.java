@@ -367,7 +367,7 @@ class LoadBalancerTest {
       list.add(e.withLabels(v1));
     }
     registry.update("s", list);
-    dev.orch.core.internal.RevisionTraffic traffic = new dev.orch.core.internal.RevisionTraffic();
+    dev.orch.core.rollout.RevisionTraffic traffic = new dev.orch.core.rollout.RevisionTraffic();
     LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s")).picker(Pickers.p2cPeakEwma())
         .outcomeListener(traffic.listener("s")));
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -1,4 +1,4 @@
-package dev.orch.core.internal;
+package dev.orch.core.util;
 
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.ServiceSpec;

@@ -1,4 +1,4 @@
-package dev.orch.core.internal;
+package dev.orch.core.rollout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

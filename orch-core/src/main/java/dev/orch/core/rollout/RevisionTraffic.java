@@ -1,4 +1,4 @@
-package dev.orch.core.internal;
+package dev.orch.core.rollout;
 
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.Analysis;

@@ -1,4 +1,4 @@
-package dev.orch.core.internal;
+package dev.orch.core.util;
 
 import java.time.Duration;
 import java.util.List;

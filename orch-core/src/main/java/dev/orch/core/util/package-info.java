@@ -1,0 +1,6 @@
+/**
+ * Leaf helpers that orch-core's packages share: duration checks, exponential backoff, revision hashing and
+ * a Failsafe scheduler over a {@link dev.orch.api.time.TimeSource}. Not API: public only so that orch-core's
+ * own packages can use them; they may change in any release. Depends on orch-api and the JDK alone.
+ */
+package dev.orch.core.util;
