@@ -1,80 +1,27 @@
 package dev.orch.core;
 
 import dev.orch.api.runtime.Subscription;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The orchestrator's recent events, in a bounded ring (the oldest are dropped), with subscribers that
- * see every event as it is recorded. Thread-safe. Subscribers are called on the recording thread and
- * must return quickly.
+ * The orchestrator's recent events, in a bounded ring (the oldest are dropped), with subscribers that see
+ * every event as it is recorded. Thread-safe. Subscribers are called on the recording thread and must
+ * return quickly; one that throws is logged and does not stop the others.
  */
-public final class EventLog {
-  private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
-
-  private final int capacity;
-  private final ArrayDeque<OrchEvent> ring;
-  private final CopyOnWriteArrayList<Consumer<OrchEvent>> subscribers = new CopyOnWriteArrayList<>();
-  private long recorded;
-
-  EventLog(int capacity) {
-    this.capacity = capacity;
-    this.ring = new ArrayDeque<>(Math.min(capacity, 1024));
-  }
-
-  void record(OrchEvent event) {
-    synchronized (this) {
-      if (ring.size() == capacity) {
-        ring.pollFirst();
-      }
-      ring.addLast(event);
-      recorded++;
-    }
-    for (Consumer<OrchEvent> s : subscribers) {
-      try {
-        s.accept(event);
-      } catch (RuntimeException e) {
-        LOG.warn("event subscriber failed on {}", event, e);
-      }
-    }
-  }
-
+public interface EventLog {
   /** The events still in the ring, oldest first. */
-  public synchronized List<OrchEvent> recent() {
-    return List.copyOf(ring);
-  }
+  List<OrchEvent> recent();
 
   /** The last {@code n} events concerning {@code service}, oldest first. */
-  public synchronized List<OrchEvent> recent(String service, int n) {
-    List<OrchEvent> out = new ArrayList<>();
-    var it = ring.descendingIterator();
-    while (it.hasNext() && out.size() < n) {
-      OrchEvent e = it.next();
-      if (e.service().equals(service)) {
-        out.add(0, e);
-      }
-    }
-    return out;
-  }
+  List<OrchEvent> recent(String service, int n);
 
   /** How many events were recorded since the start, dropped ones included. */
-  public synchronized long recordedCount() {
-    return recorded;
-  }
+  long recordedCount();
 
   /** The ring's capacity. */
-  public int capacity() {
-    return capacity;
-  }
+  int capacity();
 
   /** Calls {@code subscriber} with every event from now on, until the subscription is closed. */
-  public Subscription subscribe(Consumer<OrchEvent> subscriber) {
-    subscribers.add(subscriber);
-    return () -> subscribers.remove(subscriber);
-  }
+  Subscription subscribe(Consumer<OrchEvent> subscriber);
 }

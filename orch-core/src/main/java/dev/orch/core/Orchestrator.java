@@ -1,38 +1,23 @@
 package dev.orch.core;
 
-import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerRuntime;
-import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NodeInfo;
-import dev.orch.api.runtime.OrchLabels;
-import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeProvider;
-import dev.orch.api.runtime.Subscription;
-import dev.orch.api.spec.InvalidSpecException;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
-import dev.orch.core.util.Durations;
-import dev.orch.core.util.ExponentialBackoff;
-import dev.orch.core.internal.Placer;
-import dev.orch.core.util.Revisions;
-import dev.orch.core.internal.SchedulerPlacer;
+import dev.orch.core.engine.ControlPlane;
+import dev.orch.core.engine.EngineSettings;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Picker;
 import dev.orch.core.probe.HealthProber;
-import dev.orch.core.probe.ProbeState;
 import dev.orch.core.reconcile.MpscWorkQueue;
-import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.scheduler.Scheduler;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import dev.orch.core.util.Durations;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,13 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The facade: owns one {@link ContainerRuntime} and keeps it equal to the services applied to it —
@@ -68,114 +46,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: every method may be called from any thread; {@link #apply} and the other mutators
  * return at once and the work happens on Orch's own threads (or, with a {@link VirtualTimeSource}, on
- * the thread that advances the clock).
+ * the thread that advances the clock). The facade holds no state of its own: it delegates to the engine.
  */
 public final class Orchestrator implements AutoCloseable {
-  /** Retries of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
-  private static final ExponentialBackoff RETRY_BACKOFF =
-      new ExponentialBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+  private final ControlPlane plane;
+  private final ContainerRuntime runtime;
+  private final TimeSource time;
+  private final String ownerId;
 
-  final Logger log = LoggerFactory.getLogger(Orchestrator.class);
-
-  final ContainerRuntime runtime;
-  final TimeSource time;
-  private final boolean ownsTime;
-  final String ownerId;
-  final Duration nodeLostGrace;
-  final Duration terminationGrace;
-  final Duration callTimeout;
-  final Duration drainTimeout;
-  final int revisionHistoryLimit;
-  final boolean autoRollback;
-  final CrashLoopBackoff crashLoop;
-  private final Duration resyncPeriod;
-  final Placer placer;
-  final Object placementLock = new Object();
-
-  final ConcurrentHashMap<String, ServiceSpec> desired = new ConcurrentHashMap<>();
-  final ConcurrentHashMap<String, ServiceState> states = new ConcurrentHashMap<>();
-  final ObservedState observed = new ObservedState();
-  private final EventLog events;
-  final MpscWorkQueue queue;
-  final RuntimeCalls calls;
-  final ReplicaProbes probes;
-  /** The services' endpoints, the balancers Orch made over them, and the traffic they report. */
-  final ServiceEndpoints serving = new ServiceEndpoints(this);
-  final RolloutDriver rollouts = new RolloutDriver(this);
-  final MeterRegistry meterRegistry;
-  private final ServiceController controller;
-  private final Subscription runtimeSubscription;
-  private final Object readinessMonitor = new Object();
-  /** Orders applies, so that an automatic rollback replaces only the spec it rolls back from. */
-  private final Object applyLock = new Object();
-  private final CompletableFuture<Void> started = new CompletableFuture<>();
-  private volatile ScheduledTask resyncTask;
-  volatile boolean closed;
-
-  private final Timer reconcileTimer;
-  private final Counter reconcileCounter;
-  final Counter restarts;
-  final Counter replacements;
-  final Counter unschedulable;
-
-  private final boolean ownsRuntime;
-
-  private Orchestrator(Builder b, ContainerRuntime runtime, boolean ownsRuntime, Placer placer) {
-    this.runtime = runtime;
-    this.ownsRuntime = ownsRuntime;
-    this.ownsTime = b.timeSource == null;
-    this.time = ownsTime ? TimeSource.system() : b.timeSource;
-    this.ownerId = b.ownerId;
-    this.nodeLostGrace = b.nodeLostGrace;
-    this.terminationGrace = b.terminationGrace;
-    this.callTimeout = b.callTimeout;
-    this.drainTimeout = b.drainTimeout;
-    this.revisionHistoryLimit = b.revisionHistoryLimit;
-    this.autoRollback = b.autoRollback;
-    this.crashLoop = b.crashLoopBackoff;
-    this.resyncPeriod = b.resyncPeriod;
-    this.placer = placer;
-    this.events = new EventLog(b.eventCapacity);
-    MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
-    this.meterRegistry = registry;
-    this.reconcileTimer = Timer.builder("orch.reconcile.duration").tag("owner", b.ownerId).description("time to reconcile one service")
-        .register(registry);
-    Counter retries = Counter.builder("orch.runtime.retries").tag("owner", b.ownerId).description("runtime calls retried").register(registry);
-    this.restarts = Counter.builder("orch.restarts").tag("owner", b.ownerId).description("containers restarted").register(registry);
-    this.replacements = Counter.builder("orch.replacements").tag("owner", b.ownerId).description("replicas replaced off lost nodes")
-        .register(registry);
-    this.unschedulable = Counter.builder("orch.scheduler.unschedulable.passes").tag("owner", b.ownerId)
-        .description("reconcile passes that left a replica unschedulable").register(registry);
-    this.calls = new RuntimeCalls(this, time, retries);
-    HealthProber prober = b.healthProber;
-    if (prober == null) {
-      HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(b.seed);
-      if (b.meterRegistry != null) {
-        pb.meterRegistry(b.meterRegistry);
-      }
-      prober = pb.build();
-    }
-    this.probes = new ReplicaProbes(this, prober, b.healthProber == null);
-    // Mixing in the owner keeps the names of two orchestrators on one engine apart.
-    this.controller = new ServiceController(this, b.seed * 31 + b.ownerId.hashCode());
-    boolean deterministic = b.deterministic != null ? b.deterministic : time instanceof VirtualTimeSource;
-    this.queue = MpscWorkQueue.builder().timeSource(time).shards(deterministic ? 1 : b.shards)
-        .driver(deterministic ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
-        .handler(this::reconcile).build();
-    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", b.ownerId).description("keys waiting to be reconciled")
-        .register(registry);
-    this.reconcileCounter = Counter.builder("orch.reconcile.count").tag("owner", b.ownerId).description("reconcile passes")
-        .register(registry);
-    this.runtimeSubscription = runtime.subscribe(this::onRuntimeEvent);
-    startUp();
+  private Orchestrator(EngineSettings settings) {
+    this.runtime = settings.runtime();
+    this.time = settings.time();
+    this.ownerId = settings.ownerId();
+    this.plane = new ControlPlane(settings);
   }
 
   /** Starts a builder. */
   public static Builder builder() {
     return new Builder();
   }
-
-  // ------------------------------------------------------------------------------------------ API
 
   /**
    * Makes {@code spec} the desired state of its service (creating or updating it). Validates the whole
@@ -186,31 +75,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the orchestrator is closed
    */
   public void apply(ServiceSpec spec) {
-    Objects.requireNonNull(spec, "spec");
-    spec.requireValid();
-    RuntimeSupport.require(spec, runtime);
-    ensureOpen("apply " + spec.name());
-    ServiceSpec previous;
-    synchronized (applyLock) {
-      previous = desired.put(spec.name(), spec);
-      ServiceState state =
-          states.compute(spec.name(), (k, st) -> st == null || st.deleted ? newState(k, st) : st);
-      state.remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(), time.now()),
-          revisionHistoryLimit);
-    }
-    if (!spec.equals(previous)) {
-      event(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
-          spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
-    }
-    queue.enqueue(spec.name());
-  }
-
-  private ServiceState newState(String name, ServiceState old) {
-    if (old == null) {
-      return new ServiceState(name);
-    }
-    old.deleted = false;
-    return old;
+    plane.apply(spec);
   }
 
   /**
@@ -220,11 +85,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.spec.InvalidSpecException when {@code replicas} is negative
    */
   public void scale(String name, int replicas) {
-    ServiceSpec spec = desired.get(name);
-    if (spec == null) {
-      throw new UnknownServiceException("scale", name);
-    }
-    apply(spec.withReplicas(replicas));
+    plane.scale(name, replicas);
   }
 
   /**
@@ -235,24 +96,12 @@ public final class Orchestrator implements AutoCloseable {
    * @return whether the service existed, or had owned replicas
    */
   public boolean delete(String name) {
-    ensureOpen("delete " + name);
-    ServiceSpec removed = desired.remove(name);
-    boolean orphaned = removed == null && !observed.containersOf(name).isEmpty();
-    if (removed == null && !orphaned) {
-      return false;
-    }
-    ServiceState st = states.computeIfAbsent(name, ServiceState::new);
-    st.deleted = true;
-    event(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
-        ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
-    queue.enqueue(name);
-    return true;
+    return plane.delete(name);
   }
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
   public List<Revision> revisions(String name) {
-    ServiceState st = states.get(name);
-    return st == null ? List.of() : st.history();
+    return plane.revisions(name);
   }
 
   /**
@@ -262,15 +111,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when there is no earlier good revision
    */
   public Revision rollback(String name) {
-    ServiceSpec spec = desired.get(name);
-    ServiceState st = states.get(name);
-    if (spec == null || st == null) {
-      throw new UnknownServiceException("rollback", name);
-    }
-    String current = Revisions.revision(spec);
-    Revision target = st.lastGoodBefore(current).orElseThrow(() ->
-        new IllegalStateException("rollback " + name + ": no earlier revision was ever fully available"));
-    return rollback(name, target.id());
+    return plane.rollback(name);
   }
 
   /**
@@ -281,52 +122,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalArgumentException naming the revision and those remembered, when it is not one of them
    */
   public Revision rollback(String name, String revision) {
-    ServiceSpec spec = desired.get(name);
-    ServiceState st = states.get(name);
-    if (spec == null || st == null) {
-      throw new UnknownServiceException("rollback", name);
-    }
-    Revision target = st.history().stream().filter(r -> r.id().equals(revision)).findFirst().orElseThrow(() ->
-        new IllegalArgumentException("rollback " + name + ": revision: \"" + revision + "\": must be one of "
-            + st.history().stream().map(Revision::id).toList()));
-    rollouts.note(spec, "rolledback", revision, "RolledBack", "rollback(): back to revision " + revision + " ("
-        + target.container().image() + ")");
-    applyRevision(spec, target);
-    return target;
-  }
-
-  /** Applies {@code spec} with {@code target}'s template and probes. */
-  void applyRevision(ServiceSpec spec, Revision target) {
-    apply(spec.toBuilder().container(target.container()).probes(target.probes()).build());
-  }
-
-  /**
-   * Like {@link #applyRevision}, for the worker's automatic rollbacks: only if {@code spec} is still the
-   * desired one, so that a spec applied meanwhile (a scale, a newer revision) is never overwritten.
-   */
-  void applyRevisionIfUnchanged(ServiceSpec spec, Revision target) {
-    ServiceSpec back = spec.toBuilder().container(target.container()).probes(target.probes()).build();
-    synchronized (applyLock) {
-      if (desired.get(spec.name()) != spec) {
-        log.info("{}: not rolling back to {}: a newer spec was applied meanwhile", spec.name(), target.id());
-        return;
-      }
-      apply(back);
-    }
-  }
-
-  /**
-   * Revision {@code id} of {@code spec}'s service: the spec's own, or a remembered one.
-   *
-   * @throws IllegalStateException when it is neither
-   */
-  Revision revisionOf(ServiceState st, ServiceSpec spec, String id) {
-    if (id.equals(Revisions.revision(spec))) {
-      return st.history().stream().filter(r -> r.id().equals(id)).findFirst()
-          .orElseGet(() -> new Revision(id, spec.container(), spec.probes(), time.now()));
-    }
-    return st.history().stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow(() ->
-        new IllegalStateException(spec.name() + ": revision " + id + " is not remembered"));
+    return plane.rollback(name, revision);
   }
 
   /**
@@ -339,7 +135,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void pause(String name) {
-    rollouts.pause(name);
+    plane.rollouts().pause(name);
   }
 
   /**
@@ -351,7 +147,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void resume(String name) {
-    rollouts.resume(name);
+    plane.rollouts().resume(name);
   }
 
   /**
@@ -362,7 +158,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the service rolls out with a rolling update, or no rollout is in progress
    */
   public void promote(String name) {
-    rollouts.promote(name);
+    plane.rollouts().promote(name);
   }
 
   /**
@@ -374,7 +170,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void abort(String name) {
-    rollouts.abort(name);
+    plane.rollouts().abort(name);
   }
 
   /**
@@ -385,58 +181,29 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule (as {@link #apply} would)
    */
   public RolloutPlan plan(ServiceSpec spec) {
-    return rollouts.plan(spec);
+    Objects.requireNonNull(spec, "spec");
+    plane.requireRunnable(spec);
+    return plane.rollouts().plan(spec);
   }
 
   /** The desired spec of service {@code name}, if applied. */
   public Optional<ServiceSpec> spec(String name) {
-    return Optional.ofNullable(desired.get(name));
+    return plane.spec(name);
   }
 
   /** The names of every applied service, sorted. */
   public List<String> services() {
-    return desired.keySet().stream().sorted().toList();
+    return plane.services();
   }
 
   /** The nodes as Orch last saw them, by id. */
   public List<NodeInfo> nodes() {
-    return observed.nodeInfos();
+    return plane.nodes();
   }
 
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
-    ServiceSpec spec = desired.get(name);
-    ServiceState st = states.get(name);
-    if (spec == null || st == null) {
-      return Optional.empty();
-    }
-    List<ReplicaStatus> replicas = new ArrayList<>();
-    int running = 0;
-    int ready = 0;
-    for (ContainerInfo c : observed.containersOf(name)) {
-      if (st.deleting.containsKey(c.id())) {
-        continue;
-      }
-      boolean nodeReady = observed.isNodeReady(c.nodeId());
-      boolean isRunning = c.isRunning() && nodeReady;
-      Optional<ProbeState> probe = probes.state(c.id());
-      boolean isReady = isRunning && (probe.isPresent() ? probe.get().ready() : !ReplicaProbes.hasProbes(spec));
-      running += isRunning ? 1 : 0;
-      ready += isReady ? 1 : 0;
-      ServiceState.RestartTracker rt = st.restarts.get(c.id());
-      replicas.add(new ReplicaStatus(ServiceController.ordinal(c), c.name(), c.id(), c.nodeId(),
-          nodeReady ? c.state() : dev.orch.api.runtime.ContainerState.UNKNOWN, isReady,
-          rt == null ? 0 : rt.total, c.exitCode(), c.oomKilled(),
-          c.labels().getOrDefault(OrchLabels.REVISION, ""), probe.map(ProbeState::live).orElse(isRunning),
-          probe.flatMap(ProbeState::lastFailure)));
-    }
-    replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
-    List<Condition> conditions;
-    synchronized (st.conditions) {
-      conditions = List.copyOf(st.conditions.values());
-    }
-    return Optional.of(new ServiceStatus(name, spec.replicas(), running, ready, conditions, replicas,
-        events.recent(name, 10), rollouts.status(spec, st.rollout.view, replicas)));
+    return plane.status(name);
   }
 
   /**
@@ -453,20 +220,9 @@ public final class Orchestrator implements AutoCloseable {
       throw new IllegalStateException("awaitReady " + name + ": blocks on real time; with a VirtualTimeSource "
           + "advance the clock and check status(name).isReady()");
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (readinessMonitor) {
-      while (true) {
-        ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException("awaitReady", name));
-        if (s.isReady()) {
-          return true;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(readinessMonitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-      }
-    }
+    status(name).orElseThrow(() -> new UnknownServiceException("awaitReady", name));
+    return plane.awaitPasses(timeout, () -> status(name)
+        .orElseThrow(() -> new UnknownServiceException("awaitReady", name)).isReady());
   }
 
   /**
@@ -475,7 +231,7 @@ public final class Orchestrator implements AutoCloseable {
    * Only a service whose container has a port has endpoints (on its first port). Read-only.
    */
   public EndpointSource endpoints(String name) {
-    return serving.source(name);
+    return plane.endpoints(name);
   }
 
   /**
@@ -488,8 +244,7 @@ public final class Orchestrator implements AutoCloseable {
    * ignores weights. Close it when done.
    */
   public LoadBalancer loadBalancer(String name, Picker picker) {
-    ensureOpen("loadBalancer " + name);
-    return serving.balancer(name, name, picker);
+    return plane.loadBalancer(name, picker);
   }
 
   /**
@@ -497,7 +252,7 @@ public final class Orchestrator implements AutoCloseable {
    * revision's replicas (which the service's own endpoints do not list); empty otherwise. Read-only.
    */
   public EndpointSource previewEndpoints(String name) {
-    return serving.source(ServiceEndpoints.previewKey(name));
+    return plane.previewEndpoints(name);
   }
 
   /**
@@ -506,13 +261,12 @@ public final class Orchestrator implements AutoCloseable {
    * drained as on {@link #loadBalancer}. Close it when done.
    */
   public LoadBalancer previewLoadBalancer(String name, Picker picker) {
-    ensureOpen("previewLoadBalancer " + name);
-    return serving.balancer(ServiceEndpoints.previewKey(name), name, picker);
+    return plane.previewLoadBalancer(name, picker);
   }
 
   /** The event log: recent events and subscriptions. */
   public EventLog events() {
-    return events;
+    return plane.events();
   }
 
   /** This orchestrator's owner id, the value of the {@code orch.owner} label on what it creates. */
@@ -527,30 +281,13 @@ public final class Orchestrator implements AutoCloseable {
 
   /** Completes when start-up (node discovery and adoption) is done. */
   public CompletableFuture<Void> started() {
-    return started.copy();
+    return plane.started();
   }
 
   /** Stops Orch's threads and timers; containers keep running (a later orchestrator adopts them). */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    ScheduledTask r = resyncTask;
-    if (r != null) {
-      r.cancel();
-    }
-    runtimeSubscription.close();
-    queue.close();
-    probes.close();
-    if (ownsRuntime) {
-      runtime.close(); // it was discovered, so it is ours to close
-    }
-    if (ownsTime) {
-      time.close();
-    }
-    log.info("orchestrator {} closed", ownerId);
+    plane.close();
   }
 
   /**
@@ -567,194 +304,13 @@ public final class Orchestrator implements AutoCloseable {
     for (String name : services()) {
       delete(name);
     }
-    for (String orphan : observed.services()) {
-      if (!observed.containersOf(orphan).isEmpty()) {
-        delete(orphan);
-      }
+    for (String orphan : plane.servicesWithContainers()) {
+      delete(orphan);
     }
-    // The controllers stop each replica with its grace, then remove it; wait until none is left.
-    long deadline = System.nanoTime() + timeout.toNanos();
-    boolean gone = false;
-    synchronized (readinessMonitor) {
-      while (!(gone = states.isEmpty()) && System.nanoTime() < deadline) {
-        readinessMonitor.wait(Math.max(1, Math.min(200, (deadline - System.nanoTime()) / 1_000_000)));
-      }
-    }
+    // The workers stop each replica with its grace, then remove it; wait until none is left.
+    boolean gone = plane.awaitPasses(timeout, plane::isEmpty);
     close();
     return gone;
-  }
-
-  // ------------------------------------------------------------------------------------------ internals
-
-  private ReconcileResult reconcile(String name) {
-    if (!started.isDone() || closed) {
-      return ReconcileResult.done(); // start-up enqueues every key when it completes
-    }
-    long t0 = time.nanoTime();
-    try {
-      return controller.reconcile(name);
-    } catch (RuntimeException e) {
-      event(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
-      throw e;
-    } finally {
-      reconcileCounter.increment();
-      reconcileTimer.record(time.nanoTime() - t0, TimeUnit.NANOSECONDS);
-      synchronized (readinessMonitor) {
-        readinessMonitor.notifyAll();
-      }
-    }
-  }
-
-  /** Re-lists nodes and owned containers into the observed state; completes with {nodes, containers}. */
-  private CompletionStage<int[]> relist() {
-    Instant t0 = time.now();
-    long mark = observed.mark();
-    return runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, ownerId)), (nodes, owned) -> {
-      observed.setNodes(nodes, t0);
-      observed.replaceAll(owned, mark);
-      return new int[] {nodes.size(), owned.size()};
-    });
-  }
-
-  private void startUp() {
-    relist().whenComplete((counts, error) -> {
-      if (error != null) {
-        log.warn("orchestrator {}: start-up listing failed, retrying: {}", ownerId, describe(error));
-        event(OrchEvent.Type.WARNING, "StartupFailed", "", "", "", describe(error));
-        if (!closed) {
-          time.schedule(Duration.ofSeconds(1), this::startUp);
-        }
-        return;
-      }
-      log.info("orchestrator {} started on runtime {}: {} nodes, adopted {} containers", ownerId, runtime.name(),
-          counts[0], counts[1]);
-      event(OrchEvent.Type.NORMAL, "Started", "", "", "", counts[0] + " nodes, adopted " + counts[1]
-          + " containers");
-      started.complete(null);
-      desired.keySet().forEach(queue::enqueue);
-      states.keySet().forEach(queue::enqueue);
-      reportOrphans();
-      scheduleResync();
-    });
-  }
-
-  /** Says which owned services nobody applied: apply them to adopt their replicas, or delete them. */
-  private void reportOrphans() {
-    for (String service : observed.services()) {
-      int n = observed.containersOf(service).size();
-      if (n > 0 && !desired.containsKey(service) && !states.containsKey(service)) {
-        event(OrchEvent.Type.WARNING, "Orphaned", service, "", "", n + " owned containers of a service that is "
-            + "not applied; apply it to adopt them, or delete it to remove them");
-      }
-    }
-  }
-
-  private void scheduleResync() {
-    if (closed) {
-      return;
-    }
-    resyncTask = time.schedule(resyncPeriod, () -> {
-      resync();
-      scheduleResync();
-    });
-  }
-
-  /** Re-lists nodes and owned containers, then reconciles every service. */
-  void resync() {
-    relist().whenComplete((counts, error) -> {
-      if (error != null) {
-        event(OrchEvent.Type.WARNING, "ResyncFailed", "", "", "", describe(error));
-      }
-      states.keySet().forEach(queue::enqueue);
-    });
-  }
-
-  private void onRuntimeEvent(RuntimeEvent e) {
-    if (closed) {
-      return;
-    }
-    if (e instanceof RuntimeEvent.ContainerEvent ce) {
-      if (!ownerId.equals(ce.labels().get(OrchLabels.OWNER))) {
-        return; // never ours: never touched
-      }
-      observed.apply(ce);
-      String service = ce.labels().getOrDefault(OrchLabels.SERVICE, "");
-      if (states.containsKey(service)) {
-        queue.enqueue(service);
-      }
-    } else if (e instanceof RuntimeEvent.NodeLost lost) {
-      observed.nodeLost(lost.nodeId(), time.now());
-      event(OrchEvent.Type.WARNING, "NodeLost", "", "", lost.nodeId(), lost.reason() + "; replicas move after "
-          + nodeLostGrace.toSeconds() + "s");
-      states.keySet().forEach(queue::enqueue);
-      for (String s : states.keySet()) {
-        queue.enqueueAfter(s, nodeLostGrace);
-      }
-    } else if (e instanceof RuntimeEvent.NodeReady ready) {
-      observed.nodeReady(ready.nodeId());
-      event(OrchEvent.Type.NORMAL, "NodeReady", "", "", ready.nodeId(), "node is ready");
-      resync(); // what the node still runs (or no longer runs) is learnt by listing
-
-    }
-  }
-
-  List<Placer.Existing> existingReplicas() {
-    List<Placer.Existing> out = new ArrayList<>();
-    for (ContainerInfo c : observed.allContainers()) {
-      ServiceSpec spec = desired.get(ObservedState.serviceOf(c));
-      out.add(new Placer.Existing(c.name(), ObservedState.serviceOf(c), c.nodeId(), spec));
-    }
-    for (ServiceState st : states.values()) {
-      out.addAll(st.pendingCreates.values());
-      out.addAll(st.nominated.values());
-    }
-    return out;
-  }
-
-  /** Sets a condition; returns whether it changed. */
-  boolean setCondition(ServiceState st, String type, boolean status, String reason, String message) {
-    synchronized (st.conditions) {
-      Condition old = st.conditions.get(type);
-      if (old == null || old.status() != status || !old.reason().equals(reason) || !old.message().equals(message)) {
-        Instant since = old != null && old.status() == status ? old.since() : time.now();
-        st.conditions.put(type, new Condition(type, status, reason, message, since));
-        return true;
-      }
-      return false;
-    }
-  }
-
-  void event(OrchEvent.Type type, String reason, String service, String replica, String node, String message) {
-    OrchEvent e = new OrchEvent(time.now(), type, reason, service, replica, node, message);
-    if (type == OrchEvent.Type.WARNING) {
-      log.warn("{}", e);
-    } else {
-      log.debug("{}", e);
-    }
-    events.record(e);
-  }
-
-  /** The delay before retry number {@code n} of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
-  Duration retryDelay(int n) {
-    return RETRY_BACKOFF.delay(n);
-  }
-
-  private void ensureOpen(String what) {
-    if (closed) {
-      throw new IllegalStateException(what + ": the orchestrator is closed");
-    }
-  }
-
-  static Throwable rootCause(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
-  static String describe(Throwable t) {
-    Throwable root = rootCause(t);
-    return root.getMessage() != null ? root.getMessage() : root.toString();
   }
 
   /** Builds an {@link Orchestrator}; not thread-safe. */
@@ -777,7 +333,6 @@ public final class Orchestrator implements AutoCloseable {
     private int eventCapacity = 1000;
     private long seed = 1;
     private Boolean deterministic;
-    private Placer placer;
     private Scheduler scheduler;
     private HealthProber healthProber;
 
@@ -905,11 +460,6 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
-    Builder placer(Placer placer) {
-      this.placer = placer;
-      return this;
-    }
-
     /**
      * The prober that runs every replica's startup, liveness and readiness probes (default: one on this
      * builder's time source, seed and meter registry, closed with the orchestrator). A prober passed here
@@ -961,19 +511,30 @@ public final class Orchestrator implements AutoCloseable {
         throw new IllegalArgumentException("invalid orchestrator settings: " + String.join("; ", problems));
       }
       ContainerRuntime rt = runtime != null ? runtime : discover();
-      Placer p = placer;
-      if (p == null) {
-        Scheduler s = scheduler;
-        if (s == null) {
-          Scheduler.Builder sb = Scheduler.builder().seed(seed);
-          if (meterRegistry != null) {
-            sb.meterRegistry(meterRegistry);
-          }
-          s = sb.build();
+      boolean ownsTime = timeSource == null;
+      TimeSource time = ownsTime ? TimeSource.system() : timeSource;
+      Scheduler s = scheduler;
+      if (s == null) {
+        Scheduler.Builder sb = Scheduler.builder().seed(seed);
+        if (meterRegistry != null) {
+          sb.meterRegistry(meterRegistry);
         }
-        p = new SchedulerPlacer(s);
+        s = sb.build();
       }
-      return new Orchestrator(this, rt, runtime == null, p);
+      HealthProber prober = healthProber;
+      if (prober == null) {
+        HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(seed);
+        if (meterRegistry != null) {
+          pb.meterRegistry(meterRegistry);
+        }
+        prober = pb.build();
+      }
+      MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
+      boolean isDeterministic = deterministic != null ? deterministic : time instanceof VirtualTimeSource;
+      return new Orchestrator(new EngineSettings(rt, runtime == null, time, ownsTime, registry,
+          meterRegistry != null, ownerId, shards, isDeterministic, nodeLostGrace, terminationGrace, resyncPeriod,
+          callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
+          prober, healthProber == null));
     }
 
     private ContainerRuntime discover() {

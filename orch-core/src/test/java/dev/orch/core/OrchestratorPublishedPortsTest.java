@@ -55,7 +55,7 @@ class OrchestratorPublishedPortsTest {
          DockerLikeRuntime runtime = new DockerLikeRuntime(memory);
          HealthProber prober = HealthProber.builder().build();
          Orchestrator orch = Orchestrator.builder().runtime(runtime).healthProber(prober).meterRegistry(registry)
-             .build()) {
+             .resyncPeriod(Duration.ofMillis(300)).build()) {
       orch.apply(web(2, Probe.http("/ready", "http")));
       assertTrue(orch.awaitReady("web", WAIT), () -> "not ready: " + orch.status("web"));
       assertTrue(runtime.starts.values().stream().allMatch(n -> n.get() == 1),
@@ -64,10 +64,10 @@ class OrchestratorPublishedPortsTest {
       assertEquals(2, watched.size());
 
       for (int i = 0; i < 3; i++) {
-        // A resync lists the containers, learning each run's start time from the runtime, then reconciles.
+        // A resync (every 300 ms) lists the containers, learning each run's start time from the runtime, then
+        // reconciles.
         int listed = runtime.listings.get();
         long passes = passes(registry);
-        orch.resync();
         await().atMost(WAIT).until(() -> runtime.listings.get() > listed && passes(registry) > passes);
       }
 

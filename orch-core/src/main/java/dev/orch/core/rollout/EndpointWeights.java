@@ -1,4 +1,4 @@
-package dev.orch.core;
+package dev.orch.core.rollout;
 
 import java.math.BigInteger;
 import java.util.HashMap;
@@ -11,12 +11,12 @@ import java.util.Map;
  * each of them {@code p * M / r}, where {@code M} is the least common multiple of the ready counts (reduced
  * by the weights' greatest common divisor). Exact to 0.1% while the weights fit an int.
  */
-final class EndpointWeights {
+public final class EndpointWeights {
   private EndpointWeights() {
   }
 
   /** The weight of each endpoint, per revision; empty when one slice takes all the traffic (weight 1 each). */
-  static Map<String, Integer> split(List<RolloutPlanner.Slice> slices, Map<String, Integer> readyPerRevision) {
+  public static Map<String, Integer> split(List<RolloutPlanner.Slice> slices, Map<String, Integer> readyPerRevision) {
     Map<String, Long> tenths = new HashMap<>();
     long lcm = 1;
     for (RolloutPlanner.Slice s : slices) {

@@ -1,7 +1,8 @@
-package dev.orch.core;
+package dev.orch.core.rollout;
 
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.RolloutStrategy.CanaryStep;
+import dev.orch.core.RolloutStep;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,14 +11,14 @@ import java.util.Map;
 
 /**
  * The shapes a rollout passes through, as pure functions of its position: the controller realises them and
- * {@link Orchestrator#plan} lists them, so that a real rollout takes exactly the planned steps.
+ * {@code Orchestrator.plan} lists them, so that a real rollout takes exactly the planned steps.
  */
-final class RolloutPlanner {
+public final class RolloutPlanner {
   private RolloutPlanner() {
   }
 
   /** How a slice of replicas takes traffic. */
-  enum Kind {
+  public enum Kind {
     /** In the service's endpoints, with its weight. */
     SERVING,
     /** Only in the service's preview endpoints (blue/green before promotion). */
@@ -34,7 +35,7 @@ final class RolloutPlanner {
    * @param weight   percent of the service's traffic
    * @param kind     how it takes traffic
    */
-  record Slice(String revision, int replicas, double weight, Kind kind) {
+  public record Slice(String revision, int replicas, double weight, Kind kind) {
   }
 
   /**
@@ -45,12 +46,12 @@ final class RolloutPlanner {
    * @param promoted  all traffic is on the new revision
    * @param aborted   all traffic is back on the stable revision and the new one goes
    */
-  record Position(double weight, boolean scaledUp, boolean promoted, boolean aborted) {
-    static final Position START = new Position(0, false, false, false);
+  public record Position(double weight, boolean scaledUp, boolean promoted, boolean aborted) {
+    public static final Position START = new Position(0, false, false, false);
   }
 
   /** The replicas of a canary at {@code percent} of the traffic: the same share of {@code n}, at least 1. */
-  static int canaryReplicas(int n, double percent) {
+  public static int canaryReplicas(int n, double percent) {
     if (percent <= 0 || n == 0) {
       return 0;
     }
@@ -58,7 +59,7 @@ final class RolloutPlanner {
   }
 
   /** The slices of a blue/green or canary rollout of {@code n} replicas at {@code p}. */
-  static List<Slice> slices(RolloutStrategy strategy, int n, String stable, String target, Position p) {
+  public static List<Slice> slices(RolloutStrategy strategy, int n, String stable, String target, Position p) {
     if (stable.equals(target) || p.aborted()) {
       return List.of(new Slice(stable, n, 100, Kind.SERVING));
     }
@@ -79,7 +80,7 @@ final class RolloutPlanner {
   }
 
   /** A step over {@code slices}: the stable set is never reduced before promotion, so the floor is {@code n}. */
-  static RolloutStep step(int index, String action, int n, List<Slice> slices) {
+  public static RolloutStep step(int index, String action, int n, List<Slice> slices) {
     Map<String, Integer> replicas = new LinkedHashMap<>();
     Map<String, Double> weights = new LinkedHashMap<>();
     int total = 0;
@@ -92,7 +93,7 @@ final class RolloutPlanner {
   }
 
   /** The words for a canary step. */
-  static String describe(CanaryStep step) {
+  public static String describe(CanaryStep step) {
     if (step instanceof CanaryStep.SetWeight w) {
       return "setWeight " + percent(w.percent());
     }
@@ -104,7 +105,7 @@ final class RolloutPlanner {
   }
 
   /** The steps of a blue/green or canary rollout of {@code n} replicas from {@code stable} to {@code target}. */
-  static List<RolloutStep> steps(RolloutStrategy strategy, int n, String stable, String target) {
+  public static List<RolloutStep> steps(RolloutStrategy strategy, int n, String stable, String target) {
     List<RolloutStep> out = new ArrayList<>();
     if (strategy instanceof RolloutStrategy.BlueGreen bg) {
       List<Slice> preview = slices(bg, n, stable, target, Position.START);
@@ -141,7 +142,7 @@ final class RolloutPlanner {
    * old ones, then replaces up to {@code unavailable} old ones, in ordinal order, and the next wave starts
    * when every new replica of this one is available and the old ones it supersedes are gone.
    */
-  static List<RolloutStep> rollingWaves(int n, int surge, int unavailable, String from, String to) {
+  public static List<RolloutStep> rollingWaves(int n, int surge, int unavailable, String from, String to) {
     List<RolloutStep> out = new ArrayList<>();
     int updated = 0;
     while (updated < n) {
@@ -160,7 +161,7 @@ final class RolloutPlanner {
   }
 
   /** A rolling update's traffic: each replica the same share. */
-  static Map<String, Double> rollingWeights(String from, int oldCount, String to, int newCount) {
+  public static Map<String, Double> rollingWeights(String from, int oldCount, String to, int newCount) {
     Map<String, Double> weights = new LinkedHashMap<>();
     int total = oldCount + newCount;
     weights.put(from, total == 0 ? 0 : round(100.0 * oldCount / total));
@@ -168,15 +169,15 @@ final class RolloutPlanner {
     return weights;
   }
 
-  static double round(double percent) {
+  public static double round(double percent) {
     return Math.round(percent * 10) / 10.0;
   }
 
-  static String percent(double p) {
+  public static String percent(double p) {
     return (p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p)) + "%";
   }
 
-  static String human(Duration d) {
+  public static String human(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 }

@@ -1,4 +1,4 @@
-package dev.orch.core;
+package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.RuntimeCapability;
@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Checks that a runtime can do what a spec asks of it (volumes, host ports, limits, exec probes). */
-final class RuntimeSupport {
-  private RuntimeSupport() {
+final class CapabilityCheck {
+  private CapabilityCheck() {
   }
 
   /**

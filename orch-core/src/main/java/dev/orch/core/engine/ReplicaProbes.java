@@ -1,12 +1,14 @@
-package dev.orch.core;
+package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.spec.PortRef;
 import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.ProbeAction;
 import dev.orch.api.spec.Probes;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.OrchEvent;
 import dev.orch.core.probe.HealthProber;
 import dev.orch.core.probe.ProbeHandle;
 import dev.orch.core.probe.ProbeState;
@@ -19,6 +21,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The probes of every running replica: a watch per container run on the {@link HealthProber}, started when
@@ -36,19 +41,26 @@ final class ReplicaProbes implements AutoCloseable {
   private record Watched(String service, ProbeHandle handle, Optional<Instant> startedAt, List<PortBinding> ports) {
   }
 
-  private final Orchestrator o;
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaProbes.class);
+
+  private final ContainerRuntime runtime;
   private final HealthProber prober;
   private final boolean ownsProber;
+  private final EngineEvents events;
+  private final KeyQueue keys;
   private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
   /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
   /** When each watched container last turned ready. */
   private final ConcurrentHashMap<String, Instant> readySince = new ConcurrentHashMap<>();
 
-  ReplicaProbes(Orchestrator o, HealthProber prober, boolean ownsProber) {
-    this.o = o;
+  ReplicaProbes(ContainerRuntime runtime, HealthProber prober, boolean ownsProber, EngineEvents events,
+                KeyQueue keys) {
+    this.runtime = runtime;
     this.prober = prober;
     this.ownsProber = ownsProber;
+    this.events = events;
+    this.keys = keys;
   }
 
   static boolean hasProbes(ServiceSpec spec) {
@@ -57,19 +69,11 @@ final class ReplicaProbes implements AutoCloseable {
   }
 
   /**
-   * Makes the watches of {@code service} match {@code running}: one per running container, renewed after a
-   * restart; the others closed. Runs on the service's worker.
+   * Makes the watches of {@code service} match {@code running}: one per running container, probed as the
+   * spec of its own revision says ({@code specOf} may return null: not probed), renewed after a restart;
+   * the others closed. Runs on the service's worker.
    */
-  void sync(String service, ServiceSpec spec, Collection<ContainerInfo> running) {
-    sync(service, running, c -> spec);
-  }
-
-  /**
-   * Like {@link #sync(String, ServiceSpec, Collection)}, each container probed as the spec of its own
-   * revision says ({@code specOf} may return null: not probed).
-   */
-  void sync(String service, Collection<ContainerInfo> running,
-            java.util.function.Function<ContainerInfo, ServiceSpec> specOf) {
+  void sync(String service, Collection<ContainerInfo> running, Function<ContainerInfo, ServiceSpec> specOf) {
     Set<String> keep = new HashSet<>();
     for (ContainerInfo c : running) {
       ServiceSpec spec = specOf.apply(c);
@@ -88,8 +92,8 @@ final class ReplicaProbes implements AutoCloseable {
         Optional<String> unreachable = unreachable(c, spec.probes());
         if (unreachable.isPresent()) {
           // Its ports are not published yet (or not learnt yet): the inspect after its start tells them.
-          o.log.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.get());
-          o.queue.enqueueAfter(service, java.time.Duration.ofSeconds(1));
+          LOG.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.get());
+          keys.enqueueAfter(service, java.time.Duration.ofSeconds(1));
           continue;
         }
         ProbeHandle[] self = new ProbeHandle[1];
@@ -136,7 +140,7 @@ final class ReplicaProbes implements AutoCloseable {
    * binding (by name, or by container port). Empty when it can be, or when the runtime serves probes itself.
    */
   private Optional<String> unreachable(ContainerInfo c, Probes probes) {
-    if (o.runtime.probeTransport().isPresent()) {
+    if (runtime.probeTransport().isPresent()) {
       return Optional.empty();
     }
     for (Optional<Probe> probe : List.of(probes.startup(), probes.liveness(), probes.readiness())) {
@@ -156,10 +160,10 @@ final class ReplicaProbes implements AutoCloseable {
   }
 
   private ProbeTarget target(ContainerInfo c) {
-    if (o.runtime.probeTransport().isPresent()) {
-      return ProbeTarget.of(o.runtime, c.id());
+    if (runtime.probeTransport().isPresent()) {
+      return ProbeTarget.of(runtime, c.id());
     }
-    ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(o.runtime);
+    ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(runtime);
     for (PortBinding p : c.ports()) {
       if (published(p)) {
         b.host(p.hostAddress());
@@ -185,14 +189,14 @@ final class ReplicaProbes implements AutoCloseable {
       readySince.remove(c.id());
     }
     switch (t.type()) {
-      case LIVENESS_FAILED, STARTUP_FAILED -> o.event(OrchEvent.Type.WARNING, "Unhealthy", service, c.name(),
+      case LIVENESS_FAILED, STARTUP_FAILED -> events.emit(OrchEvent.Type.WARNING, "Unhealthy", service, c.name(),
           c.nodeId(), t.reason() + "; the container will be restarted");
-      case NOT_READY -> o.event(OrchEvent.Type.WARNING, "NotReady", service, c.name(), c.nodeId(), t.reason());
-      case READY -> o.event(OrchEvent.Type.NORMAL, "Ready", service, c.name(), c.nodeId(), "passes its readiness probe");
+      case NOT_READY -> events.emit(OrchEvent.Type.WARNING, "NotReady", service, c.name(), c.nodeId(), t.reason());
+      case READY -> events.emit(OrchEvent.Type.NORMAL, "Ready", service, c.name(), c.nodeId(), "passes its readiness probe");
       default -> {
       }
     }
-    o.queue.enqueue(service);
+    keys.enqueue(service);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.orch.core;
+package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;

@@ -1,4 +1,4 @@
-package dev.orch.core;
+package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.OrchLabels;
@@ -6,6 +6,7 @@ import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.time.TimeSource;
 import dev.orch.core.rollout.RevisionTraffic;
 import dev.orch.core.lb.Endpoint;
 import dev.orch.core.lb.EndpointRegistry;
@@ -20,21 +21,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * The services' endpoints as Orch publishes them (each service's, and its blue/green preview's), the load
  * balancers Orch made over them (whose requests in flight it drains), and the traffic reported through
  * those balancers per revision (which analyses read). Thread-safe.
  */
-final class ServiceEndpoints {
-  private final Orchestrator o;
+final class EndpointPublisher {
+  private final TimeSource time;
+  private final ReplicaProbes probes;
+  private final ObservedState observed;
   final EndpointRegistry registry = new EndpointRegistry();
   /** Requests, failures and latency per service revision, as reported through the balancers below. */
   final RevisionTraffic traffic = new RevisionTraffic();
   private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
 
-  ServiceEndpoints(Orchestrator o) {
-    this.o = o;
+  EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed) {
+    this.time = time;
+    this.probes = probes;
+    this.observed = observed;
   }
 
   /** The endpoint-registry key of service {@code name}'s preview endpoints. */
@@ -60,7 +67,7 @@ final class ServiceEndpoints {
 
   /** A balancer over the endpoints under {@code key} whose outcomes count for {@code service}; tracked. */
   LoadBalancer balancer(String key, String service, Picker picker) {
-    LoadBalancer lb = LoadBalancer.builder(source(key)).picker(picker).timeSource(o.time)
+    LoadBalancer lb = LoadBalancer.builder(source(key)).picker(picker).timeSource(time)
         .outcomeListener(traffic.listener(service)).build();
     balancers.add(lb);
     return lb;
@@ -96,8 +103,7 @@ final class ServiceEndpoints {
    * spec say, with the weight {@code weightOf} gives it.
    */
   void publish(String key, ServiceSpec spec, List<ContainerInfo> running,
-                        java.util.function.Function<ContainerInfo, ServiceSpec> specOf,
-                        java.util.function.ToIntFunction<ContainerInfo> weightOf) {
+               Function<ContainerInfo, ServiceSpec> specOf, ToIntFunction<ContainerInfo> weightOf) {
     if (spec.container().ports().isEmpty()) {
       registry.clear(key);
       return;
@@ -115,8 +121,8 @@ final class ServiceEndpoints {
           port = b.hostPort();
         }
       }
-      boolean ready = o.probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
-      String zone = o.observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
+      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
+      String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
       out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
               c.labels().getOrDefault(OrchLabels.REVISION, ""), OrchLabels.CONTAINER_ID, c.id())));

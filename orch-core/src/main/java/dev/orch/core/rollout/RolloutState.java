@@ -1,5 +1,8 @@
-package dev.orch.core;
+package dev.orch.core.rollout;
 
+import dev.orch.core.Revision;
+import dev.orch.core.RolloutStatus;
+import dev.orch.core.RolloutStep;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,11 +10,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * One service's rollout memory. The operations users ask for ({@code pause}, {@code promote}...) are queued
- * from any thread; every other field belongs to the service's worker, which publishes {@link #view} for
- * {@link Orchestrator#status} after each pass.
+ * One service's rollout memory, whatever its strategy: its revision history, where its rolling update,
+ * blue/green or canary rollout stands, and how it progresses (the one progress record of the service).
+ * The history is thread-safe and the operations users ask for ({@code pause}, {@code promote}...) are queued
+ * from any thread; every other field belongs to the service's worker, which publishes {@link #view()} for
+ * the status after each pass.
  */
-final class RolloutState {
+public final class RolloutState {
   /** An operation a user asked for, carried out by the worker. */
   enum Op {
     PAUSE, RESUME, PROMOTE, ABORT
@@ -28,12 +33,23 @@ final class RolloutState {
    * @param steps    the steps taken
    * @param reason   the last decision, in words
    */
-  record View(String target, String stable, RolloutStatus.Phase phase, Map<String, RolloutStatus.Counts> counts,
+  public record View(String target, String stable, RolloutStatus.Phase phase, Map<String, RolloutStatus.Counts> counts,
               Map<String, Double> weights, List<RolloutStep> steps, String reason) {
   }
 
   final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
   volatile View view;
+  private final RevisionHistory history = new RevisionHistory();
+
+  /** The service's remembered revisions. */
+  public RevisionHistory history() {
+    return history;
+  }
+
+  /** What the worker's last pass published of the rollout, if it ran one. */
+  public java.util.Optional<View> view() {
+    return java.util.Optional.ofNullable(view);
+  }
 
   // ---- worker only
   /** The revision that serves while a blue/green or canary rollout runs; null before the first pass. */
@@ -59,8 +75,11 @@ final class RolloutState {
   /** {@code promote()} was asked: skip the remaining steps, pauses and analyses. */
   boolean promoteAsked;
   AnalysisRun analysis;
+  /** Since when the rollout last made progress (an available replica more than before), and how much. */
   Instant progressAt;
   int bestAvailable;
+  /** The revision the rolling path last started tracking (a new one restarts its progress). */
+  String rollingRevision;
   /** The revision an automatic rollback left, while the service runs the one it returned to. */
   String rolledBackFrom;
   /** The revision an automatic rollback returned to. */

@@ -1,4 +1,4 @@
-package dev.orch.core;
+package dev.orch.core.engine;
 
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
@@ -6,28 +6,33 @@ import dev.failsafe.RetryPolicy;
 import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
+import dev.orch.core.util.Failures;
 import dev.orch.core.util.TimeSourceScheduler;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * Runs runtime calls with Failsafe: a call that fails because the runtime or its node did not answer is
  * retried with exponential backoff (100 ms doubling to 2 s, 3 retries), on the orchestrator's time source;
- * other failures (unknown container, conflict) are not retried. Every retry is counted and reported.
+ * other failures (unknown container, conflict) are not retried. Every retry is counted. Once the engine
+ * is closed, a call fails at once. Thread-safe.
  */
 final class RuntimeCalls {
   private final FailsafeExecutor<Object> executor;
-  private final Orchestrator o;
   private final TimeSource time;
+  private final Duration callTimeout;
+  private final BooleanSupplier closed;
 
-  RuntimeCalls(Orchestrator o, TimeSource time, Counter retries) {
-    this.o = o;
+  RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed) {
     this.time = time;
+    this.callTimeout = callTimeout;
+    this.closed = closed;
     RetryPolicy<Object> retry = RetryPolicy.builder()
-        .handleIf(e -> Orchestrator.rootCause(e) instanceof RuntimeUnavailableException)
+        .handleIf(e -> Failures.rootCause(e) instanceof RuntimeUnavailableException)
         .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(2))
         .withMaxRetries(3)
         .onRetry(e -> retries.increment())
@@ -46,10 +51,10 @@ final class RuntimeCalls {
    */
   @SuppressWarnings("unchecked")
   <T> CompletionStage<T> call(String node, String what, Duration extra, Supplier<CompletionStage<T>> call) {
-    if (o.closed) {
+    if (closed.getAsBoolean()) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
-    Duration limit = o.callTimeout.plus(extra);
+    Duration limit = callTimeout.plus(extra);
     return (CompletionStage<T>) executor.getStageAsync(() -> (CompletionStage<Object>) within(call.get(), limit,
         node, what));
   }

@@ -1,7 +1,6 @@
-package dev.orch.core;
+package dev.orch.core.rollout;
 
 import dev.orch.api.spec.Analysis;
-import dev.orch.core.rollout.RevisionTraffic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

@@ -1,0 +1,409 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.NodeInfo;
+import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.EventLog;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.Revision;
+import dev.orch.core.ServiceStatus;
+import dev.orch.core.UnknownServiceException;
+import dev.orch.core.lb.EndpointSource;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.Picker;
+import dev.orch.core.reconcile.MpscWorkQueue;
+import dev.orch.core.reconcile.ReconcileResult;
+import dev.orch.core.rollout.RolloutEffects;
+import dev.orch.core.rollout.RolloutOperations;
+import dev.orch.core.rollout.RolloutState;
+import dev.orch.core.util.Revisions;
+import io.micrometer.core.instrument.Gauge;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane behind the {@code Orchestrator} facade: it owns the desired specs, the services' records,
+ * the observed state, the work queue and its handler, the intake of runtime events, the events and the
+ * conditions. Workers get only the narrow interfaces of what they need ({@link EngineEvents},
+ * {@link KeyQueue}, {@link ServiceDirectory}, {@link RolloutEffects}), never the facade. Not API. Thread-safe:
+ * the mutators return at once and the work happens on the queue's workers.
+ */
+public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirectory, RolloutEffects, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+  private final EngineSettings settings;
+  private final ConcurrentHashMap<String, ServiceSpec> desired = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ServiceRecord> records = new ConcurrentHashMap<>();
+  private final ObservedState observed = new ObservedState();
+  private final EventRing events;
+  private final EngineMetrics metrics;
+  private final ReplicaProbes probes;
+  private final EndpointPublisher endpoints;
+  private final RolloutOperations rollouts;
+  private final ServiceReconciler reconciler;
+  private final MpscWorkQueue queue;
+  private final RuntimeIntake intake;
+  private final StatusReport statusReport;
+  private final Subscription runtimeSubscription;
+  /** Notified after every pass, for those who wait for an outcome. */
+  private final Object passMonitor = new Object();
+  /** Orders applies, so that an automatic rollback replaces only the spec it rolls back from. */
+  private final Object applyLock = new Object();
+  private volatile boolean closed;
+
+  /** Builds the engine and starts it: it discovers the nodes and adopts what it owns, asynchronously. */
+  public ControlPlane(EngineSettings s) {
+    this.settings = s;
+    this.events = new EventRing(s.eventCapacity());
+    this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
+    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
+    this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this);
+    this.endpoints = new EndpointPublisher(s.time(), probes, observed);
+    this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.autoRollback());
+    ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed, calls,
+        new SchedulerPlacement(s.scheduler()), endpoints, probes);
+    this.reconciler = new ServiceReconciler(this, new Workers(replicas, probes, endpoints, observed, rollouts), this,
+        endpoints.traffic, s.time());
+    this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
+        .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
+        .handler(this::reconcile).build();
+    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", s.ownerId())
+        .description("keys waiting to be reconciled").register(s.meterRegistry());
+    this.statusReport = new StatusReport(observed, probes, events, rollouts);
+    this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
+    this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
+    intake.startUp();
+  }
+
+  // ------------------------------------------------------------------------------------------ desired state
+
+  /** Validates {@code spec} whole and makes it its service's desired state (see {@code Orchestrator.apply}). */
+  public void apply(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    requireRunnable(spec);
+    ensureOpen("apply " + spec.name());
+    ServiceSpec previous;
+    synchronized (applyLock) {
+      previous = desired.put(spec.name(), spec);
+      ServiceRecord st = records.compute(spec.name(), (k, r) -> r == null ? new ServiceRecord(k) : revive(r));
+      st.rollout.history().remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(),
+          settings.time().now()), settings.revisionHistoryLimit());
+    }
+    if (!spec.equals(previous)) {
+      emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
+          spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
+    }
+    queue.enqueue(spec.name());
+  }
+
+  private static ServiceRecord revive(ServiceRecord r) {
+    r.deleted = false;
+    return r;
+  }
+
+  /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */
+  public void requireRunnable(ServiceSpec spec) {
+    spec.requireValid();
+    CapabilityCheck.require(spec, settings.runtime());
+  }
+
+  /** Sets the desired replica count of service {@code name} (see {@code Orchestrator.scale}). */
+  public void scale(String name, int replicas) {
+    apply(desired(name).orElseThrow(() -> new UnknownServiceException("scale", name)).withReplicas(replicas));
+  }
+
+  /** Deletes service {@code name}, or the owned replicas of one never applied (see {@code Orchestrator.delete}). */
+  public boolean delete(String name) {
+    ensureOpen("delete " + name);
+    ServiceSpec removed = desired.remove(name);
+    boolean orphaned = removed == null && !observed.containersOf(name).isEmpty();
+    if (removed == null && !orphaned) {
+      return false;
+    }
+    records.computeIfAbsent(name, ServiceRecord::new).deleted = true;
+    emit(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
+        ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
+    queue.enqueue(name);
+    return true;
+  }
+
+  /** The remembered revisions of service {@code name}, oldest first. */
+  public List<Revision> revisions(String name) {
+    ServiceRecord st = records.get(name);
+    return st == null ? List.of() : st.rollout.history().all();
+  }
+
+  /** Returns service {@code name} to its last good revision before the current one (see {@code Orchestrator.rollback}). */
+  public Revision rollback(String name) {
+    ServiceSpec spec = desired.get(name);
+    ServiceRecord st = records.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException("rollback", name);
+    }
+    Revision target = st.rollout.history().lastGoodBefore(Revisions.revision(spec)).orElseThrow(() ->
+        new IllegalStateException("rollback " + name + ": no earlier revision was ever fully available"));
+    return rollback(name, target.id());
+  }
+
+  /** Returns service {@code name} to its remembered revision {@code revision} (see {@code Orchestrator.rollback}). */
+  public Revision rollback(String name, String revision) {
+    ServiceSpec spec = desired.get(name);
+    ServiceRecord st = records.get(name);
+    if (spec == null || st == null) {
+      throw new UnknownServiceException("rollback", name);
+    }
+    List<Revision> history = st.rollout.history().all();
+    Revision target = history.stream().filter(r -> r.id().equals(revision)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("rollback " + name + ": revision: \"" + revision + "\": must be one of "
+            + history.stream().map(Revision::id).toList()));
+    rollouts.noteRollback(spec, target);
+    applyRevision(spec, target);
+    return target;
+  }
+
+  @Override
+  public void applyRevision(ServiceSpec spec, Revision target) {
+    apply(withRevision(spec, target));
+  }
+
+  @Override
+  public void rollBack(ServiceSpec failed, Revision target) {
+    ServiceSpec back = withRevision(failed, target);
+    synchronized (applyLock) {
+      if (desired.get(failed.name()) != failed) {
+        LOG.info("{}: not rolling back to {}: a newer spec was applied meanwhile", failed.name(), target.id());
+        return;
+      }
+      apply(back);
+    }
+  }
+
+  private static ServiceSpec withRevision(ServiceSpec spec, Revision target) {
+    return spec.toBuilder().container(target.container()).probes(target.probes()).build();
+  }
+
+  /** The rollouts' operations: pause, resume, promote, abort and plan. */
+  public RolloutOperations rollouts() {
+    return rollouts;
+  }
+
+  /** The names of every applied service, sorted. */
+  public List<String> services() {
+    return desired.keySet().stream().sorted().toList();
+  }
+
+  /** The desired spec of service {@code name}, if applied. */
+  public Optional<ServiceSpec> spec(String name) {
+    return desired(name);
+  }
+
+  /** The observed state of service {@code name}, if applied. */
+  public Optional<ServiceStatus> status(String name) {
+    ServiceSpec spec = desired.get(name);
+    ServiceRecord st = records.get(name);
+    return spec == null || st == null ? Optional.empty() : Optional.of(statusReport.status(spec, st));
+  }
+
+  /** The nodes as Orch last saw them, by id. */
+  public List<NodeInfo> nodes() {
+    return observed.nodeInfos();
+  }
+
+  /** The services that still have owned containers, applied or not. */
+  public List<String> servicesWithContainers() {
+    return observed.services().stream().filter(s -> !observed.containersOf(s).isEmpty()).sorted().toList();
+  }
+
+  /** Whether every service is gone, replicas and all. */
+  public boolean isEmpty() {
+    return records.isEmpty();
+  }
+
+  // ------------------------------------------------------------------------------------------ the worker
+
+  private ReconcileResult reconcile(String name) {
+    if (!intake.started().isDone() || closed) {
+      return ReconcileResult.done(); // start-up queues every key when it completes
+    }
+    long t0 = settings.time().nanoTime();
+    try {
+      return reconciler.reconcile(name);
+    } catch (RuntimeException e) {
+      emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
+      throw e;
+    } finally {
+      metrics.reconcileCounter.increment();
+      metrics.reconcileTimer.record(settings.time().nanoTime() - t0, TimeUnit.NANOSECONDS);
+      synchronized (passMonitor) {
+        passMonitor.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits on real time, up to {@code timeout}, until {@code done} holds, looking after every pass and at
+   * least every 200 ms; returns whether it held.
+   */
+  public boolean awaitPasses(Duration timeout, java.util.function.BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (passMonitor) {
+      while (true) {
+        if (done.getAsBoolean()) {
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(passMonitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ for the workers
+
+  @Override
+  public void emit(OrchEvent.Type type, String reason, String service, String replica, String node, String message) {
+    OrchEvent e = new OrchEvent(settings.time().now(), type, reason, service, replica, node, message);
+    if (type == OrchEvent.Type.WARNING) {
+      LOG.warn("{}", e);
+    } else {
+      LOG.debug("{}", e);
+    }
+    events.record(e);
+  }
+
+  @Override
+  public void event(OrchEvent.Type type, String reason, String service, String message) {
+    emit(type, reason, service, "", "", message);
+  }
+
+  @Override
+  public boolean setCondition(String service, String type, boolean status, String reason, String message) {
+    ServiceRecord st = records.get(service);
+    return st != null && st.setCondition(type, status, reason, message, settings.time().now());
+  }
+
+  @Override
+  public Optional<ServiceSpec> desired(String service) {
+    return Optional.ofNullable(desired.get(service));
+  }
+
+  @Override
+  public Optional<RolloutState> rollout(String service) {
+    return record(service).map(st -> st.rollout);
+  }
+
+  @Override
+  public Optional<ServiceRecord> record(String service) {
+    return Optional.ofNullable(records.get(service));
+  }
+
+  @Override
+  public ServiceRecord recordFor(String service) {
+    return records.computeIfAbsent(service, ServiceRecord::new);
+  }
+
+  @Override
+  public Set<String> known() {
+    Set<String> out = new HashSet<>(desired.keySet());
+    out.addAll(records.keySet());
+    return out;
+  }
+
+  @Override
+  public Collection<ServiceRecord> records() {
+    return records.values();
+  }
+
+  @Override
+  public void forget(ServiceRecord st) {
+    records.computeIfPresent(st.name, (k, v) -> v == st && !desired.containsKey(k) ? null : v);
+    queue.forget(st.name);
+  }
+
+  @Override
+  public void enqueue(String service) {
+    queue.enqueue(service);
+  }
+
+  @Override
+  public void enqueueAfter(String service, Duration delay) {
+    queue.enqueueAfter(service, delay);
+  }
+
+  // ------------------------------------------------------------------------------------------ reading
+
+  /** The endpoints of service {@code name} (see {@code Orchestrator.endpoints}). */
+  public EndpointSource endpoints(String name) {
+    return endpoints.source(name);
+  }
+
+  /** The preview endpoints of service {@code name} (see {@code Orchestrator.previewEndpoints}). */
+  public EndpointSource previewEndpoints(String name) {
+    return endpoints.source(EndpointPublisher.previewKey(name));
+  }
+
+  /** A tracked, drained load balancer over service {@code name}'s endpoints (see {@code Orchestrator.loadBalancer}). */
+  public LoadBalancer loadBalancer(String name, Picker picker) {
+    ensureOpen("loadBalancer " + name);
+    return endpoints.balancer(name, name, picker);
+  }
+
+  /** A tracked load balancer over service {@code name}'s preview endpoints. */
+  public LoadBalancer previewLoadBalancer(String name, Picker picker) {
+    ensureOpen("previewLoadBalancer " + name);
+    return endpoints.balancer(EndpointPublisher.previewKey(name), name, picker);
+  }
+
+  /** The event log. */
+  public EventLog events() {
+    return events;
+  }
+
+  /** Completes when start-up (node discovery and adoption) is done. */
+  public java.util.concurrent.CompletableFuture<Void> started() {
+    return intake.started().copy();
+  }
+
+  /** Whether {@link #close} was called. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Throws naming {@code what} when the engine is closed. */
+  public void ensureOpen(String what) {
+    if (closed) {
+      throw new IllegalStateException(what + ": the orchestrator is closed");
+    }
+  }
+
+  /** Stops the engine's threads and timers; containers keep running (a later engine adopts them). */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    intake.close();
+    runtimeSubscription.close();
+    queue.close();
+    probes.close();
+    if (settings.ownsRuntime()) {
+      settings.runtime().close(); // it was discovered, so it is ours to close
+    }
+    if (settings.ownsTime()) {
+      settings.time().close();
+    }
+    LOG.info("orchestrator {} closed", settings.ownerId());
+  }
+}

@@ -1,0 +1,44 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.time.TimeSource;
+import dev.orch.core.CrashLoopBackoff;
+import dev.orch.core.probe.HealthProber;
+import dev.orch.core.scheduler.Scheduler;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+
+/**
+ * Everything an engine is built from, checked already by the orchestrator's builder. Immutable.
+ *
+ * @param runtime              the runtime to drive
+ * @param ownsRuntime          whether closing the engine closes the runtime (it was discovered)
+ * @param time                 the time source of every timer
+ * @param ownsTime             whether closing the engine closes the time source (it is the default one)
+ * @param meterRegistry        where metrics go (never null: an empty composite for none)
+ * @param userRegistry         whether {@code meterRegistry} is the user's (the default prober reports to it)
+ * @param ownerId              the {@code orch.owner} label value
+ * @param shards               reconcile shards (worker threads)
+ * @param deterministic        whether reconciles run as tasks on the time source rather than on threads
+ * @param nodeLostGrace        how long a node may be lost before its replicas move
+ * @param terminationGrace     how long a stopping container may take before it is killed
+ * @param resyncPeriod         how often everything is re-listed and reconciled
+ * @param callTimeout          how long one runtime call may go unanswered
+ * @param drainTimeout         how long a leaving replica may finish its requests in flight
+ * @param revisionHistoryLimit how many revisions each service remembers
+ * @param autoRollback         whether failed rollouts return to the last good revision
+ * @param crashLoop            the restart backoff of crashing containers
+ * @param eventCapacity        how many recent events the event log keeps
+ * @param seed                 the seed of every random choice
+ * @param scheduler            the scheduler that places replicas
+ * @param prober               the prober of every replica's probes
+ * @param ownsProber           whether closing the engine closes the prober
+ */
+public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
+                             MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
+                             boolean deterministic, Duration nodeLostGrace, Duration terminationGrace,
+                             Duration resyncPeriod, Duration callTimeout, Duration drainTimeout,
+                             int revisionHistoryLimit, boolean autoRollback, CrashLoopBackoff crashLoop,
+                             int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
+                             boolean ownsProber) {
+}

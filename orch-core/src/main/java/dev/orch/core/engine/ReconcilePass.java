@@ -1,0 +1,169 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.reconcile.ReconcileResult;
+import dev.orch.core.util.Durations;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * One reconcile pass of one applied service: the skeleton every strategy shares. {@link #run} realises the
+ * replicas the strategy wants (placing, starting, restarting, replacing and retiring them), syncs their probes
+ * and restarts what failed them, publishes the endpoints, finishes drains, then lets the rollout progress and
+ * publishes what the status shows. A strategy plugs in {@link #realise}, {@link #specOf}, {@link #publish}
+ * and {@link #progress}. Made for one pass, on the service's worker.
+ */
+abstract class ReconcilePass {
+  /** A safety net against a lost completion: completions queue the key themselves. */
+  private static final Duration SAFETY_NET = Duration.ofSeconds(30);
+
+  /** What a kept replica turned out to be. */
+  enum Tended {
+    /** On a lost node: replaced once the node has been lost for the grace period. */
+    LOST,
+    /** Running on a ready node. */
+    RUNNING,
+    /** Not running: started, restarted with backoff, or left as its restart policy says. */
+    DOWN
+  }
+
+  final Workers w;
+  final ServiceRecord st;
+  final ServiceSpec spec;
+  final String revision;
+  final Instant now;
+  /** The service's containers as observed, by name. */
+  final List<ContainerInfo> mine;
+  /** The replicas that run on ready nodes this pass: probed, and published as endpoints. */
+  final List<ContainerInfo> running = new ArrayList<>();
+  private Duration wake;
+
+  ReconcilePass(Workers w, ServiceRecord st, ServiceSpec spec, String revision, Instant now,
+                List<ContainerInfo> mine) {
+    this.w = w;
+    this.st = st;
+    this.spec = spec;
+    this.revision = revision;
+    this.now = now;
+    this.mine = mine;
+  }
+
+  /** Runs the pass; null, having done nothing, when the strategy cannot start from what runs now. */
+  final ReconcileResult run() {
+    if (!realise()) {
+      return null;
+    }
+    w.probes().sync(st.name, running, this::specOf);
+    for (ContainerInfo c : running) {
+      if (w.probes().mustRestart(c.id()) && st.killing.putIfAbsent(c.id(), Boolean.TRUE) == null) {
+        w.replicas().kill(st, c);
+      }
+    }
+    publish();
+    wake(w.replicas().finishDrains(st));
+    progress();
+    if (!st.deleting.isEmpty() || st.anyPending()) {
+      wake(SAFETY_NET);
+    }
+    return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  /** Realises the replicas the strategy wants; false when it cannot start from what runs now. */
+  abstract boolean realise();
+
+  /** The spec {@code c} runs by: its own revision's. */
+  abstract ServiceSpec specOf(ContainerInfo c);
+
+  /** Publishes the endpoints of {@link #running}. */
+  abstract void publish();
+
+  /** Sets the conditions, moves the rollout on and publishes what the status shows. */
+  abstract void progress();
+
+  /** Looks again after {@code d} at the latest (null: no need). */
+  final void wake(Duration d) {
+    wake = Durations.min(wake, d);
+  }
+
+  /** Whether {@code c} is still the service's: not being removed, and not removed. */
+  final boolean isLive(ContainerInfo c) {
+    // In this order: a removal completing meanwhile marks the container removed before it leaves deleting.
+    return !st.deleting.containsKey(c.id()) && !w.observed().isRemoved(c.id());
+  }
+
+  /** Sorts replicas to scale down newest first. */
+  static void newestFirst(List<ContainerInfo> extras) {
+    extras.sort(Comparator.comparing(ContainerInfo::createdAt).reversed().thenComparing(ContainerInfo::name));
+  }
+
+  /** Keeps the best of the replicas of one slot ({@code what}: "replica 3") and removes the others as duplicates. */
+  final ContainerInfo keepOne(List<ContainerInfo> cs, String bestRevision, String what) {
+    ContainerInfo keep = w.replicas().best(cs, bestRevision);
+    for (ContainerInfo other : cs) {
+      if (other != keep) {
+        w.replicas().delete(st, spec, other, "Duplicate", what + " also runs as " + keep.name());
+      }
+    }
+    return keep;
+  }
+
+  /**
+   * Tends the replica kept for {@code ordinal}, run by {@code own}: replaced off a lost node (once the grace
+   * passed, unless a create is {@code pending}: then {@code ordinal} joins {@code toPlace}), counted running, or
+   * started or restarted.
+   */
+  final Tended tend(ServiceSpec own, ContainerInfo keep, int ordinal, boolean pending, List<Integer> toPlace) {
+    if (!w.observed().isNodeReady(keep.nodeId())) {
+      wake(w.replicas().onLostNode(st, own, keep, ordinal, pending, now, toPlace));
+      return Tended.LOST;
+    }
+    if (keep.state() == ContainerState.RUNNING) {
+      running.add(keep);
+      return Tended.RUNNING;
+    }
+    wake(w.replicas().handleNotRunning(st, own, keep, now));
+    return Tended.DOWN;
+  }
+
+  /** Whether {@code c} runs on a ready node. */
+  final boolean runsOnReadyNode(ContainerInfo c) {
+    return c.state() == ContainerState.RUNNING && w.observed().isNodeReady(c.nodeId());
+  }
+
+  /** The revision a container's labels name. */
+  static String revisionOf(ContainerInfo c) {
+    return c.labels().getOrDefault(OrchLabels.REVISION, "");
+  }
+
+  /**
+   * Publishes what the status shows of the rollout: per revision the {@code desired} count and the live
+   * replicas, ready and available as their revision's spec says, and the {@code weights} (null: each
+   * revision's share of the ready replicas).
+   */
+  final void publishView(String target, String stable, Map<String, Integer> desired, Map<String, Double> weights,
+                         Function<String, ServiceSpec> specOfRevision) {
+    Map<String, int[]> seen = new TreeMap<>();
+    desired.keySet().forEach(rev -> seen.put(rev, new int[3]));
+    for (ContainerInfo c : mine) {
+      if (!isLive(c)) {
+        continue;
+      }
+      String rev = revisionOf(c);
+      int[] n = seen.computeIfAbsent(rev, k -> new int[3]);
+      ServiceSpec revSpec = specOfRevision.apply(rev);
+      n[0]++;
+      n[1] += w.replicas().isReady(revSpec, c) ? 1 : 0;
+      n[2] += w.replicas().isAvailable(revSpec, c) ? 1 : 0;
+    }
+    w.rollouts().publishView(st.rollout, target, stable, desired, seen, weights);
+  }
+}

@@ -1,0 +1,79 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.spec.RolloutStrategy;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.time.TimeSource;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.reconcile.ReconcileResult;
+import dev.orch.core.rollout.RevisionTraffic;
+import dev.orch.core.util.Revisions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The level-triggered reconcile of one service key: compares its desired spec with the containers Orch
+ * sees and acts, through one {@link ReconcilePass} of its strategy (a blue/green or canary service whose
+ * slices cannot start from what runs falls back to a rolling pass), or removes every replica of a deleted
+ * service. Runs only on the key's shard worker; what it starts completes asynchronously and queues the key
+ * again.
+ */
+final class ServiceReconciler {
+  private final ServiceDirectory services;
+  private final Workers w;
+  private final EngineEvents events;
+  private final RevisionTraffic traffic;
+  private final TimeSource time;
+
+  ServiceReconciler(ServiceDirectory services, Workers w, EngineEvents events, RevisionTraffic traffic,
+                    TimeSource time) {
+    this.services = services;
+    this.w = w;
+    this.events = events;
+    this.traffic = traffic;
+    this.time = time;
+  }
+
+  ReconcileResult reconcile(String name) {
+    ServiceSpec spec = services.desired(name).orElse(null);
+    ServiceRecord st = spec != null ? services.recordFor(name) : services.record(name).orElse(null);
+    if (st == null) {
+      return ReconcileResult.done();
+    }
+    Instant now = time.now();
+    List<ContainerInfo> mine = w.observed().containersOf(name);
+    mine.sort(Comparator.comparing(ContainerInfo::name));
+    if (spec == null) {
+      return reconcileDeleted(st, mine);
+    }
+    String revision = Revisions.revision(spec);
+    if (!(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {
+      ReconcileResult result = new SlicedPass(w, st, spec, revision, now, mine).run();
+      if (result != null) {
+        return result;
+      }
+    }
+    return new RollingPass(w, st, spec, revision, now, mine).run();
+  }
+
+  private ReconcileResult reconcileDeleted(ServiceRecord st, List<ContainerInfo> mine) {
+    w.probes().sync(st.name, List.of(), c -> null);
+    for (ContainerInfo c : mine) {
+      if (!st.deleting.containsKey(c.id())) {
+        w.replicas().delete(st, null, c, "Deleted", "service deleted");
+      }
+    }
+    w.endpoints().registry.clear(st.name);
+    w.endpoints().registry.clear(EndpointPublisher.previewKey(st.name));
+    Duration drainWake = w.replicas().finishDrains(st);
+    if (mine.isEmpty() && !st.anyPending()) {
+      services.forget(st);
+      events.emit(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
+      traffic.forget(st.name);
+      return ReconcileResult.done();
+    }
+    return ReconcileResult.requeueAfter(drainWake != null ? drainWake : Duration.ofSeconds(5));
+  }
+}

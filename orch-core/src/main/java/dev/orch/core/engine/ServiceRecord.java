@@ -1,0 +1,169 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.core.Condition;
+import dev.orch.core.rollout.RolloutState;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine's memory of one service: what is in flight for it (creates, starts, drains, removals,
+ * preemptions), its crash-loop memory, its conditions and its rollout. Fields that completions write are
+ * concurrent; the others belong to the service's worker.
+ */
+final class ServiceRecord {
+  /** A replica slot: an ordinal of a revision (two revisions share ordinals during blue/green and canary). */
+  record Slot(String revision, int ordinal) {
+  }
+
+  /** A replica out of the endpoints, waiting for its in-flight requests before it is stopped. */
+  record Draining(ContainerInfo container, Instant until) {
+  }
+
+  final String name;
+  /** Expectations: slot to the create (and start) in flight for it. Change through {@link #expect}/{@link #fulfil}. */
+  private final ConcurrentHashMap<Slot, SchedulerPlacement.Existing> pendingCreates = new ConcurrentHashMap<>();
+  /** How many creates are in flight per ordinal (of any revision), so a pass asks in O(1). */
+  private final ConcurrentHashMap<Integer, Integer> pendingPerOrdinal = new ConcurrentHashMap<>();
+  /** The rollout's memory: history, position and progress. */
+  final RolloutState rollout = new RolloutState();
+  /** Replicas being drained, by container id; a subset of {@link #deleting}. */
+  final ConcurrentHashMap<String, Draining> draining = new ConcurrentHashMap<>();
+  /** Containers being stopped and removed. */
+  final ConcurrentHashMap<String, Instant> deleting = new ConcurrentHashMap<>();
+  /**
+   * Room this service preempted others for, held until it places there (as Kubernetes' nominated node),
+   * so that the victims' own services cannot take it back first.
+   */
+  final ConcurrentHashMap<String, SchedulerPlacement.Existing> nominated = new ConcurrentHashMap<>();
+  /** The replicas preempted for this service and not yet gone. */
+  final Set<String> awaitedVictims = ConcurrentHashMap.newKeySet();
+  /** Containers being stopped because they failed a startup or liveness probe. */
+  final ConcurrentHashMap<String, Boolean> killing = new ConcurrentHashMap<>();
+  /** Containers stopped for a failed probe: their next exit counts as a failure, whatever its code. */
+  final Set<String> probeKilled = ConcurrentHashMap.newKeySet();
+  /** Containers whose start is in flight. */
+  final ConcurrentHashMap<String, Boolean> starting = new ConcurrentHashMap<>();
+  /** Crash-loop memory per container (worker only). */
+  final Map<String, RestartTracker> restarts = new ConcurrentHashMap<>();
+  /** Node holding each ordinal's node-local volumes (worker only). */
+  final Map<Integer, String> volumeNodes = new HashMap<>();
+  /** Guarded by itself. */
+  private final Map<String, Condition> conditions = new LinkedHashMap<>();
+  /** Containers a delete was already reported for, so a retried delete is not reported again. */
+  final Set<String> deleteReported = ConcurrentHashMap.newKeySet();
+  final AtomicInteger createFailures = new AtomicInteger();
+  volatile boolean deleted;
+
+  ServiceRecord(String name) {
+    this.name = name;
+  }
+
+  /** Records that a create (and start) for {@code slot} is in flight, as {@code replica}. */
+  void expect(Slot slot, SchedulerPlacement.Existing replica) {
+    // The count goes up first and down last, so that a pass never sees an ordinal free while its create runs.
+    pendingPerOrdinal.merge(slot.ordinal(), 1, Integer::sum);
+    if (pendingCreates.put(slot, replica) != null) {
+      decrement(slot.ordinal());
+    }
+  }
+
+  /** Records that the create for {@code slot} completed (or failed). */
+  void fulfil(Slot slot) {
+    if (pendingCreates.remove(slot) != null) {
+      decrement(slot.ordinal());
+    }
+  }
+
+  private void decrement(int ordinal) {
+    pendingPerOrdinal.computeIfPresent(ordinal, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Whether a create is in flight for {@code slot}. */
+  boolean pending(Slot slot) {
+    return pendingCreates.containsKey(slot);
+  }
+
+  /** Whether a create is in flight for {@code ordinal}, of any revision. */
+  boolean pendingFor(int ordinal) {
+    return pendingPerOrdinal.containsKey(ordinal);
+  }
+
+  /** Whether any create is in flight. */
+  boolean anyPending() {
+    return !pendingCreates.isEmpty();
+  }
+
+  /** How many creates are in flight. */
+  int pendingCount() {
+    return pendingCreates.size();
+  }
+
+  /** The replicas whose creates are in flight (they hold room on their nodes). */
+  java.util.Collection<SchedulerPlacement.Existing> pendingReplicas() {
+    return pendingCreates.values();
+  }
+
+  /**
+   * Whether the create (and first start) of {@code c} may be in flight: one is for its slot (its revision
+   * and ordinal, as its labels say: an event can make a container known before its create returns, under
+   * its id for a name) or for its name.
+   */
+  boolean creating(ContainerInfo c) {
+    if (pendingCreates.containsKey(new Slot(c.labels().getOrDefault(OrchLabels.REVISION, ""), ordinal(c)))) {
+      return true;
+    }
+    for (SchedulerPlacement.Existing p : pendingCreates.values()) {
+      if (p.replicaId().equals(c.name())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sets condition {@code type}; returns whether it changed ({@code since} moves only when the status does). */
+  boolean setCondition(String type, boolean status, String reason, String message, Instant now) {
+    synchronized (conditions) {
+      Condition old = conditions.get(type);
+      if (old == null || old.status() != status || !old.reason().equals(reason) || !old.message().equals(message)) {
+        Instant since = old != null && old.status() == status ? old.since() : now;
+        conditions.put(type, new Condition(type, status, reason, message, since));
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** The conditions, in the order they were first set. */
+  List<Condition> conditions() {
+    synchronized (conditions) {
+      return List.copyOf(conditions.values());
+    }
+  }
+
+  /** The replica ordinal a container's labels give it; -1 when it has none. */
+  static int ordinal(ContainerInfo c) {
+    try {
+      return Integer.parseInt(c.labels().getOrDefault(OrchLabels.ORDINAL, "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Crash-loop memory of one container (worker only, but total is read by status). */
+  static final class RestartTracker {
+    int inARow;
+    volatile int total;
+    Instant exitSeen;
+    Instant restartAt;
+    /** The exit a restart was already issued for: one start per exit, whatever the events' timing. */
+    Instant restartedFor;
+  }
+}

@@ -1,0 +1,173 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.rollout.EndpointWeights;
+import dev.orch.core.rollout.RolloutDriver;
+import dev.orch.core.rollout.RolloutPlanner;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A pass of a blue/green or canary service: the {@link RolloutDriver} says which slices (replicas of a
+ * revision, with their share of traffic) to realise; each slice is realised ordinal by ordinal, replicas of no
+ * slice are retired (drained first), and the endpoints carry the slices' weights.
+ */
+final class SlicedPass extends ReconcilePass {
+  private List<RolloutPlanner.Slice> slices;
+  private final Map<String, ServiceSpec> specs = new HashMap<>();
+  private final Map<String, RolloutPlanner.Slice> byRevision = new LinkedHashMap<>();
+  private final Map<String, Integer> available = new HashMap<>();
+
+  SlicedPass(Workers w, ServiceRecord st, ServiceSpec spec, String revision, Instant now, List<ContainerInfo> mine) {
+    super(w, st, spec, revision, now, mine);
+  }
+
+  /** False, having done nothing, when the revision serving now has a template Orch does not know. */
+  @Override
+  boolean realise() {
+    List<ContainerInfo> live = new ArrayList<>();
+    for (ContainerInfo c : mine) {
+      if (isLive(c)) {
+        live.add(c);
+      }
+    }
+    RolloutDriver driver = w.rollouts().driver();
+    slices = driver.slices(st.rollout, spec, revision, live, now);
+    if (slices == null) {
+      return false; // the serving revision's template is unknown: the caller rolls over to spec
+    }
+    for (RolloutPlanner.Slice slice : slices) {
+      byRevision.put(slice.revision(), slice);
+      specs.put(slice.revision(), driver.specFor(st.rollout, spec, revision, slice.revision()));
+    }
+    ReplicaActions replicas = w.replicas();
+    Map<ServiceRecord.Slot, List<ContainerInfo>> bySlot = new HashMap<>();
+    List<ContainerInfo> extras = new ArrayList<>();
+    for (ContainerInfo c : live) {
+      RolloutPlanner.Slice slice = byRevision.get(revisionOf(c));
+      int ordinal = ServiceRecord.ordinal(c);
+      if (slice == null || ordinal < 0 || ordinal >= slice.replicas()) {
+        extras.add(c);
+      } else {
+        bySlot.computeIfAbsent(new ServiceRecord.Slot(revisionOf(c), ordinal), k -> new ArrayList<>()).add(c);
+      }
+    }
+    newestFirst(extras);
+    // A running replica beyond its slice's count keeps serving (as a surge) until every slice is whole, so
+    // that a slice shrinking while another grows (a strategy changed mid-flight) never costs availability.
+    List<ContainerInfo> surplus = new ArrayList<>();
+    for (ContainerInfo c : extras) {
+      if (byRevision.containsKey(revisionOf(c)) && runsOnReadyNode(c)) {
+        surplus.add(c);
+      } else {
+        retire(c);
+      }
+    }
+    for (RolloutPlanner.Slice slice : slices) {
+      ServiceSpec sliceSpec = specs.get(slice.revision());
+      List<Integer> toPlace = new ArrayList<>();
+      for (int ordinal = 0; ordinal < slice.replicas(); ordinal++) {
+        ServiceRecord.Slot slot = new ServiceRecord.Slot(slice.revision(), ordinal);
+        boolean pending = st.pending(slot);
+        List<ContainerInfo> cs = bySlot.getOrDefault(slot, List.of());
+        if (cs.isEmpty()) {
+          if (!pending) {
+            toPlace.add(ordinal);
+          }
+          continue;
+        }
+        ContainerInfo keep = keepOne(cs, slice.revision(), "replica " + ordinal + " of " + slice.revision());
+        if (tend(sliceSpec, keep, ordinal, pending, toPlace) == Tended.RUNNING
+            && replicas.isAvailable(sliceSpec, keep)) {
+          available.merge(slice.revision(), 1, Integer::sum);
+        }
+      }
+      if (!toPlace.isEmpty()) {
+        wake(replicas.place(st, sliceSpec, toPlace, slice.revision()));
+      }
+    }
+    boolean whole = slices.stream().allMatch(sl -> available.getOrDefault(sl.revision(), 0) >= sl.replicas());
+    for (ContainerInfo c : surplus) {
+      if (whole) {
+        retire(c);
+      } else {
+        running.add(c);
+      }
+    }
+    return true;
+  }
+
+  private void retire(ContainerInfo c) {
+    String rev = revisionOf(c);
+    RolloutPlanner.Slice slice = byRevision.get(rev);
+    w.replicas().delete(st, spec, c, slice != null ? "ScaledDown" : "Retired", slice != null
+        ? "replica " + ServiceRecord.ordinal(c) + " is beyond the " + slice.replicas() + " replicas of " + rev
+        : "revision " + rev + " takes no part in the rollout any more");
+  }
+
+  @Override
+  ServiceSpec specOf(ContainerInfo c) {
+    return specs.getOrDefault(revisionOf(c), spec);
+  }
+
+  /**
+   * Publishes the serving slices' replicas on the service's endpoints, weighted so that each slice gets its
+   * share of the traffic, and the preview slice's on the preview endpoints.
+   */
+  @Override
+  void publish() {
+    List<ContainerInfo> serving = new ArrayList<>();
+    List<ContainerInfo> preview = new ArrayList<>();
+    Map<String, Integer> readyPerRevision = new HashMap<>();
+    for (ContainerInfo c : running) {
+      RolloutPlanner.Slice sl = byRevision.get(revisionOf(c));
+      if (sl == null) {
+        continue;
+      }
+      if (sl.kind() == RolloutPlanner.Kind.PREVIEW) {
+        preview.add(c);
+      } else if (sl.kind() == RolloutPlanner.Kind.SERVING && sl.weight() > 0) {
+        serving.add(c);
+        if (w.replicas().isReady(specOf(c), c)) {
+          readyPerRevision.merge(sl.revision(), 1, Integer::sum);
+        }
+      }
+    }
+    Map<String, Integer> weights = EndpointWeights.split(slices, readyPerRevision);
+    EndpointPublisher endpoints = w.endpoints();
+    endpoints.publish(st.name, spec, serving, this::specOf, c -> weights.getOrDefault(revisionOf(c), 1));
+    if (preview.isEmpty()) {
+      endpoints.registry.clear(EndpointPublisher.previewKey(st.name));
+    } else {
+      endpoints.publish(EndpointPublisher.previewKey(st.name), spec, preview, this::specOf, c -> 1);
+    }
+  }
+
+  @Override
+  void progress() {
+    RolloutDriver driver = w.rollouts().driver();
+    RolloutPlanner.Slice serving = slices.get(0);
+    int servingAvailable = available.getOrDefault(serving.revision(), 0);
+    st.setCondition("Available", servingAvailable >= spec.replicas(), servingAvailable >= spec.replicas()
+        ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", servingAvailable + "/" + spec.replicas()
+        + " replicas of serving revision " + serving.revision() + " available", now);
+    wake(driver.advance(st.rollout, spec, available, now));
+    driver.finishPass(st.rollout, spec, revision, available);
+    Map<String, Integer> desired = new HashMap<>();
+    Map<String, Double> weights = new HashMap<>();
+    List<RolloutPlanner.Slice> after = driver.currentSlices(st.rollout, spec);
+    if (!after.equals(slices)) {
+      wake(RolloutDriver.AGAIN); // the rollout moved on: realise its new slices
+    }
+    for (RolloutPlanner.Slice slice : after) {
+      desired.put(slice.revision(), slice.replicas());
+      weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
+    }
+    publishView(revision, driver.stable(st.rollout), desired, weights, rev -> specs.getOrDefault(rev, spec));
+  }
+}

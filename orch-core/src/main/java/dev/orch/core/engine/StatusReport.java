@@ -1,0 +1,59 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.EventLog;
+import dev.orch.core.ReplicaStatus;
+import dev.orch.core.ServiceStatus;
+import dev.orch.core.probe.ProbeState;
+import dev.orch.core.rollout.RolloutOperations;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds a service's {@link ServiceStatus} from what Orch observes: its replicas with their state, readiness,
+ * restarts and probes, its conditions, its recent events and its rollout. Thread-safe; reads only.
+ */
+final class StatusReport {
+  private final ObservedState observed;
+  private final ReplicaProbes probes;
+  private final EventLog events;
+  private final RolloutOperations rollouts;
+
+  StatusReport(ObservedState observed, ReplicaProbes probes, EventLog events, RolloutOperations rollouts) {
+    this.observed = observed;
+    this.probes = probes;
+    this.events = events;
+    this.rollouts = rollouts;
+  }
+
+  ServiceStatus status(ServiceSpec spec, ServiceRecord st) {
+    String name = spec.name();
+    List<ReplicaStatus> replicas = new ArrayList<>();
+    int running = 0;
+    int ready = 0;
+    for (ContainerInfo c : observed.containersOf(name)) {
+      if (st.deleting.containsKey(c.id())) {
+        continue;
+      }
+      boolean nodeReady = observed.isNodeReady(c.nodeId());
+      boolean isRunning = c.isRunning() && nodeReady;
+      Optional<ProbeState> probe = probes.state(c.id());
+      boolean isReady = isRunning && (probe.isPresent() ? probe.get().ready() : !ReplicaProbes.hasProbes(spec));
+      running += isRunning ? 1 : 0;
+      ready += isReady ? 1 : 0;
+      ServiceRecord.RestartTracker rt = st.restarts.get(c.id());
+      replicas.add(new ReplicaStatus(ServiceRecord.ordinal(c), c.name(), c.id(), c.nodeId(),
+          nodeReady ? c.state() : ContainerState.UNKNOWN, isReady, rt == null ? 0 : rt.total, c.exitCode(),
+          c.oomKilled(), c.labels().getOrDefault(OrchLabels.REVISION, ""), probe.map(ProbeState::live).orElse(isRunning),
+          probe.flatMap(ProbeState::lastFailure)));
+    }
+    replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
+    return new ServiceStatus(name, spec.replicas(), running, ready, st.conditions(), replicas,
+        events.recent(name, 10), rollouts.status(spec, st.rollout, replicas));
+  }
+}

@@ -1,0 +1,38 @@
+package dev.orch.core.rollout;
+
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.Revision;
+import java.util.Optional;
+
+/**
+ * What the rollout package asks of the engine that runs it: emit an event, set a service's condition, look
+ * up a service, queue it, and move it to another revision. The engine implements it; every method is
+ * thread-safe and returns at once.
+ */
+public interface RolloutEffects {
+  /** Records an event about service {@code service}. */
+  void event(OrchEvent.Type type, String reason, String service, String message);
+
+  /** Sets condition {@code type} of service {@code service}; returns whether it changed. */
+  boolean setCondition(String service, String type, boolean status, String reason, String message);
+
+  /** The desired spec of service {@code service}, if applied. */
+  Optional<ServiceSpec> desired(String service);
+
+  /** The rollout memory of service {@code service}, if Orch knows the service. */
+  Optional<RolloutState> rollout(String service);
+
+  /** Queues service {@code service} for its worker. */
+  void enqueue(String service);
+
+  /**
+   * An automatic rollback from a worker: makes {@code failed}'s service run {@code target}'s template and
+   * probes, but only if {@code failed} is still its desired spec, so that a spec applied meanwhile (a scale,
+   * a newer revision) is never overwritten.
+   */
+  void rollBack(ServiceSpec failed, Revision target);
+
+  /** A rollback a user asked for: makes {@code spec}'s service run {@code target}'s template and probes. */
+  void applyRevision(ServiceSpec spec, Revision target);
+}
