@@ -39,11 +39,13 @@ import org.slf4j.LoggerFactory;
  * overload the few (Envoy's panic mode); a threshold of 0 turns this off. Ejections end and slow start
  * ramps on timers of the injected {@link TimeSource}.
  *
- * <p>The pick path reads one immutable {@link PickState} through a volatile reference; every change
- * (endpoints, ejections, weights, slow-start steps) goes to a {@link PickStateWriter}, which builds a
- * new state under its lock and publishes it here.
+ * <p>The pick path reads one immutable state through a volatile reference; every change (endpoints,
+ * ejections, weights, slow-start steps) builds a new state under a lock and publishes it.
  */
 public final class LoadBalancer implements AutoCloseable {
+  // The facade over package-private parts, one concept a file: PickState (what a pick reads),
+  // PickStateWriter (every change, under its lock, and the rebuild), Ejections, SlowStartRamp and
+  // TrafficSplit. They never call back up here; the writer only hands new states to the publish sink.
   private volatile boolean closedFlag;
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
 
