@@ -1,19 +1,13 @@
 package dev.orch.core.lb;
 
 import dev.orch.api.runtime.Subscription;
-import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -49,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * ejections, weights, slow-start steps) builds a new state under a lock and publishes it.
  */
 public final class LoadBalancer implements AutoCloseable {
+  // The facade over package-private parts, one concept a file: PickState (what a pick reads),
+  // PickStateWriter (every change, under its lock, and the rebuild), Ejections, SlowStartRamp and
+  // TrafficSplit. They never call back up here; the writer only hands new states to the publish sink.
   private volatile boolean closedFlag;
   private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
 
@@ -57,34 +54,21 @@ public final class LoadBalancer implements AutoCloseable {
   private final TimeSource time;
   private final boolean ownsTime;
   private final OutlierDetection outliers;
-  private final SlowStart slowStart;
-  private final double panicThresholdPercent;
   private final double ewmaTauNanos;
   private final boolean recordLatency;
   private final boolean hashesKey;
   private final OutcomeListener outcomeListener;
 
   private final ConcurrentHashMap<String, EndpointStats> stats = new ConcurrentHashMap<>();
-  private final Object lock = new Object();
-  private volatile State state;
-
-  // Guarded by lock.
-  private Endpoints members;
-  private boolean initialised;
-  private boolean closed;
-  private final Map<String, Integer> weightOverrides = new HashMap<>();
-  private String splitLabel;
-  private Map<String, Integer> splitWeights = Map.of();
-  private ScheduledTask slowStartTick;
-
+  // Here rather than in the writer, so that a pick reads it with one load; only the writer sets it.
+  private volatile PickState state;
+  private final PickStateWriter writer;
   private final Subscription subscription;
 
   private LoadBalancer(Builder b) {
     this.picker = b.picker;
     this.time = b.time != null ? b.time : TimeSource.system();
     this.outliers = b.outliers;
-    this.slowStart = b.slowStart;
-    this.panicThresholdPercent = b.panicThresholdPercent;
     this.ownsTime = b.time == null;
     this.recordLatency = picker.usesLatency();
     this.ewmaTauNanos = picker instanceof PeakEwmaPicker p ? p.tauNanos() : 10e9;
@@ -92,9 +76,10 @@ public final class LoadBalancer implements AutoCloseable {
     this.outcomeListener = b.outcomeListener;
     Endpoints first = b.source.current();
     this.service = first.service();
-    this.members = Endpoints.empty(service);
-    this.state = State.empty(service);
-    this.subscription = b.source.subscribe(this::onEndpoints);
+    this.writer = new PickStateWriter(service, picker, time, outliers, b.slowStart, b.panicThresholdPercent,
+        stats, next -> state = next);
+    this.state = PickState.empty(service);
+    this.subscription = b.source.subscribe(writer::onEndpoints);
   }
 
   /** A builder for a load balancer over the endpoints of {@code source}. */
@@ -125,7 +110,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws NoAvailableEndpointException if no endpoint may take traffic
    */
   public Endpoint pick() {
-    State s = state;
+    PickState s = state;
     return select(s, hashesKey ? ThreadLocalRandom.current().nextLong() : 0L);
   }
 
@@ -150,7 +135,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** Like {@link #pick()}, but empty instead of throwing when no endpoint may take traffic. */
   public Optional<Endpoint> tryPick() {
-    State s = state;
+    PickState s = state;
     int i = s.table.pick(hashesKey ? ThreadLocalRandom.current().nextLong() : 0L);
     if (i < 0) {
       return Optional.empty();
@@ -159,7 +144,7 @@ public final class LoadBalancer implements AutoCloseable {
     return Optional.of(s.endpoints[i]);
   }
 
-  private Endpoint select(State s, long keyHash) {
+  private Endpoint select(PickState s, long keyHash) {
     int i = s.table.pick(keyHash);
     if (i < 0) {
       throw s.noEndpoint();
@@ -189,7 +174,7 @@ public final class LoadBalancer implements AutoCloseable {
     if (success) {
       st.succeeded();
     } else if (outliers.enabled() && st.failed() >= outliers.consecutiveFailures()) {
-      maybeEject(st);
+      writer.maybeEject(st);
     }
     if (outcomeListener != null) {
       notifyListener(endpoint, success, latencyNanos);
@@ -242,30 +227,17 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** The ids of the endpoints ejected now, sorted. */
   public Set<String> ejected() {
-    Set<String> out = new TreeSet<>();
-    synchronized (lock) {
-      for (EndpointStats st : stats.values()) {
-        if (st.ejected) {
-          out.add(st.id);
-        }
-      }
-    }
-    return out;
+    return writer.ejected();
   }
 
   /** Whether endpoint {@code endpointId} is ejected now. */
   public boolean isEjected(String endpointId) {
-    synchronized (lock) {
-      EndpointStats st = stats.get(endpointId);
-      return st != null && st.ejected;
-    }
+    return writer.isEjected(endpointId);
   }
 
   /** The snapshot of members the balancer works from. */
   public Endpoints members() {
-    synchronized (lock) {
-      return members;
-    }
+    return writer.members();
   }
 
   // ---------------------------------------------------------------- weights
@@ -281,19 +253,12 @@ public final class LoadBalancer implements AutoCloseable {
     if (weight < 0) {
       throw new IllegalArgumentException("weight of " + endpointId + ": " + weight + ": must be >= 0");
     }
-    synchronized (lock) {
-      weightOverrides.put(endpointId, weight);
-      rebuild();
-    }
+    writer.setWeight(endpointId, weight);
   }
 
   /** Removes the weight override of endpoint {@code endpointId}; its own weight applies again. */
   public void clearWeight(String endpointId) {
-    synchronized (lock) {
-      if (weightOverrides.remove(endpointId) != null) {
-        rebuild();
-      }
-    }
+    writer.clearWeight(endpointId);
   }
 
   /**
@@ -306,35 +271,12 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if a weight is negative or none is positive
    */
   public void trafficSplit(String label, Map<String, Integer> groupWeights) {
-    Objects.requireNonNull(label, "label");
-    int positive = 0;
-    for (Map.Entry<String, Integer> g : groupWeights.entrySet()) {
-      if (g.getValue() < 0) {
-        throw new IllegalArgumentException(
-            "trafficSplit." + label + "=" + g.getKey() + ": weight " + g.getValue() + ": must be >= 0");
-      }
-      if (g.getValue() > 0) {
-        positive++;
-      }
-    }
-    if (positive == 0) {
-      throw new IllegalArgumentException("trafficSplit." + label + ": " + groupWeights
-          + ": at least one group must have a positive weight");
-    }
-    synchronized (lock) {
-      splitLabel = label;
-      splitWeights = Map.copyOf(groupWeights);
-      rebuild();
-    }
+    writer.split(TrafficSplit.of(label, groupWeights));
   }
 
   /** Ends the traffic split: every endpoint gets its own weight again. */
   public void clearTrafficSplit() {
-    synchronized (lock) {
-      splitLabel = null;
-      splitWeights = Map.of();
-      rebuild();
-    }
+    writer.split(null);
   }
 
   /** Stops following the endpoint source and cancels the balancer's timers. Idempotent. */
@@ -342,253 +284,17 @@ public final class LoadBalancer implements AutoCloseable {
   public void close() {
     closedFlag = true;
     subscription.close();
-    synchronized (lock) {
-      closed = true;
-      for (EndpointStats st : stats.values()) {
-        if (st.unejectTask != null) {
-          st.unejectTask.cancel();
-        }
-      }
-      if (slowStartTick != null) {
-        slowStartTick.cancel();
-        slowStartTick = null;
-      }
-    }
+    writer.close();
     if (ownsTime) {
       time.close();
     }
   }
 
-  // ---------------------------------------------------------------- changes
-
-  private void onEndpoints(Endpoints next) {
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      long now = time.nanoTime();
-      Set<String> nextIds = new HashSet<>();
-      for (Endpoint e : next.all()) {
-        EndpointStats st = stats.computeIfAbsent(e.id(), EndpointStats::new);
-        boolean wasReady = st.member && st.lastReady;
-        if (!e.ready()) {
-          st.slowStartSince = Long.MIN_VALUE;
-        } else if (slowStart != null && initialised && !wasReady) {
-          st.slowStartSince = now;
-        }
-        st.lastReady = e.ready();
-        nextIds.add(e.id());
-      }
-      for (EndpointStats st : stats.values()) {
-        st.member = nextIds.contains(st.id);
-      }
-      // Forget endpoints that left and have nothing in flight; keep the others so a drain can be watched.
-      stats.values().removeIf(st -> {
-        if (st.member) {
-          return false;
-        }
-        if (st.unejectTask != null) {
-          st.unejectTask.cancel();
-          st.unejectTask = null;
-        }
-        st.ejected = false;
-        st.lastReady = false;
-        return st.inFlight() == 0;
-      });
-      members = next;
-      initialised = true;
-      rebuild();
-    }
-  }
-
-  private void maybeEject(EndpointStats st) {
-    synchronized (lock) {
-      if (closed || st.ejected || !st.member || st.consecutiveFailures < outliers.consecutiveFailures()) {
-        return;
-      }
-      int ejectedNow = 0;
-      for (EndpointStats other : stats.values()) {
-        if (other.ejected) {
-          ejectedNow++;
-        }
-      }
-      int max = outliers.maxEjected(members.size());
-      if (ejectedNow >= max || outliers.maxEjectionPercent() == 0) {
-        LOG.debug("{}: {} not ejected: {} of at most {} already ejected", service, st.id, ejectedNow, max);
-        return;
-      }
-      long now = time.nanoTime();
-      if (st.returnedAt != Long.MIN_VALUE && st.ejections > 0) {
-        long forgiven = (now - st.returnedAt) / outliers.interval().toNanos();
-        st.ejections = (int) Math.max(0, st.ejections - forgiven);
-      }
-      st.ejections++;
-      Duration base = outliers.baseEjectionTime();
-      Duration duration = base.multipliedBy(st.ejections);
-      if (duration.compareTo(outliers.maxEjectionTime()) > 0) {
-        duration = outliers.maxEjectionTime();
-      }
-      st.ejected = true;
-      st.consecutiveFailures = 0;
-      st.unejectTask = time.schedule(duration, () -> uneject(st));
-      LOG.info("{}: ejected {} for {} (ejection {})", service, st.id, duration, st.ejections);
-      rebuild();
-    }
-  }
-
-  private void uneject(EndpointStats st) {
-    synchronized (lock) {
-      if (closed || !st.ejected) {
-        return;
-      }
-      st.ejected = false;
-      st.unejectTask = null;
-      st.returnedAt = time.nanoTime();
-      st.consecutiveFailures = 0;
-      LOG.info("{}: {} back in service after ejection", service, st.id);
-      rebuild();
-    }
-  }
-
-  private void slowStartStep() {
-    synchronized (lock) {
-      slowStartTick = null;
-      if (!closed) {
-        rebuild();
-      }
-    }
-  }
-
-  /** Builds and publishes a new pick state from the members and the health, weights and splits. */
-  private void rebuild() {
-    long now = time.nanoTime();
-    List<Endpoint> all = members.all();
-    int healthy = 0;
-    for (Endpoint e : all) {
-      if (e.ready() && !stats.get(e.id()).ejected) {
-        healthy++;
-      }
-    }
-    boolean panic = !all.isEmpty() && healthy * 100.0 < panicThresholdPercent * all.size();
-    List<Endpoint> chosen = new ArrayList<>(all.size());
-    for (Endpoint e : all) {
-      if (panic || (e.ready() && !stats.get(e.id()).ejected)) {
-        chosen.add(e);
-      }
-    }
-    double[] base = new double[chosen.size()];
-    for (int i = 0; i < base.length; i++) {
-      Endpoint e = chosen.get(i);
-      Integer override = weightOverrides.get(e.id());
-      base[i] = override != null ? override : e.weight();
-    }
-    if (splitLabel != null) {
-      applySplit(chosen, base);
-    }
-    boolean ramping = false;
-    if (slowStart != null && picker.honoursSlowStart()) {
-      long window = slowStart.window().toNanos();
-      for (int i = 0; i < base.length; i++) {
-        EndpointStats st = stats.get(chosen.get(i).id());
-        if (st.slowStartSince != Long.MIN_VALUE) {
-          long elapsed = now - st.slowStartSince;
-          if (elapsed >= window) {
-            st.slowStartSince = Long.MIN_VALUE;
-          } else {
-            base[i] *= slowStart.factor(elapsed);
-            ramping = true;
-          }
-        }
-      }
-    }
-    int n = 0;
-    for (double w : base) {
-      if (w > 0) {
-        n++;
-      }
-    }
-    Endpoint[] endpoints = new Endpoint[n];
-    EndpointStats[] st = new EndpointStats[n];
-    double[] weights = new double[n];
-    for (int i = 0, k = 0; i < base.length; i++) {
-      if (base[i] > 0) {
-        endpoints[k] = chosen.get(i);
-        st[k] = stats.get(chosen.get(i).id());
-        weights[k] = base[i];
-        k++;
-      }
-    }
-    Candidates c = new Candidates(service, endpoints, st, weights);
-    state = new State(service, endpoints, st, picker.build(c), panic, all.size(), healthy);
-    if (ramping && slowStartTick == null) {
-      Duration step = slowStart.window().dividedBy(10);
-      slowStartTick = time.schedule(step.isZero() ? Duration.ofNanos(1) : step, this::slowStartStep);
-    }
-    if (panic) {
-      LOG.debug("{}: panic mode: {} of {} members healthy", service, healthy, all.size());
-    }
-  }
-
-  private void applySplit(List<Endpoint> chosen, double[] base) {
-    Map<String, Double> groupTotals = new LinkedHashMap<>();
-    for (int i = 0; i < base.length; i++) {
-      String group = chosen.get(i).labels().get(splitLabel);
-      Integer gw = group == null ? null : splitWeights.get(group);
-      if (gw == null || gw == 0) {
-        base[i] = 0;
-      } else if (base[i] > 0) {
-        groupTotals.merge(group, base[i], Double::sum);
-      }
-    }
-    double shares = 0;
-    for (String g : groupTotals.keySet()) {
-      shares += splitWeights.get(g);
-    }
-    for (int i = 0; i < base.length; i++) {
-      if (base[i] > 0) {
-        String group = chosen.get(i).labels().get(splitLabel);
-        base[i] = splitWeights.get(group) / shares * base[i] / groupTotals.get(group);
-      }
-    }
-  }
-
   @Override
   public String toString() {
-    State s = state;
+    PickState s = state;
     return "LoadBalancer[" + service + ", " + picker + ", " + s.endpoints.length + " candidates of "
         + s.members + " members" + (s.panic ? ", panic" : "") + "]";
-  }
-
-  /** One immutable pick state: the candidates and the picker's table over them. */
-  private static final class State {
-    final String service;
-    final Endpoint[] endpoints;
-    final EndpointStats[] stats;
-    final Table table;
-    final boolean panic;
-    final int members;
-    final int healthy;
-
-    State(String service, Endpoint[] endpoints, EndpointStats[] stats, Table table, boolean panic,
-        int members, int healthy) {
-      this.service = service;
-      this.endpoints = endpoints;
-      this.stats = stats;
-      this.table = table;
-      this.panic = panic;
-      this.members = members;
-      this.healthy = healthy;
-    }
-
-    static State empty(String service) {
-      return new State(service, new Endpoint[0], new EndpointStats[0], Table.EMPTY, false, 0, 0);
-    }
-
-    NoAvailableEndpointException noEndpoint() {
-      return new NoAvailableEndpointException(service, members == 0 ? "the service has no members"
-          : healthy + " of " + members + " members healthy, none with a positive weight"
-              + (panic ? " (panic mode)" : ""));
-    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.orch.core.reconcile;
 
-import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.util.Durations;
 import dev.orch.core.util.ExponentialBackoff;
@@ -8,16 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import org.jctools.queues.MpscUnboundedArrayQueue;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A keyed work queue in the style of client-go's workqueue, on JCTools MPSC queues: keys hash onto shards,
@@ -38,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: any thread may enqueue. The handler runs on the shard's consumer.
  */
 public final class MpscWorkQueue implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(MpscWorkQueue.class);
+  // One concept a file, as in client-go's workqueue: WorkItem (a key's dedup and backoff state), Shard
+  // (an MPSC queue and its one consumer, a ShardThread or a ShardDrainTask), EnqueueTimers (delayed
+  // enqueues) and RetryingHandler (the handler and its retries). None of them calls back up here.
 
   /** How shards are drained. */
   public enum Driver {
@@ -48,38 +40,22 @@ public final class MpscWorkQueue implements AutoCloseable {
     TIME_SOURCE
   }
 
-  private static final int SPINS = 200;
-  private static final int YIELDS = 20;
-
-  private static final int IDLE = 0;
-  private static final int QUEUED = 1;
-  private static final int RUNNING = 2;
-  private static final int RUNNING_DIRTY = 3;
-
-  private final ConcurrentHashMap<String, Item> items = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, WorkItem> items = new ConcurrentHashMap<>();
   private final Shard[] shards;
-  private final KeyHandler handler;
-  private final TimeSource time;
-  private final ExponentialBackoff backoff;
-  private final Driver driver;
-  private final AtomicLong handled = new AtomicLong();
-  private final AtomicLong retries = new AtomicLong();
-  private final Set<ScheduledTask> timers = ConcurrentHashMap.newKeySet();
+  private final EnqueueTimers timers;
+  private final RetryingHandler runner;
   private volatile boolean closed;
 
   private MpscWorkQueue(Builder b) {
-    this.handler = b.handler;
-    this.time = b.time;
-    this.backoff = new ExponentialBackoff(b.baseDelay, b.maxDelay);
-    this.driver = b.driver;
+    this.timers = new EnqueueTimers(b.time);
+    this.runner = new RetryingHandler(b.handler, new ExponentialBackoff(b.baseDelay, b.maxDelay), timers);
     this.shards = new Shard[b.shards];
     for (int i = 0; i < shards.length; i++) {
-      shards[i] = new Shard(i, b.threadNamePrefix + "-" + i);
+      shards[i] = b.driver == Driver.THREADS ? Shard.drainedByThread(b.threadNamePrefix + "-" + i, runner)
+          : Shard.drainedByTimeSource(b.time, runner);
     }
-    if (driver == Driver.THREADS) {
-      for (Shard s : shards) {
-        s.thread.start();
-      }
+    for (Shard s : shards) {
+      s.start();
     }
   }
 
@@ -93,14 +69,14 @@ public final class MpscWorkQueue implements AutoCloseable {
     if (closed) {
       return;
     }
-    enqueue(item(key));
+    item(key).enqueue();
   }
 
   /** A handle that enqueues {@code key} without a map lookup; for hot producers. */
   public Handle handle(String key) {
     Objects.requireNonNull(key, "key");
-    Item item = item(key);
-    return () -> enqueue(item);
+    WorkItem item = item(key);
+    return item::enqueue;
   }
 
   /**
@@ -115,41 +91,18 @@ public final class MpscWorkQueue implements AutoCloseable {
       enqueue(key);
       return;
     }
-    Item item = item(key);
-    long due = time.nanoTime() + delay.toNanos();
-    synchronized (item) {
-      if (item.timer != null && item.timerDue <= due) {
-        return;
-      }
-      if (item.timer != null) {
-        item.timer.cancel();
-        timers.remove(item.timer);
-      }
-      ScheduledTask[] holder = new ScheduledTask[1];
-      holder[0] = time.schedule(delay, () -> {
-        synchronized (item) {
-          if (item.timer == holder[0]) {
-            item.timer = null;
-          }
-        }
-        timers.remove(holder[0]);
-        enqueue(item);
-      });
-      item.timer = holder[0];
-      item.timerDue = due;
-      timers.add(holder[0]);
-    }
+    timers.enqueueAfter(item(key), delay);
   }
 
-  private Item item(String key) {
-    Item item = items.get(key);
+  private WorkItem item(String key) {
+    WorkItem item = items.get(key);
     return item != null ? item
-        : items.computeIfAbsent(key, k -> new Item(k, shards[Math.floorMod(k.hashCode(), shards.length)]));
+        : items.computeIfAbsent(key, k -> new WorkItem(k, shards[Math.floorMod(k.hashCode(), shards.length)]));
   }
 
   /** Drops what the queue remembers of {@code key} (its backoff); call when the key is gone for good. */
   public void forget(String key) {
-    Item item = items.get(key);
+    WorkItem item = items.get(key);
     if (item != null) {
       item.failures = 0;
     }
@@ -159,19 +112,19 @@ public final class MpscWorkQueue implements AutoCloseable {
   public int depth() {
     int n = 0;
     for (Shard s : shards) {
-      n += s.queue.size();
+      n += s.size();
     }
     return n;
   }
 
   /** Keys whose handler has run, successfully or not, since the queue started. */
   public long handledCount() {
-    return handled.get();
+    return runner.handledCount();
   }
 
   /** Handler failures that were retried with backoff since the queue started. */
   public long retryCount() {
-    return retries.get();
+    return runner.retryCount();
   }
 
   /** How many shards (consumers) the queue has. */
@@ -181,60 +134,7 @@ public final class MpscWorkQueue implements AutoCloseable {
 
   /** The delay before the {@code failures}-th retry: base * 2^(failures-1), capped at max. */
   Duration backoff(int failures) {
-    return backoff.delay(failures);
-  }
-
-  private void enqueue(Item item) {
-    while (true) {
-      int s = item.state.get();
-      if (s == QUEUED || s == RUNNING_DIRTY) {
-        return;
-      }
-      if (s == IDLE && item.state.compareAndSet(IDLE, QUEUED)) {
-        item.shard.offer(item);
-        return;
-      }
-      if (s == RUNNING && item.state.compareAndSet(RUNNING, RUNNING_DIRTY)) {
-        return;
-      }
-    }
-  }
-
-  private void process(Item item) {
-    item.state.set(RUNNING);
-    ReconcileResult result = null;
-    boolean failed = false;
-    try {
-      result = handler.handle(item.key);
-    } catch (Exception | Error e) {
-      if (e instanceof Error err && !(e instanceof AssertionError)) {
-        throw err;
-      }
-      failed = true;
-      int failures = ++item.failures;
-      Duration delay = backoff(failures);
-      retries.incrementAndGet();
-      LOG.debug("{}: reconcile failed (attempt {}), retrying in {}", item.key, failures, delay, e);
-      enqueueAfter(item.key, delay);
-    } finally {
-      handled.incrementAndGet();
-    }
-    if (result != null) {
-      item.failures = 0;
-      if (!result.requeueAfter().isZero()) {
-        enqueueAfter(item.key, result.requeueAfter());
-      }
-    }
-    if (!item.state.compareAndSet(RUNNING, IDLE)) {
-      if (failed) {
-        // Its backoff timer brings it back; running it again now would defeat the backoff.
-        item.state.set(IDLE);
-      } else {
-        // Enqueued while running: run once more, at the back of the queue.
-        item.state.set(QUEUED);
-        item.shard.queue.offer(item);
-      }
-    }
+    return runner.backoff(failures);
   }
 
   /** Stops the workers and every pending timer; keys still queued are dropped. Idempotent. */
@@ -244,9 +144,7 @@ public final class MpscWorkQueue implements AutoCloseable {
       return;
     }
     closed = true;
-    for (ScheduledTask t : new ArrayList<>(timers)) {
-      t.cancel();
-    }
+    timers.close();
     for (Shard s : shards) {
       s.stop();
     }
@@ -260,117 +158,6 @@ public final class MpscWorkQueue implements AutoCloseable {
   public interface Handle {
     /** Queues the handle's key. */
     void enqueue();
-  }
-
-  private static final class Item {
-    final String key;
-    final Shard shard;
-    final AtomicInteger state = new AtomicInteger(IDLE);
-    int failures; // consumer-only
-    ScheduledTask timer; // guarded by this
-    long timerDue; // guarded by this
-
-    Item(String key, Shard shard) {
-      this.key = key;
-      this.shard = shard;
-    }
-  }
-
-  private final class Shard implements Runnable {
-    final MpscUnboundedArrayQueue<Item> queue = new MpscUnboundedArrayQueue<>(256);
-    final AtomicBoolean sleeping = new AtomicBoolean();
-    final AtomicBoolean drainScheduled = new AtomicBoolean();
-    final Thread thread;
-
-    Shard(int index, String name) {
-      if (driver == Driver.THREADS) {
-        thread = new Thread(this, name);
-        thread.setDaemon(true);
-      } else {
-        thread = null;
-      }
-    }
-
-    void offer(Item item) {
-      queue.offer(item);
-      if (driver == Driver.THREADS) {
-        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
-          LockSupport.unpark(thread);
-        }
-      } else if (drainScheduled.compareAndSet(false, true)) {
-        time.schedule(Duration.ZERO, this::drain);
-      }
-    }
-
-    /** The TIME_SOURCE driver: handle what is queued, one key at a time, then yield to other tasks. */
-    void drain() {
-      int budget = Math.max(64, queue.size());
-      Item item;
-      try {
-        while (!closed && budget-- > 0 && (item = queue.relaxedPoll()) != null) {
-          process(item);
-        }
-      } finally {
-        drainScheduled.set(false);
-      }
-      if (!closed && !queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
-        time.schedule(Duration.ZERO, this::drain);
-      }
-    }
-
-    @Override
-    public void run() {
-      int idle = 0;
-      while (!closed) {
-        Item item = queue.relaxedPoll();
-        if (item == null) {
-          // Spin, then yield, before parking: an unpark per enqueue would cost producers a syscall each.
-          if (idle < SPINS) {
-            idle++;
-            Thread.onSpinWait();
-            continue;
-          }
-          if (idle < SPINS + YIELDS) {
-            idle++;
-            Thread.yield();
-            continue;
-          }
-          idle = 0;
-          sleeping.set(true);
-          if (!queue.isEmpty() || closed) {
-            sleeping.set(false);
-            continue;
-          }
-          LockSupport.park(this);
-          sleeping.set(false);
-          continue;
-        }
-        idle = 0;
-        try {
-          process(item);
-        } catch (Throwable t) {
-          LOG.error("{}: handler failed fatally; the key is dropped", item.key, t);
-          item.state.set(IDLE);
-        }
-      }
-    }
-
-    void stop() {
-      if (thread != null) {
-        LockSupport.unpark(thread);
-      }
-    }
-
-    /** Waits (a bounded while) for the worker to finish the key it is handling; not from the worker itself. */
-    void join() {
-      if (thread != null && thread != Thread.currentThread()) {
-        try {
-          thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
   }
 
   /** Builds an {@link MpscWorkQueue}; not thread-safe. */
