@@ -26,6 +26,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 
@@ -89,7 +90,8 @@ class ReconcilerProperties {
     return op.list().ofMinSize(1).ofMaxSize(25);
   }
 
-  @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
+  @Property(tries = 500, shrinking = ShrinkingMode.BOUNDED)
+  @AddLifecycleHook(FaultScheduleTries.class)
   void convergesAfterAnyFaultSequence(@ForAll("runs") List<Op> ops) {
     World w = new World(7);
     try {

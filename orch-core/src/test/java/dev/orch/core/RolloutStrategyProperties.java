@@ -20,6 +20,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
@@ -94,7 +95,8 @@ class RolloutStrategyProperties {
     }
   }
 
-  @Property(tries = 40)
+  @Property(tries = 250)
+  @AddLifecycleHook(FaultScheduleTries.class)
   void underFaultsItEndsCompleteOrRolledBackWithTheOldRevisionFullyAvailable(
       @ForAll @IntRange(min = 1, max = 5) int replicas, @ForAll("strategies") RolloutStrategy strategy,
       @ForAll List<@IntRange(min = 0, max = 4) Integer> faults, @ForAll @IntRange(min = 1, max = 3) int node) {
