@@ -69,10 +69,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.autoRollback());
-    ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed, calls,
-        new SchedulerPlacement(s.scheduler()), endpoints, probes);
-    this.reconciler = new ServiceReconciler(this, new Workers(replicas, probes, endpoints, observed, rollouts), this,
-        endpoints.traffic, s.time());
+    ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints);
+    ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
+        new SchedulerPlacement(s.scheduler()), probes, lifecycle);
+    this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
+        rollouts), this, endpoints.traffic, s.time());
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();

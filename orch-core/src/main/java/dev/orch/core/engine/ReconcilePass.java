@@ -65,11 +65,11 @@ abstract class ReconcilePass {
     w.probes().sync(st.name, running, this::specOf);
     for (ContainerInfo c : running) {
       if (w.probes().mustRestart(c.id()) && st.killing.putIfAbsent(c.id(), Boolean.TRUE) == null) {
-        w.replicas().kill(st, c);
+        w.lifecycle().kill(st, c);
       }
     }
     publish();
-    wake(w.replicas().finishDrains(st));
+    wake(w.lifecycle().finishDrains(st));
     progress();
     if (!st.deleting.isEmpty() || st.anyPending()) {
       wake(SAFETY_NET);
@@ -110,7 +110,7 @@ abstract class ReconcilePass {
     ContainerInfo keep = w.replicas().best(cs, bestRevision);
     for (ContainerInfo other : cs) {
       if (other != keep) {
-        w.replicas().delete(st, spec, other, "Duplicate", what + " also runs as " + keep.name());
+        w.lifecycle().delete(st, spec, other, "Duplicate", what + " also runs as " + keep.name());
       }
     }
     return keep;

@@ -48,7 +48,7 @@ final class RollingPass extends ReconcilePass {
     }
     newestFirst(extras);
     for (ContainerInfo c : extras) {
-      replicas.delete(st, spec, c, "ScaledDown", "replica " + ServiceRecord.ordinal(c) + " is beyond "
+      w.lifecycle().delete(st, spec, c, "ScaledDown", "replica " + ServiceRecord.ordinal(c) + " is beyond "
           + spec.replicas() + " replicas");
     }
     List<Integer> toPlace = new ArrayList<>();
@@ -80,7 +80,7 @@ final class RollingPass extends ReconcilePass {
         ContainerInfo bestOld = replicas.best(old, revision);
         for (ContainerInfo c : old) {
           if (successorReady || c != bestOld) {
-            replicas.delete(st, spec, c, "Superseded", "replica " + ordinal + " now runs revision " + revision
+            w.lifecycle().delete(st, spec, c, "Superseded", "replica " + ordinal + " now runs revision " + revision
                 + " as " + keep.name());
             total--; // leaving: it counts no more towards the surge (as terminating pods do not)
           }
@@ -117,7 +117,7 @@ final class RollingPass extends ReconcilePass {
       if (!replicas.isAvailable(spec, old)) {
         // An old replica that serves nobody costs no availability: replace it at once, as Kubernetes
         // scales unhealthy old replicas down first (a rollback away from a bad revision needs this).
-        replicas.delete(st, spec, old, "Updating", "revision " + revisionOf(old) + " -> " + revision
+        w.lifecycle().delete(st, spec, old, "Updating", "revision " + revisionOf(old) + " -> " + revision
             + " (not available)");
         toPlace.add(ordinal);
       } else if (startWave && total < spec.replicas() + bounds[0]) {
@@ -126,7 +126,7 @@ final class RollingPass extends ReconcilePass {
         surged++;
         from = from == null ? revisionOf(old) : from;
       } else if (startWave && budget > 0) {
-        replicas.delete(st, spec, old, "Updating", "revision " + revisionOf(old) + " -> " + revision);
+        w.lifecycle().delete(st, spec, old, "Updating", "revision " + revisionOf(old) + " -> " + revision);
         toPlace.add(ordinal);
         budget--;
         replaced++;

@@ -62,12 +62,12 @@ final class ServiceReconciler {
     w.probes().sync(st.name, List.of(), c -> null);
     for (ContainerInfo c : mine) {
       if (!st.deleting.containsKey(c.id())) {
-        w.replicas().delete(st, null, c, "Deleted", "service deleted");
+        w.lifecycle().delete(st, null, c, "Deleted", "service deleted");
       }
     }
     w.endpoints().registry.clear(st.name);
     w.endpoints().registry.clear(EndpointPublisher.previewKey(st.name));
-    Duration drainWake = w.replicas().finishDrains(st);
+    Duration drainWake = w.lifecycle().finishDrains(st);
     if (mine.isEmpty() && !st.anyPending()) {
       services.forget(st);
       events.emit(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");

@@ -105,7 +105,7 @@ final class SlicedPass extends ReconcilePass {
   private void retire(ContainerInfo c) {
     String rev = revisionOf(c);
     RolloutPlanner.Slice slice = byRevision.get(rev);
-    w.replicas().delete(st, spec, c, slice != null ? "ScaledDown" : "Retired", slice != null
+    w.lifecycle().delete(st, spec, c, slice != null ? "ScaledDown" : "Retired", slice != null
         ? "replica " + ServiceRecord.ordinal(c) + " is beyond the " + slice.replicas() + " replicas of " + rev
         : "revision " + rev + " takes no part in the rollout any more");
   }

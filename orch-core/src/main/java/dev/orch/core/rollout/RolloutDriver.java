@@ -7,7 +7,6 @@ import dev.orch.api.spec.RolloutStrategy.CanaryStep;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.Revision;
-import dev.orch.core.RolloutStatus;
 import dev.orch.core.RolloutStatus.Phase;
 import dev.orch.core.RolloutStep;
 import dev.orch.core.rollout.RolloutPlanner.Position;

@@ -1,0 +1,232 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.VolumeMount;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.util.Durations;
+import dev.orch.core.util.ExponentialBackoff;
+import dev.orch.core.util.Failures;
+import dev.orch.core.util.Revisions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime side of one replica's life: create and start it, restart it, stop it for a failed probe, drain
+ * it (out of the endpoints, its requests in flight finished) and stop and remove it. Every call goes through
+ * {@link RuntimeCalls}; completions record what they learnt and queue the service again. Called on the
+ * service's worker; completions run on any thread.
+ */
+final class ReplicaLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaLifecycle.class);
+  /** Retries of a failed create or an unschedulable replica: 1 s doubling to 60 s. */
+  private static final ExponentialBackoff RETRY_BACKOFF =
+      new ExponentialBackoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+
+  private final EngineSettings settings;
+  private final EngineEvents events;
+  private final KeyQueue keys;
+  private final ObservedState observed;
+  private final RuntimeCalls calls;
+  private final EndpointPublisher endpoints;
+
+  ReplicaLifecycle(EngineSettings settings, EngineEvents events, KeyQueue keys, ObservedState observed,
+                   RuntimeCalls calls, EndpointPublisher endpoints) {
+    this.settings = settings;
+    this.events = events;
+    this.keys = keys;
+    this.observed = observed;
+    this.calls = calls;
+    this.endpoints = endpoints;
+  }
+
+  /** The delay before retry number {@code n} of a failed create or an unschedulable replica. */
+  static Duration retryDelay(int n) {
+    return RETRY_BACKOFF.delay(n);
+  }
+
+  /** Creates replica {@code name} ({@code ordinal} of {@code revision}) on {@code nodeId}, then starts it. */
+  void create(ServiceRecord st, ServiceSpec spec, int ordinal, String nodeId, String revision, String name) {
+    Map<String, String> labels = new LinkedHashMap<>(spec.labels());
+    labels.put(OrchLabels.OWNER, settings.ownerId());
+    labels.put(OrchLabels.SERVICE, spec.name());
+    labels.put(OrchLabels.REVISION, revision);
+    labels.put(OrchLabels.ORDINAL, Integer.toString(ordinal));
+    labels.put(OrchLabels.SPEC_HASH, Revisions.specHash(spec));
+    ContainerCreateRequest request = new ContainerCreateRequest(name, nodeId, volumesFor(spec, ordinal), labels);
+    if (hasNodeLocalVolume(spec)) {
+      st.volumeNodes.put(ordinal, nodeId);
+    }
+    String[] created = new String[1];
+    calls.call(nodeId, "create " + name, () -> settings.runtime().create(request))
+        .thenCompose(info -> {
+          // Its start is in flight from here: a pass that sees it created must not start it again.
+          created[0] = info.id();
+          st.starting.put(info.id(), Boolean.TRUE);
+          observed.put(info);
+          events.emit(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
+          return calls.call(nodeId, "start " + name, () -> settings.runtime().start(info.id()))
+              .thenApply(v -> info);
+        })
+        .whenComplete((info, error) -> {
+          if (error == null) {
+            // Running before it stops counting as starting: a pass in between must not start it again.
+            observed.markStarted(spec.name(), info.id(), settings.time().now());
+          }
+          if (created[0] != null) {
+            st.starting.remove(created[0]);
+          }
+          st.fulfil(new ServiceRecord.Slot(revision, ordinal));
+          if (error != null) {
+            int failures = st.createFailures.incrementAndGet();
+            events.emit(OrchEvent.Type.WARNING, "CreateFailed", spec.name(), name, nodeId, Failures.describe(error));
+            keys.enqueueAfter(spec.name(), retryDelay(failures));
+          } else {
+            st.createFailures.set(0);
+            events.emit(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
+            refreshAfterStart(spec.name(), info.id());
+          }
+        });
+  }
+
+  /** Learns where a started container's ports were published, then reconciles its service again. */
+  private void refreshAfterStart(String service, String containerId) {
+    settings.runtime().inspect(containerId).whenComplete((info, error) -> {
+      if (info != null) {
+        observed.refresh(service, info);
+      }
+      keys.enqueue(service);
+    });
+  }
+
+  /** Starts {@code c}; {@code restart} is its crash-loop memory when this restarts it after an exit. */
+  void start(ServiceRecord st, ContainerInfo c, ServiceRecord.RestartTracker restart) {
+    st.starting.put(c.id(), Boolean.TRUE);
+    String service = st.name;
+    calls.call(c.nodeId(), "start " + c.name(), () -> settings.runtime().start(c.id()))
+        .whenComplete((v, error) -> {
+          if (error == null) {
+            observed.markStarted(service, c.id(), settings.time().now()); // running before it stops counting as starting
+          }
+          st.starting.remove(c.id());
+          if (error != null) {
+            if (restart != null) {
+              restart.restartedFor = null; // not restarted after all: try again
+            }
+            events.emit(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Failures.describe(error));
+            keys.enqueueAfter(service, retryDelay(1));
+          } else {
+            if (restart != null) {
+              events.emit(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
+            }
+            refreshAfterStart(service, c.id());
+          }
+        });
+  }
+
+  /** Stops a container that failed its probe; its exit then restarts it under the restart policy. */
+  void kill(ServiceRecord st, ContainerInfo c) {
+    st.probeKilled.add(c.id());
+    calls.call(c.nodeId(), "stop " + c.name(), settings.terminationGrace(), () -> settings.runtime().stop(c.id(), settings.terminationGrace()))
+        .whenComplete((v, error) -> {
+          st.killing.remove(c.id());
+          if (error != null) {
+            events.emit(OrchEvent.Type.WARNING, "KillFailed", st.name, c.name(), c.nodeId(), Failures.describe(error));
+          }
+          keys.enqueue(st.name);
+        });
+  }
+
+  /** Stops and removes {@code c}; {@code reason} null means the caller already recorded an event. */
+  void delete(ServiceRecord st, ServiceSpec spec, ContainerInfo c, String reason, String message) {
+    if (st.deleting.putIfAbsent(c.id(), settings.time().now()) != null) {
+      return;
+    }
+    if (reason != null && st.deleteReported.add(c.id())) {
+      events.emit(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
+    }
+    boolean serving = c.state() == ContainerState.RUNNING && observed.isNodeReady(c.nodeId())
+        && (endpoints.isPublished(st.name, c.name()) || endpoints.inFlight(c.name()) > 0);
+    if (serving) {
+      // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops. (One
+      // already out, such as blue/green's old set after promotion, may still have requests to finish.)
+      st.draining.put(c.id(), new ServiceRecord.Draining(c, settings.time().now().plus(settings.drainTimeout())));
+      return;
+    }
+    stopAndRemove(st, c);
+  }
+
+  /**
+   * Stops the drained replicas whose in-flight requests are done (or whose drain timed out), once the
+   * endpoints no longer list them; returns when to look again, or null.
+   */
+  Duration finishDrains(ServiceRecord st) {
+    Duration wake = null;
+    Instant now = settings.time().now();
+    for (ServiceRecord.Draining d : st.draining.values()) {
+      ContainerInfo c = d.container();
+      boolean published = endpoints.isPublished(st.name, c.name());
+      long inFlight = endpoints.inFlight(c.name());
+      if (!published && (inFlight == 0 || !now.isBefore(d.until()))) {
+        st.draining.remove(c.id());
+        if (inFlight > 0) {
+          events.emit(OrchEvent.Type.WARNING, "DrainTimedOut", st.name, c.name(), c.nodeId(), inFlight
+              + " requests still in flight after " + settings.drainTimeout().toMillis() + "ms; stopping anyway");
+        }
+        stopAndRemove(st, c);
+      } else {
+        wake = Durations.min(wake, Duration.ofMillis(100));
+      }
+    }
+    return wake;
+  }
+
+  private void stopAndRemove(ServiceRecord st, ContainerInfo c) {
+    Duration grace = settings.terminationGrace();
+    calls.call(c.nodeId(), "stop " + c.name(), grace, () -> settings.runtime().stop(c.id(), grace))
+        .thenCompose(v -> calls.call(c.nodeId(), "remove " + c.name(), () -> settings.runtime().remove(c.id())))
+        .whenComplete((v, error) -> {
+          if (error != null && !(Failures.rootCause(error) instanceof NoSuchContainerException)) {
+            st.deleting.remove(c.id());
+            LOG.debug("{}: remove {} failed, will retry: {}", st.name, c.name(), Failures.describe(error));
+            keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+          } else {
+            observed.remove(st.name, c.id());
+            st.deleting.remove(c.id());
+            st.restarts.remove(c.id());
+            st.deleteReported.remove(c.id());
+            events.emit(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
+            keys.enqueue(st.name);
+          }
+        });
+  }
+
+  static boolean hasNodeLocalVolume(ServiceSpec spec) {
+    return spec.container().volumeMounts().stream().anyMatch(VolumeMount::nodeLocal);
+  }
+
+  /** Each replica gets its own volumes: {@code <volume>-<ordinal>}. */
+  private static dev.orch.api.spec.ContainerSpec volumesFor(ServiceSpec spec, int ordinal) {
+    if (spec.container().volumeMounts().isEmpty()) {
+      return spec.container();
+    }
+    List<VolumeMount> mounts = new ArrayList<>();
+    for (VolumeMount m : spec.container().volumeMounts()) {
+      mounts.add(new VolumeMount(spec.name() + "-" + m.volume() + "-" + ordinal, m.mountPath(), m.readOnly(),
+          m.nodeLocal()));
+    }
+    var c = spec.container();
+    return new dev.orch.api.spec.ContainerSpec(c.image(), c.command(), c.args(), c.env(), c.ports(), c.resources(),
+        mounts);
+  }
+}
