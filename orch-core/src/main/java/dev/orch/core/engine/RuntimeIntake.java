@@ -9,6 +9,7 @@ import dev.orch.core.OrchEvent;
 import dev.orch.core.util.Failures;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -85,9 +86,10 @@ final class RuntimeIntake {
 
   /** Says which owned services nobody applied: apply them to adopt their replicas, or delete them. */
   private void reportOrphans() {
+    Set<String> known = services.known();
     for (String service : observed.services()) {
       int n = observed.containersOf(service).size();
-      if (n > 0 && !services.known().contains(service)) {
+      if (n > 0 && !known.contains(service)) {
         events.emit(OrchEvent.Type.WARNING, "Orphaned", service, "", "", n + " owned containers of a service that "
             + "is not applied; apply it to adopt them, or delete it to remove them");
       }

@@ -6,7 +6,6 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.reconcile.ReconcileResult;
-import dev.orch.core.rollout.RevisionTraffic;
 import dev.orch.core.util.Revisions;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,15 +23,12 @@ final class ServiceReconciler {
   private final ServiceDirectory services;
   private final Workers w;
   private final EngineEvents events;
-  private final RevisionTraffic traffic;
   private final TimeSource time;
 
-  ServiceReconciler(ServiceDirectory services, Workers w, EngineEvents events, RevisionTraffic traffic,
-                    TimeSource time) {
+  ServiceReconciler(ServiceDirectory services, Workers w, EngineEvents events, TimeSource time) {
     this.services = services;
     this.w = w;
     this.events = events;
-    this.traffic = traffic;
     this.time = time;
   }
 
@@ -71,7 +67,7 @@ final class ServiceReconciler {
     if (mine.isEmpty() && !st.anyPending()) {
       services.forget(st);
       events.emit(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
-      traffic.forget(st.name);
+      w.endpoints().traffic.forget(st.name);
       return ReconcileResult.done();
     }
     return ReconcileResult.requeueAfter(drainWake != null ? drainWake : Duration.ofSeconds(5));
