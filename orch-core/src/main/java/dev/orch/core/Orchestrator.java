@@ -2,7 +2,6 @@ package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.NodeInfo;
-import dev.orch.api.runtime.RuntimeProvider;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
@@ -11,20 +10,11 @@ import dev.orch.core.engine.EngineSettings;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Picker;
-import dev.orch.core.probe.HealthProber;
 import dev.orch.core.reconcile.MpscWorkQueue;
-import dev.orch.core.scheduler.Scheduler;
-import dev.orch.core.util.Durations;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,7 +44,7 @@ public final class Orchestrator implements AutoCloseable {
   private final TimeSource time;
   private final String ownerId;
 
-  private Orchestrator(EngineSettings settings) {
+  Orchestrator(EngineSettings settings) {
     this.runtime = settings.runtime();
     this.time = settings.time();
     this.ownerId = settings.ownerId();
@@ -62,8 +52,8 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /** Starts a builder. */
-  public static Builder builder() {
-    return new Builder();
+  public static OrchestratorBuilder builder() {
+    return new OrchestratorBuilder();
   }
 
   /**
@@ -311,242 +301,5 @@ public final class Orchestrator implements AutoCloseable {
     boolean gone = plane.awaitPasses(timeout, plane::isEmpty);
     close();
     return gone;
-  }
-
-  /** Builds an {@link Orchestrator}; not thread-safe. */
-  public static final class Builder {
-    private ContainerRuntime runtime;
-    private String runtimeName;
-    private Map<String, String> runtimeProperties = Map.of();
-    private MeterRegistry meterRegistry;
-    private TimeSource timeSource;
-    private String ownerId = "orch";
-    private int shards = Math.min(8, Runtime.getRuntime().availableProcessors());
-    private Duration nodeLostGrace = Duration.ofSeconds(40);
-    private Duration terminationGrace = Duration.ofSeconds(30);
-    private Duration resyncPeriod = Duration.ofSeconds(30);
-    private Duration callTimeout = Duration.ofSeconds(60);
-    private Duration drainTimeout = Duration.ofSeconds(30);
-    private int revisionHistoryLimit = 10;
-    private boolean autoRollback = true;
-    private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
-    private int eventCapacity = 1000;
-    private long seed = 1;
-    private Boolean deterministic;
-    private Scheduler scheduler;
-    private HealthProber healthProber;
-
-    private Builder() {
-    }
-
-    /** The runtime to drive; wins over discovery. */
-    public Builder runtime(ContainerRuntime runtime) {
-      this.runtime = runtime;
-      return this;
-    }
-
-    /**
-     * Finds the runtime named {@code name} among the {@link RuntimeProvider}s on the class path, and
-     * creates it with {@code properties}; used only when no runtime is passed.
-     */
-    public Builder runtime(String name, Map<String, String> properties) {
-      this.runtimeName = name;
-      this.runtimeProperties = Map.copyOf(properties);
-      return this;
-    }
-
-    /** Where metrics go (default: nowhere; never the global registry). */
-    public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = registry;
-      return this;
-    }
-
-    /**
-     * The time source for every timer (default: the system clock, owned and closed by the orchestrator).
-     * With a {@link VirtualTimeSource}, reconciles run on the thread that advances it, repeatably.
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = timeSource;
-      return this;
-    }
-
-    /** The {@code orch.owner} label value of what this orchestrator creates and adopts (default {@code orch}). */
-    public Builder ownerId(String ownerId) {
-      this.ownerId = ownerId;
-      return this;
-    }
-
-    /** Reconcile shards (worker threads); default the number of cores, at most 8. */
-    public Builder shards(int shards) {
-      this.shards = shards;
-      return this;
-    }
-
-    /** How long a node may be lost before its replicas are replaced elsewhere (default 40 s). */
-    public Builder nodeLostGrace(Duration grace) {
-      this.nodeLostGrace = grace;
-      return this;
-    }
-
-    /** How long a stopping container may take to exit before it is killed (default 30 s). */
-    public Builder terminationGrace(Duration grace) {
-      this.terminationGrace = grace;
-      return this;
-    }
-
-    /**
-     * How long one runtime call may go unanswered before it counts as failed and is retried (default
-     * 60 s; a stop gets its termination grace on top).
-     */
-    public Builder callTimeout(Duration timeout) {
-      this.callTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * How long a replica that leaves the endpoints may keep serving the requests in flight on it before
-     * it is stopped anyway (default 30 s).
-     */
-    public Builder drainTimeout(Duration timeout) {
-      this.drainTimeout = timeout;
-      return this;
-    }
-
-    /** How many revisions of each service Orch remembers for rollback (default 10). */
-    public Builder revisionHistoryLimit(int limit) {
-      this.revisionHistoryLimit = limit;
-      return this;
-    }
-
-    /**
-     * Whether an update that makes no progress within its progress deadline is rolled back to the last
-     * fully available revision (default true; Kubernetes only reports it).
-     */
-    public Builder autoRollback(boolean enabled) {
-      this.autoRollback = enabled;
-      return this;
-    }
-
-    /** How often every node and container is re-listed and every service reconciled (default 30 s). */
-    public Builder resyncPeriod(Duration period) {
-      this.resyncPeriod = period;
-      return this;
-    }
-
-    /** The restart backoff of crashing containers (default 10 s doubling to 5 min, reset after 10 min). */
-    public Builder crashLoopBackoff(CrashLoopBackoff backoff) {
-      this.crashLoopBackoff = backoff;
-      return this;
-    }
-
-    /** How many recent events the event log keeps (default 1000). */
-    public Builder eventCapacity(int capacity) {
-      this.eventCapacity = capacity;
-      return this;
-    }
-
-    /** The seed of every random choice (container name suffixes, scheduler ties); default 1. */
-    public Builder seed(long seed) {
-      this.seed = seed;
-      return this;
-    }
-
-    /**
-     * Whether reconciles run in tasks on the time source (deterministic) rather than on worker threads.
-     * Default: deterministic exactly when the time source is a {@link VirtualTimeSource}.
-     */
-    public Builder deterministic(boolean deterministic) {
-      this.deterministic = deterministic;
-      return this;
-    }
-
-    /**
-     * The prober that runs every replica's startup, liveness and readiness probes (default: one on this
-     * builder's time source, seed and meter registry, closed with the orchestrator). A prober passed here
-     * is not closed by the orchestrator.
-     */
-    public Builder healthProber(HealthProber prober) {
-      this.healthProber = prober;
-      return this;
-    }
-
-    /**
-     * The scheduler that places replicas (default: {@code Scheduler.builder().seed(seed)} with this
-     * builder's meter registry). Pass one to add filters or scores of your own.
-     */
-    public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = scheduler;
-      return this;
-    }
-
-    /**
-     * Builds and starts the orchestrator: it discovers the nodes and adopts what it owns, asynchronously.
-     *
-     * @throws IllegalArgumentException naming every bad setting
-     * @throws IllegalStateException when no runtime was given and none is found
-     */
-    public Orchestrator build() {
-      List<String> problems = new ArrayList<>();
-      if (ownerId == null || !ownerId.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-        problems.add("ownerId: " + ownerId + ": must be a DNS-1123 label");
-      }
-      if (shards < 1 || shards > 64) {
-        problems.add("shards: " + shards + ": must be between 1 and 64");
-      }
-      Durations.requirePositive(problems, "nodeLostGrace", nodeLostGrace);
-      Durations.requirePositive(problems, "terminationGrace", terminationGrace);
-      Durations.requirePositive(problems, "resyncPeriod", resyncPeriod);
-      Durations.requirePositive(problems, "callTimeout", callTimeout);
-      Durations.requirePositive(problems, "drainTimeout", drainTimeout);
-      if (revisionHistoryLimit < 1) {
-        problems.add("revisionHistoryLimit: " + revisionHistoryLimit + ": must be >= 1");
-      }
-      if (crashLoopBackoff == null) {
-        problems.add("crashLoopBackoff: null: is required");
-      }
-      if (eventCapacity < 1) {
-        problems.add("eventCapacity: " + eventCapacity + ": must be >= 1");
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException("invalid orchestrator settings: " + String.join("; ", problems));
-      }
-      ContainerRuntime rt = runtime != null ? runtime : discover();
-      boolean ownsTime = timeSource == null;
-      TimeSource time = ownsTime ? TimeSource.system() : timeSource;
-      Scheduler s = scheduler;
-      if (s == null) {
-        Scheduler.Builder sb = Scheduler.builder().seed(seed);
-        if (meterRegistry != null) {
-          sb.meterRegistry(meterRegistry);
-        }
-        s = sb.build();
-      }
-      HealthProber prober = healthProber;
-      if (prober == null) {
-        HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(seed);
-        if (meterRegistry != null) {
-          pb.meterRegistry(meterRegistry);
-        }
-        prober = pb.build();
-      }
-      MeterRegistry registry = meterRegistry != null ? meterRegistry : new CompositeMeterRegistry();
-      boolean isDeterministic = deterministic != null ? deterministic : time instanceof VirtualTimeSource;
-      return new Orchestrator(new EngineSettings(rt, runtime == null, time, ownsTime, registry,
-          meterRegistry != null, ownerId, shards, isDeterministic, nodeLostGrace, terminationGrace, resyncPeriod,
-          callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
-          prober, healthProber == null));
-    }
-
-    private ContainerRuntime discover() {
-      List<RuntimeProvider> found = new ArrayList<>();
-      ServiceLoader.load(RuntimeProvider.class).forEach(found::add);
-      Optional<RuntimeProvider> chosen = found.stream()
-          .filter(p -> runtimeName == null || p.name().equals(runtimeName))
-          .max(Comparator.comparingInt(RuntimeProvider::priority));
-      return chosen.orElseThrow(() -> new IllegalStateException("no container runtime: none was passed to "
-          + "runtime(...) and no RuntimeProvider" + (runtimeName == null ? "" : " named " + runtimeName)
-          + " is on the class path (found: " + found.stream().map(RuntimeProvider::name).toList() + ")"))
-          .create(runtimeProperties);
-    }
   }
 }

@@ -30,10 +30,11 @@ class LayerRulesTest {
         .importPackages("dev.orch.core");
   }
 
-  /** {@code dev.orch.core.Orchestrator} and its nested classes (the builder). */
+  /** {@code dev.orch.core.Orchestrator}, its nested classes and {@code OrchestratorBuilder}. */
   private static final DescribedPredicate<JavaClass> FACADE = DescribedPredicate.describe(
       "the facade (dev.orch.core.Orchestrator or its builder)",
-      c -> c.getName().equals("dev.orch.core.Orchestrator") || c.getName().startsWith("dev.orch.core.Orchestrator$"));
+      c -> c.getName().equals("dev.orch.core.Orchestrator") || c.getName().startsWith("dev.orch.core.Orchestrator$")
+          || c.getName().startsWith("dev.orch.core.OrchestratorBuilder"));
 
   @Test
   void theEngineNeverDependsOnTheFacade() {

@@ -2,7 +2,6 @@ package dev.orch.core.probe.internal;
 
 import dev.orch.api.runtime.ProbeResult;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -10,10 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,15 +43,14 @@ public final class NioProbeEngine implements AutoCloseable {
 
   private final Selector selector;
   private final Thread thread;
-  private final MpscUnboundedArrayQueue<Exchange> submissions = new MpscUnboundedArrayQueue<>(1024);
+  private final MpscUnboundedArrayQueue<ProbeExchange> submissions = new MpscUnboundedArrayQueue<>(1024);
   private final AtomicBoolean sleeping = new AtomicBoolean();
-  private final Map<InetSocketAddress, ArrayDeque<Conn>> idle = new HashMap<>();
-  private final PriorityQueue<Exchange> deadlines =
+  private final IdleConnections idle;
+  private final PriorityQueue<ProbeExchange> deadlines =
       new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final int maxIdlePerAddress;
   private volatile boolean closed;
 
   /**
@@ -70,7 +65,7 @@ public final class NioProbeEngine implements AutoCloseable {
     if (maxIdlePerAddress < 1) {
       throw new IllegalArgumentException("maxIdlePerAddress: " + maxIdlePerAddress + ": must be >= 1");
     }
-    this.maxIdlePerAddress = maxIdlePerAddress;
+    this.idle = new IdleConnections(maxIdlePerAddress, IDLE_NANOS);
     try {
       selector = Selector.open();
     } catch (IOException e) {
@@ -99,7 +94,7 @@ public final class NioProbeEngine implements AutoCloseable {
    * @return completes, never exceptionally, on the engine's thread
    */
   public CompletableFuture<ProbeResult> http(InetSocketAddress address, byte[] request, long timeoutNanos) {
-    return submit(new Exchange(address, request, timeoutNanos));
+    return submit(new ProbeExchange(address, request, timeoutNanos));
   }
 
   /**
@@ -109,7 +104,7 @@ public final class NioProbeEngine implements AutoCloseable {
    * @return completes, never exceptionally, on the engine's thread
    */
   public CompletableFuture<ProbeResult> tcp(InetSocketAddress address, long timeoutNanos) {
-    return submit(new Exchange(address, null, timeoutNanos));
+    return submit(new ProbeExchange(address, null, timeoutNanos));
   }
 
   /** Connections opened since the engine started (a steady HTTP prober opens few). */
@@ -144,7 +139,7 @@ public final class NioProbeEngine implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<ProbeResult> submit(Exchange x) {
+  private CompletableFuture<ProbeResult> submit(ProbeExchange x) {
     if (x.timeoutNanos <= 0) {
       throw new IllegalArgumentException("timeout: " + x.timeoutNanos + "ns: must be > 0");
     }
@@ -169,7 +164,7 @@ public final class NioProbeEngine implements AutoCloseable {
     try {
       while (!closed) {
         long waitMs = 1000;
-        Exchange first = deadlines.peek();
+        ProbeExchange first = deadlines.peek();
         if (first != null) {
           long left = first.deadline - System.nanoTime();
           waitMs = Math.max(1, Math.min(waitMs, TimeUnit.NANOSECONDS.toMillis(left) + 1));
@@ -187,14 +182,14 @@ public final class NioProbeEngine implements AutoCloseable {
           it.remove();
           handle(key);
         }
-        Exchange x;
+        ProbeExchange x;
         while ((x = submissions.poll()) != null) {
           start(x);
         }
         long now = System.nanoTime();
         expire(now);
         if (now - nextSweep >= 0) {
-          sweepIdle(now);
+          idle.sweep(now);
           nextSweep = now + SWEEP_NANOS;
         }
       }
@@ -203,18 +198,13 @@ public final class NioProbeEngine implements AutoCloseable {
       closed = true;
     } finally {
       for (SelectionKey key : selector.keys()) {
-        closeQuietly(((Conn) key.attachment()).channel);
+        ProbeConnection.closeQuietly(((ProbeConnection) key.attachment()).channel);
       }
-      for (ArrayDeque<Conn> q : idle.values()) {
-        for (Conn c : q) {
-          closeQuietly(c.channel);
-        }
-      }
-      idle.clear();
-      for (Exchange x : deadlines) {
+      idle.closeAll();
+      for (ProbeExchange x : deadlines) {
         if (!x.done) {
           if (x.conn != null) {
-            closeQuietly(x.conn.channel);
+            ProbeConnection.closeQuietly(x.conn.channel);
           }
           fail(x, "prober closed");
         }
@@ -230,42 +220,39 @@ public final class NioProbeEngine implements AutoCloseable {
   }
 
   private synchronized void drainClosed() {
-    Exchange x;
+    ProbeExchange x;
     while ((x = submissions.poll()) != null) {
       fail(x, "prober closed");
     }
   }
 
-  private void start(Exchange x) {
+  private void start(ProbeExchange x) {
     deadlines.add(x);
     if (x.request != null) {
-      ArrayDeque<Conn> q = idle.get(x.address);
-      Conn c;
-      while (q != null && (c = q.pollLast()) != null) {
-        if (c.channel.isOpen()) {
-          x.reused = true;
-          attach(c, x);
-          try {
-            c.out = ByteBuffer.wrap(x.request);
-            flush(c);
-          } catch (IOException e) {
-            onError(c, e);
-          }
-          return;
+      ProbeConnection c = idle.take(x.address);
+      if (c != null) {
+        x.reused = true;
+        attach(c, x);
+        try {
+          c.out = ByteBuffer.wrap(x.request);
+          flush(c);
+        } catch (IOException e) {
+          onError(c, e);
         }
+        return;
       }
     }
     openNew(x);
   }
 
-  private void openNew(Exchange x) {
+  private void openNew(ProbeExchange x) {
     SocketChannel ch = null;
     try {
       ch = SocketChannel.open();
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       opened.incrementAndGet();
-      Conn c = new Conn(ch, x.address, x.request != null);
+      ProbeConnection c = new ProbeConnection(ch, x.address, x.request != null);
       attach(c, x);
       if (ch.connect(x.address)) {
         onConnected(c);
@@ -274,19 +261,19 @@ public final class NioProbeEngine implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       if (ch != null) {
-        closeQuietly(ch);
+        ProbeConnection.closeQuietly(ch);
       }
-      fail(x, describe(x, e));
+      fail(x, x.describe(e));
     }
   }
 
-  private static void attach(Conn c, Exchange x) {
+  private static void attach(ProbeConnection c, ProbeExchange x) {
     c.exchange = x;
     x.conn = c;
   }
 
   private void handle(SelectionKey key) {
-    Conn c = (Conn) key.attachment();
+    ProbeConnection c = (ProbeConnection) key.attachment();
     if (!key.isValid()) {
       return;
     }
@@ -308,12 +295,12 @@ public final class NioProbeEngine implements AutoCloseable {
     }
   }
 
-  private void onConnected(Conn c) throws IOException {
-    Exchange x = c.exchange;
+  private void onConnected(ProbeConnection c) throws IOException {
+    ProbeExchange x = c.exchange;
     if (x.request == null) {
       // A TCP probe: accepted is enough. Reset instead of FIN so this side keeps no TIME_WAIT.
       c.channel.setOption(StandardSocketOptions.SO_LINGER, 0);
-      closeQuietly(c.channel);
+      ProbeConnection.closeQuietly(c.channel);
       complete(x, ProbeResult.passed());
       return;
     }
@@ -321,7 +308,7 @@ public final class NioProbeEngine implements AutoCloseable {
     flush(c);
   }
 
-  private void flush(Conn c) throws IOException {
+  private void flush(ProbeConnection c) throws IOException {
     c.channel.write(c.out);
     if (c.out.hasRemaining()) {
       interest(c, SelectionKey.OP_WRITE);
@@ -331,7 +318,7 @@ public final class NioProbeEngine implements AutoCloseable {
     }
   }
 
-  private void interest(Conn c, int ops) throws IOException {
+  private void interest(ProbeConnection c, int ops) throws IOException {
     if (c.key == null) {
       c.key = c.channel.register(selector, ops, c);
     } else if (c.key.interestOps() != ops) {
@@ -339,21 +326,18 @@ public final class NioProbeEngine implements AutoCloseable {
     }
   }
 
-  private void onReadable(Conn c) throws IOException {
-    Exchange x = c.exchange;
+  private void onReadable(ProbeConnection c) throws IOException {
+    ProbeExchange x = c.exchange;
     if (x == null) {
       // An idle connection became readable: the server closed it (or sent something unasked). Drop it.
-      ArrayDeque<Conn> q = idle.get(c.address);
-      if (q != null) {
-        q.remove(c);
-      }
-      closeQuietly(c.channel);
+      idle.remove(c);
+      ProbeConnection.closeQuietly(c.channel);
       return;
     }
     HttpResponseParser p = c.parser;
     int n = p.readFrom(c.channel);
     if (n < 0) {
-      closeQuietly(c.channel);
+      ProbeConnection.closeQuietly(c.channel);
       if (p.endsAtClose()) {
         complete(x, verdict(p.status()));
       } else if (!p.receivedAny() && x.reused && !x.retried) {
@@ -368,33 +352,28 @@ public final class NioProbeEngine implements AutoCloseable {
       if (p.keepAlive() && !closed) {
         park(c);
       } else {
-        closeQuietly(c.channel);
+        ProbeConnection.closeQuietly(c.channel);
       }
       complete(x, verdict(status));
     }
   }
 
-  private void park(Conn c) throws IOException {
+  private void park(ProbeConnection c) throws IOException {
     c.exchange = null;
     c.parser.reset();
-    ArrayDeque<Conn> q = idle.computeIfAbsent(c.address, a -> new ArrayDeque<>());
-    if (q.size() >= maxIdlePerAddress) {
-      closeQuietly(c.channel);
+    if (!idle.hasRoom(c.address)) {
+      ProbeConnection.closeQuietly(c.channel);
       return;
     }
-    c.idleSince = System.nanoTime();
     interest(c, SelectionKey.OP_READ);
-    q.addLast(c);
+    idle.add(c, System.nanoTime());
   }
 
-  private void onError(Conn c, Exception e) {
-    closeQuietly(c.channel);
-    Exchange x = c.exchange;
+  private void onError(ProbeConnection c, Exception e) {
+    ProbeConnection.closeQuietly(c.channel);
+    ProbeExchange x = c.exchange;
     if (x == null) {
-      ArrayDeque<Conn> q = idle.get(c.address);
-      if (q != null) {
-        q.remove(c);
-      }
+      idle.remove(c);
       return;
     }
     if (x.done) {
@@ -403,11 +382,11 @@ public final class NioProbeEngine implements AutoCloseable {
     if (x.reused && !x.retried && (c.parser == null || !c.parser.receivedAny())) {
       retryFresh(x);
     } else {
-      complete(x, ProbeResult.failed(describe(x, e)));
+      complete(x, ProbeResult.failed(x.describe(e)));
     }
   }
 
-  private void retryFresh(Exchange x) {
+  private void retryFresh(ProbeExchange x) {
     // kubelet once killed healthy containers by failing probes on connections the server had closed.
     retries.incrementAndGet();
     x.retried = true;
@@ -417,32 +396,15 @@ public final class NioProbeEngine implements AutoCloseable {
   }
 
   private void expire(long now) {
-    Exchange x;
+    ProbeExchange x;
     while ((x = deadlines.peek()) != null && x.deadline - now <= 0) {
       deadlines.poll();
       if (!x.done) {
         if (x.conn != null) {
-          closeQuietly(x.conn.channel);
+          ProbeConnection.closeQuietly(x.conn.channel);
           x.conn.exchange = null;
         }
-        complete(x, ProbeResult.failed(x.address() + ": timed out after " + millis(x.timeoutNanos)));
-      }
-    }
-  }
-
-  private void sweepIdle(long now) {
-    Iterator<ArrayDeque<Conn>> qs = idle.values().iterator();
-    while (qs.hasNext()) {
-      ArrayDeque<Conn> q = qs.next();
-      q.removeIf(c -> {
-        if (now - c.idleSince > IDLE_NANOS || !c.channel.isOpen()) {
-          closeQuietly(c.channel);
-          return true;
-        }
-        return false;
-      });
-      if (q.isEmpty()) {
-        qs.remove();
+        complete(x, ProbeResult.failed(x.timedOut()));
       }
     }
   }
@@ -451,7 +413,7 @@ public final class NioProbeEngine implements AutoCloseable {
     return status >= 200 && status < 400 ? ProbeResult.passed() : ProbeResult.failed("HTTP " + status);
   }
 
-  private void complete(Exchange x, ProbeResult r) {
+  private void complete(ProbeExchange x, ProbeResult r) {
     if (x.done) {
       return;
     }
@@ -461,75 +423,7 @@ public final class NioProbeEngine implements AutoCloseable {
     x.future.complete(r);
   }
 
-  private void fail(Exchange x, String message) {
+  private void fail(ProbeExchange x, String message) {
     complete(x, ProbeResult.failed(message));
-  }
-
-  private static String describe(Exchange x, Exception e) {
-    if (e instanceof ConnectException) {
-      return x.address() + ": connection refused";
-    }
-    if (e instanceof java.nio.channels.UnresolvedAddressException) {
-      return x.address() + ": unknown host";
-    }
-    String m = e.getMessage();
-    if (m == null || m.isEmpty()) {
-      return x.address() + ": " + e.getClass().getSimpleName();
-    }
-    // "Connection reset by peer" reads as "connection reset by peer" after the address.
-    return x.address() + ": " + Character.toLowerCase(m.charAt(0)) + m.substring(1);
-  }
-
-  private static String millis(long nanos) {
-    long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
-    return ms >= 1000 && ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-  }
-
-  private static void closeQuietly(SocketChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      LOG.debug("closing {}: {}", ch, e.toString());
-    }
-  }
-
-  /** One probe: a request and its answer, or a connect. Owned by the engine's thread once submitted. */
-  private static final class Exchange {
-    final InetSocketAddress address;
-    final byte[] request;
-    final long timeoutNanos;
-    final CompletableFuture<ProbeResult> future = new CompletableFuture<>();
-    long deadline;
-    Conn conn;
-    boolean reused;
-    boolean retried;
-    boolean done;
-
-    Exchange(InetSocketAddress address, byte[] request, long timeoutNanos) {
-      this.address = address;
-      this.request = request;
-      this.timeoutNanos = timeoutNanos;
-    }
-
-    String address() {
-      return address.getHostString() + ":" + address.getPort();
-    }
-  }
-
-  /** A connection and the exchange it carries, if any. Owned by the engine's thread. */
-  private static final class Conn {
-    final SocketChannel channel;
-    final InetSocketAddress address;
-    final HttpResponseParser parser;
-    SelectionKey key;
-    Exchange exchange;
-    ByteBuffer out;
-    long idleSince;
-
-    Conn(SocketChannel channel, InetSocketAddress address, boolean http) {
-      this.channel = channel;
-      this.address = address;
-      this.parser = http ? new HttpResponseParser() : null;
-    }
   }
 }
