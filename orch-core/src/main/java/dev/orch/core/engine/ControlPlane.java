@@ -66,7 +66,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.events = new EventRing(s.eventCapacity());
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
-    this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this);
+    this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.autoRollback());
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints);

@@ -14,7 +14,6 @@ import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.Endpoints;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Picker;
-import dev.orch.core.probe.ProbeState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,7 +120,7 @@ final class EndpointPublisher {
           port = b.hostPort();
         }
       }
-      boolean ready = probes.state(c.id()).map(ProbeState::ready).orElse(!ReplicaProbes.hasProbes(specOf.apply(c)));
+      boolean ready = probes.passesReadiness(own, c);
       String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
       out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,

@@ -34,6 +34,31 @@ final class ObservedState {
   /** Removed containers, so a listing that began before the removal does not bring them back. */
   private final ConcurrentHashMap<String, Long> removed = new ConcurrentHashMap<>();
 
+  /**
+   * Containers that ran when this engine started (it adopted them) and that no probe has judged yet: they
+   * served before the restart, so they count as ready until a probe says otherwise.
+   */
+  private final Set<String> adoptedUnprobed = ConcurrentHashMap.newKeySet();
+
+  /** Records that the running ones of {@code adopted} were adopted at start-up. */
+  void adopted(List<ContainerInfo> adopted) {
+    for (ContainerInfo c : adopted) {
+      if (c.isRunning()) {
+        adoptedUnprobed.add(c.id());
+      }
+    }
+  }
+
+  /** Whether container {@code id} was adopted running and no probe has judged it yet. */
+  boolean isAdoptedUnprobed(String id) {
+    return adoptedUnprobed.contains(id);
+  }
+
+  /** A probe has judged container {@code id} (or it stopped): it counts as its probes say from now on. */
+  void probed(String id) {
+    adoptedUnprobed.remove(id);
+  }
+
   /** Whether container {@code id} was removed (and no listing since has shown it gone for good). */
   boolean isRemoved(String id) {
     return removed.containsKey(id);
@@ -75,6 +100,7 @@ final class ObservedState {
   }
 
   void remove(String service, String containerId) {
+    adoptedUnprobed.remove(containerId);
     removed.put(containerId, sequence.incrementAndGet());
     touched.remove(containerId);
     Map<String, ContainerInfo> m = byService.get(service);

@@ -241,7 +241,7 @@ final class ReplicaActions {
   /** Whether {@code c} runs and passes its readiness probe (or has none). */
   boolean isReady(ServiceSpec spec, ContainerInfo c) {
     return c.state() == ContainerState.RUNNING && observed.isNodeReady(c.nodeId())
-        && probes.state(c.id()).map(dev.orch.core.probe.ProbeState::ready).orElse(!ReplicaProbes.hasProbes(spec));
+        && probes.passesReadiness(spec, c);
   }
 
   /**

@@ -48,6 +48,7 @@ final class ReplicaProbes implements AutoCloseable {
   private final boolean ownsProber;
   private final EngineEvents events;
   private final KeyQueue keys;
+  private final ObservedState observed;
   private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
   /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
@@ -55,7 +56,8 @@ final class ReplicaProbes implements AutoCloseable {
   private final ConcurrentHashMap<String, Instant> readySince = new ConcurrentHashMap<>();
 
   ReplicaProbes(ContainerRuntime runtime, HealthProber prober, boolean ownsProber, EngineEvents events,
-                KeyQueue keys) {
+                KeyQueue keys, ObservedState observed) {
+    this.observed = observed;
     this.runtime = runtime;
     this.prober = prober;
     this.ownsProber = ownsProber;
@@ -123,6 +125,25 @@ final class ReplicaProbes implements AutoCloseable {
   Optional<ProbeState> state(String id) {
     Watched w = watches.get(id);
     return w == null ? Optional.empty() : Optional.of(w.handle().state());
+  }
+
+  /**
+   * Whether {@code c} passes readiness as {@code spec}'s probes say (without probes: as soon as it is
+   * watched, or at once). A container this engine adopted running at start-up served before the restart: it
+   * counts as ready until its probes judge it (they turn it ready, or a probe fails), so that a rollout
+   * begun before the first probe result keeps its floor.
+   */
+  boolean passesReadiness(ServiceSpec spec, ContainerInfo c) {
+    Optional<ProbeState> p = state(c.id());
+    boolean ready = p.map(ProbeState::ready).orElse(!hasProbes(spec));
+    if (!observed.isAdoptedUnprobed(c.id())) {
+      return ready;
+    }
+    if (ready || !c.isRunning() || p.flatMap(ProbeState::lastFailure).isPresent()) {
+      observed.probed(c.id());
+      return ready;
+    }
+    return true;
   }
 
   /** When container {@code id} last turned ready, if it is watched and ready. */

@@ -50,7 +50,7 @@ final class RuntimeIntake {
   }
 
   /** Re-lists nodes and owned containers into the observed state; completes with {nodes, containers}. */
-  private CompletionStage<int[]> relist() {
+  private CompletionStage<int[]> relist(boolean startUp) {
     ContainerRuntime runtime = settings.runtime();
     Instant t0 = settings.time().now();
     long mark = observed.mark();
@@ -58,13 +58,16 @@ final class RuntimeIntake {
         (nodes, owned) -> {
           observed.setNodes(nodes, t0);
           observed.replaceAll(owned, mark);
+          if (startUp) {
+            observed.adopted(owned);
+          }
           return new int[] {nodes.size(), owned.size()};
         });
   }
 
   /** Lists the nodes and adopts what this owner owns, retrying every second; then resyncs periodically. */
   void startUp() {
-    relist().whenComplete((counts, error) -> {
+    relist(true).whenComplete((counts, error) -> {
       if (error != null) {
         LOG.warn("orchestrator {}: start-up listing failed, retrying: {}", settings.ownerId(), Failures.describe(error));
         events.emit(OrchEvent.Type.WARNING, "StartupFailed", "", "", "", Failures.describe(error));
@@ -116,7 +119,7 @@ final class RuntimeIntake {
 
   /** Re-lists nodes and owned containers, then reconciles every service. */
   void resync() {
-    relist().whenComplete((counts, error) -> {
+    relist(false).whenComplete((counts, error) -> {
       if (error != null) {
         events.emit(OrchEvent.Type.WARNING, "ResyncFailed", "", "", "", Failures.describe(error));
       }

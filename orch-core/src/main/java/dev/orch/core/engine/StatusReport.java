@@ -43,7 +43,7 @@ final class StatusReport {
       boolean nodeReady = observed.isNodeReady(c.nodeId());
       boolean isRunning = c.isRunning() && nodeReady;
       Optional<ProbeState> probe = probes.state(c.id());
-      boolean isReady = isRunning && (probe.isPresent() ? probe.get().ready() : !ReplicaProbes.hasProbes(spec));
+      boolean isReady = isRunning && probes.passesReadiness(spec, c);
       running += isRunning ? 1 : 0;
       ready += isReady ? 1 : 0;
       ServiceRecord.RestartTracker rt = st.restarts.get(c.id());
