@@ -20,10 +20,14 @@ import java.util.OptionalInt;
  * @param revision    the template revision it runs
  * @param live        whether it passes its liveness probe (true when it has none and runs)
  * @param lastProbeFailure the last probe failure of its current run, in words
+ * @param lastStartFailure while its starts keep failing, the last failure in the runtime's words
+ *                    ({@code start web-0-x: e1: start web-0-x failed: engine answered HTTP 500: ... address
+ *                    already in use}); empty once a start succeeds
  */
 public record ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
                             boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled,
-                            String revision, boolean live, Optional<String> lastProbeFailure) {
+                            String revision, boolean live, Optional<String> lastProbeFailure,
+                            Optional<String> lastStartFailure) {
   /** Creates a replica status. */
   public ReplicaStatus {
     Objects.requireNonNull(name, "name");
@@ -33,5 +37,14 @@ public record ReplicaStatus(int ordinal, String name, String containerId, String
     Objects.requireNonNull(lastExit, "lastExit");
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(lastProbeFailure, "lastProbeFailure");
+    Objects.requireNonNull(lastStartFailure, "lastStartFailure");
+  }
+
+  /** Creates a replica status with no start failure. */
+  public ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
+                       boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled, String revision,
+                       boolean live, Optional<String> lastProbeFailure) {
+    this(ordinal, name, containerId, node, state, ready, restarts, lastExit, oomKilled, revision, live,
+        lastProbeFailure, Optional.empty());
   }
 }

@@ -85,7 +85,10 @@ public record DockerEngine(String id, URI host, Map<String, String> labels, Opti
     return new DockerEngine(id, host, labels, Optional.of(capacity), tlsCerts);
   }
 
-  /** This engine, reached over TLS with the certificates in {@code certDirectory}. */
+  /**
+   * This engine, reached over TLS with the certificates in {@code certDirectory}, which must hold
+   * {@code ca.pem}, {@code cert.pem} and {@code key.pem} (checked when the runtime is built).
+   */
   public DockerEngine withTls(Path certDirectory) {
     return new DockerEngine(id, host, labels, capacity, Optional.of(certDirectory));
   }

@@ -6,14 +6,21 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerRuntimeException;
+import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NodeNotReadyException;
+import dev.orch.api.runtime.RequestRefusedException;
 import dev.orch.api.runtime.RuntimeUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
-/** Turns docker-java's failures into the SPI's exceptions, with messages naming node, call and answer. */
+/**
+ * Turns docker-java's failures into the SPI's exceptions, with messages naming node, call and answer. Classified
+ * by cause: an answer from the engine (any HTTP status, 500 included) is a refusal of the request
+ * ({@link RequestRefusedException} and its kinds), never the engine's failure; only transport errors and
+ * timeouts ({@link RuntimeUnavailableException}) count against the engine's circuit breaker and health.
+ */
 final class DockerErrors {
   private DockerErrors() {
   }
@@ -43,10 +50,12 @@ final class DockerErrors {
       if (containerId != null) {
         return new NoSuchContainerException(prefix + "no container " + containerId, t);
       }
-      return new ContainerRuntimeException(prefix + "not found: " + message(t), t);
+      return new RequestRefusedException(prefix + "engine answered HTTP 404: " + message(t), t); // no such image
     }
-    if (t instanceof ConflictException && name != null) {
-      return new ContainerConflictException(prefix + "the name " + name + " is in use: " + message(t), t);
+    if (t instanceof ConflictException) {
+      return name != null
+          ? new NameInUseException(name, prefix + "the name " + name + " is in use: " + message(t), t)
+          : new ContainerConflictException(prefix + "engine answered HTTP 409: " + message(t), t);
     }
     if (t instanceof CircuitBreakerOpenException) {
       return new NodeNotReadyException(prefix + "engine " + engine.host()
@@ -55,12 +64,10 @@ final class DockerErrors {
     if (t instanceof TimeoutException) {
       return new RuntimeUnavailableException(prefix + "engine " + engine.host() + " did not answer in time", t);
     }
-    if (t instanceof DockerException de) {
-      int status = de.getHttpStatus();
-      if (status >= 500) {
-        return new RuntimeUnavailableException(prefix + "engine answered HTTP " + status + ": " + message(t), t);
-      }
-      return new ContainerRuntimeException(prefix + "engine answered HTTP " + status + ": " + message(t), t);
+    if (t instanceof DockerException de && de.getHttpStatus() >= 400) {
+      // The engine answered: it is up, and refused this request. Even a 500 is the request's (a bind failure
+      // at start, "address already in use", comes back as one), so it never counts against the engine.
+      return new RequestRefusedException(prefix + "engine answered HTTP " + de.getHttpStatus() + ": " + message(t), t);
     }
     // Everything else is transport: refused connection, reset, broken pipe, read timeout.
     return new RuntimeUnavailableException(prefix + "engine " + engine.host() + " did not answer: " + t, t);

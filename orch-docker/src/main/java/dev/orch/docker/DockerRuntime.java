@@ -82,6 +82,9 @@ import org.slf4j.LoggerFactory;
 public final class DockerRuntime implements ContainerRuntime {
   /** The network containers join unless {@link Builder#network(String)} says otherwise. */
   public static final String DEFAULT_NETWORK = "orch";
+  /** The files a TLS engine's certificate directory must hold. */
+  static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+
   /** The label on networks this runtime creates. */
   public static final String NETWORK_LABEL = "orch.network";
   static final String ID_SEPARATOR = "/";
@@ -719,6 +722,14 @@ public final class DockerRuntime implements ContainerRuntime {
         if (!ids.add(e.id())) {
           problems.add("engines: \"" + e.id() + "\": node ids must be unique");
         }
+        e.tlsCerts().ifPresent(dir -> {
+          List<String> missing = TLS_FILES.stream().filter(f -> !java.nio.file.Files.isReadable(dir.resolve(f)))
+              .toList();
+          if (!missing.isEmpty()) {
+            problems.add("engine " + e.id() + ".tlsCerts: \"" + dir + "\": must hold " + String.join(", ", TLS_FILES)
+                + "; missing or unreadable: " + String.join(", ", missing));
+          }
+        });
       }
       if (network.isBlank()) {
         problems.add("network: \"" + network + "\": must not be blank");

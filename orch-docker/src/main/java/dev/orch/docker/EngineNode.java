@@ -69,7 +69,7 @@ final class EngineNode implements Closeable {
   private volatile boolean ready;
   private volatile Resources capacity = Resources.NONE;
   private volatile String apiVersion = "";
-  private int pingFailures;
+  private volatile int pingFailures;
   private boolean downReported;
   private final AtomicReference<Closeable> stream = new AtomicReference<>();
   private final CompletableFuture<Void> streamStarted = new CompletableFuture<>();
@@ -137,7 +137,26 @@ final class EngineNode implements Closeable {
 
   NodeInfo info() {
     Resources c = engine.capacity().orElse(capacity);
-    return new NodeInfo(engine.id(), engine.labels(), List.of(), c, isReady());
+    return new NodeInfo(engine.id(), engine.labels(), List.of(), c, isReady(), health());
+  }
+
+  /**
+   * How the engine answers and the state of the circuit breaker on its calls, for the node's status. Only
+   * transport errors and timeouts count towards the breaker; an engine's refusal of a request never does.
+   */
+  String health() {
+    if (!ready) {
+      return "engine " + engine.host() + " does not answer its health check (" + pingFailures + " in a row failed)";
+    }
+    if (breaker.isOpen()) {
+      return "engine answers its health check, but " + breaker.getFailureCount() + " calls in a row failed "
+          + "(transport errors or timeouts): circuit open, calls held back for "
+          + breaker.getRemainingDelay().toMillis() + "ms";
+    }
+    if (breaker.isHalfOpen()) {
+      return "engine answers; circuit half-open: trying calls again after transport failures";
+    }
+    return "engine answers; circuit closed";
   }
 
   // ------------------------------------------------------------------------------------------ connecting

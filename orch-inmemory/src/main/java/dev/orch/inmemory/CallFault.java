@@ -9,9 +9,11 @@ import java.util.Set;
 
 /**
  * A fault to inject into the in-memory runtime's calls: make them fail with a
- * {@link dev.orch.api.runtime.RuntimeUnavailableException}, answer late, or both; for every operation or
- * some, on every node or one; for the next {@code n} matching calls, for a while, or until cleared.
- * Immutable and thread-safe; build one with {@link #failing()} or {@link #slow(Duration)}.
+ * {@link dev.orch.api.runtime.RuntimeUnavailableException} (the node's fault), refuse them with a
+ * {@link dev.orch.api.runtime.RequestRefusedException} (the request's fault: an image that does not exist, a
+ * memory limit below the engine's minimum), answer late, or a mix; for every operation or some, on every
+ * node or one; for the next {@code n} matching calls, for a while, or until cleared. Immutable and
+ * thread-safe; build one with {@link #failing()}, {@link #refusing()} or {@link #slow(Duration)}.
  *
  * <pre>{@code
  * runtime.injectFault(CallFault.failing().operations(RuntimeOperation.CREATE).node("node-2").times(3).build());
@@ -26,8 +28,10 @@ public final class CallFault {
   private final int times;
   private final Optional<Duration> lasting;
   private final String message;
+  private final boolean refusing;
 
   private CallFault(Builder b) {
+    this.refusing = b.refusing;
     this.operations = b.operations.isEmpty()
         ? Set.copyOf(EnumSet.allOf(RuntimeOperation.class)) : Set.copyOf(b.operations);
     this.nodeId = Optional.ofNullable(b.nodeId);
@@ -41,6 +45,17 @@ public final class CallFault {
   /** Starts a fault that makes matching calls fail with {@code RuntimeUnavailableException}. */
   public static Builder failing() {
     return new Builder(true, Duration.ZERO);
+  }
+
+  /**
+   * Starts a fault that makes matching calls fail with {@code RequestRefusedException}: the runtime answers
+   * and refuses the request, as an engine refuses a create of an image it does not have.
+   */
+  public static Builder refusing() {
+    Builder b = new Builder(true, Duration.ZERO);
+    b.refusing = true;
+    b.message = "refused";
+    return b;
   }
 
   /**
@@ -65,6 +80,11 @@ public final class CallFault {
   /** Whether matching calls fail. */
   public boolean isFailing() {
     return failing;
+  }
+
+  /** Whether failing calls are refusals of the request ({@code RequestRefusedException}), not the node's fault. */
+  public boolean isRefusing() {
+    return refusing;
   }
 
   /** How late matching calls answer; zero for no delay. */
@@ -97,7 +117,7 @@ public final class CallFault {
 
   @Override
   public String toString() {
-    return "CallFault{" + (failing ? "failing" : "") + (latency.isZero() ? "" : " latency=" + latency)
+    return "CallFault{" + (refusing ? "refusing" : failing ? "failing" : "") + (latency.isZero() ? "" : " latency=" + latency)
         + " operations=" + operations + nodeId.map(n -> " node=" + n).orElse("")
         + (times >= 0 ? " times=" + times : "") + lasting.map(d -> " lasting=" + d).orElse("") + "}";
   }
@@ -111,6 +131,7 @@ public final class CallFault {
     private int times = -1;
     private Duration lasting;
     private String message = "injected failure";
+    private boolean refusing;
 
     private Builder(boolean failing, Duration latency) {
       this.failing = failing;

@@ -7,6 +7,7 @@ import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
@@ -201,8 +202,8 @@ final class Cluster {
     checkReachable(n, "create", req.name());
     String existing = idByName.get(req.name());
     if (existing != null) {
-      throw new ContainerConflictException(n.id() + ": create " + req.name() + " failed: the name is in use by "
-          + "container " + existing);
+      throw new NameInUseException(req.name(), n.id() + ": create " + req.name() + " failed: the name is in use "
+          + "by container " + existing);
     }
     ContainerSpec spec = req.spec();
     List<PortBinding> bindings = new ArrayList<>();

@@ -13,6 +13,7 @@ import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeListener;
+import dev.orch.api.runtime.RequestRefusedException;
 import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.runtime.VolumeInfo;
@@ -447,8 +448,9 @@ public final class InMemoryRuntime implements ContainerRuntime {
     Supplier<CompletionStage<T>> guarded = () -> {
       if (d.failure() != null) {
         String where = nodeId != null ? nodeId : name;
-        return CompletableFuture.failedFuture(new RuntimeUnavailableException(
-            where + ": " + op.verb() + " " + subject + " failed: " + d.failure().message()));
+        String message = where + ": " + op.verb() + " " + subject + " failed: " + d.failure().message();
+        return CompletableFuture.failedFuture(d.failure().isRefusing() ? new RequestRefusedException(message)
+            : new RuntimeUnavailableException(message));
       }
       try {
         return action.get();

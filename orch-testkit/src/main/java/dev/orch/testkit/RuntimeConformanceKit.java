@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerRuntime;
@@ -16,6 +15,7 @@ import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.ProbeResult;
@@ -386,7 +386,9 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
       ContainerInfo c = create(runsUntilStopped(), Map.of());
       Throwable t = failureOfCall("create", () -> runtime.create(new ContainerCreateRequest(c.name(), node,
           runsUntilStopped(), labels(Map.of()))));
-      assertInstanceOf(ContainerConflictException.class, t);
+      NameInUseException conflict = assertInstanceOf(NameInUseException.class, t,
+          "a name in use is a NameInUseException (a ContainerConflictException, refused, never the node's fault)");
+      assertEquals(c.name(), conflict.name());
       assertTrue(t.getMessage().contains(c.name()), "the message names the container: " + t.getMessage());
     }
 

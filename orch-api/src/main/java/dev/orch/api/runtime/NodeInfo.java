@@ -15,19 +15,28 @@ import java.util.Objects;
  * @param taints   repel replicas that do not tolerate them
  * @param capacity the CPU and memory replicas may reserve on it
  * @param ready    whether the node answers; the scheduler never places on a node that is not ready
+ * @param message  why the node is ready or not, in the runtime's words (a Docker node says how its engine
+ *                 answers and the state of the circuit breaker guarding its calls); empty when the runtime
+ *                 has nothing to say
  */
 public record NodeInfo(String id, Map<String, String> labels, List<Taint> taints, Resources capacity,
-                       boolean ready) {
+                       boolean ready, String message) {
   /** Creates node info, copying the collections. */
   public NodeInfo {
     Objects.requireNonNull(id, "id");
     labels = Map.copyOf(labels);
     taints = List.copyOf(taints);
     Objects.requireNonNull(capacity, "capacity");
+    Objects.requireNonNull(message, "message");
   }
 
-  /** This node, ready or not. */
+  /** Creates node info with no message. */
+  public NodeInfo(String id, Map<String, String> labels, List<Taint> taints, Resources capacity, boolean ready) {
+    this(id, labels, taints, capacity, ready, "");
+  }
+
+  /** This node, ready or not (keeping its message). */
   public NodeInfo withReady(boolean ready) {
-    return new NodeInfo(id, labels, taints, capacity, ready);
+    return new NodeInfo(id, labels, taints, capacity, ready, message);
   }
 }

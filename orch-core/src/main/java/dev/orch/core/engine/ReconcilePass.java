@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -62,6 +64,7 @@ abstract class ReconcilePass {
     if (!realise()) {
       return null;
     }
+    forgetStaleRetries();
     w.probes().sync(st.name, running, this::specOf);
     for (ContainerInfo c : running) {
       if (w.probes().mustRestart(c.id()) && st.killing.putIfAbsent(c.id(), Boolean.TRUE) == null) {
@@ -75,6 +78,23 @@ abstract class ReconcilePass {
       wake(SAFETY_NET);
     }
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
+  }
+
+  /** Forgets the failures in a row of slots the strategy no longer wants and of containers that are gone. */
+  private void forgetStaleRetries() {
+    if (st.createRetries.isEmpty() && st.startRetries.isEmpty()) {
+      return;
+    }
+    st.createRetries.keySet().removeIf(slot -> !wants(slot));
+    Set<String> ids = new HashSet<>();
+    mine.forEach(c -> ids.add(c.id()));
+    st.startRetries.entrySet().removeIf(e -> !ids.contains(e.getKey()) && !now.isBefore(e.getValue().notBefore()));
+    st.updateReplicaFailure(now);
+  }
+
+  /** Whether the strategy realises {@code slot} this pass (by default: an ordinal of the desired revision). */
+  boolean wants(ServiceRecord.Slot slot) {
+    return slot.revision().equals(revision) && slot.ordinal() < spec.replicas();
   }
 
   /** Realises the replicas the strategy wants; false when it cannot start from what runs now. */

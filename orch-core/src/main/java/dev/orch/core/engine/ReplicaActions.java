@@ -7,6 +7,7 @@ import dev.orch.api.spec.RestartPolicy;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
+import dev.orch.core.util.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,6 +82,10 @@ final class ReplicaActions {
     if (st.starting.containsKey(c.id())) {
       return null;
     }
+    ServiceRecord.Retry retry = st.startRetries.get(c.id());
+    if (retry != null && now.isBefore(retry.notBefore())) {
+      return Duration.between(now, retry.notBefore()); // its last start failed: it backs off
+    }
     if (c.state() == ContainerState.CREATED) {
       if (!st.creating(c)) { // a create in flight starts its container itself
         lifecycle.start(st, c, null);
@@ -125,7 +130,26 @@ final class ReplicaActions {
     return Duration.between(now, rt.restartAt);
   }
 
+  /**
+   * Places and creates replicas {@code ordinals} of {@code revision}, except those whose last create failed
+   * and that still back off; returns when to look again, or null.
+   */
   Duration place(ServiceRecord st, ServiceSpec spec, List<Integer> ordinals, String revision) {
+    Instant now = settings.time().now();
+    Duration backoff = null;
+    List<Integer> due = new ArrayList<>(ordinals.size());
+    for (int ordinal : ordinals) {
+      ServiceRecord.Retry retry = st.createRetries.get(new ServiceRecord.Slot(revision, ordinal));
+      if (retry != null && now.isBefore(retry.notBefore())) {
+        backoff = Durations.min(backoff, Duration.between(now, retry.notBefore()));
+      } else {
+        due.add(ordinal);
+      }
+    }
+    return due.isEmpty() ? backoff : Durations.min(backoff, placeDue(st, spec, due, revision));
+  }
+
+  private Duration placeDue(ServiceRecord st, ServiceSpec spec, List<Integer> ordinals, String revision) {
     List<String> ids = new ArrayList<>();
     Map<String, String> bound = new HashMap<>();
     for (int ordinal : ordinals) {

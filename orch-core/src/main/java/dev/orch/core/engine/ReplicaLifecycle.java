@@ -83,20 +83,38 @@ final class ReplicaLifecycle {
             // Running before it stops counting as starting: a pass in between must not start it again.
             observed.markStarted(spec.name(), info.id(), settings.time().now());
           }
+          ServiceRecord.Slot slot = new ServiceRecord.Slot(revision, ordinal);
+          Instant now = settings.time().now();
+          // The retry first: a pass that sees the slot free (or the container not starting) must see it.
+          ServiceRecord.Retry retry = null;
+          if (error != null && created[0] != null) {
+            retry = ServiceRecord.failed(st.startRetries, created[0], "start " + name + ": " + Failures.describe(error),
+                now, ReplicaLifecycle::retryDelay); // created, but its start was refused: it stays, created
+          } else if (error != null) {
+            retry = ServiceRecord.failed(st.createRetries, slot, "create " + name + ": " + Failures.describe(error),
+                now, ReplicaLifecycle::retryDelay);
+          } else {
+            st.createRetries.remove(slot);
+          }
           if (created[0] != null) {
             st.starting.remove(created[0]);
           }
-          st.fulfil(new ServiceRecord.Slot(revision, ordinal));
-          if (error != null) {
-            int failures = st.createFailures.incrementAndGet();
-            events.emit(OrchEvent.Type.WARNING, "CreateFailed", spec.name(), name, nodeId, Failures.describe(error));
-            keys.enqueueAfter(spec.name(), retryDelay(failures));
-          } else {
-            st.createFailures.set(0);
+          st.fulfil(slot);
+          st.updateReplicaFailure(now);
+          if (error == null) {
             events.emit(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
             refreshAfterStart(spec.name(), info.id());
+          } else {
+            events.emit(OrchEvent.Type.WARNING, created[0] != null ? "StartFailed" : "CreateFailed", spec.name(), name,
+                nodeId, Failures.describe(error) + "; " + retryText(retry, now));
+            keys.enqueueAfter(spec.name(), Duration.between(now, retry.notBefore()));
           }
         });
+  }
+
+  private static String retryText(ServiceRecord.Retry retry, Instant now) {
+    return "failure " + retry.failures() + " in a row; next try in "
+        + Duration.between(now, retry.notBefore()).toMillis() + "ms";
   }
 
   /** Learns where a started container's ports were published, then reconciles its service again. */
@@ -118,13 +136,22 @@ final class ReplicaLifecycle {
           if (error == null) {
             observed.markStarted(service, c.id(), settings.time().now()); // running before it stops counting as starting
           }
+          Instant now = settings.time().now();
+          // The retry first: a pass that sees it not starting must see it.
+          ServiceRecord.Retry retry = error == null ? null : ServiceRecord.failed(st.startRetries, c.id(), "start "
+              + c.name() + ": " + Failures.describe(error), now, ReplicaLifecycle::retryDelay);
+          boolean recovered = error == null && st.startRetries.remove(c.id()) != null;
+          if (error != null && restart != null) {
+            restart.restartedFor = null; // not restarted after all: try again
+          }
           st.starting.remove(c.id());
+          if (error != null || recovered) {
+            st.updateReplicaFailure(now);
+          }
           if (error != null) {
-            if (restart != null) {
-              restart.restartedFor = null; // not restarted after all: try again
-            }
-            events.emit(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Failures.describe(error));
-            keys.enqueueAfter(service, retryDelay(1));
+            events.emit(OrchEvent.Type.WARNING, "StartFailed", service, c.name(), c.nodeId(), Failures.describe(error)
+                + "; " + retryText(retry, now));
+            keys.enqueueAfter(service, Duration.between(now, retry.notBefore()));
           } else {
             if (restart != null) {
               events.emit(OrchEvent.Type.NORMAL, "Restarted", service, c.name(), c.nodeId(), "restarted");
@@ -204,6 +231,9 @@ final class ReplicaLifecycle {
             observed.remove(st.name, c.id());
             st.deleting.remove(c.id());
             st.restarts.remove(c.id());
+            if (st.startRetries.remove(c.id()) != null) {
+              st.updateReplicaFailure(settings.time().now());
+            }
             st.deleteReported.remove(c.id());
             events.emit(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
             keys.enqueue(st.name);

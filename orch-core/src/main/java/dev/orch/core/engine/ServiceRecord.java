@@ -23,6 +23,16 @@ final class ServiceRecord {
   record Slot(String revision, int ordinal) {
   }
 
+  /**
+   * A replica's failed creates (or starts) in a row: the next try waits until {@code notBefore}.
+   *
+   * @param failures how many in a row
+   * @param notBefore when the next try may go
+   * @param what     the last failure, as the condition and status show it ({@code create web-0-x: ...})
+   */
+  record Retry(int failures, Instant notBefore, String what) {
+  }
+
   /** A replica out of the endpoints, waiting for its in-flight requests before it is stopped. */
   record Draining(ContainerInfo container, Instant until) {
   }
@@ -59,7 +69,12 @@ final class ServiceRecord {
   private final Map<String, Condition> conditions = new LinkedHashMap<>();
   /** Containers a delete was already reported for, so a retried delete is not reported again. */
   final Set<String> deleteReported = ConcurrentHashMap.newKeySet();
+  /** Unschedulable passes in a row (they back off together: the cluster, not a replica, lacks room). */
   final AtomicInteger createFailures = new AtomicInteger();
+  /** Failed creates in a row, by slot: each slot backs off on its own. */
+  final ConcurrentHashMap<Slot, Retry> createRetries = new ConcurrentHashMap<>();
+  /** Failed starts in a row, by container id. */
+  final ConcurrentHashMap<String, Retry> startRetries = new ConcurrentHashMap<>();
   volatile boolean deleted;
 
   ServiceRecord(String name) {
@@ -138,6 +153,44 @@ final class ServiceRecord {
         return true;
       }
       return false;
+    }
+  }
+
+  /** Removes condition {@code type}; returns whether it was set. */
+  boolean clearCondition(String type) {
+    synchronized (conditions) {
+      return conditions.remove(type) != null;
+    }
+  }
+
+  /**
+   * Records a failed try, backing off by {@code delayOf(failures in a row)}; returns the retry.
+   */
+  static <K> Retry failed(ConcurrentHashMap<K, Retry> retries, K key, String what, Instant now,
+                          java.util.function.IntFunction<java.time.Duration> delayOf) {
+    return retries.compute(key, (k, r) -> {
+      int n = r == null ? 1 : r.failures() + 1;
+      return new Retry(n, now.plus(delayOf.apply(n)), what);
+    });
+  }
+
+  /**
+   * Sets or clears the {@code ReplicaFailure} condition from the failures in a row that remain: true with
+   * the latest failure while any slot or container keeps failing, gone once none does.
+   */
+  void updateReplicaFailure(Instant now) {
+    Retry latest = null;
+    for (Retry r : createRetries.values()) {
+      latest = latest == null || r.notBefore().isAfter(latest.notBefore()) ? r : latest;
+    }
+    for (Retry r : startRetries.values()) {
+      latest = latest == null || r.notBefore().isAfter(latest.notBefore()) ? r : latest;
+    }
+    if (latest == null) {
+      clearCondition("ReplicaFailure");
+    } else {
+      setCondition("ReplicaFailure", true, latest.what().startsWith("start") ? "FailedStart" : "FailedCreate",
+          latest.what() + " (" + latest.failures() + " in a row)", now);
     }
   }
 

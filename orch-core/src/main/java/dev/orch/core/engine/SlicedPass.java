@@ -27,6 +27,12 @@ final class SlicedPass extends ReconcilePass {
     super(w, st, spec, revision, now, mine);
   }
 
+  @Override
+  boolean wants(ServiceRecord.Slot slot) {
+    RolloutPlanner.Slice slice = byRevision.get(slot.revision());
+    return slice != null && slot.ordinal() < slice.replicas();
+  }
+
   /** False, having done nothing, when the revision serving now has a template Orch does not know. */
   @Override
   boolean realise() {
