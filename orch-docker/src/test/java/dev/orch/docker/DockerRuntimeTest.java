@@ -29,6 +29,39 @@ import org.junit.jupiter.api.io.TempDir;
 class DockerRuntimeTest {
 
   @Test
+  void aTlsDirectoryWithoutItsCertificatesIsRefusedWhenBuiltNamingWhatIsMissing(@TempDir Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("ca.pem"), "x");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DockerRuntime.builder()
+        .engine(DockerEngine.of("tls", "tcp://127.0.0.1:1").withTls(dir)).build());
+    assertTrue(e.getMessage().contains("engine tls.tlsCerts") && e.getMessage().contains(dir.toString())
+        && e.getMessage().contains("missing or unreadable: cert.pem, key.pem"), e.getMessage());
+  }
+
+  @Test
+  void anAnswerOfTheEngineIsARefusalAndOnlyTransportCountsAgainstIt() {
+    DockerEngine engine = DockerEngine.of("e0", "unix:///run/e0.sock");
+    Throwable bind = DockerErrors.translate(engine, "start web-0", new com.github.dockerjava.api.exception
+        .InternalServerErrorException("driver failed programming external connectivity: listen tcp4 "
+            + "127.0.0.1:18080: bind: address already in use"), "e0/abc", null);
+    assertInstanceOf(dev.orch.api.runtime.RequestRefusedException.class, bind);
+    assertTrue(bind.getMessage().contains("HTTP 500") && bind.getMessage().contains("address already in use"),
+        bind.getMessage());
+    Throwable image = DockerErrors.translate(engine, "create web-0", new com.github.dockerjava.api.exception
+        .NotFoundException("No such image: orch-test/does-not-exist:9"), null, "web-0");
+    assertInstanceOf(dev.orch.api.runtime.RequestRefusedException.class, image);
+    Throwable name = DockerErrors.translate(engine, "create web-0", new com.github.dockerjava.api.exception
+        .ConflictException("Conflict. The container name \"/web-0\" is already in use"), null, "web-0");
+    assertEquals("web-0", assertInstanceOf(dev.orch.api.runtime.NameInUseException.class, name).name());
+    Throwable memory = DockerErrors.translate(engine, "create web-0", new com.github.dockerjava.api.exception
+        .BadRequestException("Minimum memory limit allowed is 6MB"), null, "web-0");
+    assertInstanceOf(dev.orch.api.runtime.RequestRefusedException.class, memory);
+    assertInstanceOf(dev.orch.api.runtime.RuntimeUnavailableException.class, DockerErrors.translate(engine,
+        "start web-0", new RuntimeException(new java.net.ConnectException("Connection refused")), "e0/abc", null));
+    assertInstanceOf(dev.orch.api.runtime.RuntimeUnavailableException.class, DockerErrors.translate(engine,
+        "start web-0", new java.util.concurrent.TimeoutException(), "e0/abc", null));
+  }
+
+  @Test
   void everyBadSettingIsNamedAtOnce() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DockerRuntime.builder()
         .callTimeout(Duration.ZERO).retries(-1).build());
