@@ -53,7 +53,11 @@ final class ReplicaActions {
     this.probes = probes;
     this.lifecycle = lifecycle;
     // Mixing in the owner keeps the names of two orchestrators on one engine apart.
-    this.random = new Random(settings.seed() * 31 + settings.ownerId().hashCode());
+    // The seed, the owner and the instant this engine started: an orchestrator that starts again (with the
+    // same seed and owner) never makes the names an earlier one left, and a seeded run repeats within its life.
+    Instant start = settings.time().now();
+    this.random = new Random((settings.seed() * 31 + settings.ownerId().hashCode()) * 1_000_003L
+        ^ (start.getEpochSecond() * 1_000_000_000L + start.getNano()));
   }
 
 

@@ -3,6 +3,8 @@ package dev.orch.core.engine;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ServiceSpec;
@@ -18,6 +20,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,13 +72,22 @@ final class ReplicaLifecycle {
       st.volumeNodes.put(ordinal, nodeId);
     }
     String[] created = new String[1];
+    boolean[] adopted = new boolean[1];
     calls.call(nodeId, "create " + name, () -> settings.runtime().create(request))
+        .exceptionallyCompose(error -> Failures.rootCause(error) instanceof NameInUseException inUse
+            ? ownerOfName(spec, inUse.name(), ordinal, revision, nodeId, error).thenApply(info -> {
+              adopted[0] = true;
+              return info;
+            })
+            : CompletableFuture.failedFuture(error))
         .thenCompose(info -> {
           // Its start is in flight from here: a pass that sees it created must not start it again.
           created[0] = info.id();
           st.starting.put(info.id(), Boolean.TRUE);
           observed.put(info);
-          events.emit(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
+          if (!adopted[0]) {
+            events.emit(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
+          }
           return calls.call(nodeId, "start " + name, () -> settings.runtime().start(info.id()))
               .thenApply(v -> info);
         })
@@ -87,7 +100,10 @@ final class ReplicaLifecycle {
           Instant now = settings.time().now();
           // The retry first: a pass that sees the slot free (or the container not starting) must see it.
           ServiceRecord.Retry retry = null;
-          if (error != null && created[0] != null) {
+          boolean owned = error != null && Failures.rootCause(error) instanceof OwnedName;
+          if (owned) {
+            st.createRetries.remove(slot); // not a failure: the pass now sees that container, and names anew
+          } else if (error != null && created[0] != null) {
             retry = ServiceRecord.failed(st.startRetries, created[0], "start " + name + ": " + Failures.describe(error),
                 now, ReplicaLifecycle::retryDelay); // created, but its start was refused: it stays, created
           } else if (error != null) {
@@ -104,12 +120,54 @@ final class ReplicaLifecycle {
           if (error == null) {
             events.emit(OrchEvent.Type.NORMAL, "Started", spec.name(), name, nodeId, "replica " + ordinal + " started");
             refreshAfterStart(spec.name(), info.id());
+          } else if (owned) {
+            events.emit(OrchEvent.Type.NORMAL, "NameInUse", spec.name(), name, nodeId, Failures.describe(error));
+            keys.enqueue(spec.name());
           } else {
             events.emit(OrchEvent.Type.WARNING, created[0] != null ? "StartFailed" : "CreateFailed", spec.name(), name,
                 nodeId, Failures.describe(error) + "; " + retryText(retry, now));
             keys.enqueueAfter(spec.name(), Duration.between(now, retry.notBefore()));
           }
         });
+  }
+
+  /**
+   * A create found its name in use: the container of that name, if this owner owns it, is learnt (an earlier
+   * orchestrator left it). The same replica (service, ordinal and revision) is adopted and completes the
+   * stage; another owned one fails it with {@link OwnedName} (the pass reconciles that container as one of
+   * ours, and the replica gets a new name, or, for a stable name, waits for it); a name Orch does not own fails
+   * it with the refusal, as any refusal.
+   */
+  private CompletionStage<ContainerInfo> ownerOfName(ServiceSpec spec, String name, int ordinal, String revision,
+                                                     String nodeId, Throwable refusal) {
+    return calls.call(nodeId, "list " + name, () -> settings.runtime()
+            .list(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())))
+        .thenCompose(owned -> {
+          ContainerInfo c = owned.stream().filter(o -> o.name().equals(name)).findFirst().orElse(null);
+          if (c == null) {
+            return CompletableFuture.failedFuture(refusal);
+          }
+          observed.put(c);
+          if (spec.name().equals(ObservedState.serviceOf(c)) && ordinal == ServiceRecord.ordinal(c)
+              && revision.equals(c.labels().get(OrchLabels.REVISION))) {
+            events.emit(OrchEvent.Type.NORMAL, "Adopted", spec.name(), name, c.nodeId(), "the name " + name
+                + " is taken by this very replica (ordinal " + ordinal + ", revision " + revision + "), left by an "
+                + "earlier orchestrator: adopted it");
+            return CompletableFuture.completedFuture(c);
+          }
+          return CompletableFuture.failedFuture(new OwnedName("the name " + name + " is taken by owned container "
+              + c.id() + " (service " + ObservedState.serviceOf(c) + ", ordinal " + ServiceRecord.ordinal(c)
+              + ", revision " + c.labels().getOrDefault(OrchLabels.REVISION, "") + "): reconciled as one of ours"));
+        });
+  }
+
+  /** A create's name is taken by another container this owner owns: no failure, a container learnt. */
+  private static final class OwnedName extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    OwnedName(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private static String retryText(ServiceRecord.Retry retry, Instant now) {
