@@ -2,6 +2,7 @@ package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NodeInfo;
@@ -69,6 +70,11 @@ class ForwardingRuntime implements ContainerRuntime {
   @Override
   public CompletionStage<List<ContainerInfo>> list(LabelSelector selector) {
     return delegate.list(selector);
+  }
+
+  @Override
+  public CompletionStage<ContainerListing> listing(LabelSelector selector) {
+    return delegate.listing(selector);
   }
 
   @Override

@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ExecResult;
@@ -271,20 +272,43 @@ public final class DockerRuntime implements ContainerRuntime {
             c.api().inspectContainerCmd(dockerId).exec())));
   }
 
+  /** {@inheritDoc} An engine that does not answer leaves its containers out (none answering: an empty list). */
   @Override
   public CompletionStage<List<ContainerInfo>> list(LabelSelector selector) {
+    return listing(selector).thenApply(ContainerListing::containers);
+  }
+
+  /**
+   * {@inheritDoc} Each engine is listed on its own: what the live ones answer is returned, and the engines
+   * that are not ready or whose listing fails are named as not answering.
+   */
+  @Override
+  public CompletionStage<ContainerListing> listing(LabelSelector selector) {
     List<String> filters = new ArrayList<>();
     selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
-    List<CompletableFuture<List<ContainerInfo>>> parts = new ArrayList<>();
+    Map<String, CompletableFuture<List<ContainerInfo>>> parts = new java.util.TreeMap<>();
+    Set<String> unanswered = new java.util.TreeSet<>();
     for (EngineNode n : nodes.values()) {
       if (n.isReady()) {
-        parts.add(n.call("list " + selector.matchLabels(), true, null, null, c -> n.listBlocking(c, filters)));
+        parts.put(n.id(), n.call("list " + selector.matchLabels(), true, null, null, c -> n.listBlocking(c, filters)));
+      } else {
+        unanswered.add(n.id());
       }
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+    CompletableFuture<?>[] settled = parts.values().stream().map(p -> p.handle((v, e) -> null))
+        .toArray(CompletableFuture[]::new);
+    return CompletableFuture.allOf(settled).thenApply(v -> {
       List<ContainerInfo> out = new ArrayList<>();
-      parts.forEach(p -> out.addAll(p.join()));
-      return out;
+      for (Map.Entry<String, CompletableFuture<List<ContainerInfo>>> e : parts.entrySet()) {
+        try {
+          out.addAll(e.getValue().join());
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException failed) {
+          unanswered.add(e.getKey());
+          log.debug("list {}: engine {} did not answer: {}", selector.matchLabels(), e.getKey(),
+              DockerErrors.unwrap(failed).toString());
+        }
+      }
+      return new ContainerListing(out, unanswered);
     });
   }
 

@@ -3,6 +3,7 @@ package dev.orch.inmemory;
 import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
@@ -31,7 +32,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -359,6 +362,11 @@ final class Cluster {
   }
 
   synchronized List<ContainerInfo> list(LabelSelector selector) {
+    return listing(selector).containers();
+  }
+
+  /** The matching containers of the ready nodes, and the nodes that are not ready (they do not answer). */
+  synchronized ContainerListing listing(LabelSelector selector) {
     checkOpen("list", "containers");
     List<ContainerInfo> out = new ArrayList<>();
     for (SimContainer c : containers.values()) {
@@ -366,7 +374,13 @@ final class Cluster {
         out.add(c.info());
       }
     }
-    return out;
+    Set<String> unanswered = new TreeSet<>();
+    nodes.values().forEach(n -> {
+      if (n.condition != SimNode.Condition.READY) {
+        unanswered.add(n.id());
+      }
+    });
+    return new ContainerListing(out, unanswered);
   }
 
   synchronized Optional<ContainerProcess> process(String id) {

@@ -2,6 +2,7 @@ package dev.orch.inmemory;
 
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
@@ -182,6 +183,13 @@ public final class InMemoryRuntime implements ContainerRuntime {
   public CompletionStage<List<ContainerInfo>> list(LabelSelector selector) {
     Objects.requireNonNull(selector, "selector");
     return call(RuntimeOperation.LIST, null, "containers", () -> cluster.list(selector));
+  }
+
+  /** {@inheritDoc} Failed and partitioned nodes are the ones that did not answer. */
+  @Override
+  public CompletionStage<ContainerListing> listing(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
+    return call(RuntimeOperation.LIST, null, "containers", () -> cluster.listing(selector));
   }
 
   /**

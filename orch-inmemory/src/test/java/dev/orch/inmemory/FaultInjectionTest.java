@@ -84,6 +84,9 @@ class FaultInjectionTest {
       assertInstanceOf(RuntimeEvent.NodeLost.class, f.events.get(0));
       assertFalse(join(f.runtime.nodes()).get(0).ready());
       assertTrue(join(f.runtime.list(LabelSelector.ALL)).isEmpty());
+      dev.orch.api.runtime.ContainerListing listing = join(f.runtime.listing(LabelSelector.ALL));
+      assertEquals(java.util.Set.of("node-1"), listing.unansweredNodes(), "the listing names the silent node");
+      assertTrue(listing.containers().isEmpty());
       Throwable t = failure(f.runtime.inspect(web));
       assertInstanceOf(RuntimeUnavailableException.class, t);
       assertEquals("node-1: inspect web (" + web + ") failed: node is unreachable", t.getMessage());

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
@@ -176,6 +177,18 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
       assertEquals(Set.of(a), ids(await(runtime.list(mine.and("svc", "orders").and("rev", "1")))));
       assertEquals(Set.of(), ids(await(runtime.list(mine.and("svc", "nothing")))));
       assertTrue(ids(await(runtime.list(LabelSelector.ALL))).containsAll(Set.of(a, b, c)));
+    }
+
+    @Test
+    void aListingOfHealthyNodesIsCompleteAndListsWhatListDoes() {
+      String a = create(runsUntilStopped(), Map.of("svc", "orders")).id();
+      LabelSelector mine = LabelSelector.of(RUN_LABEL, runId);
+      ContainerListing listing = await(runtime.listing(mine));
+      assertTrue(listing.isComplete(), () -> "every node answers, yet the listing says these did not: "
+          + listing.unansweredNodes() + " (a node that does not answer is named there; its containers are "
+          + "unknown, not gone)");
+      assertEquals(ids(await(runtime.list(mine))), ids(listing.containers()));
+      assertTrue(ids(listing.containers()).contains(a));
     }
 
     @Test

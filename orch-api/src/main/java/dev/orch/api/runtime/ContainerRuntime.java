@@ -59,8 +59,21 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Reports one container. Fails with {@link NoSuchContainerException}. */
   CompletionStage<ContainerInfo> inspect(String containerId);
 
-  /** Lists the containers whose labels match {@code selector}, on every reachable node. */
+  /**
+   * Lists the containers whose labels match {@code selector} on the nodes that answer. A node that does not
+   * answer (a dead engine, a partitioned node) leaves its containers out rather than failing the listing;
+   * {@link #listing} says which nodes those were.
+   */
   CompletionStage<List<ContainerInfo>> list(LabelSelector selector);
+
+  /**
+   * Lists as {@link #list} does, and says which nodes did not answer, so that a caller can tell "gone" from
+   * "unknown". Orch lists through this. The default reports {@link #list}'s answer as complete: a runtime
+   * whose nodes can fail one by one overrides it.
+   */
+  default CompletionStage<ContainerListing> listing(LabelSelector selector) {
+    return list(selector).thenApply(ContainerListing::complete);
+  }
 
   /**
    * Registers {@code listener} for every event from now on. Events of one container arrive in order;

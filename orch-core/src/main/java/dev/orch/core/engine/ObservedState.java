@@ -185,10 +185,10 @@ final class ObservedState {
 
   /**
    * Replaces what is known with a full listing that began at stamp {@code listMark} ({@link #mark()}):
-   * what changed since that stamp wins over the listing; containers on nodes that are not ready are kept
-   * (their fate is unknown until the node answers).
+   * what changed since that stamp wins over the listing; containers on nodes that are not ready, or that did
+   * not answer this listing ({@code unanswered}), are kept (their fate is unknown until the node answers).
    */
-  void replaceAll(List<ContainerInfo> listed, long listMark) {
+  void replaceAll(List<ContainerInfo> listed, long listMark, Set<String> unanswered) {
     Set<String> seen = new HashSet<>();
     for (ContainerInfo c : listed) {
       seen.add(c.id());
@@ -198,7 +198,7 @@ final class ObservedState {
       put(c);
     }
     for (Map<String, ContainerInfo> m : byService.values()) {
-      m.values().removeIf(c -> !seen.contains(c.id()) && isNodeReady(c.nodeId())
+      m.values().removeIf(c -> !seen.contains(c.id()) && isNodeReady(c.nodeId()) && !unanswered.contains(c.nodeId())
           && touched.getOrDefault(c.id(), 0L) < listMark);
     }
     // A listing begun after a removal no longer shows it: that tombstone has served.

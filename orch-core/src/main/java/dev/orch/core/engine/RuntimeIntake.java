@@ -54,14 +54,19 @@ final class RuntimeIntake {
     ContainerRuntime runtime = settings.runtime();
     Instant t0 = settings.time().now();
     long mark = observed.mark();
-    return runtime.nodes().thenCombine(runtime.list(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())),
-        (nodes, owned) -> {
+    return runtime.nodes().thenCombine(runtime.listing(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())),
+        (nodes, listing) -> {
           observed.setNodes(nodes, t0);
-          observed.replaceAll(owned, mark);
+          // What a node that did not answer runs is unknown, not gone: its containers are kept as they were.
+          observed.replaceAll(listing.containers(), mark, listing.unansweredNodes());
           if (startUp) {
-            observed.adopted(owned);
+            observed.adopted(listing.containers());
           }
-          return new int[] {nodes.size(), owned.size()};
+          if (!listing.isComplete()) {
+            LOG.info("orchestrator {}: nodes {} did not answer the listing; what they run is kept as it was known",
+                settings.ownerId(), listing.unansweredNodes());
+          }
+          return new int[] {nodes.size(), listing.containers().size()};
         });
   }
 
