@@ -291,10 +291,14 @@ public final class Orchestrator implements AutoCloseable {
       throw new IllegalStateException("closeAndRemoveAll: blocks on real time; with a VirtualTimeSource delete "
           + "each service, advance the clock, then close()");
     }
-    for (String name : services()) {
+    List<String> applied = services();
+    // The owned replicas of services never applied here, known before the applied ones are deleted (which
+    // would make them look unapplied too, and report them twice).
+    List<String> orphans = plane.servicesWithContainers().stream().filter(s -> !applied.contains(s)).toList();
+    for (String name : applied) {
       delete(name);
     }
-    for (String orphan : plane.servicesWithContainers()) {
+    for (String orphan : orphans) {
       delete(orphan);
     }
     // The workers stop each replica with its grace, then remove it; wait until none is left.

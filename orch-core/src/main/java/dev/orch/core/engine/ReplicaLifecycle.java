@@ -286,6 +286,9 @@ final class ReplicaLifecycle {
             LOG.debug("{}: remove {} failed, will retry: {}", st.name, c.name(), Failures.describe(error));
             keys.enqueueAfter(st.name, Duration.ofSeconds(5));
           } else {
+            // Reported before it leaves the observed state: a pass that then finds the service empty (and says
+            // ServiceRemoved) comes after this event.
+            events.emit(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
             observed.remove(st.name, c.id());
             st.deleting.remove(c.id());
             st.restarts.remove(c.id());
@@ -293,7 +296,6 @@ final class ReplicaLifecycle {
               st.updateReplicaFailure(settings.time().now());
             }
             st.deleteReported.remove(c.id());
-            events.emit(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
             keys.enqueue(st.name);
           }
         });

@@ -85,9 +85,9 @@ final class RuntimeIntake {
           settings.runtime().name(), counts[0], counts[1]);
       events.emit(OrchEvent.Type.NORMAL, "Started", "", "", "", counts[0] + " nodes, adopted " + counts[1]
           + " containers");
+      reportOrphans(); // before started() completes: a service applied once it has cannot look orphaned
       started.complete(null);
       services.known().forEach(keys::enqueue);
-      reportOrphans();
       scheduleResync();
     });
   }
