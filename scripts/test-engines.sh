@@ -53,7 +53,10 @@ start_one() {
   rm -f "$(sock "$n")" "$(pidfile "$n")"
   # No default bridge and no NAT: containers are reached through ports published on 127.0.0.1 of networks
   # the runtime creates. --iptables stays on so that those networks stay isolated from each other.
+  # Each engine gets its own address pool (10.(200+N).0.0/16 in /26 subnets: 1,024 networks of 62
+  # addresses), disjoint from the others'; Docker's default pools hold about 31 networks per host.
   setsid dockerd --storage-driver=vfs --ip-masq=false --bridge=none \
+    --default-address-pool "base=10.$((200 + n)).0.0/16,size=26" \
     --data-root "$d/data" --exec-root "$d/exec" --pidfile "$(pidfile "$n")" \
     -H "unix://$(sock "$n")" >"$d/dockerd.log" 2>&1 </dev/null &
   local i pid=$!

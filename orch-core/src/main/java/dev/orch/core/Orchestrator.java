@@ -282,7 +282,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Removes every container this orchestrator owns (stopping each with its grace period), waits up to
-   * {@code timeout}, then closes. Real time only.
+   * {@code timeout}, removes the networks the runtime made for them (labelled with the owner) that nothing
+   * else uses, then closes. Real time only.
    *
    * @return whether every owned container was removed in time
    */
@@ -303,6 +304,9 @@ public final class Orchestrator implements AutoCloseable {
     }
     // The workers stop each replica with its grace, then remove it; wait until none is left.
     boolean gone = plane.awaitPasses(timeout, plane::isEmpty);
+    if (gone) {
+      plane.removeOwnedNetworks(); // the networks the runtime made for them, now that nothing uses them
+    }
     close();
     return gone;
   }

@@ -6,8 +6,11 @@ import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.StreamType;
+import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerListing;
@@ -15,10 +18,13 @@ import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RequestRefusedException;
 import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeListener;
@@ -66,7 +72,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What it does with each engine: negotiates the API version from the engine's {@code /version}; reads the
  * node's capacity from the engine's info unless configured; creates the user-defined network containers join
- * ({@value #DEFAULT_NETWORK} unless set), so that their ports can be published on {@code 127.0.0.1}; follows
+ * (one per owner, {@code orch-<owner>}, unless one is set), so that their ports can be published on
+ * {@code 127.0.0.1} and owners stay apart; follows
  * the engine's event stream (filtered by Orch's owner label), reopening it and resyncing by listing when it
  * drops; pings it, and reports its node lost after repeated failures and ready when it answers again. Calls
  * are retried with backoff where that is safe, and held back by a circuit breaker per engine.
@@ -81,7 +88,11 @@ import org.slf4j.LoggerFactory;
  * containers running.
  */
 public final class DockerRuntime implements ContainerRuntime {
-  /** The network containers join unless {@link Builder#network(String)} says otherwise. */
+  /**
+   * The prefix of the networks containers join unless {@link Builder#network(String)} names one: a container
+   * of owner {@code X} (its {@code orch.owner} label) joins {@code orch-X} on its engine, created there and
+   * labelled with the owner when missing, so that no network is shared by every owner.
+   */
   public static final String DEFAULT_NETWORK = "orch";
   /** The files a TLS engine's certificate directory must hold. */
   static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
@@ -92,11 +103,13 @@ public final class DockerRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Set.copyOf(EnumSet.of(RuntimeCapability.EXEC,
-      RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.RESOURCE_LIMITS,
+      RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.NETWORKS, RuntimeCapability.RESOURCE_LIMITS,
       RuntimeCapability.HOST_PORTS));
 
   private final Settings settings;
   private final Map<String, EngineNode> nodes = new LinkedHashMap<>();
+  /** One network creation at a time per engine and name ({@code node/name}). */
+  private final Map<String, Object> networkLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private final ExecutorService io;
   private final ExecutorService dispatch;
   private final ScheduledExecutorService health;
@@ -202,8 +215,9 @@ public final class DockerRuntime implements ContainerRuntime {
       for (VolumeMount m : request.spec().volumeMounts()) {
         ensureVolume(c, m.volume(), volumeLabels(request.labels()));
       }
+      String network = settings.network() != null ? settings.network() : ownerNetwork(n, c, request.labels());
       String dockerId = ContainerMapping.createCommand(c.api(), request.name(), request.spec(), request.labels(),
-          settings.network(), settings.publishAddress()).exec().getId();
+          network, settings.publishAddress()).exec().getId();
       return ContainerMapping.toInfo(n.runtimeId(dockerId), n.id(), c.api().inspectContainerCmd(dockerId).exec());
     });
   }
@@ -497,6 +511,190 @@ public final class DockerRuntime implements ContainerRuntime {
   }
 
   /** Routes a call to the engine named in {@code containerId}; an id of no engine is no container. */
+  /**
+   * The id of the network of the owner a create's labels name ({@code orch-<owner>}, or {@code orch-unowned}
+   * without an owner label), created on this engine and labelled with the owner if missing.
+   */
+  private String ownerNetwork(EngineNode n, EngineNode.Clients c, Map<String, String> labels) {
+    String owner = labels.get(OrchLabels.OWNER);
+    String name = DEFAULT_NETWORK + "-" + (owner == null ? "unowned" : owner);
+    Map<String, String> networkLabels = new HashMap<>();
+    networkLabels.put(NETWORK_LABEL, "true");
+    if (owner != null) {
+      networkLabels.put(OrchLabels.OWNER, owner);
+    }
+    return ensureNetwork(n, c, name, networkLabels).getId();
+  }
+
+  /**
+   * Network {@code name} on the engine, created (a bridge) with {@code labels} if missing. One creation at a
+   * time per engine and name: the engine's duplicate check is not atomic, and two networks of one name make
+   * the name ambiguous. Duplicates another runtime made are removed, if nothing uses them.
+   */
+  private Network ensureNetwork(EngineNode n, EngineNode.Clients c, String name, Map<String, String> labels) {
+    synchronized (networkLocks.computeIfAbsent(n.id() + ID_SEPARATOR + name, k -> new Object())) {
+      List<Network> same = c.api().listNetworksCmd().withNameFilter(name).exec().stream()
+          .filter(net -> name.equals(net.getName())).sorted(java.util.Comparator.comparing(Network::getId)).toList();
+      if (same.isEmpty()) {
+        String id = c.api().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
+            .withLabels(labels).exec().getId();
+        return c.api().inspectNetworkCmd().withNetworkId(id).exec();
+      }
+      for (Network extra : same.subList(1, same.size())) {
+        try {
+          Network inspected = c.api().inspectNetworkCmd().withNetworkId(extra.getId()).exec();
+          if (inspected.getContainers() == null || inspected.getContainers().isEmpty()) {
+            c.api().removeNetworkCmd(extra.getId()).exec();
+          }
+        } catch (RuntimeException e) {
+          log.debug("{}: removing duplicate network {} ({}) failed: {}", n.id(), name, extra.getId(), e.toString());
+        }
+      }
+      return same.get(0);
+    }
+  }
+
+  private static NetworkInfo networkInfo(EngineNode n, EngineNode.Clients c, Network net) {
+    Set<String> members = new java.util.TreeSet<>();
+    members(c, net.getName()).forEach(id -> members.add(n.runtimeId(id)));
+    return new NetworkInfo(net.getName(), n.id(), net.getLabels() == null ? Map.of() : net.getLabels(), members);
+  }
+
+  /**
+   * The engine's ids of the containers connected to network {@code name}, created ones included (the
+   * network's own inspect lists running containers only: an endpoint exists once a container starts). By
+   * name: a created container knows its networks' names, and their ids only once it runs.
+   */
+  private static List<String> members(EngineNode.Clients c, String name) {
+    return c.api().listContainersCmd().withShowAll(true).withNetworkFilter(List.of(name)).exec().stream()
+        .map(com.github.dockerjava.api.model.Container::getId).toList();
+  }
+
+  /** {@inheritDoc} A bridge network on that engine, labelled {@value #NETWORK_LABEL} as well. */
+  @Override
+  public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
+    EngineNode n = nodes.get(nodeId);
+    if (n == null) {
+      return CompletableFuture.failedFuture(new NoSuchNodeException("docker: create network " + name
+          + " failed: no node " + nodeId + "; nodes are " + nodes.keySet()));
+    }
+    Map<String, String> all = new HashMap<>(labels);
+    all.put(NETWORK_LABEL, "true");
+    return n.call("create network " + name, true, null, null, c -> networkInfo(n, c, ensureNetwork(n, c, name, all)));
+  }
+
+  /** {@inheritDoc} Refuses a network without {@link OrchLabels#OWNER}: Orch did not create it. */
+  @Override
+  public CompletionStage<Void> removeNetwork(String nodeId, String name) {
+    EngineNode n = nodes.get(nodeId);
+    if (n == null) {
+      return CompletableFuture.failedFuture(new NoSuchNodeException("docker: remove network " + name
+          + " failed: no node " + nodeId + "; nodes are " + nodes.keySet()));
+    }
+    return n.call("remove network " + name, true, null, null, c -> {
+      Network net;
+      try {
+        net = c.api().inspectNetworkCmd().withNetworkId(name).exec();
+      } catch (NotFoundException gone) {
+        return null;
+      }
+      if (net.getLabels() == null || !net.getLabels().containsKey(OrchLabels.OWNER)) {
+        throw new RequestRefusedException(nodeId + ": remove network " + name + " refused: it has no "
+            + OrchLabels.OWNER + " label, so Orch did not create it");
+      }
+      List<String> members = members(c, name);
+      if (!members.isEmpty()) {
+        throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: containers "
+            + members.stream().map(n::runtimeId).toList() + " are connected to it");
+      }
+      try {
+        c.api().removeNetworkCmd(name).exec();
+      } catch (NotFoundException gone) {
+        // Removed meanwhile.
+      } catch (com.github.dockerjava.api.exception.DockerException inUse) {
+        if (inUse.getHttpStatus() == 403 || inUse.getHttpStatus() == 409) {
+          throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: "
+              + inUse.getMessage(), inUse);
+        }
+        throw inUse;
+      }
+      return null;
+    });
+  }
+
+  /** {@inheritDoc} Engines that do not answer are left out. */
+  @Override
+  public CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
+    List<String> filters = new ArrayList<>();
+    selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
+    List<CompletableFuture<List<NetworkInfo>>> parts = new ArrayList<>();
+    for (EngineNode n : nodes.values()) {
+      if (n.isReady()) {
+        parts.add(n.call("list networks " + selector.matchLabels(), true, null, null, c -> {
+          var cmd = c.api().listNetworksCmd();
+          if (!filters.isEmpty()) {
+            cmd.withFilter("label", filters);
+          }
+          List<NetworkInfo> out = new ArrayList<>();
+          for (Network listed : cmd.exec()) {
+            Map<String, String> l = listed.getLabels() == null ? Map.of() : listed.getLabels();
+            if (!selector.matches(l)) {
+              continue;
+            }
+            out.add(networkInfo(n, c, listed));
+          }
+          return out;
+        }).exceptionally(e -> List.of()));
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<NetworkInfo> out = new ArrayList<>();
+      parts.forEach(p -> out.addAll(p.join()));
+      return out;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
+    List<String> names = List.copyOf(aliases);
+    return withContainer(containerId, "connect", (n, dockerId) -> n.call("connect " + containerId + " to " + network,
+        true, containerId, null, c -> {
+          requireNetwork(c, n, network, "connect " + containerId);
+          if (connected(c, dockerId, network)) {
+            return null;
+          }
+          c.api().connectToNetworkCmd().withNetworkId(network).withContainerId(dockerId)
+              .withContainerNetwork(new ContainerNetwork().withAliases(names)).exec();
+          return null;
+        }));
+  }
+
+  @Override
+  public CompletionStage<Void> disconnect(String containerId, String network) {
+    return withContainer(containerId, "disconnect", (n, dockerId) -> n.call("disconnect " + containerId + " from "
+        + network, true, containerId, null, c -> {
+          if (connected(c, dockerId, network)) {
+            c.api().disconnectFromNetworkCmd().withNetworkId(network).withContainerId(dockerId).exec();
+          }
+          return null;
+        }));
+  }
+
+  private static void requireNetwork(EngineNode.Clients c, EngineNode n, String network, String what) {
+    try {
+      c.api().inspectNetworkCmd().withNetworkId(network).exec();
+    } catch (NotFoundException missing) {
+      throw new NoSuchNetworkException(n.id() + ": " + what + " failed: no network " + network + " on " + n.id(),
+          missing);
+    }
+  }
+
+  private static boolean connected(EngineNode.Clients c, String dockerId, String network) {
+    InspectContainerResponse r = c.api().inspectContainerCmd(dockerId).exec();
+    return r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null
+        && r.getNetworkSettings().getNetworks().containsKey(network);
+  }
+
   private <T> CompletionStage<T> withContainer(String containerId, String what, ContainerCall<T> call) {
     int sep = containerId.indexOf(ID_SEPARATOR);
     EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;
@@ -632,7 +830,7 @@ public final class DockerRuntime implements ContainerRuntime {
    */
   public static final class Builder {
     private final List<DockerEngine> engines = new ArrayList<>();
-    private String network = DEFAULT_NETWORK;
+    private String network;
     private String publishAddress = "127.0.0.1";
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -666,9 +864,9 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * The user-defined bridge network containers join, created on each engine if missing (default
-     * {@value DockerRuntime#DEFAULT_NETWORK}); {@code "host"} for host networking; {@code "bridge"} for the
-     * engine's default bridge.
+     * The one user-defined bridge network every container joins, created on each engine if missing;
+     * {@code "host"} for host networking; {@code "bridge"} for the engine's default bridge. Default: a network
+     * per owner ({@code orch-<owner>}, see {@link DockerRuntime#DEFAULT_NETWORK}), so that owners stay apart.
      */
     public Builder network(String network) {
       this.network = java.util.Objects.requireNonNull(network, "network");
@@ -755,7 +953,7 @@ public final class DockerRuntime implements ContainerRuntime {
           }
         });
       }
-      if (network.isBlank()) {
+      if (network != null && network.isBlank()) {
         problems.add("network: \"" + network + "\": must not be blank");
       }
       positive(problems, "callTimeout", callTimeout);

@@ -13,7 +13,7 @@ import java.util.Set;
  *
  * <p>Properties: {@code docker.hosts} (required: comma-separated engine endpoints, for example
  * {@code unix:///run/a.sock,unix:///run/b.sock}; nodes are named {@code docker-0}, {@code docker-1}, ...),
- * {@code docker.network} (default {@value DockerRuntime#DEFAULT_NETWORK}). Other {@code docker.*} keys are
+ * {@code docker.network} (default: a network per owner, {@code orch-<owner>}). Other {@code docker.*} keys are
  * refused, so that a typo does not pass silently.
  */
 public final class DockerRuntimeProvider implements RuntimeProvider {

@@ -9,7 +9,9 @@ import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NameInUseException;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.NodeNotReadyException;
@@ -351,6 +353,7 @@ final class Cluster {
     idByName.remove(c.name);
     SimNode n = nodes.get(c.nodeId);
     n.containerIds.remove(id);
+    n.networks.values().forEach(net -> net.members.remove(id));
     for (PortBinding b : c.ports) {
       n.hostPorts.remove(b.hostPort());
     }
@@ -574,6 +577,82 @@ final class Cluster {
         }
       }
     }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- networks
+
+  synchronized NetworkInfo createNetwork(String nodeId, String name, Map<String, String> labels) {
+    checkOpen("create network", name);
+    SimNode n = nodes.get(nodeId);
+    if (n == null) {
+      throw new NoSuchNodeException(nodeId + ": create network " + name + " failed: no such node");
+    }
+    checkReachable(n, "create network", name);
+    return n.networks.computeIfAbsent(name, k -> new SimNetwork(name, nodeId, labels)).info();
+  }
+
+  synchronized void removeNetwork(String nodeId, String name) {
+    checkOpen("remove network", name);
+    SimNode n = nodes.get(nodeId);
+    if (n == null) {
+      throw new NoSuchNodeException(nodeId + ": remove network " + name + " failed: no such node");
+    }
+    checkReachable(n, "remove network", name);
+    SimNetwork net = n.networks.get(name);
+    if (net == null) {
+      return;
+    }
+    if (!net.members.isEmpty()) {
+      throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: containers "
+          + net.members.keySet() + " are connected to it");
+    }
+    n.networks.remove(name);
+  }
+
+  synchronized List<NetworkInfo> listNetworks(LabelSelector selector) {
+    checkOpen("list", "networks");
+    List<NetworkInfo> out = new ArrayList<>();
+    for (SimNode n : nodes.values()) {
+      if (n.condition == SimNode.Condition.READY) {
+        for (SimNetwork net : n.networks.values()) {
+          if (selector.matches(net.labels)) {
+            out.add(net.info());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  synchronized void connect(String id, String network, Set<String> aliases) {
+    SimContainer c = require("connect", id);
+    SimNetwork net = nodes.get(c.nodeId).networks.get(network);
+    if (net == null) {
+      throw new NoSuchNetworkException(c.nodeId + ": connect " + c.describe() + " failed: no network " + network
+          + " on " + c.nodeId);
+    }
+    net.members.putIfAbsent(id, Set.copyOf(aliases));
+  }
+
+  synchronized void disconnect(String id, String network) {
+    SimContainer c = require("disconnect", id);
+    SimNetwork net = nodes.get(c.nodeId).networks.get(network);
+    if (net != null) {
+      net.members.remove(id);
+    }
+  }
+
+  /** The networks container {@code id} is connected to, by name, with its aliases on each. */
+  synchronized Map<String, Set<String>> networksOf(String id) {
+    SimContainer c = require("networks", id);
+    Map<String, Set<String>> out = new java.util.LinkedHashMap<>();
+    nodes.get(c.nodeId).networks.values().forEach(net -> {
+      Set<String> aliases = net.members.get(id);
+      if (aliases != null) {
+        out.put(net.name, aliases);
+      }
+    });
     return out;
   }
 

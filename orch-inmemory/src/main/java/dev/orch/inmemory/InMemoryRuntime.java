@@ -6,6 +6,7 @@ import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
@@ -80,7 +81,7 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
-      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
+      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.NETWORKS,
       RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
 
   private final String name;
@@ -216,6 +217,59 @@ public final class InMemoryRuntime implements ContainerRuntime {
   @Override
   public CompletionStage<List<String>> logs(String containerId, int tailLines) {
     return onContainer(RuntimeOperation.LOGS, containerId, () -> cluster.logs(containerId, tailLines));
+  }
+
+  /** {@inheritDoc} Networks are node-local, as volumes are. */
+  @Override
+  public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
+    Map<String, String> copy = Map.copyOf(labels);
+    return call(RuntimeOperation.NETWORK, nodeId, "network " + name, () -> cluster.createNetwork(nodeId, name, copy));
+  }
+
+  @Override
+  public CompletionStage<Void> removeNetwork(String nodeId, String name) {
+    return call(RuntimeOperation.NETWORK, nodeId, "network " + name, () -> {
+      cluster.removeNetwork(nodeId, name);
+      return null;
+    });
+  }
+
+  /** {@inheritDoc} Networks on failed or partitioned nodes are not listed. */
+  @Override
+  public CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
+    return call(RuntimeOperation.NETWORK, null, "networks", () -> cluster.listNetworks(selector));
+  }
+
+  @Override
+  public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
+    Objects.requireNonNull(network, "network");
+    Set<String> copy = Set.copyOf(aliases);
+    return onContainer(RuntimeOperation.NETWORK, containerId, () -> {
+      cluster.connect(containerId, network, copy);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> disconnect(String containerId, String network) {
+    Objects.requireNonNull(network, "network");
+    return onContainer(RuntimeOperation.NETWORK, containerId, () -> {
+      cluster.disconnect(containerId, network);
+      return null;
+    });
+  }
+
+  /**
+   * The networks container {@code containerId} is connected to, by name, with the aliases it has on each
+   * (what a test asserts of discovery; the SPI's {@code listNetworks} tells members, not aliases).
+   *
+   * @throws dev.orch.api.runtime.NoSuchContainerException when there is no such container
+   */
+  public Map<String, Set<String>> networksOf(String containerId) {
+    return cluster.networksOf(containerId);
   }
 
   /** {@inheritDoc} Volumes are node-local; their files outlive the containers that mount them. */

@@ -24,6 +24,8 @@ public enum RuntimeOperation {
   LOGS,
   /** {@code createVolume}, {@code removeVolume} and {@code listVolumes}. */
   VOLUME,
+  /** {@code createNetwork}, {@code removeNetwork}, {@code listNetworks}, {@code connect} and {@code disconnect}. */
+  NETWORK,
   /** A probe through the runtime's {@link dev.orch.api.runtime.ProbeTransport}. */
   PROBE;
 

@@ -20,6 +20,8 @@ final class SimNode {
   final Set<String> containerIds = new LinkedHashSet<>();
   final Map<Integer, String> hostPorts = new HashMap<>();
   final Map<String, SimVolume> volumes = new LinkedHashMap<>();
+  /** Networks by name: their labels, and the containers connected with their aliases. */
+  final Map<String, SimNetwork> networks = new LinkedHashMap<>();
   /** Events that happened while the node was unreachable, delivered when it is back. */
   final List<RuntimeEvent> heldEvents = new ArrayList<>();
 

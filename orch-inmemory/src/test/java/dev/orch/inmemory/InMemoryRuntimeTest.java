@@ -60,7 +60,8 @@ class InMemoryRuntimeTest {
       assertTrue(nodes.get(0).ready());
       assertEquals("in-memory", rt.name());
       assertEquals(java.util.EnumSet.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
-          RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT),
+          RuntimeCapability.NETWORKS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
+          RuntimeCapability.PROBE_TRANSPORT),
           rt.capabilities());
     }
     assertEquals(0, clock.pendingTasks(), "a passed-in time source is left alone, with nothing pending");

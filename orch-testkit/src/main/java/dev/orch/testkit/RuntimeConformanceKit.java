@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerListing;
@@ -17,7 +18,9 @@ import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NameInUseException;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.ProbeTransport;
@@ -558,6 +561,62 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
       assertEquals(0, r.exitCode(), "read: " + r);
       assertEquals("hello-" + runId, r.stdout().trim());
       await(runtime.remove(reader));
+    }
+  }
+
+  /** Networks per node, where the runtime has them ({@link RuntimeCapability#NETWORKS}). */
+  @Nested
+  class Networks {
+    @Test
+    void aNetworkIsCreatedOnceListedByLabelAndRemoved() {
+      assumeCapabilities(RuntimeCapability.NETWORKS);
+      String name = "kit-" + runId + "-net";
+      NetworkInfo n = await(runtime.createNetwork(node, name, labels(Map.of("purpose", "kit"))));
+      removeNetworkAfterTest(node, name);
+      assertEquals(name, n.name());
+      assertEquals(node, n.nodeId());
+      assertEquals("kit", n.labels().get("purpose"));
+      assertEquals(name, await(runtime.createNetwork(node, name, labels(Map.of("purpose", "kit")))).name(),
+          "creating an existing network returns it");
+      List<NetworkInfo> listed = await(runtime.listNetworks(LabelSelector.of(RUN_LABEL, runId)));
+      assertEquals(List.of(name), listed.stream().map(NetworkInfo::name).toList());
+      await(runtime.removeNetwork(node, name));
+      assertTrue(await(runtime.listNetworks(LabelSelector.of(RUN_LABEL, runId))).isEmpty());
+      await(runtime.removeNetwork(node, name)); // removing a missing network does nothing
+    }
+
+    @Test
+    void aContainerJoinsAndLeavesANetworkThatStaysWhileItIsUsed() {
+      assumeCapabilities(RuntimeCapability.NETWORKS);
+      String name = "kit-" + runId + "-members";
+      await(runtime.createNetwork(node, name, labels(Map.of())));
+      removeNetworkAfterTest(node, name);
+      String id = create(runsUntilStopped(), Map.of()).id();
+      await(runtime.connect(id, name, Set.of("kit-alias")));
+      await(runtime.connect(id, name, Set.of("kit-alias"))); // connecting again does nothing
+      assertEquals(Set.of(id), members(name), "the network lists its container");
+      assertInstanceOf(ContainerConflictException.class, failureOf(runtime.removeNetwork(node, name)),
+          "a network in use is not removed");
+      assertEquals(Set.of(id), members(name), "and stays");
+      await(runtime.disconnect(id, name));
+      await(runtime.disconnect(id, name)); // disconnecting again does nothing
+      assertEquals(Set.of(), members(name));
+      await(runtime.removeNetwork(node, name));
+    }
+
+    @Test
+    void connectingToAMissingNetworkFailsWithNoSuchNetwork() {
+      assumeCapabilities(RuntimeCapability.NETWORKS);
+      String id = create(runsUntilStopped(), Map.of()).id();
+      String missing = "kit-" + runId + "-none";
+      Throwable t = failureOf(runtime.connect(id, missing, Set.of()));
+      assertInstanceOf(NoSuchNetworkException.class, t);
+      assertTrue(t.getMessage().contains(missing), "the message names the network: " + t.getMessage());
+    }
+
+    private Set<String> members(String name) {
+      return await(runtime.listNetworks(LabelSelector.of(RUN_LABEL, runId))).stream()
+          .filter(n -> n.name().equals(name)).findFirst().map(NetworkInfo::containers).orElse(Set.of());
     }
   }
 

@@ -51,6 +51,7 @@ public abstract class RuntimeKitFixture {
   protected String runId;
 
   private final List<String[]> volumes = new ArrayList<>();
+  private final List<String[]> networks = new ArrayList<>();
   private int seq;
 
   /** Creates the fixture; subclasses are made by JUnit. */
@@ -112,7 +113,7 @@ public abstract class RuntimeKitFixture {
     node = nodeId(runtime);
   }
 
-  /** Removes every container and volume the test created, then closes the runtime. */
+  /** Removes every container, volume and network the test created, then closes the runtime. */
   @AfterEach
   void tearDownRuntime() {
     if (runtime == null) {
@@ -128,6 +129,9 @@ public abstract class RuntimeKitFixture {
       }
       for (String[] v : volumes) {
         await(runtime.removeVolume(v[0], v[1]));
+      }
+      for (String[] n : networks) {
+        await(runtime.removeNetwork(n[0], n[1]));
       }
     } finally {
       runtime.close();
@@ -261,6 +265,11 @@ public abstract class RuntimeKitFixture {
         .alias("events " + kinds + " of container " + id)
         .until(() -> rec.kindsOf(id).size() >= kinds.size());
     assertEquals(kinds, rec.kindsOf(id), "events of container " + id + ", in order");
+  }
+
+  /** Removes network {@code name} on {@code nodeId} when the test ends (after its containers). */
+  protected void removeNetworkAfterTest(String nodeId, String name) {
+    networks.add(new String[] {nodeId, name});
   }
 
   /** Removes volume {@code name} on {@code nodeId} when the test ends. */

@@ -109,6 +109,48 @@ public interface ContainerRuntime extends AutoCloseable {
   }
 
   /**
+   * Creates network {@code name} on node {@code nodeId} with {@code labels}, or returns it if it exists
+   * ({@link RuntimeCapability#NETWORKS}). Containers of that node join it through {@link #connect}.
+   */
+  default CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
+    return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
+   * Removes network {@code name} from node {@code nodeId} ({@link RuntimeCapability#NETWORKS}). Removing a
+   * missing network does nothing; one that containers are connected to fails with
+   * {@link ContainerConflictException} and stays.
+   */
+  default CompletionStage<Void> removeNetwork(String nodeId, String name) {
+    return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
+   * Lists the networks whose labels match {@code selector}, on every node that answers, each with the
+   * containers connected to it ({@link RuntimeCapability#NETWORKS}).
+   */
+  default CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
+    return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
+   * Connects container {@code containerId} to network {@code network} on its node, reachable there under
+   * {@code aliases} as well as its name ({@link RuntimeCapability#NETWORKS}). Connecting a connected container
+   * does nothing. Fails with {@link NoSuchNetworkException} when its node has no such network.
+   */
+  default CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
+    return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
+   * Disconnects container {@code containerId} from network {@code network} ({@link RuntimeCapability#NETWORKS}).
+   * Disconnecting a container that is not connected does nothing.
+   */
+  default CompletionStage<Void> disconnect(String containerId, String network) {
+    return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
    * The runtime's own probe transport ({@link RuntimeCapability#PROBE_TRANSPORT}), for containers that
    * are not reachable over the network; empty when probes go over the real network.
    */

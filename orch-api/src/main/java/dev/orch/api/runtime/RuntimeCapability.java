@@ -8,7 +8,10 @@ public enum RuntimeCapability {
   LOGS,
   /** Named volumes that outlive their container. */
   VOLUMES,
-  /** User-defined networks that isolate services from each other. */
+  /**
+   * User-defined networks per node that isolate services from each other: {@link ContainerRuntime#createNetwork},
+   * {@code removeNetwork}, {@code listNetworks}, {@code connect} and {@code disconnect}.
+   */
   NETWORKS,
   /** Memory and CPU limits enforced on containers (OOM kills among them). */
   RESOURCE_LIMITS,

@@ -1,6 +1,11 @@
 package dev.orch.core.engine;
 
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NodeInfo;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.EventLog;
@@ -16,6 +21,7 @@ import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.rollout.RolloutEffects;
 import dev.orch.core.rollout.RolloutOperations;
 import dev.orch.core.rollout.RolloutState;
+import dev.orch.core.util.Failures;
 import dev.orch.core.util.Revisions;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
@@ -25,8 +31,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -222,6 +231,39 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** The services that still have owned containers, applied or not. */
   public List<String> servicesWithContainers() {
     return observed.services().stream().filter(s -> !observed.containersOf(s).isEmpty()).sorted().toList();
+  }
+
+  /**
+   * Removes the networks the runtime made for this owner's containers (labelled with the owner) that no
+   * container uses any more, waiting up to the call timeout; a network still in use stays. Does nothing on a
+   * runtime without {@link RuntimeCapability#NETWORKS}.
+   *
+   * @return the networks that stayed, as {@code node/name}
+   */
+  public List<String> removeOwnedNetworks() {
+    ContainerRuntime rt = settings.runtime();
+    if (!rt.capabilities().contains(RuntimeCapability.NETWORKS)) {
+      return List.of();
+    }
+    long timeout = settings.callTimeout().toMillis();
+    List<String> stayed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      List<NetworkInfo> owned = rt.listNetworks(LabelSelector.of(OrchLabels.OWNER, settings.ownerId()))
+          .toCompletableFuture().get(timeout, TimeUnit.MILLISECONDS);
+      CompletableFuture<?>[] removals = owned.stream().map(n -> rt.removeNetwork(n.nodeId(), n.name())
+          .toCompletableFuture().exceptionally(e -> {
+            stayed.add(n.nodeId() + "/" + n.name());
+            LOG.info("orchestrator {}: network {} on {} stays: {}", settings.ownerId(), n.name(), n.nodeId(),
+                Failures.describe(e));
+            return null;
+          })).toArray(CompletableFuture[]::new);
+      CompletableFuture.allOf(removals).get(timeout, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("orchestrator {}: removing its networks failed: {}", settings.ownerId(), Failures.describe(e));
+    }
+    return stayed;
   }
 
   /** Whether every service is gone, replicas and all. */
