@@ -298,8 +298,7 @@ public final class DockerRuntime implements ContainerRuntime {
    */
   @Override
   public CompletionStage<ContainerListing> listing(LabelSelector selector) {
-    List<String> filters = new ArrayList<>();
-    selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
+    List<String> filters = labelFilters(selector);
     Map<String, CompletableFuture<List<ContainerInfo>>> parts = new java.util.TreeMap<>();
     Set<String> unanswered = new java.util.TreeSet<>();
     for (EngineNode n : nodes.values()) {
@@ -439,36 +438,56 @@ public final class DockerRuntime implements ContainerRuntime {
     });
   }
 
+  /** {@inheritDoc} Engines that do not answer are left out. */
   @Override
   public CompletionStage<List<VolumeInfo>> listVolumes(LabelSelector selector) {
+    List<String> filters = labelFilters(selector);
+    return onEveryReadyEngine("list volumes " + selector.matchLabels(), (n, c) -> {
+      var cmd = c.api().listVolumesCmd();
+      if (!filters.isEmpty()) {
+        cmd.withFilter("label", filters);
+      }
+      List<VolumeInfo> out = new ArrayList<>();
+      List<InspectVolumeResponse> vs = cmd.exec().getVolumes();
+      for (InspectVolumeResponse v : vs == null ? List.<InspectVolumeResponse>of() : vs) {
+        Map<String, String> l = v.getLabels() == null ? Map.of() : v.getLabels();
+        if (selector.matches(l)) {
+          out.add(new VolumeInfo(v.getName(), n.id(), l));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** {@code key=value} label filters for {@code selector}, as the engine's list calls take them. */
+  private static List<String> labelFilters(LabelSelector selector) {
     List<String> filters = new ArrayList<>();
     selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
-    List<CompletableFuture<List<VolumeInfo>>> parts = new ArrayList<>();
+    return filters;
+  }
+
+  /**
+   * Runs {@code list} on every engine that is ready and joins what they answer; an engine whose call fails
+   * is left out, as one that is not ready is.
+   */
+  private <T> CompletionStage<List<T>> onEveryReadyEngine(String what,
+      java.util.function.BiFunction<EngineNode, EngineNode.Clients, List<T>> list) {
+    List<CompletableFuture<List<T>>> parts = new ArrayList<>();
     for (EngineNode n : nodes.values()) {
       if (n.isReady()) {
-        parts.add(n.call("list volumes " + selector.matchLabels(), true, null, null, c -> {
-          var cmd = c.api().listVolumesCmd();
-          if (!filters.isEmpty()) {
-            cmd.withFilter("label", filters);
-          }
-          List<VolumeInfo> out = new ArrayList<>();
-          List<InspectVolumeResponse> vs = cmd.exec().getVolumes();
-          for (InspectVolumeResponse v : vs == null ? List.<InspectVolumeResponse>of() : vs) {
-            Map<String, String> l = v.getLabels() == null ? Map.of() : v.getLabels();
-            if (selector.matches(l)) {
-              out.add(new VolumeInfo(v.getName(), n.id(), l));
-            }
-          }
-          return out;
+        parts.add(n.call(what, true, null, null, c -> list.apply(n, c)).exceptionally(e -> {
+          log.debug("{}: engine {} did not answer: {}", what, n.id(), DockerErrors.unwrap(e).toString());
+          return List.of();
         }));
       }
     }
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-      List<VolumeInfo> out = new ArrayList<>();
+      List<T> out = new ArrayList<>();
       parts.forEach(p -> out.addAll(p.join()));
       return out;
     });
   }
+
 
   /** Closes every event stream and connection and stops the runtime's threads; containers keep running. */
   @Override
@@ -625,34 +644,22 @@ public final class DockerRuntime implements ContainerRuntime {
   /** {@inheritDoc} Engines that do not answer are left out. */
   @Override
   public CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
-    List<String> filters = new ArrayList<>();
-    selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
-    List<CompletableFuture<List<NetworkInfo>>> parts = new ArrayList<>();
-    for (EngineNode n : nodes.values()) {
-      if (n.isReady()) {
-        parts.add(n.call("list networks " + selector.matchLabels(), true, null, null, c -> {
-          var cmd = c.api().listNetworksCmd();
-          if (!filters.isEmpty()) {
-            cmd.withFilter("label", filters);
-          }
-          List<NetworkInfo> out = new ArrayList<>();
-          for (Network listed : cmd.exec()) {
-            Map<String, String> l = listed.getLabels() == null ? Map.of() : listed.getLabels();
-            if (!selector.matches(l)) {
-              continue;
-            }
-            out.add(networkInfo(n, c, listed));
-          }
-          return out;
-        }).exceptionally(e -> List.of()));
+    List<String> filters = labelFilters(selector);
+    return onEveryReadyEngine("list networks " + selector.matchLabels(), (n, c) -> {
+      var cmd = c.api().listNetworksCmd();
+      if (!filters.isEmpty()) {
+        cmd.withFilter("label", filters);
       }
-    }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
       List<NetworkInfo> out = new ArrayList<>();
-      parts.forEach(p -> out.addAll(p.join()));
+      for (Network listed : cmd.exec()) {
+        if (selector.matches(listed.getLabels() == null ? Map.of() : listed.getLabels())) {
+          out.add(networkInfo(n, c, listed));
+        }
+      }
       return out;
     });
   }
+
 
   @Override
   public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {

@@ -64,7 +64,9 @@ final class ServiceReconciler {
     w.endpoints().registry.clear(st.name);
     w.endpoints().registry.clear(EndpointPublisher.previewKey(st.name));
     Duration drainWake = w.lifecycle().finishDrains(st);
-    if (mine.isEmpty() && !st.anyPending()) {
+    // Gone once no container is seen, none is being created, and every removal has answered (a container
+    // can leave the observed state through the runtime's event before its remove call answers).
+    if (mine.isEmpty() && !st.anyPending() && st.deleting.isEmpty()) {
       services.forget(st);
       events.emit(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
       w.endpoints().traffic.forget(st.name);
