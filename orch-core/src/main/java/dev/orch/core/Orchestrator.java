@@ -225,16 +225,31 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * A load balancer over service {@code name}'s ready replicas. Orch knows the requests it has in flight:
-   * before it stops a replica (scale down, update, deletion) it takes the replica out of the endpoints and
-   * waits until no such balancer has a request in flight on it (at most the drain timeout), so that no
-   * request fails because its replica stopped under it. The outcomes reported through it feed canary
-   * analyses. During a canary the endpoints' weights carry the traffic split: use a weighted picker
-   * ({@code weightedRoundRobin}, {@code random}, {@code leastRequest}, {@code p2cPeakEwma}); {@code roundRobin}
-   * ignores weights. Close it when done.
+   * A load balancer builder over service {@code name}'s ready replicas, with every option of
+   * {@link LoadBalancer#builder} (picker, outlier detection, slow start, panic threshold, outcome listeners)
+   * and already wired to the orchestrator: its time source, its outcomes counted per revision so that canary
+   * analyses see them, and its requests in flight known to Orch, which takes a replica out of the endpoints
+   * before it stops it (scale down, update, deletion) and waits until no such balancer has a request in flight
+   * on it (at most the drain timeout), so that no request fails because its replica stopped under it. A
+   * balancer built with {@code LoadBalancer.builder(orch.endpoints(name))} has none of this: its outcomes
+   * never reach an analysis. During a canary the endpoints' weights carry the traffic split: use a weighted
+   * picker ({@code weightedRoundRobin}, {@code random}, {@code leastRequest}, {@code p2cPeakEwma});
+   * {@code roundRobin} ignores weights. Close the balancer when done.
+   *
+   * <pre>{@code
+   * LoadBalancer lb = orch.loadBalancer("orders").picker(Pickers.leastRequest())
+   *     .slowStart(SlowStart.of(Duration.ofSeconds(30))).build();
+   * }</pre>
+   *
+   * @throws IllegalStateException when the orchestrator is closed
    */
+  public LoadBalancer.Builder loadBalancer(String name) {
+    return plane.loadBalancer(name);
+  }
+
+  /** {@code loadBalancer(name).picker(picker).build()}: a wired load balancer with the given picker. */
   public LoadBalancer loadBalancer(String name, Picker picker) {
-    return plane.loadBalancer(name, picker);
+    return loadBalancer(name).picker(picker).build();
   }
 
   /**
@@ -246,12 +261,17 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * A load balancer over service {@code name}'s preview endpoints (see {@link #previewEndpoints}); the
-   * outcomes reported through it feed a blue/green pre-promotion analysis, and its requests in flight are
-   * drained as on {@link #loadBalancer}. Close it when done.
+   * A load balancer builder over service {@code name}'s preview endpoints (see {@link #previewEndpoints}),
+   * wired as {@link #loadBalancer(String)} is: its outcomes feed a blue/green pre-promotion analysis, and its
+   * requests in flight are drained. Close the balancer when done.
    */
+  public LoadBalancer.Builder previewLoadBalancer(String name) {
+    return plane.previewLoadBalancer(name);
+  }
+
+  /** {@code previewLoadBalancer(name).picker(picker).build()}. */
   public LoadBalancer previewLoadBalancer(String name, Picker picker) {
-    return plane.previewLoadBalancer(name, picker);
+    return previewLoadBalancer(name).picker(picker).build();
   }
 
   /** The event log: recent events and subscriptions. */

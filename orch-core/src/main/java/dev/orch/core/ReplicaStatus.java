@@ -40,6 +40,30 @@ public record ReplicaStatus(int ordinal, String name, String containerId, String
     Objects.requireNonNull(lastStartFailure, "lastStartFailure");
   }
 
+  /**
+   * A one-line summary: {@code web-0-x7k2p on node-1: RUNNING, ready, revision 61a1bf7ae4}, with restarts,
+   * the last exit, an OOM kill and the last probe or start failure when there are any.
+   */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(name).append(" on ").append(node.isEmpty() ? "no node" : node).append(": ")
+        .append(state).append(ready ? ", ready" : ", not ready");
+    if (!live && state == ContainerState.RUNNING) {
+      sb.append(", not live");
+    }
+    sb.append(", revision ").append(revision);
+    if (restarts > 0) {
+      sb.append(", ").append(restarts).append(restarts == 1 ? " restart" : " restarts");
+    }
+    lastExit.ifPresent(code -> sb.append(", last exit ").append(code));
+    if (oomKilled) {
+      sb.append(", OOM-killed");
+    }
+    lastProbeFailure.ifPresent(f -> sb.append(", last probe failure: ").append(f));
+    lastStartFailure.ifPresent(f -> sb.append(", last start failure: ").append(f));
+    return sb.toString();
+  }
+
   /** Creates a replica status with no start failure. */
   public ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
                        boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled, String revision,

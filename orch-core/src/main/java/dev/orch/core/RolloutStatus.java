@@ -66,4 +66,27 @@ public record RolloutStatus(String revision, String stable, String strategy, Pha
     steps = List.copyOf(steps);
     Objects.requireNonNull(reason, "reason");
   }
+
+  /**
+   * A one-line summary: {@code RollingUpdate to 61a1bf7ae4: COMPLETE (revision 61a1bf7ae4 is available)}; a
+   * blue/green or canary rollout in flight names the stable revision and the weights as well.
+   */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(strategy).append(" to ").append(revision);
+    if (!stable.equals(revision)) {
+      sb.append(" from ").append(stable);
+    }
+    sb.append(": ").append(phase);
+    if (step >= 0 && step < steps.size()) {
+      sb.append(", step ").append(step).append(" (").append(steps.get(step).action()).append(')');
+    }
+    if (weights.size() > 1) {
+      sb.append(", weights ").append(weights);
+    }
+    if (!reason.isEmpty()) {
+      sb.append(" (").append(reason).append(')');
+    }
+    return sb.toString();
+  }
 }

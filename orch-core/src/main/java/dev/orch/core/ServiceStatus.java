@@ -16,9 +16,12 @@ import java.util.Optional;
  * @param replicas     each replica, by ordinal
  * @param recentEvents the service's last events, oldest first
  * @param rollout      where the move to the current revision stands
+ * @param pending      the replicas it wants that have no container yet, each with why (unplaced, being
+ *                     created, or a create the runtime keeps refusing)
  */
 public record ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
-                            List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout) {
+                            List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout,
+                            List<PendingReplica> pending) {
   /** Creates a status, copying the lists. */
   public ServiceStatus {
     Objects.requireNonNull(name, "name");
@@ -26,11 +29,51 @@ public record ServiceStatus(String name, int desired, int running, int ready, Li
     replicas = List.copyOf(replicas);
     recentEvents = List.copyOf(recentEvents);
     Objects.requireNonNull(rollout, "rollout");
+    pending = List.copyOf(pending);
+  }
+
+  /** Creates a status with no pending replicas. */
+  public ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
+                       List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout) {
+    this(name, desired, running, ready, conditions, replicas, recentEvents, rollout, List.of());
   }
 
   /** Whether exactly the desired number of replicas are ready and no other replica exists. */
   public boolean isReady() {
     return ready == desired && replicas.size() == desired;
+  }
+
+  /**
+   * A short summary, as {@code kubectl get} would say it: {@code orders: 4/4 ready, revision 61a1bf7ae4,
+   * rollout COMPLETE}, then each condition that is not as it should be (such as
+   * {@code Available=false (MinimumReplicasUnavailable: 3/4 replicas available)}) and each replica on a line of
+   * its own. The record's components are there for code to read.
+   */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(name).append(": ").append(ready).append('/').append(desired)
+        .append(" ready");
+    if (running != ready) {
+      sb.append(" (").append(running).append(" running)");
+    }
+    sb.append(", revision ").append(rollout.revision()).append(", rollout ").append(rollout.phase());
+    for (Condition c : conditions) {
+      boolean fine = switch (c.type()) {
+        case "ReplicaFailure" -> !c.status();
+        default -> c.status();
+      };
+      if (!fine) {
+        sb.append("; ").append(c.type()).append('=').append(c.status()).append(" (").append(c.reason())
+            .append(c.message().isEmpty() ? "" : ": " + c.message()).append(')');
+      }
+    }
+    for (ReplicaStatus r : replicas) {
+      sb.append("\n  ").append(r);
+    }
+    for (PendingReplica p : pending) {
+      sb.append("\n  ").append(p);
+    }
+    return sb.toString();
   }
 
   /** The condition of {@code type}, if reported. */

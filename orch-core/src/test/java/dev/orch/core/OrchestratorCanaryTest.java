@@ -252,4 +252,38 @@ class OrchestratorCanaryTest extends VirtualClusterTest {
     assertEquals(RolloutStatus.Phase.ROLLED_BACK, s.phase(), s::toString);
     assertTrue(orch.events().recent("web", 200).stream().anyMatch(e -> e.message().contains("'app.errors < 10' failed")));
   }
+
+  @Test
+  void aBalancerFromOrchLoadBalancerFeedsAnalysisAndTheUsersOwnListener() {
+    RolloutStrategy canary = RolloutStrategy.canary().setWeight(50).analyze(successRate(2)).build();
+    start(web("web:1", canary));
+    ServiceSpec v2 = web("web:2", canary);
+    java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+    LoadBalancer lb = orch.loadBalancer("web").picker(Pickers.weightedRoundRobin())
+        .outlierDetection(dev.orch.core.lb.OutlierDetection.disabled())
+        .outcomeListener((e, ok, nanos) -> heard.incrementAndGet()).build();
+    LoadClient client = new LoadClient(time, runtime, lb, 3);
+    orch.apply(v2);
+    time.advance(Duration.ofSeconds(60));
+    client.stop();
+    RolloutStatus done = orch.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.COMPLETE, done.phase(), done::toString);
+    assertTrue(heard.get() > 100, "the user's own listener hears every outcome: " + heard.get());
+  }
+
+  @Test
+  void anAnalysisWithNoOutcomesSaysWhereOutcomesComeFrom() {
+    RolloutStrategy canary = RolloutStrategy.canary().setWeight(50).analyze(successRate(2)).build();
+    start(web("web:1", canary));
+    // The primitive alone: it balances, but Orch never hears what it reports.
+    LoadBalancer alone = LoadBalancer.builder(orch.endpoints("web")).picker(Pickers.weightedRoundRobin())
+        .timeSource(time).build();
+    LoadClient client = new LoadClient(time, runtime, alone, 3);
+    orch.apply(web("web:2", canary));
+    time.advance(Duration.ofSeconds(120));
+    client.stop();
+    assertTrue(orch.events().recent("web", 200).stream().anyMatch(e -> e.message()
+            .contains("no outcomes were reported through orch.loadBalancer(\"web\")")),
+        () -> orch.events().recent("web", 200).toString());
+  }
 }

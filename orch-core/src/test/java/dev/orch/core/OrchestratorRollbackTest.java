@@ -1,6 +1,7 @@
 package dev.orch.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,21 @@ class OrchestratorRollbackTest {
     assertEquals(java.util.Map.of(good, new RolloutStatus.Counts(4, 4, 4, 4)), s.rollout().revisions());
     assertTrue(s.rollout().reason().contains("rolled back") && s.rollout().reason().contains(good),
         s.rollout().reason());
+  }
+
+  @Test
+  void afterAnAutomaticRollbackTheReasonKeepsTheCauseAndNothingIsProgressing() {
+    orch.apply(web("web:1"));
+    time.advance(Duration.ofSeconds(5));
+    orch.apply(web("never-ready"));
+    time.advance(Duration.ofSeconds(60));
+    ServiceStatus s = orch.status("web").orElseThrow();
+    assertEquals(RolloutStatus.Phase.ROLLED_BACK, s.rollout().phase(), s::toString);
+    assertTrue(s.rollout().reason().contains("no progress in 30s"), () -> "the cause is kept: " + s.rollout());
+    Condition progressing = s.condition("Progressing").orElseThrow();
+    assertFalse(progressing.status(), progressing::toString);
+    assertEquals("RolledBack", progressing.reason());
+    assertTrue(progressing.message().contains("no progress in 30s"), progressing::message);
   }
 
   @Test

@@ -15,7 +15,6 @@ import dev.orch.core.ServiceStatus;
 import dev.orch.core.UnknownServiceException;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
-import dev.orch.core.lb.Picker;
 import dev.orch.core.reconcile.MpscWorkQueue;
 import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.rollout.RolloutEffects;
@@ -396,16 +395,18 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     return endpoints.source(EndpointPublisher.previewKey(name));
   }
 
-  /** A tracked, drained load balancer over service {@code name}'s endpoints (see {@code Orchestrator.loadBalancer}). */
-  public LoadBalancer loadBalancer(String name, Picker picker) {
+  /** A load balancer builder over service {@code name}'s endpoints, wired (see {@code Orchestrator.loadBalancer}). */
+  public LoadBalancer.Builder loadBalancer(String name) {
+    Objects.requireNonNull(name, "name");
     ensureOpen("loadBalancer " + name);
-    return endpoints.balancer(name, name, picker);
+    return endpoints.balancer(name, name);
   }
 
-  /** A tracked load balancer over service {@code name}'s preview endpoints. */
-  public LoadBalancer previewLoadBalancer(String name, Picker picker) {
+  /** A load balancer builder over service {@code name}'s preview endpoints, wired. */
+  public LoadBalancer.Builder previewLoadBalancer(String name) {
+    Objects.requireNonNull(name, "name");
     ensureOpen("previewLoadBalancer " + name);
-    return endpoints.balancer(EndpointPublisher.previewKey(name), name, picker);
+    return endpoints.balancer(EndpointPublisher.previewKey(name), name);
   }
 
   /** The event log. */

@@ -65,11 +65,14 @@ final class EndpointPublisher {
   }
 
   /** A balancer over the endpoints under {@code key} whose outcomes count for {@code service}; tracked. */
-  LoadBalancer balancer(String key, String service, Picker picker) {
-    LoadBalancer lb = LoadBalancer.builder(source(key)).picker(picker).timeSource(time)
-        .outcomeListener(traffic.listener(service)).build();
-    balancers.add(lb);
-    return lb;
+  /**
+   * A balancer builder over the endpoints under {@code key}, wired for service {@code service}: the
+   * orchestrator's time source, its outcomes counted per revision (for analyses), and, once built, its
+   * requests in flight counted for drains.
+   */
+  LoadBalancer.Builder balancer(String key, String service) {
+    return LoadBalancer.builder(source(key)).timeSource(time).outcomeListener(traffic.listener(service))
+        .onBuild(balancers::add);
   }
 
   /** Whether replica {@code endpointId} is on service {@code service}'s endpoints or its preview endpoints. */

@@ -187,9 +187,12 @@ final class ReplicaActions {
     String unschedulable = null;
     for (int i = 0; i < ordinals.size(); i++) {
       SchedulerPlacement.Outcome out = outcomes.get(i);
+      ServiceRecord.Slot slot = new ServiceRecord.Slot(revision, ordinals.get(i));
       if (out.nodeId().isPresent()) {
+        st.unplaced.remove(slot);
         lifecycle.create(st, spec, ordinals.get(i), out.nodeId().get(), revision, ids.get(i));
       } else {
+        st.unplaced.put(slot, out.message());
         if (unschedulable == null) {
           unschedulable = out.message();
         }

@@ -73,6 +73,8 @@ final class ServiceRecord {
   final AtomicInteger createFailures = new AtomicInteger();
   /** Failed creates in a row, by slot: each slot backs off on its own. */
   final ConcurrentHashMap<Slot, Retry> createRetries = new ConcurrentHashMap<>();
+  /** Why each slot the scheduler could not place was not placed (the scheduler's words); cleared on placing. */
+  final ConcurrentHashMap<Slot, String> unplaced = new ConcurrentHashMap<>();
   /** Failed starts in a row, by container id. */
   final ConcurrentHashMap<String, Retry> startRetries = new ConcurrentHashMap<>();
   volatile boolean deleted;

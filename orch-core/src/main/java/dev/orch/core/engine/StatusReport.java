@@ -5,10 +5,13 @@ import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.EventLog;
+import dev.orch.core.PendingReplica;
 import dev.orch.core.ReplicaStatus;
+import dev.orch.core.RolloutStatus;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.probe.ProbeState;
 import dev.orch.core.rollout.RolloutOperations;
+import dev.orch.core.util.Revisions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -54,7 +57,37 @@ final class StatusReport {
           Optional.ofNullable(st.startRetries.get(c.id())).map(ServiceRecord.Retry::what)));
     }
     replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
+    RolloutStatus rollout = rollouts.status(spec, st.rollout, replicas);
+    // While a blue/green or canary rollout is in flight its slices, not the spec's count, say what is wanted.
+    List<PendingReplica> pending = rollout.revision().equals(rollout.stable()) ? pending(spec, st, replicas)
+        : List.of();
     return new ServiceStatus(name, spec.replicas(), running, ready, st.conditions(), replicas,
-        events.recent(name, 10), rollouts.status(spec, st.rollout, replicas));
+        events.recent(name, 10), rollout, pending);
+  }
+
+  /**
+   * The ordinals of the desired revision that no replica fills, each with why: the runtime's last refusal
+   * of its create, the scheduler's reason, or a create in flight.
+   */
+  private static List<PendingReplica> pending(ServiceSpec spec, ServiceRecord st, List<ReplicaStatus> replicas) {
+    java.util.BitSet filled = new java.util.BitSet();
+    replicas.forEach(r -> {
+      if (r.ordinal() >= 0) {
+        filled.set(r.ordinal());
+      }
+    });
+    String revision = Revisions.revision(spec);
+    List<PendingReplica> out = new ArrayList<>();
+    for (int ordinal = filled.nextClearBit(0); ordinal < spec.replicas(); ordinal = filled.nextClearBit(ordinal + 1)) {
+      ServiceRecord.Slot slot = new ServiceRecord.Slot(revision, ordinal);
+      ServiceRecord.Retry retry = st.createRetries.get(slot);
+      String unplaced = st.unplaced.get(slot);
+      String why = retry != null ? retry.what() + " (" + retry.failures() + " in a row)"
+          : st.pending(slot) ? "being created"
+          : unplaced != null ? "not placed: " + unplaced
+          : "waiting to be placed";
+      out.add(new PendingReplica(ordinal, revision, why));
+    }
+    return out;
   }
 }

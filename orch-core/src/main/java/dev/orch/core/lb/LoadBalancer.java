@@ -3,6 +3,7 @@ package dev.orch.core.lb;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.time.TimeSource;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +75,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.recordLatency = picker.usesLatency();
     this.ewmaTauNanos = picker instanceof PeakEwmaPicker p ? p.tauNanos() : 10e9;
     this.hashesKey = picker.hashesKey();
-    this.outcomeListener = b.outcomeListener;
+    this.outcomeListener = composed(b.outcomeListeners);
     Endpoints first = b.source.current();
     this.service = first.service();
     this.writer = new PickStateWriter(service, picker, time, outliers, b.slowStart, b.panicThresholdPercent,
@@ -179,6 +181,26 @@ public final class LoadBalancer implements AutoCloseable {
     if (outcomeListener != null) {
       notifyListener(endpoint, success, latencyNanos);
     }
+  }
+
+  /** One listener that tells each of {@code listeners} in turn (null for none), each guarded on its own. */
+  private static OutcomeListener composed(List<OutcomeListener> listeners) {
+    if (listeners.isEmpty()) {
+      return null;
+    }
+    if (listeners.size() == 1) {
+      return listeners.get(0);
+    }
+    OutcomeListener[] all = listeners.toArray(OutcomeListener[]::new);
+    return (endpoint, success, latencyNanos) -> {
+      for (OutcomeListener l : all) {
+        try {
+          l.onOutcome(endpoint, success, latencyNanos);
+        } catch (RuntimeException e) {
+          LOG.debug("outcome listener failed on {}", endpoint.id(), e);
+        }
+      }
+    };
   }
 
   private void notifyListener(Endpoint endpoint, boolean success, long latencyNanos) {
@@ -308,7 +330,8 @@ public final class LoadBalancer implements AutoCloseable {
     private OutlierDetection outliers = OutlierDetection.defaults();
     private SlowStart slowStart;
     private double panicThresholdPercent = 50.0;
-    private OutcomeListener outcomeListener;
+    private final List<OutcomeListener> outcomeListeners = new ArrayList<>();
+    private final List<Consumer<? super LoadBalancer>> onBuild = new ArrayList<>();
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -355,11 +378,21 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * A listener told of every reported outcome (default: none). It runs on the reporting thread, so it
-     * must be fast; if it throws, the balancer logs at debug and the report still takes effect.
+     * Adds a listener told of every reported outcome (default: none; each one added is told, in the order
+     * added). It runs on the reporting thread, so it must be fast; if it throws, the balancer logs at debug
+     * and the report still takes effect.
      */
     public Builder outcomeListener(OutcomeListener listener) {
-      this.outcomeListener = Objects.requireNonNull(listener, "outcomeListener");
+      outcomeListeners.add(Objects.requireNonNull(listener, "outcomeListener"));
+      return this;
+    }
+
+    /**
+     * Runs {@code action} with the balancer as soon as it is built, before {@link #build()} returns: to
+     * register it where its requests in flight are counted, say. Actions run in the order added.
+     */
+    public Builder onBuild(Consumer<? super LoadBalancer> action) {
+      onBuild.add(Objects.requireNonNull(action, "action"));
       return this;
     }
 
@@ -368,7 +401,9 @@ public final class LoadBalancer implements AutoCloseable {
      * {@link TimeSource#system()} (one daemon timer thread), which {@link LoadBalancer#close()} stops.
      */
     public LoadBalancer build() {
-      return new LoadBalancer(this);
+      LoadBalancer lb = new LoadBalancer(this);
+      onBuild.forEach(a -> a.accept(lb));
+      return lb;
     }
   }
 }

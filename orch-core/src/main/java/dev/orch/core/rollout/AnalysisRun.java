@@ -94,7 +94,9 @@ final class AnalysisRun {
       inconclusive++;
       summary = "analysis interval inconclusive: " + m.canary().requests() + " requests on " + revision
           + " (at least " + analysis.minRequests() + " needed); " + inconclusive + "/" + analysis.inconclusiveLimit()
-          + " in a row";
+          + " in a row" + (m.canary().requests() == 0 && m.stable().requests() == 0 ? "; no outcomes were "
+          + "reported through orch.loadBalancer(\"" + service + "\") (a balancer built from orch.endpoints(...) "
+          + "alone does not feed analyses)" : "");
       if (inconclusive >= analysis.inconclusiveLimit()) {
         verdict = Verdict.FAILED;
         return null;

@@ -95,19 +95,36 @@ public final class RollingProgress {
    */
   public Duration track(RolloutState r, ServiceSpec spec, String revision, int availableCurrent, Instant now) {
     if (r.settled) {
-      return null; // done: a replica lost later is healed, not a rollout that failed to progress
+      // Done: a replica lost later is healed, not a rollout that failed to progress. A scale-up beyond the
+      // count it settled at is not complete until the new replicas are available (placed, started, ready).
+      int n = spec.replicas();
+      if (n > r.settledReplicas && availableCurrent < n) {
+        r.phase = RolloutStatus.Phase.PROGRESSING;
+        r.reason = "scaling to " + n + ": " + availableCurrent + "/" + n + " replicas of revision " + revision
+            + " available";
+      } else if (availableCurrent >= n || n < r.settledReplicas) {
+        if (r.phase == RolloutStatus.Phase.PROGRESSING) {
+          r.phase = RolloutStatus.Phase.COMPLETE;
+          r.reason = "revision " + revision + " is available";
+        }
+        r.settledReplicas = n;
+      }
+      return null;
     }
     String name = spec.name();
     if (availableCurrent == spec.replicas()) {
       r.settled = true;
+      r.settledReplicas = spec.replicas();
       r.history().markGood(revision);
-      effects.setCondition(name, "Progressing", true, "NewRevisionAvailable", "revision " + revision + " is available");
       if (!r.taken.isEmpty()) {
         notes.note(spec, "completed", revision, "RolloutCompleted", "revision " + revision + " is available");
       }
       r.phase = r.rolledBackFrom != null ? RolloutStatus.Phase.ROLLED_BACK : RolloutStatus.Phase.COMPLETE;
-      r.reason = r.rolledBackFrom != null ? "rolled back from " + r.rolledBackFrom + " to " + revision
-          : "revision " + revision + " is available";
+      r.reason = r.rolledBackFrom != null ? "rolled back from " + r.rolledBackFrom + " to " + revision + ": "
+          + r.rollbackCause : "revision " + revision + " is available";
+      // After an automatic rollback nothing progresses: the condition says so, with the cause.
+      effects.setCondition(name, "Progressing", r.rolledBackFrom == null,
+          r.rolledBackFrom != null ? "RolledBack" : "NewRevisionAvailable", r.reason);
       return null;
     }
     r.phase = r.paused ? RolloutStatus.Phase.PAUSED : RolloutStatus.Phase.PROGRESSING;
@@ -128,6 +145,7 @@ public final class RollingProgress {
     if (autoRollback && good.isPresent()) {
       effects.event(OrchEvent.Type.WARNING, "ProgressDeadlineExceeded", name, why + "; rolling back");
       r.rolledBackFrom = revision;
+      r.rollbackCause = why;
       r.rollbackTo = good.get().id();
       notes.note(spec, "rolledback", good.get().id(), "RolledBack", "back to revision " + good.get().id()
           + " from " + revision + ": " + why);

@@ -125,7 +125,9 @@ public final class RolloutDriver {
     r.restart(r.history().revisionOf(spec, revision, now), now);
     if (revision.equals(from)) {
       r.phase = r.rolledBackFrom != null ? Phase.ROLLED_BACK : Phase.COMPLETE;
-      r.reason = "back on revision " + from + "; the other revision's replicas go";
+      r.reason = r.rolledBackFrom != null
+          ? "rolled back from " + r.rolledBackFrom + " to " + from + ": " + r.rollbackCause
+          : "back on revision " + from + "; the other revision's replicas go";
       return;
     }
     r.rolledBackFrom = null;
@@ -232,7 +234,8 @@ public final class RolloutDriver {
   public void finishPass(RolloutState r, ServiceSpec spec, String revision, Map<String, Integer> available) {
     Phase phase = r.phase;
     if (phase != Phase.STALLED) {
-      effects.setCondition(spec.name(), "Progressing", true, switch (phase) {
+      // After an automatic rollback nothing progresses: the condition says so, with the cause.
+      effects.setCondition(spec.name(), "Progressing", phase != Phase.ROLLED_BACK, switch (phase) {
         case COMPLETE -> "NewRevisionAvailable";
         case ROLLED_BACK -> "RolledBack";
         case ABORTED -> "Aborted";

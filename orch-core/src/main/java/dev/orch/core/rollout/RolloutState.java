@@ -82,11 +82,15 @@ public final class RolloutState {
   String rollingRevision;
   /** The revision an automatic rollback left, while the service runs the one it returned to. */
   String rolledBackFrom;
+  /** Why the automatic rollback from {@link #rolledBackFrom} happened (a failed analysis, a missed deadline). */
+  String rollbackCause;
   /** The revision an automatic rollback returned to. */
   String rollbackTo;
   RolloutStatus.Phase phase = RolloutStatus.Phase.COMPLETE;
   /** A rolling update reached all its replicas available: progress is no longer tracked. */
   boolean settled;
+  /** The replica count the revision settled at (all available); a scale-up beyond it is progress again. */
+  int settledReplicas;
   String reason = "";
   final List<RolloutStep> taken = new ArrayList<>();
 

@@ -86,6 +86,7 @@ final class SliceSteps {
       String from = r.target;
       abortTraffic(r, spec, why + "; rolling back to " + r.stable.id(), false);
       r.rolledBackFrom = from;
+      r.rollbackCause = why;
       r.rollbackTo = r.stable.id();
       note(spec, "rolledback", r.stable.id(), "RolledBack", "back to revision " + r.stable.id() + " from " + from
           + ": " + why);
