@@ -206,13 +206,73 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException on a virtual time source
    */
   public boolean awaitReady(String name, Duration timeout) throws InterruptedException {
-    if (time instanceof VirtualTimeSource) {
-      throw new IllegalStateException("awaitReady " + name + ": blocks on real time; with a VirtualTimeSource "
-          + "advance the clock and check status(name).isReady()");
-    }
+    Objects.requireNonNull(name, "name");
+    requireRealTime("awaitReady " + name);
     status(name).orElseThrow(() -> new UnknownServiceException("awaitReady", name));
     return plane.awaitPasses(timeout, () -> status(name)
         .orElseThrow(() -> new UnknownServiceException("awaitReady", name)).isReady());
+  }
+
+  /**
+   * Waits until the rollout of service {@code name} has ended, as {@code kubectl rollout status} does: it is
+   * {@code COMPLETE} with every replica ready, or it ended otherwise ({@code ROLLED_BACK}, {@code ABORTED},
+   * {@code STALLED}), or {@code timeout} passes. A rollout that waits for a {@code promote} or {@code resume}
+   * has not ended. Real time only, as {@link #awaitReady}.
+   *
+   * @return the rollout as it ended; empty when it had not ended in time
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException on a virtual time source
+   */
+  public Optional<RolloutStatus> awaitRollout(String name, Duration timeout) throws InterruptedException {
+    return awaitStatus(name, s -> switch (s.rollout().phase()) {
+      case COMPLETE -> s.isReady();
+      case ROLLED_BACK, ABORTED, STALLED -> true;
+      case PROGRESSING, PAUSED -> false;
+    }, timeout).map(ServiceStatus::rollout);
+  }
+
+  /**
+   * Waits until the status of service {@code name} satisfies {@code condition}, or {@code timeout} passes;
+   * the condition is tested after each reconcile pass (and at least every 200 ms). Real time only.
+   *
+   * @return the first status that satisfied it; empty when none did in time
+   * @throws UnknownServiceException when no such service was applied (or it is deleted meanwhile)
+   * @throws IllegalStateException on a virtual time source
+   */
+  public Optional<ServiceStatus> awaitStatus(String name, java.util.function.Predicate<ServiceStatus> condition,
+                                             Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(condition, "condition");
+    Objects.requireNonNull(timeout, "timeout");
+    requireRealTime("awaitStatus " + name);
+    ServiceStatus[] seen = new ServiceStatus[1];
+    boolean met = plane.awaitPasses(timeout, () -> {
+      ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException("awaitStatus", name));
+      seen[0] = s;
+      return condition.test(s);
+    });
+    return met ? Optional.of(seen[0]) : Optional.empty();
+  }
+
+  /**
+   * Waits until service {@code name} is gone after {@link #delete}: every replica stopped and removed, and
+   * the service forgotten. Real time only.
+   *
+   * @return whether it was gone in time (true at once for a service that does not exist)
+   * @throws IllegalStateException on a virtual time source
+   */
+  public boolean awaitDeleted(String name, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(timeout, "timeout");
+    requireRealTime("awaitDeleted " + name);
+    return plane.awaitPasses(timeout, () -> plane.isGone(name));
+  }
+
+  private void requireRealTime(String what) {
+    if (time instanceof VirtualTimeSource) {
+      throw new IllegalStateException(what + ": blocks on real time; with a VirtualTimeSource advance the clock "
+          + "(orch-testkit's VirtualClocks.advanceUntil) and check status(name) instead");
+    }
   }
 
   /**

@@ -53,6 +53,19 @@ public final class OrchCluster implements AutoCloseable {
     v.advance(left);
   }
 
+  /**
+   * Advances virtual time until {@code condition} holds, failing with an {@link AssertionError} that says
+   * {@code state} when it has not within {@code bound} (see {@link VirtualClocks}).
+   *
+   * @throws IllegalStateException on real time
+   */
+  public void advanceUntil(java.util.function.BooleanSupplier condition, Duration bound,
+                           java.util.function.Supplier<String> state) {
+    VirtualTimeSource v = virtualTime().orElseThrow(() -> new IllegalStateException(
+        "advanceUntil: this cluster runs on real time; use orchestrator().awaitStatus(...) instead"));
+    VirtualClocks.advanceUntil(v, condition, bound, state);
+  }
+
   @Override
   public void close() {
     orchestrator.close();

@@ -265,6 +265,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     return stayed;
   }
 
+  /** Whether service {@code name} is gone: not applied, no record left, no container of it observed. */
+  public boolean isGone(String name) {
+    return !desired.containsKey(name) && !records.containsKey(name) && observed.containersOf(name).isEmpty();
+  }
+
   /** Whether every service is gone, replicas and all. */
   public boolean isEmpty() {
     return records.isEmpty();
