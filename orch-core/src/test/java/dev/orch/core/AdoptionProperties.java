@@ -56,7 +56,7 @@ class AdoptionProperties {
     Assume.that(!(surge.value() == 0 && unavailable.value() == 0));
     int s = surge.resolve(replicas, true);
     int u = unavailable.resolve(replicas, false);
-    int floor = replicas - (s == 0 && u == 0 ? 1 : u);
+    int floor = replicas - (s == 0 && u == 0 ? 1 : u); // (0 and 0 resolves to maxUnavailable 1, as Kubernetes)
     VirtualTimeSource time = new VirtualTimeSource();
     try (InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi"))
         .behavior("web:2", Behaviors.slowStart(NEW_STARTUP)).build()) {

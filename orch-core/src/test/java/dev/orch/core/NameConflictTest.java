@@ -70,7 +70,11 @@ class NameConflictTest {
     time.advance(Duration.ofSeconds(10));
     assertTrue(orch.status("web").orElseThrow().isReady(), () -> orch.status("web").toString());
     assertEquals(0, events("CreateFailed"), () -> orch.events().recent().toString());
-    owned().forEach(c -> assertTrue(!earlier.contains(c.name()), c.name() + " reuses an earlier name"));
+    assertEquals(0, events("NameInUse"), () -> "no create even tried an earlier name: " + orch.events().recent());
+    List<String> made = orch.events().recent().stream().filter(e -> e.reason().equals("Created"))
+        .map(OrchEvent::replica).toList();
+    assertEquals(4, made.size(), made::toString);
+    made.forEach(name -> assertTrue(!earlier.contains(name), name + " reuses an earlier name"));
   }
 
   @Test

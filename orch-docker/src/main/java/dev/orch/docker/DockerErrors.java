@@ -47,7 +47,7 @@ final class DockerErrors {
     }
     String prefix = engine.id() + ": " + what + " failed: ";
     if (t instanceof NotFoundException) {
-      if (containerId != null) {
+      if (containerId != null && message(t).contains("No such container")) {
         return new NoSuchContainerException(prefix + "no container " + containerId, t);
       }
       return new RequestRefusedException(prefix + "engine answered HTTP 404: " + message(t), t); // no such image

@@ -529,7 +529,6 @@ public final class DockerRuntime implements ContainerRuntime {
     CompletableFuture<T> apply(EngineNode node, String dockerId);
   }
 
-  /** Routes a call to the engine named in {@code containerId}; an id of no engine is no container. */
   /**
    * The id of the network of the owner a create's labels name ({@code orch-<owner>}, or {@code orch-unowned}
    * without an owner label), created on this engine and labelled with the owner if missing.
@@ -547,30 +546,36 @@ public final class DockerRuntime implements ContainerRuntime {
 
   /**
    * Network {@code name} on the engine, created (a bridge) with {@code labels} if missing. One creation at a
-   * time per engine and name: the engine's duplicate check is not atomic, and two networks of one name make
-   * the name ambiguous. Duplicates another runtime made are removed, if nothing uses them.
+   * time per engine and name in this runtime: the engine's duplicate check is not atomic, and two networks of
+   * one name make the name ambiguous. If another runtime made a duplicate all the same, the one with the
+   * lowest id is used (by id, so that the ambiguous name never matters).
    */
   private Network ensureNetwork(EngineNode n, EngineNode.Clients c, String name, Map<String, String> labels) {
-    synchronized (networkLocks.computeIfAbsent(n.id() + ID_SEPARATOR + name, k -> new Object())) {
-      List<Network> same = c.api().listNetworksCmd().withNameFilter(name).exec().stream()
-          .filter(net -> name.equals(net.getName())).sorted(java.util.Comparator.comparing(Network::getId)).toList();
+    synchronized (networkLock(n, name)) {
+      List<Network> same = sameName(c, name);
       if (same.isEmpty()) {
-        String id = c.api().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
-            .withLabels(labels).exec().getId();
-        return c.api().inspectNetworkCmd().withNetworkId(id).exec();
-      }
-      for (Network extra : same.subList(1, same.size())) {
         try {
-          Network inspected = c.api().inspectNetworkCmd().withNetworkId(extra.getId()).exec();
-          if (inspected.getContainers() == null || inspected.getContainers().isEmpty()) {
-            c.api().removeNetworkCmd(extra.getId()).exec();
-          }
-        } catch (RuntimeException e) {
-          log.debug("{}: removing duplicate network {} ({}) failed: {}", n.id(), name, extra.getId(), e.toString());
+          c.api().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true).withLabels(labels)
+              .exec();
+        } catch (ConflictException raced) {
+          // Another runtime created it meanwhile: use it.
         }
+        same = sameName(c, name);
+      }
+      if (same.isEmpty()) {
+        throw new NoSuchNetworkException(n.id() + ": network " + name + " was created, then was gone");
       }
       return same.get(0);
     }
+  }
+
+  private static List<Network> sameName(EngineNode.Clients c, String name) {
+    return c.api().listNetworksCmd().withNameFilter(name).exec().stream().filter(net -> name.equals(net.getName()))
+        .sorted(java.util.Comparator.comparing(Network::getId)).toList();
+  }
+
+  private Object networkLock(EngineNode n, String name) {
+    return networkLocks.computeIfAbsent(n.id() + ID_SEPARATOR + name, k -> new Object());
   }
 
   private static NetworkInfo networkInfo(EngineNode n, EngineNode.Clients c, Network net) {
@@ -611,34 +616,40 @@ public final class DockerRuntime implements ContainerRuntime {
           + " failed: no node " + nodeId + "; nodes are " + nodes.keySet()));
     }
     return n.call("remove network " + name, true, null, null, c -> {
-      Network net;
-      try {
-        net = c.api().inspectNetworkCmd().withNetworkId(name).exec();
-      } catch (NotFoundException gone) {
-        return null;
+      synchronized (networkLock(n, name)) {
+        return removeNetworkLocked(n, c, nodeId, name);
       }
-      if (net.getLabels() == null || !net.getLabels().containsKey(OrchLabels.OWNER)) {
-        throw new RequestRefusedException(nodeId + ": remove network " + name + " refused: it has no "
-            + OrchLabels.OWNER + " label, so Orch did not create it");
-      }
-      List<String> members = members(c, name);
-      if (!members.isEmpty()) {
-        throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: containers "
-            + members.stream().map(n::runtimeId).toList() + " are connected to it");
-      }
-      try {
-        c.api().removeNetworkCmd(name).exec();
-      } catch (NotFoundException gone) {
-        // Removed meanwhile.
-      } catch (com.github.dockerjava.api.exception.DockerException inUse) {
-        if (inUse.getHttpStatus() == 403 || inUse.getHttpStatus() == 409) {
-          throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: "
-              + inUse.getMessage(), inUse);
-        }
-        throw inUse;
-      }
-      return null;
     });
+  }
+
+  private static Void removeNetworkLocked(EngineNode n, EngineNode.Clients c, String nodeId, String name) {
+    Network net;
+    try {
+      net = c.api().inspectNetworkCmd().withNetworkId(name).exec();
+    } catch (NotFoundException gone) {
+      return null;
+    }
+    if (net.getLabels() == null || !net.getLabels().containsKey(OrchLabels.OWNER)) {
+      throw new RequestRefusedException(nodeId + ": remove network " + name + " refused: it has no "
+          + OrchLabels.OWNER + " label, so Orch did not create it");
+    }
+    List<String> members = members(c, name);
+    if (!members.isEmpty()) {
+      throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: containers "
+          + members.stream().map(n::runtimeId).toList() + " are connected to it");
+    }
+    try {
+      c.api().removeNetworkCmd(name).exec();
+    } catch (NotFoundException gone) {
+      // Removed meanwhile.
+    } catch (com.github.dockerjava.api.exception.DockerException inUse) {
+      if (inUse.getHttpStatus() == 403 || inUse.getHttpStatus() == 409) {
+        throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: "
+            + inUse.getMessage(), inUse);
+      }
+      throw inUse;
+    }
+    return null;
   }
 
   /** {@inheritDoc} Engines that do not answer are left out. */
@@ -702,6 +713,7 @@ public final class DockerRuntime implements ContainerRuntime {
         && r.getNetworkSettings().getNetworks().containsKey(network);
   }
 
+  /** Routes a call to the engine named in {@code containerId}; an id of no engine is no container. */
   private <T> CompletionStage<T> withContainer(String containerId, String what, ContainerCall<T> call) {
     int sep = containerId.indexOf(ID_SEPARATOR);
     EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;

@@ -68,8 +68,9 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /**
    * Lists as {@link #list} does, and says which nodes did not answer, so that a caller can tell "gone" from
-   * "unknown". Orch lists through this. The default reports {@link #list}'s answer as complete: a runtime
-   * whose nodes can fail one by one overrides it.
+   * "unknown". Orch lists through this. The default reports {@link #list}'s answer as complete, so a runtime
+   * whose {@code list} can leave a node out must override this and name that node: otherwise Orch takes
+   * that node's containers for gone and replaces them.
    */
   default CompletionStage<ContainerListing> listing(LabelSelector selector) {
     return list(selector).thenApply(ContainerListing::complete);

@@ -35,8 +35,13 @@ public record NodeInfo(String id, Map<String, String> labels, List<Taint> taints
     this(id, labels, taints, capacity, ready, "");
   }
 
-  /** This node, ready or not (keeping its message). */
+  /** This node, ready or not; a message about the other readiness no longer applies and is dropped. */
   public NodeInfo withReady(boolean ready) {
+    return ready == this.ready ? this : new NodeInfo(id, labels, taints, capacity, ready, "");
+  }
+
+  /** This node, ready or not, with {@code message} saying why. */
+  public NodeInfo withReady(boolean ready, String message) {
     return new NodeInfo(id, labels, taints, capacity, ready, message);
   }
 }

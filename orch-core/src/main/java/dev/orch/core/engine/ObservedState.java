@@ -111,6 +111,7 @@ final class ObservedState {
 
   /** Applies a container event to what is known of the container; unknown containers are recorded. */
   void apply(RuntimeEvent.ContainerEvent e) {
+    adoptedUnprobed.remove(e.containerId()); // it changed since it was adopted: its probes judge it now
     String service = e.labels().getOrDefault(OrchLabels.SERVICE, "");
     if (e instanceof RuntimeEvent.ContainerRemoved) {
       remove(service, e.containerId());
@@ -235,8 +236,9 @@ final class ObservedState {
         : new NodeState(old.info().withReady(false), false, now));
   }
 
-  void nodeLost(String id, Instant now) {
-    nodes.computeIfPresent(id, (k, old) -> old.ready() ? new NodeState(old.info().withReady(false), false, now) : old);
+  void nodeLost(String id, String reason, Instant now) {
+    nodes.computeIfPresent(id, (k, old) -> old.ready()
+        ? new NodeState(old.info().withReady(false, "lost: " + reason), false, now) : old);
   }
 
   void nodeReady(String id) {

@@ -217,6 +217,7 @@ final class ReplicaActions {
       }
       return ReplicaLifecycle.retryDelay(st.createFailures.incrementAndGet());
     }
+    st.createFailures.set(0); // the next unschedulable spell backs off from the start again
     st.setCondition("Schedulable", true, "Scheduled", "every replica has a node", settings.time().now());
     return null;
   }
@@ -281,7 +282,9 @@ final class ReplicaActions {
    */
   boolean isAvailable(ServiceSpec spec, ContainerInfo c) {
     if (!isReady(spec, c)) {
-      return false;
+      // A replica adopted running at start-up served before the restart: it counts towards the rollout's
+      // floor until a probe judges it (it receives no traffic meanwhile: readiness is the probes' alone).
+      return c.state() == ContainerState.RUNNING && observed.isNodeReady(c.nodeId()) && probes.unjudgedAdopted(c);
     }
     Duration minReady = spec.rollout() instanceof RolloutStrategy.RollingUpdate ru ? ru.minReady() : Duration.ZERO;
     if (minReady.isZero()) {

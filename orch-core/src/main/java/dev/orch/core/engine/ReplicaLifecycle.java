@@ -101,16 +101,17 @@ final class ReplicaLifecycle {
           // The retry first: a pass that sees the slot free (or the container not starting) must see it.
           ServiceRecord.Retry retry = null;
           boolean owned = error != null && Failures.rootCause(error) instanceof OwnedName;
+          if (owned || created[0] != null) {
+            st.createRetries.remove(slot); // created (or a container learnt): its creates no longer fail
+          }
           if (owned) {
-            st.createRetries.remove(slot); // not a failure: the pass now sees that container, and names anew
+            // Not a failure: the pass now sees that container, and names the replica anew.
           } else if (error != null && created[0] != null) {
             retry = ServiceRecord.failed(st.startRetries, created[0], "start " + name + ": " + Failures.describe(error),
                 now, ReplicaLifecycle::retryDelay); // created, but its start was refused: it stays, created
           } else if (error != null) {
             retry = ServiceRecord.failed(st.createRetries, slot, "create " + name + ": " + Failures.describe(error),
                 now, ReplicaLifecycle::retryDelay);
-          } else {
-            st.createRetries.remove(slot);
           }
           if (created[0] != null) {
             st.starting.remove(created[0]);

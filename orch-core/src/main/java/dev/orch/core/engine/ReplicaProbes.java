@@ -127,21 +127,23 @@ final class ReplicaProbes implements AutoCloseable {
     return w == null ? Optional.empty() : Optional.of(w.handle().state());
   }
 
-  /**
-   * Whether {@code c} passes readiness as {@code spec}'s probes say (without probes: as soon as it is
-   * watched, or at once). A container this engine adopted running at start-up served before the restart: it
-   * counts as ready until its probes judge it (they turn it ready, or a probe fails), so that a rollout
-   * begun before the first probe result keeps its floor.
-   */
+  /** Whether {@code c} passes readiness as {@code spec}'s probes say (without probes: as soon as it is watched, or at once). */
   boolean passesReadiness(ServiceSpec spec, ContainerInfo c) {
-    Optional<ProbeState> p = state(c.id());
-    boolean ready = p.map(ProbeState::ready).orElse(!hasProbes(spec));
+    return state(c.id()).map(ProbeState::ready).orElse(!hasProbes(spec));
+  }
+
+  /**
+   * Whether {@code c} was adopted running at start-up and its probes have not judged it yet (no readiness
+   * pass, no probe failure); once they have, it counts as they say from then on.
+   */
+  boolean unjudgedAdopted(ContainerInfo c) {
     if (!observed.isAdoptedUnprobed(c.id())) {
-      return ready;
+      return false;
     }
-    if (ready || !c.isRunning() || p.flatMap(ProbeState::lastFailure).isPresent()) {
+    Optional<ProbeState> p = state(c.id());
+    if (!c.isRunning() || p.map(ProbeState::ready).orElse(false) || p.flatMap(ProbeState::lastFailure).isPresent()) {
       observed.probed(c.id());
-      return ready;
+      return false;
     }
     return true;
   }

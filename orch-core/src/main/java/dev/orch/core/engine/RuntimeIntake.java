@@ -147,7 +147,7 @@ final class RuntimeIntake {
         keys.enqueue(service);
       }
     } else if (e instanceof RuntimeEvent.NodeLost lost) {
-      observed.nodeLost(lost.nodeId(), settings.time().now());
+      observed.nodeLost(lost.nodeId(), lost.reason(), settings.time().now());
       events.emit(OrchEvent.Type.WARNING, "NodeLost", "", "", lost.nodeId(), lost.reason() + "; replicas move after "
           + settings.nodeLostGrace().toSeconds() + "s");
       for (String s : services.known()) {

@@ -181,6 +181,12 @@ final class ServiceRecord {
    * the latest failure while any slot or container keeps failing, gone once none does.
    */
   void updateReplicaFailure(Instant now) {
+    synchronized (conditions) { // completions and the worker both update it: one at a time, each from the maps
+      updateReplicaFailureLocked(now);
+    }
+  }
+
+  private void updateReplicaFailureLocked(Instant now) {
     Retry latest = null;
     for (Retry r : createRetries.values()) {
       latest = latest == null || r.notBefore().isAfter(latest.notBefore()) ? r : latest;
