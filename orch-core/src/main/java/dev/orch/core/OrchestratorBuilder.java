@@ -15,14 +15,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds an {@link Orchestrator}; start one with {@link Orchestrator#builder()}. Every setting has a
  * default; {@link #build()} checks them all at once and names each bad one. Not thread-safe.
  */
 public final class OrchestratorBuilder {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorBuilder.class);
+
   private ContainerRuntime runtime;
   private String runtimeName;
   private Map<String, String> runtimeProperties = Map.of();
@@ -47,9 +51,15 @@ public final class OrchestratorBuilder {
   OrchestratorBuilder() {
   }
 
-  /** The runtime to drive; wins over discovery. */
+  /**
+   * The runtime to drive; wins over discovery. Without one, {@link #build()} discovers a
+   * {@link RuntimeProvider} on the class path: the one {@link #runtime(String, Map)} names, else the one the
+   * system property {@value #RUNTIME_PROPERTY} or the environment variable {@value #RUNTIME_ENV} names, else
+   * the only one there is; with several and none named it fails, listing them (a test harness must never
+   * quietly run on a simulated cluster). The choice and why are logged at INFO.
+   */
   public OrchestratorBuilder runtime(ContainerRuntime runtime) {
-    this.runtime = runtime;
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
     return this;
   }
 
@@ -245,15 +255,46 @@ public final class OrchestratorBuilder {
         prober, healthProber == null));
   }
 
+  /** The system property that names the runtime to discover when none is passed. */
+  public static final String RUNTIME_PROPERTY = "orch.runtime";
+  /** The environment variable that names the runtime to discover when none is passed (after the property). */
+  public static final String RUNTIME_ENV = "ORCH_RUNTIME";
+
   private ContainerRuntime discover() {
     List<RuntimeProvider> found = new ArrayList<>();
     ServiceLoader.load(RuntimeProvider.class).forEach(found::add);
-    Optional<RuntimeProvider> chosen = found.stream()
-        .filter(p -> runtimeName == null || p.name().equals(runtimeName))
-        .max(Comparator.comparingInt(RuntimeProvider::priority));
-    return chosen.orElseThrow(() -> new IllegalStateException("no container runtime: none was passed to "
-        + "runtime(...) and no RuntimeProvider" + (runtimeName == null ? "" : " named " + runtimeName)
-        + " is on the class path (found: " + found.stream().map(RuntimeProvider::name).toList() + ")"))
-        .create(runtimeProperties);
+    found.sort(Comparator.comparing(RuntimeProvider::name));
+    List<String> names = found.stream().map(RuntimeProvider::name).toList();
+    String wanted = runtimeName;
+    String why = "runtime(\"" + runtimeName + "\", ...)";
+    if (wanted == null && System.getProperty(RUNTIME_PROPERTY) != null) {
+      wanted = System.getProperty(RUNTIME_PROPERTY);
+      why = "-D" + RUNTIME_PROPERTY + "=" + wanted;
+    }
+    if (wanted == null && System.getenv(RUNTIME_ENV) != null) {
+      wanted = System.getenv(RUNTIME_ENV);
+      why = RUNTIME_ENV + "=" + wanted;
+    }
+    RuntimeProvider chosen;
+    if (wanted != null) {
+      String name = wanted;
+      chosen = found.stream().filter(p -> p.name().equals(name)).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no container runtime named " + name + " (asked by "
+              + "the " + (runtimeName != null ? "builder" : "environment") + ") is on the class path; found: "
+              + names));
+    } else if (found.size() == 1) {
+      chosen = found.get(0);
+      why = "the only RuntimeProvider on the class path";
+    } else if (found.isEmpty()) {
+      throw new IllegalStateException("no container runtime: none was passed to runtime(...) and no "
+          + "RuntimeProvider is on the class path (add orch-inmemory or orch-docker)");
+    } else {
+      throw new IllegalStateException("several container runtimes are on the class path " + names + " and none "
+          + "was chosen: pass one to runtime(...), name one with runtime(name, properties), or set -D"
+          + RUNTIME_PROPERTY + "=<name> or " + RUNTIME_ENV + "=<name>");
+    }
+    LOG.info("container runtime {} chosen ({}); providers found: {}", chosen.name(), why, names);
+    return chosen.create(runtimeProperties);
   }
+
 }

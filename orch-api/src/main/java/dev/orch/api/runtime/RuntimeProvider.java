@@ -5,13 +5,17 @@ import java.util.Map;
 /**
  * Makes a {@link ContainerRuntime}; found by {@link java.util.ServiceLoader} (list the implementation in
  * {@code META-INF/services/dev.orch.api.runtime.RuntimeProvider}). A runtime passed explicitly to the
- * orchestrator's builder always wins over discovery. Implementations are thread-safe and stateless.
+ * orchestrator's builder always wins over discovery; with several providers found, the user names one.
+ * Implementations are thread-safe and stateless.
  */
 public interface RuntimeProvider {
   /** The runtime's name, by which a user may ask for it ({@code in-memory}, {@code docker}). */
   String name();
 
-  /** Among several providers found, the highest priority is chosen by default. */
+  /**
+   * A hint for tools that list providers; the orchestrator no longer picks by it: with several providers on
+   * the class path it asks the user to name one (see {@code OrchestratorBuilder.runtime}).
+   */
   default int priority() {
     return 0;
   }
