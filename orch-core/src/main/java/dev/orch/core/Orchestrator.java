@@ -65,6 +65,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the orchestrator is closed
    */
   public void apply(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
     plane.apply(spec);
   }
 
@@ -75,6 +76,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.spec.InvalidSpecException when {@code replicas} is negative
    */
   public void scale(String name, int replicas) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("scale " + name);
     plane.scale(name, replicas);
   }
 
@@ -86,11 +89,13 @@ public final class Orchestrator implements AutoCloseable {
    * @return whether the service existed, or had owned replicas
    */
   public boolean delete(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.delete(name);
   }
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
   public List<Revision> revisions(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.revisions(name);
   }
 
@@ -101,6 +106,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when there is no earlier good revision
    */
   public Revision rollback(String name) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("rollback " + name);
     return plane.rollback(name);
   }
 
@@ -112,6 +119,9 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalArgumentException naming the revision and those remembered, when it is not one of them
    */
   public Revision rollback(String name, String revision) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(revision, "revision");
+    plane.ensureOpen("rollback " + name);
     return plane.rollback(name, revision);
   }
 
@@ -125,6 +135,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void pause(String name) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("pause " + name);
     plane.rollouts().pause(name);
   }
 
@@ -137,6 +149,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void resume(String name) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("resume " + name);
     plane.rollouts().resume(name);
   }
 
@@ -148,6 +162,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the service rolls out with a rolling update, or no rollout is in progress
    */
   public void promote(String name) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("promote " + name);
     plane.rollouts().promote(name);
   }
 
@@ -160,6 +176,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when no rollout is in progress
    */
   public void abort(String name) {
+    Objects.requireNonNull(name, "name");
+    plane.ensureOpen("abort " + name);
     plane.rollouts().abort(name);
   }
 
@@ -178,6 +196,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The desired spec of service {@code name}, if applied. */
   public Optional<ServiceSpec> spec(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.spec(name);
   }
 
@@ -193,6 +212,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.status(name);
   }
 
@@ -224,6 +244,8 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException on a virtual time source
    */
   public Optional<RolloutStatus> awaitRollout(String name, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(timeout, "timeout");
     return awaitStatus(name, s -> switch (s.rollout().phase()) {
       case COMPLETE -> s.isReady();
       case ROLLED_BACK, ABORTED, STALLED -> true;
@@ -281,6 +303,7 @@ public final class Orchestrator implements AutoCloseable {
    * Only a service whose container has a port has endpoints (on its first port). Read-only.
    */
   public EndpointSource endpoints(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.endpoints(name);
   }
 
@@ -304,11 +327,14 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException when the orchestrator is closed
    */
   public LoadBalancer.Builder loadBalancer(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.loadBalancer(name);
   }
 
   /** {@code loadBalancer(name).picker(picker).build()}: a wired load balancer with the given picker. */
   public LoadBalancer loadBalancer(String name, Picker picker) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(picker, "picker");
     return loadBalancer(name).picker(picker).build();
   }
 
@@ -317,6 +343,7 @@ public final class Orchestrator implements AutoCloseable {
    * revision's replicas (which the service's own endpoints do not list); empty otherwise. Read-only.
    */
   public EndpointSource previewEndpoints(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.previewEndpoints(name);
   }
 
@@ -326,11 +353,14 @@ public final class Orchestrator implements AutoCloseable {
    * requests in flight are drained. Close the balancer when done.
    */
   public LoadBalancer.Builder previewLoadBalancer(String name) {
+    Objects.requireNonNull(name, "name");
     return plane.previewLoadBalancer(name);
   }
 
   /** {@code previewLoadBalancer(name).picker(picker).build()}. */
   public LoadBalancer previewLoadBalancer(String name, Picker picker) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(picker, "picker");
     return previewLoadBalancer(name).picker(picker).build();
   }
 
@@ -368,6 +398,7 @@ public final class Orchestrator implements AutoCloseable {
    * @return whether every owned container was removed in time
    */
   public boolean closeAndRemoveAll(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
     if (time instanceof VirtualTimeSource) {
       throw new IllegalStateException("closeAndRemoveAll: blocks on real time; with a VirtualTimeSource delete "
           + "each service, advance the clock, then close()");

@@ -6,4 +6,7 @@
  * <p>The primitives are usable alone and live in their own packages: {@code scheduler}, {@code reconcile},
  * {@code probe} and {@code lb}. The facade delegates to {@code dev.orch.core.engine}, which is not API.
  */
+@NullMarked
 package dev.orch.core;
+
+import org.jspecify.annotations.NullMarked;

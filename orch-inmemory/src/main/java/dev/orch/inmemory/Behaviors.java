@@ -364,10 +364,22 @@ public final class Behaviors {
         default:
           return Optional.empty();
       }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("image: \"" + image + "\": " + e.getMessage().replace("For input string",
+          "not a whole number") + "; expected " + FORMS.get(kind), e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("image: \"" + image + "\": " + e.getMessage(), e);
+      String form = FORMS.get(kind);
+      throw new IllegalArgumentException("image: \"" + image + "\": " + e.getMessage()
+          + (e.getMessage().contains(form) ? "" : "; expected " + form), e);
     }
   }
+
+  /** The form of each image convention, for error messages. */
+  private static final java.util.Map<String, String> FORMS = java.util.Map.of(
+      "exit", "exit:<code>[:after=<duration>]", "crash", "crash:<code>:every=<duration>",
+      "slow-start", "slow-start:<duration>", "slow-shutdown", "slow-shutdown:<duration>",
+      "not-ready", "not-ready:from=<duration>:to=<duration>", "fail-liveness", "fail-liveness:after=<duration>",
+      "leak", "leak:<bytes per second>");
 
   /**
    * Parses a duration like {@code 500ms}, {@code 2s}, {@code 1.5m} or {@code 1h}.

@@ -122,7 +122,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<List<NodeInfo>> nodes() {
-    return call(RuntimeOperation.NODES, null, "nodes", cluster::nodes);
+    return call(RuntimeOperation.NODES, null, "", cluster::nodes);
   }
 
   /**
@@ -499,18 +499,23 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return callAsync(op, nodeId, subject, () -> CompletableFuture.completedFuture(action.get()));
   }
 
+  /** {@code create web-0}, or the verb alone for a call about no one thing ({@code nodes}). */
+  private static String describe(RuntimeOperation op, String subject) {
+    return subject.isEmpty() ? op.verb() : op.verb() + " " + subject;
+  }
+
   /** Runs a call through fault injection: fails it or delays it on the time source, as the faults say. */
   private <T> CompletionStage<T> callAsync(RuntimeOperation op, String nodeId, String subject,
                                            Supplier<CompletionStage<T>> action) {
     if (cluster.isClosed()) {
       return CompletableFuture.failedFuture(new RuntimeUnavailableException(
-          name + ": " + op.verb() + " " + subject + " failed: the runtime is closed"));
+          name + ": " + describe(op, subject) + " failed: the runtime is closed"));
     }
     FaultInjector.Decision d = faults.decide(op, nodeId);
     Supplier<CompletionStage<T>> guarded = () -> {
       if (d.failure() != null) {
         String where = nodeId != null ? nodeId : name;
-        String message = where + ": " + op.verb() + " " + subject + " failed: " + d.failure().message();
+        String message = where + ": " + describe(op, subject) + " failed: " + d.failure().message();
         return CompletableFuture.failedFuture(d.failure().isRefusing() ? new RequestRefusedException(message)
             : new RuntimeUnavailableException(message));
       }
