@@ -52,6 +52,14 @@ final class ReplicaProbes implements AutoCloseable {
   private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
   /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
+  /** A running container that cannot be probed: how many passes in a row found so, and why. */
+  private record Unprobed(String service, int tries, String why) {
+  }
+
+  /** Containers running that cannot be probed (no published port yet), by id. */
+  private final ConcurrentHashMap<String, Unprobed> cannotProbe = new ConcurrentHashMap<>();
+  /** Passes (about a second apart) a container may go unprobeable before it is reported: its start's inspect. */
+  private static final int CANNOT_PROBE_AFTER = 3;
   /** When each watched container last turned ready. */
   private final ConcurrentHashMap<String, Instant> readySince = new ConcurrentHashMap<>();
 
@@ -93,11 +101,21 @@ final class ReplicaProbes implements AutoCloseable {
         readySince.remove(c.id());
         Optional<String> unreachable = unreachable(c, spec.probes());
         if (unreachable.isPresent()) {
-          // Its ports are not published yet (or not learnt yet): the inspect after its start tells them.
-          LOG.debug("{}: cannot probe {} yet: {}", service, c.name(), unreachable.get());
+          // Its ports are not published yet (or not learnt yet): the inspect after its start tells them. If
+          // they stay unpublished, the runtime cannot publish them: the status and an event say so.
+          String why = "cannot probe: " + unreachable.get() + " by runtime " + runtime.name() + " (published: "
+              + c.ports() + ")";
+          int tries = cannotProbe.merge(c.id(), new Unprobed(service, 1, why),
+              (old, x) -> new Unprobed(service, old.tries() + 1, why)).tries();
+          if (tries == CANNOT_PROBE_AFTER) {
+            events.emit(OrchEvent.Type.WARNING, "CannotProbe", service, c.name(), c.nodeId(), why
+                + "; it is never ready until it can be probed");
+          }
+          LOG.debug("{}: {} {} yet", service, why, c.name());
           keys.enqueueAfter(service, java.time.Duration.ofSeconds(1));
           continue;
         }
+        cannotProbe.remove(c.id());
         ProbeHandle[] self = new ProbeHandle[1];
         // Transitions of a watch that was since replaced (the container restarted) are stale: dropped.
         self[0] = prober.watch(target(c), spec.probes(), t -> {
@@ -110,6 +128,7 @@ final class ReplicaProbes implements AutoCloseable {
         watches.put(c.id(), new Watched(service, self[0], c.startedAt(), c.ports()));
       }
     }
+    cannotProbe.entrySet().removeIf(e -> e.getValue().service().equals(service) && !keep.contains(e.getKey()));
     watches.entrySet().removeIf(e -> {
       if (e.getValue().service().equals(service) && !keep.contains(e.getKey())) {
         e.getValue().handle().close();
@@ -119,6 +138,12 @@ final class ReplicaProbes implements AutoCloseable {
       }
       return false;
     });
+  }
+
+  /** Why container {@code id} is not probed, once that has lasted a few passes; empty otherwise. */
+  Optional<String> cannotProbe(String id) {
+    Unprobed u = cannotProbe.get(id);
+    return u == null || u.tries() < CANNOT_PROBE_AFTER ? Optional.empty() : Optional.of(u.why());
   }
 
   /** The probe state of container {@code id}, when it is watched. */
@@ -172,7 +197,7 @@ final class ReplicaProbes implements AutoCloseable {
           : action instanceof ProbeAction.TcpSocket t ? t.port() : null;
       if (port != null && c.ports().stream().noneMatch(p -> published(p) && (port.isNamed()
           ? p.name().equals(port.name()) : p.containerPort() == port.number()))) {
-        return Optional.of("port " + port + " is not published (published: " + c.ports() + ")");
+        return Optional.of("port " + port + " is not published");
       }
     }
     return Optional.empty();

@@ -53,7 +53,7 @@ final class StatusReport {
       replicas.add(new ReplicaStatus(ServiceRecord.ordinal(c), c.name(), c.id(), c.nodeId(),
           nodeReady ? c.state() : ContainerState.UNKNOWN, isReady, rt == null ? 0 : rt.total, c.exitCode(),
           c.oomKilled(), c.labels().getOrDefault(OrchLabels.REVISION, ""), probe.map(ProbeState::live).orElse(isRunning),
-          probe.flatMap(ProbeState::lastFailure),
+          probe.flatMap(ProbeState::lastFailure).or(() -> probes.cannotProbe(c.id())),
           Optional.ofNullable(st.startRetries.get(c.id())).map(ServiceRecord.Retry::what)));
     }
     replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
