@@ -20,6 +20,13 @@ class DockerRuntimeConformanceDockerTest extends RuntimeConformanceKit {
         .command("sh", "-c", "trap 'exit 0' TERM; sleep 100000 & wait").build();
   }
 
+  /** The busybox httpd on {@code port}, ending on SIGTERM at once. */
+  @Override
+  protected ContainerSpec servesHttp(int port) {
+    return ContainerSpec.builder(DockerTestEngines.image())
+        .command(OrchestratedDocker.httpd(port).toArray(String[]::new)).port("http", port).build();
+  }
+
   @Override
   protected ContainerSpec exitsSoonWith(int exitCode) {
     return ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c", "exit " + exitCode).build();

@@ -22,6 +22,7 @@ import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NoSuchNodeException;
+import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.runtime.RuntimeCapability;
@@ -30,8 +31,14 @@ import dev.orch.api.runtime.Subscription;
 import dev.orch.api.runtime.UnsupportedCapabilityException;
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.ProbeAction;
 import dev.orch.api.spec.ProbeKind;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.CrashLoopBackoff;
+import dev.orch.core.Orchestrator;
+import dev.orch.core.ReplicaStatus;
+import dev.orch.core.ServiceStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +46,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -561,6 +569,63 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
       assertEquals(0, r.exitCode(), "read: " + r);
       assertEquals("hello-" + runId, r.stdout().trim());
       await(runtime.remove(reader));
+    }
+  }
+
+  /**
+   * The runtime under the orchestrator: what passing the calls one by one does not prove. A service with a
+   * readiness probe becomes ready, a killed replica is restarted, a deleted service is gone; ports are
+   * published where probes go over the network; a closed runtime refuses calls.
+   */
+  @Nested
+  class UnderTheOrchestrator {
+    @Test
+    void aServiceBecomesReadyIsRestartedWhenKilledAndGoesWhenDeleted() throws Exception {
+      String owner = "kit-" + runId;
+      ServiceSpec spec = ServiceSpec.builder("kit-web").replicas(1).container(servesHttp(8080))
+          .label(RUN_LABEL, runId).readiness(Probe.http("/", "http").withPeriod(Duration.ofMillis(200)))
+          .build();
+      try (Orchestrator orch = Orchestrator.builder().runtime(runtime).ownerId(owner)
+          .crashLoopBackoff(new CrashLoopBackoff(Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofMinutes(1)))
+          .terminationGrace(shortGrace()).build()) {
+        orch.apply(spec);
+        assertTrue(orch.awaitReady("kit-web", timeout()), () -> runtime.name() + ": the service never became ready "
+            + "under the orchestrator (can its readiness probe reach the container? publish its ports, or answer "
+            + "probes with a probe transport): " + orch.status("kit-web").orElseThrow());
+        ReplicaStatus replica = orch.status("kit-web").orElseThrow().replicas().get(0);
+        await(runtime.kill(replica.containerId()));
+        Optional<ServiceStatus> restarted = orch.awaitStatus("kit-web", s -> s.isReady() && s.replicas().get(0)
+            .restarts() >= 1, timeout());
+        assertTrue(restarted.isPresent(), () -> runtime.name() + ": a killed replica was not restarted and ready "
+            + "again: " + orch.status("kit-web").orElseThrow());
+        assertTrue(orch.delete("kit-web"));
+        assertTrue(orch.awaitDeleted("kit-web", timeout()), () -> runtime.name() + ": the deleted service's "
+            + "replicas did not go: " + orch.status("kit-web"));
+        assertTrue(await(runtime.list(LabelSelector.of(OrchLabels.OWNER, owner))).isEmpty());
+        assertTrue(orch.closeAndRemoveAll(timeout())); // and what the runtime made for it (its networks)
+      }
+    }
+
+    @Test
+    void aContainerPortIsPublishedAndReportedWhereProbesGoOverTheNetwork() {
+      assumeTrue(runtime.probeTransport().isEmpty(), () -> runtime.name() + " answers probes itself");
+      String id = run(servesHttp(8080));
+      ContainerInfo c = awaitState(id, ContainerState.RUNNING);
+      assertTrue(c.ports().stream().anyMatch(p -> p.name().equals("http") && p.containerPort() == 8080
+              && p.hostPort() > 0 && !p.hostAddress().isEmpty()),
+          () -> runtime.name() + ": a running container's port is published and reported, or the orchestrator "
+              + "cannot probe it: " + c.ports());
+    }
+
+    @Test
+    void aClosedRuntimeRefusesCalls() {
+      ContainerRuntime other = createRuntime();
+      String on = nodeId(other);
+      other.close();
+      other.close(); // idempotent
+      Throwable t = failureOf(other.create(new ContainerCreateRequest(uniqueName("closed"), on, runsUntilStopped(),
+          labels(Map.of()))));
+      assertInstanceOf(ContainerRuntimeException.class, t, "a call after close() fails with the SPI's exception");
     }
   }
 

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.OrchLabels;
@@ -42,6 +44,8 @@ import org.junit.jupiter.api.BeforeEach;
 public abstract class RuntimeKitFixture {
   /** The label that marks every container and volume a kit test creates, with the test's run id. */
   public static final String RUN_LABEL = "dev.orch.testkit.run";
+  /** The owner label on the containers the kit creates itself. */
+  public static final String KIT_OWNER = "orch-testkit";
 
   /** The runtime under test, fresh for each test. */
   protected ContainerRuntime runtime;
@@ -71,6 +75,16 @@ public abstract class RuntimeKitFixture {
 
   /** A container that runs until stopped and ignores SIGTERM, so only the kill after the grace ends it. */
   protected abstract ContainerSpec ignoresSigterm();
+
+  /**
+   * A container that runs until stopped and answers HTTP GET {@code /} with 200 on container port
+   * {@code port} (named {@code http}), for the orchestrator smoke test's readiness probe. The default, what
+   * {@link #runsUntilStopped()} runs with that port declared, serves only where the runtime answers probes
+   * itself ({@code probeTransport()}); a runtime that is probed over the network overrides it.
+   */
+  protected ContainerSpec servesHttp(int port) {
+    return runsUntilStopped().toBuilder().port("http", port).build();
+  }
 
   /** The node tests create containers on; by default the first ready node the runtime reports. */
   protected String nodeId(ContainerRuntime runtime) {
@@ -133,6 +147,16 @@ public abstract class RuntimeKitFixture {
       for (String[] n : networks) {
         await(runtime.removeNetwork(n[0], n[1]));
       }
+      if (runtime.capabilities().contains(RuntimeCapability.NETWORKS)) {
+        // What the runtime made for the kit's containers (their owner's network), once they are gone.
+        for (NetworkInfo n : await(runtime.listNetworks(LabelSelector.of(OrchLabels.OWNER, KIT_OWNER)))) {
+          try {
+            await(runtime.removeNetwork(n.nodeId(), n.name()));
+          } catch (ContainerRuntimeException inUse) {
+            // Another test's containers still use it; the last one to end removes it.
+          }
+        }
+      }
     } finally {
       runtime.close();
     }
@@ -185,7 +209,7 @@ public abstract class RuntimeKitFixture {
   protected Map<String, String> labels(Map<String, String> extra) {
     Map<String, String> m = new HashMap<>(extra);
     m.put(RUN_LABEL, runId);
-    m.put(OrchLabels.OWNER, "orch-testkit");
+    m.put(OrchLabels.OWNER, KIT_OWNER);
     return m;
   }
 
