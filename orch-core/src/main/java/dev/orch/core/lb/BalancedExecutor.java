@@ -241,7 +241,7 @@ public final class BalancedExecutor {
      * A circuit breaker per endpoint that opens after {@code failures} failures in a row and half-opens
      * after {@code delay}; a pick whose breaker is open is exchanged for another.
      *
-     * @throws IllegalArgumentException if failures < 1 or the delay is negative
+     * @throws IllegalArgumentException if {@code failures < 1} or the delay is negative
      */
     public Builder circuitBreaker(int failures, Duration delay) {
       if (failures < 1) {

@@ -20,7 +20,7 @@ import java.util.Optional;
  * <p>Build one from the runtime's nodes, record the replicas already running, then let a {@link Scheduler}
  * place new ones; each placement reserves its resources at once, so a batch never overcommits a node.
  * <pre>{@code
- * ClusterSnapshot snapshot = ClusterSnapshot.of(runtime.nodes());
+ * ClusterSnapshot snapshot = ClusterSnapshot.of(runtime.nodes().toCompletableFuture().join());
  * snapshot.addReplica(ReplicaRequest.of(spec, "orders-0"), "node-1");   // already running
  * PlacementResult r = scheduler.place(snapshot, ReplicaRequest.of(spec, "orders-1"));
  * if (r instanceof PlacementResult.Placed p) { ... start it on p.nodeId(); on failure: snapshot.removeReplica("orders-1") }
