@@ -45,4 +45,34 @@ public @interface OrchTest {
 
   /** The seed of every random choice. */
   long seed() default 1;
+
+  /**
+   * Zones to spread the nodes over: node {@code i} (1-based) gets the label {@code zone=zones[(i-1) % n]}.
+   * Empty (the default): no zone label.
+   */
+  String[] zones() default {};
+
+  /** Labels every node carries, each {@code key=value}. */
+  String[] nodeLabels() default {};
+
+  /**
+   * Image behaviours, each {@code image=convention}, the convention as
+   * {@code dev.orch.inmemory.Behaviors.fromImage} reads it: {@code "web:2=crash:1:every=5s"} makes image
+   * {@code web:2} crash with code 1 every 5 s. Images named by no entry run by their own name's convention,
+   * or forever.
+   */
+  String[] images() default {};
+
+  /**
+   * Short timings for tests on real time, so that none needs four builder overrides: node-lost grace 2 s,
+   * termination grace 1 s, drain timeout 2 s, call timeout 5 s, resync every 5 s, crash-loop backoff 100 ms
+   * doubling to 2 s. Off by default (the orchestrator's production defaults).
+   */
+  boolean fastTimings() default false;
+
+  /**
+   * A class (public, with a public no-argument constructor) that adjusts the orchestrator's builder after
+   * every other setting here, for whatever else a test needs (owner id, revision history, a scheduler).
+   */
+  Class<? extends OrchestratorCustomizer> orchestrator() default OrchestratorCustomizer.None.class;
 }
