@@ -86,6 +86,13 @@ public final class Analysis {
   }
 
   /** Adds this analysis' violations under {@code path} to {@code v}. */
+  /** Every violation of this analysis alone, with paths under {@code analysis}; empty when valid. */
+  public List<Violation> validate() {
+    Violations v = new Violations();
+    validate("analysis", v);
+    return v.list();
+  }
+
   void validate(String path, Violations v) {
     if (interval.compareTo(Duration.ofMillis(1)) < 0) {
       v.add(path + ".interval", interval, "must be >= 1ms");
@@ -230,16 +237,13 @@ public final class Analysis {
     }
 
     /**
-     * Builds and checks the analysis.
-     *
-     * @throws InvalidSpecException naming each setting that breaks a rule
+     * Builds the analysis. Its rules are checked with the spec that uses it (when the {@code ServiceSpec} is
+     * built or applied), so that every violation of the whole spec is reported at once, each under its path
+     * from the service ({@code orders.rollout.steps[1].analysis.count: 0: must be >= 1}); {@link #validate()}
+     * checks it alone.
      */
     public Analysis build() {
-      Analysis a = new Analysis(this);
-      Violations v = new Violations();
-      a.validate("analysis", v);
-      v.throwIfAny();
-      return a;
+      return new Analysis(this);
     }
   }
 }

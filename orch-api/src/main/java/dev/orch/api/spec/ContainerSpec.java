@@ -209,9 +209,15 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     }
 
     /**
-     * Builds the template.
+     * Builds the template. What cannot be represented (a resource or port string that does not parse, a
+     * null argument, no image) is refused here, every such violation at once; the template's rules (a blank
+     * image, ports, volumes) are checked with the spec that uses it, when the {@code ServiceSpec} is built or
+     * applied, so that every violation of the whole spec is reported at once under its path from the service
+     * ({@code orders.container.image: "": must not be blank}). {@link ContainerSpec#validate(String)} checks
+     * it alone.
      *
-     * @throws InvalidSpecException listing every violation, with paths under {@code container}
+     * @throws InvalidSpecException listing every value that cannot be represented, with paths under
+     *     {@code container}
      */
     public ContainerSpec build() {
       Violations v = new Violations();
@@ -228,10 +234,8 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
         v.throwIfAny();
       }
       if (v.notNull("container.image", image)) {
-        ContainerSpec spec = new ContainerSpec(image, command, args, env, ports, resources, volumeMounts);
-        spec.validate("container", v);
         v.throwIfAny();
-        return spec;
+        return new ContainerSpec(image, command, args, env, ports, resources, volumeMounts);
       }
       v.throwIfAny();
       throw new AssertionError("unreachable");

@@ -35,6 +35,13 @@ public record Placement(Map<String, String> nodeSelector, List<TopologySpread> s
     return new Builder();
   }
 
+  /** Every violation of this placement alone, with paths under {@code placement}; empty when valid. */
+  public List<Violation> validate() {
+    Violations v = new Violations();
+    validate("placement", v);
+    return v.list();
+  }
+
   void validate(String path, Violations v) {
     v.labels(path + ".nodeSelector", nodeSelector);
     Set<String> keys = new HashSet<>();
@@ -90,16 +97,12 @@ public record Placement(Map<String, String> nodeSelector, List<TopologySpread> s
     }
 
     /**
-     * Builds the placement.
-     *
-     * @throws InvalidSpecException listing every violation, with paths under {@code placement}
+     * Builds the placement. Its rules are checked with the spec that uses it (when the {@code ServiceSpec} is
+     * built or applied), so that every violation is reported at once under its path from the service;
+     * {@link Placement#validate()} checks it alone.
      */
     public Placement build() {
-      Placement p = new Placement(nodeSelector, spread, antiAffinity, tolerations);
-      Violations v = new Violations();
-      p.validate("placement", v);
-      v.throwIfAny();
-      return p;
+      return new Placement(nodeSelector, spread, antiAffinity, tolerations);
     }
   }
 }

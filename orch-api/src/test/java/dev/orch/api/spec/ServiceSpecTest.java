@@ -90,4 +90,21 @@ class ServiceSpecTest {
     assertEquals("orders.labels[orch.owner]: \"orch.owner\": must not use the reserved prefix 'orch.'",
         e.violations().get(0).toString());
   }
+
+  @Test
+  void nestedBuildersDeferTheirRulesSoThatAWholeSpecReportsEveryViolationUnderTheService() {
+    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> ServiceSpec.builder("Bad_Name!")
+        .container(ContainerSpec.builder("").build())
+        .placement(Placement.builder().spread(TopologySpread.hard("zone", 0)).build())
+        .rollout(RolloutStrategy.canary().setWeight(10).analyze(Analysis.builder().count(0)
+            .check("ok", m -> true).build()).build())
+        .build());
+    List<String> lines = e.violations().stream().map(Violation::toString).toList();
+    assertTrue(lines.contains("Bad_Name!.container.image: \"\": must not be blank"), lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("Bad_Name!.name: ")), lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("Bad_Name!.placement.")), lines::toString);
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("Bad_Name!.rollout.steps[1].analysis.count: 0")),
+        lines::toString);
+    assertTrue(lines.stream().allMatch(l -> l.startsWith("Bad_Name!.")), () -> "every path from the service: " + lines);
+  }
 }
