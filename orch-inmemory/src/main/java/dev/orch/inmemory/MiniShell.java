@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /**
  * The few shell commands a simulated container answers by default: enough for exec probes and for the
- * conformance kit to write and read files on volumes. Stateless and thread-safe.
+ * conformance kit to write and read files on volumes and print env variables ({@code echo $NAME}: a whole
+ * word {@code $NAME} is the container's variable). Stateless and thread-safe.
  */
 final class MiniShell {
   private MiniShell() {
@@ -47,7 +48,8 @@ final class MiniShell {
     return new ExecResult(code, out.toString(), err.toString());
   }
 
-  private static ExecResult simple(ContainerProcess p, List<String> cmd) {
+  private static ExecResult simple(ContainerProcess p, List<String> words) {
+    List<String> cmd = expand(p, words);
     String name = cmd.get(0);
     List<String> args = cmd.subList(1, cmd.size());
     switch (name) {
@@ -78,6 +80,15 @@ final class MiniShell {
       default:
         return new ExecResult(127, "", "sh: " + name + ": not found\n");
     }
+  }
+
+  /** Replaces each word {@code $NAME} with the container's env variable {@code NAME} (empty when unset). */
+  private static List<String> expand(ContainerProcess p, List<String> words) {
+    List<String> out = new ArrayList<>(words.size());
+    for (String w : words) {
+      out.add(w.matches("\\$[A-Za-z_][A-Za-z0-9_]*") ? p.spec().env().getOrDefault(w.substring(1), "") : w);
+    }
+    return out;
   }
 
   private static ExecResult echo(ContainerProcess p, List<String> args) {

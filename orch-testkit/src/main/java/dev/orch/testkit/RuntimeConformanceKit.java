@@ -513,6 +513,17 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
     }
 
     @Test
+    void theSpecsEnvReachesTheContainer() {
+      assumeCapabilities(RuntimeCapability.EXEC);
+      String value = "kit-" + runId;
+      String id = run(runsUntilStopped().toBuilder().env("KIT_VALUE", value).build());
+      awaitState(id, ContainerState.RUNNING);
+      ExecResult r = await(runtime.exec(id, printEnvCommand("KIT_VALUE"), Duration.ofSeconds(10)));
+      assertEquals(0, r.exitCode(), () -> "print env: " + r);
+      assertEquals(value, r.stdout().trim(), "the spec's env is the container's");
+    }
+
+    @Test
     void execInAContainerThatDoesNotRunFails() {
       assumeCapabilities(RuntimeCapability.EXEC);
       String id = create(runsUntilStopped(), Map.of()).id();
@@ -615,6 +626,26 @@ public abstract class RuntimeConformanceKit extends RuntimeKitFixture {
               && p.hostPort() > 0 && !p.hostAddress().isEmpty()),
           () -> runtime.name() + ": a running container's port is published and reported, or the orchestrator "
               + "cannot probe it: " + c.ports());
+    }
+
+    @Test
+    void aNodeThatStopsAnsweringIsReportedLostAndReadyWhenItAnswersAgain() {
+      List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
+      try (Subscription s = runtime.subscribe(events::add)) {
+        assumeTrue(loseNode(runtime, node), () -> "the fixture cannot make " + runtime.name() + " lose a node");
+        try {
+          Awaitility.await().atMost(timeout()).until(() -> events.stream().anyMatch(e ->
+              e instanceof RuntimeEvent.NodeLost l && l.nodeId().equals(node)));
+          assertTrue(await(runtime.nodes()).stream().noneMatch(n -> n.id().equals(node) && n.ready()),
+              "a lost node is reported not ready");
+        } finally {
+          restoreNode(runtime, node);
+        }
+        Awaitility.await().atMost(timeout()).until(() -> events.stream().anyMatch(e ->
+            e instanceof RuntimeEvent.NodeReady r && r.nodeId().equals(node)));
+        Awaitility.await().atMost(timeout()).until(() -> await(runtime.nodes()).stream()
+            .anyMatch(n -> n.id().equals(node) && n.ready()));
+      }
     }
 
     @Test

@@ -112,6 +112,23 @@ public abstract class RuntimeKitFixture {
     return List.of("sh", "-c", "echo " + content + " > " + path);
   }
 
+  /** The command that prints env variable {@code name} of a container, and a newline. */
+  protected List<String> printEnvCommand(String name) {
+    return List.of("sh", "-c", "echo $" + name);
+  }
+
+  /**
+   * Makes node {@code nodeId} of {@code runtime} stop answering (its engine dies, it is partitioned), where the
+   * fixture can; returns false (the default) when it cannot, and the node tests are skipped.
+   */
+  protected boolean loseNode(ContainerRuntime runtime, String nodeId) {
+    return false;
+  }
+
+  /** Makes node {@code nodeId}, lost by {@link #loseNode}, answer again. */
+  protected void restoreNode(ContainerRuntime runtime, String nodeId) {
+  }
+
   /** The command that prints the file at {@code path} in a container. */
   protected List<String> readFileCommand(String path) {
     return List.of("cat", path);

@@ -38,6 +38,17 @@ class InMemoryRuntimeConformanceTest extends RuntimeConformanceKit {
   }
 
   @Override
+  protected boolean loseNode(ContainerRuntime runtime, String nodeId) {
+    ((InMemoryRuntime) runtime).failNode(nodeId);
+    return true;
+  }
+
+  @Override
+  protected void restoreNode(ContainerRuntime runtime, String nodeId) {
+    ((InMemoryRuntime) runtime).recoverNode(nodeId);
+  }
+
+  @Override
   protected Duration timeout() {
     return Duration.ofSeconds(10);
   }
