@@ -1,7 +1,12 @@
 package dev.orch.inmemory;
 
+import dev.orch.api.runtime.ExecResult;
+import dev.orch.api.runtime.ProbeResult;
+import dev.orch.api.spec.ProbeAction;
+import dev.orch.api.spec.ProbeKind;
 import dev.orch.api.spec.Resources;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +45,56 @@ public final class Behaviors {
   public static final String READY = "ready";
 
   private Behaviors() {
+  }
+
+  /**
+   * {@code base}, answering requests as {@code model} says (its errors, latency, CPU and body); everything
+   * else (start, stop, probes, exec) as {@code base} does.
+   */
+  public static ContainerBehavior serving(ContainerBehavior base, RequestModel model) {
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(model, "model");
+    return new ContainerBehavior() {
+      @Override
+      public void onStart(ContainerProcess p) {
+        base.onStart(p);
+      }
+
+      @Override
+      public void onSigterm(ContainerProcess p) {
+        base.onSigterm(p);
+      }
+
+      @Override
+      public boolean isLive(ContainerProcess p) {
+        return base.isLive(p);
+      }
+
+      @Override
+      public boolean isReady(ContainerProcess p) {
+        return base.isReady(p);
+      }
+
+      @Override
+      public ExecResult exec(ContainerProcess p, List<String> command) {
+        return base.exec(p, command);
+      }
+
+      @Override
+      public ProbeResult probe(ContainerProcess p, ProbeKind kind, ProbeAction action) {
+        return base.probe(p, kind, action);
+      }
+
+      @Override
+      public SimResponse serve(ContainerProcess p, SimRequest request) {
+        return model.serve(p, request);
+      }
+
+      @Override
+      public String toString() {
+        return base + " serving";
+      }
+    };
   }
 
   /** Runs until stopped; exits 0 on SIGTERM; always live and ready. What unregistered images do. */

@@ -580,6 +580,84 @@ final class Cluster {
     return out;
   }
 
+  // ---------------------------------------------------------------- requests
+
+  /** What serving a request came to: the run that answered and its response, or why it could not connect. */
+  record Served(SimRun run, SimResponse response, java.io.IOException error) {
+  }
+
+  private final List<RequestInterceptor> interceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Registers {@code interceptor}; closing the subscription removes it. */
+  dev.orch.api.runtime.Subscription intercept(RequestInterceptor interceptor) {
+    interceptors.add(interceptor);
+    return () -> interceptors.remove(interceptor);
+  }
+
+  /**
+   * Serves {@code request} to the container at {@code address}:{@code port}: a container name (or id) and one
+   * of its container ports, as the endpoints list them, or a host address and a published host port.
+   */
+  synchronized Served serve(String address, int port, SimRequest request) {
+    String where = address + ":" + port;
+    SimContainer c = containerAt(address, port);
+    if (c == null) {
+      return new Served(null, null, new java.net.UnknownHostException(where + ": no container answers there"));
+    }
+    SimNode n = nodes.get(c.nodeId);
+    if (n.condition != SimNode.Condition.READY) {
+      return new Served(null, null, new java.net.NoRouteToHostException(where + ": no route to host (node "
+          + c.nodeId + " is " + n.condition.toString().toLowerCase(java.util.Locale.ROOT) + ")"));
+    }
+    if (c.run == null) {
+      return new Served(null, null, new java.net.ConnectException(where + ": connection refused (" + c.name
+          + " is not running)"));
+    }
+    boolean listens = c.spec.ports().stream().anyMatch(p -> p.containerPort() == port)
+        || c.ports.stream().anyMatch(b -> b.hostPort() == port);
+    if (!listens) {
+      return new Served(null, null, new java.net.ConnectException(where + ": connection refused (" + c.name
+          + " has no port " + port + ")"));
+    }
+    ContainerInfo target = c.info();
+    for (RequestInterceptor i : interceptors) {
+      Optional<String> why = i.refuse(request, target);
+      if (why.isPresent()) {
+        return new Served(null, null, new java.net.ConnectException(where + ": connection refused: " + why.get()));
+      }
+    }
+    SimResponse r;
+    try {
+      r = c.behavior.serve(c.run, request);
+    } catch (RuntimeException e) {
+      r = new SimResponse(500, "the behavior threw " + e, java.time.Duration.ZERO);
+    }
+    return new Served(c.run, r, null);
+  }
+
+  private SimContainer containerAt(String address, int port) {
+    String id = idByName.get(address);
+    if (id == null && containers.containsKey(address)) {
+      id = address;
+    }
+    if (id != null) {
+      return containers.get(id);
+    }
+    for (SimContainer c : containers.values()) {
+      for (PortBinding b : c.ports) {
+        if (b.hostPort() == port && b.hostAddress().equals(address)) {
+          return c;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code run} still runs, on a node that answers: a response due now may be delivered. */
+  synchronized boolean answers(SimRun run) {
+    return !run.ended && run.container.run == run && nodes.get(run.container.nodeId).condition == SimNode.Condition.READY;
+  }
+
   // ---------------------------------------------------------------- networks
 
   synchronized NetworkInfo createNetwork(String nodeId, String name, Map<String, String> labels) {

@@ -50,6 +50,16 @@ public interface ContainerBehavior {
   }
 
   /**
+   * Answers a request to the running process ({@link InMemoryRuntime#call}). The default: 200 at once, with
+   * the container's image as the body (which version answered); {@link Behaviors#serving} gives a behaviour
+   * a {@link RequestModel} of errors, latency and CPU.
+   */
+  default SimResponse serve(ContainerProcess process, SimRequest request) {
+    process.useCpu(java.time.Duration.ofMillis(1));
+    return SimResponse.ok(process.spec().image());
+  }
+
+  /**
    * Answers the {@code kind} probe of the running process. The default: an HTTP GET or TCP connect
    * reports {@link #isReady} for a readiness probe and {@link #isLive} for a startup or liveness probe;
    * an exec probe passes when {@link #exec} exits 0.

@@ -81,6 +81,12 @@ public interface ContainerProcess {
   /** Appends a line to the container's log (read through {@code logs(...)}). */
   void log(String line);
 
+  /** The CPU time this run has used serving requests (see {@link RequestModel}). */
+  Duration cpuUsed();
+
+  /** Adds {@code cpu} to what this run has used ({@link #cpuUsed()}); after the run ended, does nothing. */
+  void useCpu(Duration cpu);
+
   /**
    * A random generator for this container, seeded from the runtime's seed, so a seeded run repeats. Not
    * thread-safe: use it inside callbacks and scheduled tasks, which run under the runtime's lock.

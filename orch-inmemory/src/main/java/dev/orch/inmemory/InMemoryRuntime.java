@@ -219,6 +219,57 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return onContainer(RuntimeOperation.LOGS, containerId, () -> cluster.logs(containerId, tailLines));
   }
 
+  /**
+   * Calls the simulated container at {@code address}:{@code port} as a client would over the network: a
+   * container name (or id) and container port, as this runtime's endpoints list them (what a load balancer
+   * hands out), or a host address and a published host port. The container's behaviour answers
+   * ({@link ContainerBehavior#serve}), after the latency it says, on this runtime's time source. A call fails as
+   * a real connection would: {@code UnknownHostException} for no such container, {@code ConnectException} when
+   * it does not run, has no such port, or a {@link RequestInterceptor} refuses it, {@code NoRouteToHostException}
+   * when its node is down or partitioned, and {@code SocketException} (connection reset) when it stops before its
+   * answer is due. A replica that is draining (stopping, but not yet stopped) still answers.
+   */
+  public CompletionStage<SimResponse> call(String address, int port, SimRequest request) {
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(request, "request");
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new java.net.SocketException(address + ":" + port
+          + ": the runtime is closed"));
+    }
+    Cluster.Served served = cluster.serve(address, port, request);
+    if (served.error() != null) {
+      return CompletableFuture.failedFuture(served.error());
+    }
+    CompletableFuture<SimResponse> answer = new CompletableFuture<>();
+    Runnable deliver = () -> {
+      if (cluster.answers(served.run())) {
+        answer.complete(served.response());
+      } else {
+        answer.completeExceptionally(new java.net.SocketException(address + ":" + port
+            + ": connection reset (the container stopped before it answered)"));
+      }
+    };
+    if (served.response().latency().isZero()) {
+      deliver.run();
+    } else {
+      time.schedule(served.response().latency(), deliver);
+    }
+    return answer;
+  }
+
+  /** {@code call(address, port, SimRequest.get(path))}. */
+  public CompletionStage<SimResponse> get(String address, int port, String path) {
+    return call(address, port, SimRequest.get(path));
+  }
+
+  /**
+   * Lets {@code interceptor} see, and perhaps refuse, every request {@link #call} delivers from now on (a network
+   * policy, say); closing the subscription ends it.
+   */
+  public Subscription interceptRequests(RequestInterceptor interceptor) {
+    return cluster.intercept(Objects.requireNonNull(interceptor, "interceptor"));
+  }
+
   /** {@inheritDoc} Networks are node-local, as volumes are. */
   @Override
   public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {

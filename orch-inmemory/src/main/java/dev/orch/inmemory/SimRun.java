@@ -28,6 +28,8 @@ final class SimRun implements ContainerProcess {
   boolean ended;
   boolean terminating;
   long memoryUsage;
+  /** CPU used serving requests, in nanoseconds (guarded by the cluster). */
+  long cpuNanos;
   final Set<ScheduledTask> tasks = new LinkedHashSet<>();
   final List<CompletableFuture<Void>> stopWaiters = new ArrayList<>(1);
   private Map<String, Object> attributes;
@@ -142,6 +144,22 @@ final class SimRun implements ContainerProcess {
   public long memoryUsageBytes() {
     synchronized (cluster) {
       return memoryUsage;
+    }
+  }
+
+  @Override
+  public Duration cpuUsed() {
+    synchronized (cluster) {
+      return Duration.ofNanos(cpuNanos);
+    }
+  }
+
+  @Override
+  public void useCpu(Duration cpu) {
+    synchronized (cluster) {
+      if (!ended) {
+        cpuNanos += cpu.toNanos();
+      }
     }
   }
 
