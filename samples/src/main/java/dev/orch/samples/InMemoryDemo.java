@@ -21,6 +21,7 @@ import dev.orch.core.lb.Pickers;
 import dev.orch.inmemory.Behaviors;
 import dev.orch.inmemory.InMemoryRuntime;
 import dev.orch.inmemory.NodeSpec;
+import dev.orch.inmemory.RequestModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,8 +57,13 @@ public final class InMemoryDemo {
   }
 
   static boolean run() throws InterruptedException {
+    // Every replica answers in about 50 ms; orders 1.3 is a bad version that answers half its requests with 500.
+    RequestModel good = RequestModel.builder().latency(Duration.ofMillis(40), Duration.ofMillis(80)).build();
     InMemoryRuntime.Builder cluster = InMemoryRuntime.builder().seed(42)
-        .behavior("orders:1.2-broken", Behaviors.notReadyFor(Duration.ZERO, Duration.ofDays(1)));
+        .defaultBehavior(Behaviors.serving(Behaviors.runForever(), good))
+        .behavior("orders:1.2-broken", Behaviors.notReadyFor(Duration.ZERO, Duration.ofDays(1)))
+        .behavior("orders:1.3-bad", Behaviors.serving(Behaviors.runForever(), RequestModel.builder().errorRate(0.5)
+            .latency(Duration.ofMillis(40), Duration.ofMillis(80)).seed(7).build()));
     String[] zones = {"a", "a", "b", "b", "c"};
     for (int i = 1; i <= 5; i++) {
       cluster.node(NodeSpec.of("node-" + i, Resources.of("4", "8Gi"), Map.of("zone", zones[i - 1])));
@@ -140,7 +146,7 @@ public final class InMemoryDemo {
   }
 
   /**
-   * A canary of orders 1.3, a bad version that answers every other request with an error: 20% of the
+   * A canary of orders 1.3, a bad version that answers half its requests with an error: 20% of the
    * traffic goes to it, an analysis of its success rate fails, and Orch sends all traffic back to 1.1 and
    * removes the canary. No request is lost meanwhile.
    */
