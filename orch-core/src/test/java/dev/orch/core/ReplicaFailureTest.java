@@ -120,4 +120,19 @@ class ReplicaFailureTest {
     Condition failure = orch.status("taken").orElseThrow().condition("ReplicaFailure").orElseThrow();
     assertTrue(failure.message().contains("host port 18080 is in use"), failure.message());
   }
+
+  @Test
+  void anImageThatCannotBePulledIsAnImagePullFailureInTheEventsConditionAndStatus() {
+    runtime = InMemoryRuntime.builder().timeSource(time).nodes(1, Resources.of("4", "8Gi"))
+        .missingImages("orch-test/does-not-exist:9").build();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).build();
+    orch.apply(service("web", 1, ContainerSpec.builder("orch-test/does-not-exist:9").build()));
+    time.advance(Duration.ofSeconds(5));
+    assertTrue(eventsOf("ImagePullFailed", "web") >= 2, () -> orch.events().recent().toString());
+    assertEquals(0, eventsOf("CreateFailed", "web"));
+    ServiceStatus s = orch.status("web").orElseThrow();
+    assertEquals("ImagePullFailed", s.condition("ReplicaFailure").orElseThrow().reason(), s::toString);
+    assertTrue(s.pending().get(0).reason().contains("pull access denied for orch-test/does-not-exist:9"),
+        s::toString);
+  }
 }

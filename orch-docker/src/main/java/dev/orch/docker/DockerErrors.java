@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerRuntimeException;
+import dev.orch.api.runtime.ImageNotFoundException;
 import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NodeNotReadyException;
@@ -22,6 +23,10 @@ import java.util.concurrent.TimeoutException;
  * timeouts ({@link RuntimeUnavailableException}) count against the engine's circuit breaker and health.
  */
 final class DockerErrors {
+  /** The engine's words for a create of an image it does not have: {@code No such image: orch-test/x:9}. */
+  private static final java.util.regex.Pattern NO_SUCH_IMAGE = java.util.regex.Pattern.compile(
+      "No such image: ([^\\s\"}]+)");
+
   private DockerErrors() {
   }
 
@@ -50,7 +55,11 @@ final class DockerErrors {
       if (containerId != null && message(t).contains("No such container")) {
         return new NoSuchContainerException(prefix + "no container " + containerId, t);
       }
-      return new RequestRefusedException(prefix + "engine answered HTTP 404: " + message(t), t); // no such image
+      java.util.regex.Matcher image = NO_SUCH_IMAGE.matcher(message(t));
+      if (image.find()) {
+        return new ImageNotFoundException(image.group(1), prefix + "engine answered HTTP 404: " + message(t), t);
+      }
+      return new RequestRefusedException(prefix + "engine answered HTTP 404: " + message(t), t);
     }
     if (t instanceof ConflictException) {
       return name != null

@@ -48,7 +48,8 @@ class DockerRuntimeTest {
         bind.getMessage());
     Throwable image = DockerErrors.translate(engine, "create web-0", new com.github.dockerjava.api.exception
         .NotFoundException("No such image: orch-test/does-not-exist:9"), null, "web-0");
-    assertInstanceOf(dev.orch.api.runtime.RequestRefusedException.class, image);
+    assertEquals("orch-test/does-not-exist:9",
+        assertInstanceOf(dev.orch.api.runtime.ImageNotFoundException.class, image).image());
     Throwable name = DockerErrors.translate(engine, "create web-0", new com.github.dockerjava.api.exception
         .ConflictException("Conflict. The container name \"/web-0\" is already in use"), null, "web-0");
     assertEquals("web-0", assertInstanceOf(dev.orch.api.runtime.NameInUseException.class, name).name());

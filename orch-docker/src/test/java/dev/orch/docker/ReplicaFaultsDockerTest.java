@@ -94,11 +94,11 @@ class ReplicaFaultsDockerTest {
       Awaitility.await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ofSeconds(12)).until(() -> true);
       long seconds = (System.nanoTime() - start) / 1_000_000_000L;
       long tries = o.events().recent().stream()
-          .filter(e -> e.reason().equals("CreateFailed") && e.service().equals("web")).count();
+          .filter(e -> e.reason().equals("ImagePullFailed") && e.service().equals("web")).count();
       // 1, 2, 4, 8 s apart: at most 5 tries in the first 15 s, though a resync passes every second.
       assertTrue(tries >= 2 && tries <= 6, "creates tried " + tries + " times in about " + seconds + " s");
       Condition failure = o.status("web").orElseThrow().condition("ReplicaFailure").orElseThrow();
-      assertEquals("FailedCreate", failure.reason());
+      assertEquals("ImagePullFailed", failure.reason());
       assertTrue(failure.message().startsWith("create web-0-") && failure.message().contains("No such image")
           && failure.message().contains("orch-test/does-not-exist:9"), failure::message);
       assertTrue(node(runtime).ready() && node(runtime).message().contains("circuit closed"),

@@ -7,6 +7,7 @@ import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
+import dev.orch.api.runtime.ImageNotFoundException;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NetworkInfo;
@@ -17,6 +18,7 @@ import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.NodeNotReadyException;
 import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.runtime.ProbeResult;
+import dev.orch.api.runtime.RequestRefusedException;
 import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.runtime.VolumeInfo;
@@ -55,6 +57,8 @@ final class Cluster {
   final EventDispatcher events;
   private final SplittableRandom rng;
   private final Map<String, ContainerBehavior> behaviors;
+  /** Images a create cannot pull. */
+  private final Set<String> missingImages;
   private final ContainerBehavior defaultBehavior;
   private final Map<String, SimNode> nodes = new LinkedHashMap<>();
   private final Map<String, SimContainer> containers = new LinkedHashMap<>();
@@ -65,7 +69,8 @@ final class Cluster {
   boolean closed;
 
   Cluster(String runtimeName, TimeSource time, long seed, Map<String, ContainerBehavior> behaviors,
-          ContainerBehavior defaultBehavior, List<NodeSpec> nodeSpecs) {
+          ContainerBehavior defaultBehavior, List<NodeSpec> nodeSpecs, Set<String> missingImages) {
+    this.missingImages = Set.copyOf(missingImages);
     this.runtimeName = runtimeName;
     this.time = time;
     this.events = new EventDispatcher(time);
@@ -222,11 +227,15 @@ final class Cluster {
         bindings.add(new PortBinding(p.name(), p.containerPort(), "127.0.0.1", p.hostPort()));
       }
     }
+    if (missingImages.contains(spec.image())) {
+      throw new ImageNotFoundException(spec.image(), n.id() + ": create " + req.name() + " failed: pull access "
+          + "denied for " + spec.image() + ": repository does not exist or may require authorization");
+    }
     ContainerBehavior behavior;
     try {
       behavior = behaviorFor(spec.image());
     } catch (IllegalArgumentException e) {
-      throw new ContainerRuntimeException(n.id() + ": create " + req.name() + " failed: " + e.getMessage(), e);
+      throw new RequestRefusedException(n.id() + ": create " + req.name() + " failed: " + e.getMessage(), e);
     }
     String id = newId();
     SimContainer c = new SimContainer(id, req.name(), n.id(), spec, req.labels(), behavior,

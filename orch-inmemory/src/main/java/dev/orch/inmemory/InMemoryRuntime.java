@@ -95,7 +95,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
     this.name = b.name;
     this.ownsTime = b.timeSource == null;
     this.time = ownsTime ? TimeSource.system() : b.timeSource;
-    this.cluster = new Cluster(name, time, b.seed, b.behaviors, b.defaultBehavior, new ArrayList<>(b.nodes.values()));
+    this.cluster = new Cluster(name, time, b.seed, b.behaviors, b.defaultBehavior, new ArrayList<>(b.nodes.values()),
+        b.missingImages);
     this.faults = new FaultInjector(time, b.callLatency);
     LOG.debug("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
         ownsTime ? "system" : time.getClass().getSimpleName());
@@ -634,6 +635,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   public static final class Builder {
     private final Map<String, NodeSpec> nodes = new LinkedHashMap<>();
     private final Map<String, ContainerBehavior> behaviors = new HashMap<>();
+    private final java.util.Set<String> missingImages = new java.util.HashSet<>();
     private final List<String> problems = new ArrayList<>();
     private ContainerBehavior defaultBehavior = Behaviors.runForever();
     private TimeSource timeSource;
@@ -698,6 +700,17 @@ public final class InMemoryRuntime implements ContainerRuntime {
         problems.add("behavior image: \"" + image + "\": must not be blank");
       }
       behaviors.put(image, behavior);
+      return this;
+    }
+
+    /**
+     * Images this runtime cannot pull: a create of one fails with {@link dev.orch.api.runtime.ImageNotFoundException}
+     * (a refusal of the request, as an engine without the image and without a registry refuses it).
+     */
+    public Builder missingImages(String... images) {
+      for (String image : images) {
+        missingImages.add(Objects.requireNonNull(image, "image"));
+      }
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.orch.core.engine;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.ImageNotFoundException;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NameInUseException;
 import dev.orch.api.runtime.NoSuchContainerException;
@@ -108,10 +109,11 @@ final class ReplicaLifecycle {
             // Not a failure: the pass now sees that container, and names the replica anew.
           } else if (error != null && created[0] != null) {
             retry = ServiceRecord.failed(st.startRetries, created[0], "start " + name + ": " + Failures.describe(error),
-                now, ReplicaLifecycle::retryDelay); // created, but its start was refused: it stays, created
+                "FailedStart", now, ReplicaLifecycle::retryDelay); // created, its start refused: it stays, created
           } else if (error != null) {
             retry = ServiceRecord.failed(st.createRetries, slot, "create " + name + ": " + Failures.describe(error),
-                now, ReplicaLifecycle::retryDelay);
+                Failures.rootCause(error) instanceof ImageNotFoundException ? "ImagePullFailed" : "FailedCreate", now,
+                ReplicaLifecycle::retryDelay);
           }
           if (created[0] != null) {
             st.starting.remove(created[0]);
@@ -125,8 +127,10 @@ final class ReplicaLifecycle {
             events.emit(OrchEvent.Type.NORMAL, "NameInUse", spec.name(), name, nodeId, Failures.describe(error));
             keys.enqueue(spec.name());
           } else {
-            events.emit(OrchEvent.Type.WARNING, created[0] != null ? "StartFailed" : "CreateFailed", spec.name(), name,
-                nodeId, Failures.describe(error) + "; " + retryText(retry, now));
+            String reason = created[0] != null ? "StartFailed" : retry.reason().equals("ImagePullFailed")
+                ? "ImagePullFailed" : "CreateFailed";
+            events.emit(OrchEvent.Type.WARNING, reason, spec.name(), name, nodeId, Failures.describe(error) + "; "
+                + retryText(retry, now));
             keys.enqueueAfter(spec.name(), Duration.between(now, retry.notBefore()));
           }
         });
@@ -198,7 +202,7 @@ final class ReplicaLifecycle {
           Instant now = settings.time().now();
           // The retry first: a pass that sees it not starting must see it.
           ServiceRecord.Retry retry = error == null ? null : ServiceRecord.failed(st.startRetries, c.id(), "start "
-              + c.name() + ": " + Failures.describe(error), now, ReplicaLifecycle::retryDelay);
+              + c.name() + ": " + Failures.describe(error), "FailedStart", now, ReplicaLifecycle::retryDelay);
           boolean recovered = error == null && st.startRetries.remove(c.id()) != null;
           if (error != null && restart != null) {
             restart.restartedFor = null; // not restarted after all: try again

@@ -29,8 +29,10 @@ final class ServiceRecord {
    * @param failures how many in a row
    * @param notBefore when the next try may go
    * @param what     the last failure, as the condition and status show it ({@code create web-0-x: ...})
+   * @param reason   its kind, the condition's reason: {@code FailedCreate}, {@code FailedStart} or
+   *                 {@code ImagePullFailed}
    */
-  record Retry(int failures, Instant notBefore, String what) {
+  record Retry(int failures, Instant notBefore, String what, String reason) {
   }
 
   /** A replica out of the endpoints, waiting for its in-flight requests before it is stopped. */
@@ -168,11 +170,11 @@ final class ServiceRecord {
   /**
    * Records a failed try, backing off by {@code delayOf(failures in a row)}; returns the retry.
    */
-  static <K> Retry failed(ConcurrentHashMap<K, Retry> retries, K key, String what, Instant now,
+  static <K> Retry failed(ConcurrentHashMap<K, Retry> retries, K key, String what, String reason, Instant now,
                           java.util.function.IntFunction<java.time.Duration> delayOf) {
     return retries.compute(key, (k, r) -> {
       int n = r == null ? 1 : r.failures() + 1;
-      return new Retry(n, now.plus(delayOf.apply(n)), what);
+      return new Retry(n, now.plus(delayOf.apply(n)), what, reason);
     });
   }
 
@@ -197,7 +199,7 @@ final class ServiceRecord {
     if (latest == null) {
       clearCondition("ReplicaFailure");
     } else {
-      setCondition("ReplicaFailure", true, latest.what().startsWith("start") ? "FailedStart" : "FailedCreate",
+      setCondition("ReplicaFailure", true, latest.reason(),
           latest.what() + " (" + latest.failures() + " in a row)", now);
     }
   }
