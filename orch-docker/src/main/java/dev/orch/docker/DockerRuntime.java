@@ -6,11 +6,8 @@ import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.StreamType;
-import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerListing;
@@ -20,11 +17,9 @@ import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
-import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NoSuchNodeException;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.OrchLabels;
-import dev.orch.api.runtime.RequestRefusedException;
 import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.RuntimeEvent;
 import dev.orch.api.runtime.RuntimeListener;
@@ -108,8 +103,8 @@ public final class DockerRuntime implements ContainerRuntime {
 
   private final Settings settings;
   private final Map<String, EngineNode> nodes = new LinkedHashMap<>();
-  /** One network creation at a time per engine and name ({@code node/name}). */
-  private final Map<String, Object> networkLocks = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The networks of each engine: per-owner networks for creates, and the SPI's network calls. */
+  private final DockerNetworks networks = new DockerNetworks(this);
   private final ExecutorService io;
   private final ExecutorService dispatch;
   private final ScheduledExecutorService health;
@@ -215,7 +210,7 @@ public final class DockerRuntime implements ContainerRuntime {
       for (VolumeMount m : request.spec().volumeMounts()) {
         ensureVolume(c, m.volume(), volumeLabels(request.labels()));
       }
-      String network = settings.network() != null ? settings.network() : ownerNetwork(n, c, request.labels());
+      String network = settings.network() != null ? settings.network() : networks.ownerNetwork(n, c, request.labels());
       String dockerId = ContainerMapping.createCommand(c.api(), request.name(), request.spec(), request.labels(),
           network, settings.publishAddress()).exec().getId();
       return ContainerMapping.toInfo(n.runtimeId(dockerId), n.id(), c.api().inspectContainerCmd(dockerId).exec());
@@ -460,7 +455,7 @@ public final class DockerRuntime implements ContainerRuntime {
   }
 
   /** {@code key=value} label filters for {@code selector}, as the engine's list calls take them. */
-  private static List<String> labelFilters(LabelSelector selector) {
+  static List<String> labelFilters(LabelSelector selector) {
     List<String> filters = new ArrayList<>();
     selector.matchLabels().forEach((k, v) -> filters.add(k + "=" + v));
     return filters;
@@ -470,7 +465,7 @@ public final class DockerRuntime implements ContainerRuntime {
    * Runs {@code list} on every engine that is ready and joins what they answer; an engine whose call fails
    * is left out, as one that is not ready is.
    */
-  private <T> CompletionStage<List<T>> onEveryReadyEngine(String what,
+  <T> CompletionStage<List<T>> onEveryReadyEngine(String what,
       java.util.function.BiFunction<EngineNode, EngineNode.Clients, List<T>> list) {
     List<CompletableFuture<List<T>>> parts = new ArrayList<>();
     for (EngineNode n : nodes.values()) {
@@ -525,196 +520,50 @@ public final class DockerRuntime implements ContainerRuntime {
     return n;
   }
 
-  private interface ContainerCall<T> {
+  interface ContainerCall<T> {
     CompletableFuture<T> apply(EngineNode node, String dockerId);
-  }
-
-  /**
-   * The id of the network of the owner a create's labels name ({@code orch-<owner>}, or {@code orch-unowned}
-   * without an owner label), created on this engine and labelled with the owner if missing.
-   */
-  private String ownerNetwork(EngineNode n, EngineNode.Clients c, Map<String, String> labels) {
-    String owner = labels.get(OrchLabels.OWNER);
-    String name = DEFAULT_NETWORK + "-" + (owner == null ? "unowned" : owner);
-    Map<String, String> networkLabels = new HashMap<>();
-    networkLabels.put(NETWORK_LABEL, "true");
-    if (owner != null) {
-      networkLabels.put(OrchLabels.OWNER, owner);
-    }
-    return ensureNetwork(n, c, name, networkLabels).getId();
-  }
-
-  /**
-   * Network {@code name} on the engine, created (a bridge) with {@code labels} if missing. One creation at a
-   * time per engine and name in this runtime: the engine's duplicate check is not atomic, and two networks of
-   * one name make the name ambiguous. If another runtime made a duplicate all the same, the one with the
-   * lowest id is used (by id, so that the ambiguous name never matters).
-   */
-  private Network ensureNetwork(EngineNode n, EngineNode.Clients c, String name, Map<String, String> labels) {
-    synchronized (networkLock(n, name)) {
-      List<Network> same = sameName(c, name);
-      if (same.isEmpty()) {
-        try {
-          c.api().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true).withLabels(labels)
-              .exec();
-        } catch (ConflictException raced) {
-          // Another runtime created it meanwhile: use it.
-        }
-        same = sameName(c, name);
-      }
-      if (same.isEmpty()) {
-        throw new NoSuchNetworkException(n.id() + ": network " + name + " was created, then was gone");
-      }
-      return same.get(0);
-    }
-  }
-
-  private static List<Network> sameName(EngineNode.Clients c, String name) {
-    return c.api().listNetworksCmd().withNameFilter(name).exec().stream().filter(net -> name.equals(net.getName()))
-        .sorted(java.util.Comparator.comparing(Network::getId)).toList();
-  }
-
-  private Object networkLock(EngineNode n, String name) {
-    return networkLocks.computeIfAbsent(n.id() + ID_SEPARATOR + name, k -> new Object());
-  }
-
-  private static NetworkInfo networkInfo(EngineNode n, EngineNode.Clients c, Network net) {
-    Set<String> members = new java.util.TreeSet<>();
-    members(c, net.getName()).forEach(id -> members.add(n.runtimeId(id)));
-    return new NetworkInfo(net.getName(), n.id(), net.getLabels() == null ? Map.of() : net.getLabels(), members);
-  }
-
-  /**
-   * The engine's ids of the containers connected to network {@code name}, created ones included (the
-   * network's own inspect lists running containers only: an endpoint exists once a container starts). By
-   * name: a created container knows its networks' names, and their ids only once it runs.
-   */
-  private static List<String> members(EngineNode.Clients c, String name) {
-    return c.api().listContainersCmd().withShowAll(true).withNetworkFilter(List.of(name)).exec().stream()
-        .map(com.github.dockerjava.api.model.Container::getId).toList();
   }
 
   /** {@inheritDoc} A bridge network on that engine, labelled {@value #NETWORK_LABEL} as well. */
   @Override
   public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
-    EngineNode n = nodes.get(nodeId);
-    if (n == null) {
-      return CompletableFuture.failedFuture(new NoSuchNodeException("docker: create network " + name
-          + " failed: no node " + nodeId + "; nodes are " + nodes.keySet()));
-    }
-    Map<String, String> all = new HashMap<>(labels);
-    all.put(NETWORK_LABEL, "true");
-    return n.call("create network " + name, true, null, null, c -> networkInfo(n, c, ensureNetwork(n, c, name, all)));
+    return networks.create(nodeId, name, labels);
   }
 
   /** {@inheritDoc} Refuses a network without {@link OrchLabels#OWNER}: Orch did not create it. */
   @Override
   public CompletionStage<Void> removeNetwork(String nodeId, String name) {
-    EngineNode n = nodes.get(nodeId);
-    if (n == null) {
-      return CompletableFuture.failedFuture(new NoSuchNodeException("docker: remove network " + name
-          + " failed: no node " + nodeId + "; nodes are " + nodes.keySet()));
-    }
-    return n.call("remove network " + name, true, null, null, c -> {
-      synchronized (networkLock(n, name)) {
-        return removeNetworkLocked(n, c, nodeId, name);
-      }
-    });
-  }
-
-  private static Void removeNetworkLocked(EngineNode n, EngineNode.Clients c, String nodeId, String name) {
-    Network net;
-    try {
-      net = c.api().inspectNetworkCmd().withNetworkId(name).exec();
-    } catch (NotFoundException gone) {
-      return null;
-    }
-    if (net.getLabels() == null || !net.getLabels().containsKey(OrchLabels.OWNER)) {
-      throw new RequestRefusedException(nodeId + ": remove network " + name + " refused: it has no "
-          + OrchLabels.OWNER + " label, so Orch did not create it");
-    }
-    List<String> members = members(c, name);
-    if (!members.isEmpty()) {
-      throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: containers "
-          + members.stream().map(n::runtimeId).toList() + " are connected to it");
-    }
-    try {
-      c.api().removeNetworkCmd(name).exec();
-    } catch (NotFoundException gone) {
-      // Removed meanwhile.
-    } catch (com.github.dockerjava.api.exception.DockerException inUse) {
-      if (inUse.getHttpStatus() == 403 || inUse.getHttpStatus() == 409) {
-        throw new ContainerConflictException(nodeId + ": remove network " + name + " failed: "
-            + inUse.getMessage(), inUse);
-      }
-      throw inUse;
-    }
-    return null;
+    return networks.remove(nodeId, name);
   }
 
   /** {@inheritDoc} Engines that do not answer are left out. */
   @Override
   public CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
-    List<String> filters = labelFilters(selector);
-    return onEveryReadyEngine("list networks " + selector.matchLabels(), (n, c) -> {
-      var cmd = c.api().listNetworksCmd();
-      if (!filters.isEmpty()) {
-        cmd.withFilter("label", filters);
-      }
-      List<NetworkInfo> out = new ArrayList<>();
-      for (Network listed : cmd.exec()) {
-        if (selector.matches(listed.getLabels() == null ? Map.of() : listed.getLabels())) {
-          out.add(networkInfo(n, c, listed));
-        }
-      }
-      return out;
-    });
+    return networks.list(selector);
   }
-
 
   @Override
   public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
-    List<String> names = List.copyOf(aliases);
-    return withContainer(containerId, "connect", (n, dockerId) -> n.call("connect " + containerId + " to " + network,
-        true, containerId, null, c -> {
-          requireNetwork(c, n, network, "connect " + containerId);
-          if (connected(c, dockerId, network)) {
-            return null;
-          }
-          c.api().connectToNetworkCmd().withNetworkId(network).withContainerId(dockerId)
-              .withContainerNetwork(new ContainerNetwork().withAliases(names)).exec();
-          return null;
-        }));
+    return networks.connect(containerId, network, aliases);
   }
 
   @Override
   public CompletionStage<Void> disconnect(String containerId, String network) {
-    return withContainer(containerId, "disconnect", (n, dockerId) -> n.call("disconnect " + containerId + " from "
-        + network, true, containerId, null, c -> {
-          if (connected(c, dockerId, network)) {
-            c.api().disconnectFromNetworkCmd().withNetworkId(network).withContainerId(dockerId).exec();
-          }
-          return null;
-        }));
+    return networks.disconnect(containerId, network);
   }
 
-  private static void requireNetwork(EngineNode.Clients c, EngineNode n, String network, String what) {
-    try {
-      c.api().inspectNetworkCmd().withNetworkId(network).exec();
-    } catch (NotFoundException missing) {
-      throw new NoSuchNetworkException(n.id() + ": " + what + " failed: no network " + network + " on " + n.id(),
-          missing);
-    }
+  /** The node {@code nodeId}, or null when there is none. */
+  EngineNode nodeOrNull(String nodeId) {
+    return nodes.get(nodeId);
   }
 
-  private static boolean connected(EngineNode.Clients c, String dockerId, String network) {
-    InspectContainerResponse r = c.api().inspectContainerCmd(dockerId).exec();
-    return r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null
-        && r.getNetworkSettings().getNetworks().containsKey(network);
+  /** The ids of the nodes, for error messages. */
+  Set<String> nodeIds() {
+    return nodes.keySet();
   }
 
   /** Routes a call to the engine named in {@code containerId}; an id of no engine is no container. */
-  private <T> CompletionStage<T> withContainer(String containerId, String what, ContainerCall<T> call) {
+  <T> CompletionStage<T> withContainer(String containerId, String what, ContainerCall<T> call) {
     int sep = containerId.indexOf(ID_SEPARATOR);
     EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;
     if (n == null || sep == containerId.length() - 1) {

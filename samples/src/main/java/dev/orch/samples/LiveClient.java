@@ -7,9 +7,10 @@ import dev.orch.inmemory.InMemoryRuntime;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,7 +24,7 @@ final class LiveClient {
   private final LoadBalancer lb;
   private final InMemoryRuntime runtime;
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final java.util.Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final Thread thread;
   private final Map<String, Integer> servedByRevision = new TreeMap<>();
   private int served;
@@ -58,14 +59,15 @@ final class LiveClient {
     }
     Endpoint e = picked.get();
     long start = System.nanoTime();
-    inFlight.incrementAndGet();
-    runtime.get(e.address(), e.port(), "/").whenComplete((response, failure) -> {
-      boolean ok = failure == null;
-      boolean error = ok && !response.isSuccess();
-      record(ok, error, e);
-      lb.report(e, ok && !error, System.nanoTime() - start);
-      inFlight.decrementAndGet();
-    });
+    CompletableFuture<?> call = runtime.get(e.address(), e.port(), "/").toCompletableFuture()
+        .whenComplete((response, failure) -> {
+          boolean ok = failure == null;
+          boolean error = ok && !response.isSuccess();
+          record(ok, error, e);
+          lb.report(e, ok && !error, System.nanoTime() - start);
+        });
+    inFlight.add(call);
+    call.whenComplete((v, t) -> inFlight.remove(call));
   }
 
   private synchronized void record(boolean ok, boolean error, Endpoint e) {
@@ -99,9 +101,10 @@ final class LiveClient {
   void stop() throws InterruptedException {
     running.set(false);
     thread.join(5_000);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10); // the demo's own client winding down: the answers are due in 50 ms
+    try {
+      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // A call that failed is counted already; one still out after 5 s is left behind.
     }
   }
 }
