@@ -226,11 +226,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws IllegalStateException on a virtual time source
    */
   public boolean awaitReady(String name, Duration timeout) throws InterruptedException {
-    Objects.requireNonNull(name, "name");
-    requireRealTime("awaitReady " + name);
-    status(name).orElseThrow(() -> new UnknownServiceException("awaitReady", name));
-    return plane.awaitPasses(timeout, () -> status(name)
-        .orElseThrow(() -> new UnknownServiceException("awaitReady", name)).isReady());
+    return awaitStatus("awaitReady", name, ServiceStatus::isReady, timeout).isPresent();
   }
 
   /**
@@ -263,13 +259,20 @@ public final class Orchestrator implements AutoCloseable {
    */
   public Optional<ServiceStatus> awaitStatus(String name, java.util.function.Predicate<ServiceStatus> condition,
                                              Duration timeout) throws InterruptedException {
+    return awaitStatus("awaitStatus", name, condition, timeout);
+  }
+
+  /** {@link #awaitStatus(String, java.util.function.Predicate, Duration)}, its errors naming operation {@code op}. */
+  private Optional<ServiceStatus> awaitStatus(String op, String name,
+                                              java.util.function.Predicate<ServiceStatus> condition, Duration timeout)
+      throws InterruptedException {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(condition, "condition");
     Objects.requireNonNull(timeout, "timeout");
-    requireRealTime("awaitStatus " + name);
+    requireRealTime(op + " " + name);
     ServiceStatus[] seen = new ServiceStatus[1];
     boolean met = plane.awaitPasses(timeout, () -> {
-      ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException("awaitStatus", name));
+      ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException(op, name));
       seen[0] = s;
       return condition.test(s);
     });

@@ -11,7 +11,6 @@ import dev.orch.core.RolloutStatus;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.probe.ProbeState;
 import dev.orch.core.rollout.RolloutOperations;
-import dev.orch.core.util.Revisions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -59,8 +58,8 @@ final class StatusReport {
     replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
     RolloutStatus rollout = rollouts.status(spec, st.rollout, replicas);
     // While a blue/green or canary rollout is in flight its slices, not the spec's count, say what is wanted.
-    List<PendingReplica> pending = rollout.revision().equals(rollout.stable()) ? pending(spec, st, replicas)
-        : List.of();
+    List<PendingReplica> pending = rollout.revision().equals(rollout.stable())
+        ? pending(spec, rollout.revision(), st, replicas) : List.of();
     return new ServiceStatus(name, spec.replicas(), running, ready, st.conditions(), replicas,
         events.recent(name, 10), rollout, pending);
   }
@@ -69,14 +68,14 @@ final class StatusReport {
    * The ordinals of the desired revision that no replica fills, each with why: the runtime's last refusal
    * of its create, the scheduler's reason, or a create in flight.
    */
-  private static List<PendingReplica> pending(ServiceSpec spec, ServiceRecord st, List<ReplicaStatus> replicas) {
+  private static List<PendingReplica> pending(ServiceSpec spec, String revision, ServiceRecord st,
+                                              List<ReplicaStatus> replicas) {
     java.util.BitSet filled = new java.util.BitSet();
     replicas.forEach(r -> {
       if (r.ordinal() >= 0) {
         filled.set(r.ordinal());
       }
     });
-    String revision = Revisions.revision(spec);
     List<PendingReplica> out = new ArrayList<>();
     for (int ordinal = filled.nextClearBit(0); ordinal < spec.replicas(); ordinal = filled.nextClearBit(ordinal + 1)) {
       ServiceRecord.Slot slot = new ServiceRecord.Slot(revision, ordinal);
