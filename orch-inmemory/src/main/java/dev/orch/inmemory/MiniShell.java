@@ -7,10 +7,13 @@ import java.util.Optional;
 
 /**
  * The few shell commands a simulated container answers by default: enough for exec probes and for the
- * conformance kit to write and read files on volumes and print env variables ({@code echo $NAME}: a whole
- * word {@code $NAME} is the container's variable). Stateless and thread-safe.
+ * conformance kit to write and read files on volumes, print env variables ({@code echo $NAME}: a whole
+ * word {@code $NAME} is the container's variable) and print the command line ({@code cat /proc/1/cmdline}).
+ * Stateless and thread-safe.
  */
 final class MiniShell {
+  private static final String CMDLINE = "/proc/1/cmdline";
+
   private MiniShell() {
   }
 
@@ -69,7 +72,7 @@ final class MiniShell {
       case "cat": {
         StringBuilder out = new StringBuilder();
         for (String path : args) {
-          Optional<String> content = p.readFile(path);
+          Optional<String> content = path.equals(CMDLINE) ? Optional.of(commandLine(p)) : p.readFile(path);
           if (content.isEmpty()) {
             return new ExecResult(1, out.toString(), "cat: can't open '" + path + "': No such file or directory\n");
           }
@@ -80,6 +83,18 @@ final class MiniShell {
       default:
         return new ExecResult(127, "", "sh: " + name + ": not found\n");
     }
+  }
+
+  /** The main process's command line, each word followed by NUL, as Linux's {@code /proc/1/cmdline}. */
+  private static String commandLine(ContainerProcess p) {
+    StringBuilder b = new StringBuilder();
+    for (String word : p.spec().command()) {
+      b.append(word).append('\0');
+    }
+    for (String word : p.spec().args()) {
+      b.append(word).append('\0');
+    }
+    return b.toString();
   }
 
   /** Replaces each word {@code $NAME} with the container's env variable {@code NAME} (empty when unset). */

@@ -118,6 +118,26 @@ public abstract class RuntimeKitFixture {
   }
 
   /**
+   * The command that prints the command line of a container's main process as Linux's
+   * {@code /proc/1/cmdline} holds it: each word followed by a NUL byte.
+   */
+  protected List<String> printCommandLineCommand() {
+    return List.of("cat", "/proc/1/cmdline");
+  }
+
+  /**
+   * What {@link #runsUntilStopped()} runs, with {@code extraArgs} after its own arguments, for the check that
+   * a spec's command and args reach the container. The default appends them, which a {@code sh -c} command
+   * ignores; a fixture whose command would fail on extra arguments overrides this.
+   */
+  protected ContainerSpec runsUntilStoppedWithArgs(List<String> extraArgs) {
+    ContainerSpec base = runsUntilStopped();
+    List<String> args = new ArrayList<>(base.args());
+    args.addAll(extraArgs);
+    return base.toBuilder().args(args.toArray(String[]::new)).build();
+  }
+
+  /**
    * Makes node {@code nodeId} of {@code runtime} stop answering (its engine dies, it is partitioned), where the
    * fixture can; returns false (the default) when it cannot, and the node tests are skipped.
    */
