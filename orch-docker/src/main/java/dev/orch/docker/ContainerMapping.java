@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /** Maps Orch's container specs to Docker create commands, and Docker's inspect answers to ContainerInfo. */
 final class ContainerMapping {
@@ -39,7 +40,7 @@ final class ContainerMapping {
    * {@code publishAddress}, named volumes, network and restart policy "no" (Orch restarts, not the engine).
    */
   static CreateContainerCmd fill(CreateContainerCmd cmd, String name, ContainerSpec spec, Map<String, String> labels,
-                                 String network, String publishAddress) {
+                                 @Nullable String network, String publishAddress) {
     Map<String, String> all = new HashMap<>(labels);
     if (!spec.ports().isEmpty()) {
       all.put(PORTS_LABEL, encodePorts(spec.ports()));
@@ -91,7 +92,8 @@ final class ContainerMapping {
 
   /** Creates the create command for {@code spec} on {@code client}. */
   static CreateContainerCmd createCommand(DockerClient client, String name, ContainerSpec spec,
-                                          Map<String, String> labels, String network, String publishAddress) {
+                                          Map<String, String> labels, @Nullable String network,
+                                          String publishAddress) {
     return fill(client.createContainerCmd(spec.image()), name, spec, labels, network, publishAddress);
   }
 
@@ -108,7 +110,7 @@ final class ContainerMapping {
   }
 
   /** Port names by {@code "8080/tcp"}, from the ports label. */
-  static Map<String, String> decodePorts(String label) {
+  static Map<String, String> decodePorts(@Nullable String label) {
     Map<String, String> out = new HashMap<>();
     if (label == null || label.isEmpty()) {
       return out;
@@ -179,7 +181,7 @@ final class ContainerMapping {
   }
 
   /** A Docker timestamp; Docker writes {@code 0001-01-01T00:00:00Z} for never. */
-  static Optional<Instant> time(String s) {
+  static Optional<Instant> time(@Nullable String s) {
     if (s == null || s.isEmpty() || s.startsWith("0001-")) {
       return Optional.empty();
     }

@@ -37,6 +37,7 @@ public record DockerEngine(String id, URI host, Map<String, String> labels, Opti
   public DockerEngine {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(labels, "labels");
     labels = Map.copyOf(labels);
     Objects.requireNonNull(capacity, "capacity");
     Objects.requireNonNull(tlsCerts, "tlsCerts");
@@ -82,6 +83,7 @@ public record DockerEngine(String id, URI host, Map<String, String> labels, Opti
 
   /** This engine, offering {@code capacity} to replicas instead of what the engine reports. */
   public DockerEngine withCapacity(Resources capacity) {
+    Objects.requireNonNull(capacity, "capacity");
     return new DockerEngine(id, host, labels, Optional.of(capacity), tlsCerts);
   }
 
@@ -90,6 +92,7 @@ public record DockerEngine(String id, URI host, Map<String, String> labels, Opti
    * {@code ca.pem}, {@code cert.pem} and {@code key.pem} (checked when the runtime is built).
    */
   public DockerEngine withTls(Path certDirectory) {
+    Objects.requireNonNull(certDirectory, "certDirectory");
     return new DockerEngine(id, host, labels, capacity, Optional.of(certDirectory));
   }
 }

@@ -15,6 +15,7 @@ import dev.orch.api.runtime.RuntimeUnavailableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns docker-java's failures into the SPI's exceptions, with messages naming node, call and answer. Classified
@@ -44,8 +45,8 @@ final class DockerErrors {
    * @param containerId the id the caller used, named by a {@link NoSuchContainerException}; null if none
    * @param name        the container name of a create, named by a {@link ContainerConflictException}; or null
    */
-  static ContainerRuntimeException translate(DockerEngine engine, String what, Throwable error, String containerId,
-                                             String name) {
+  static ContainerRuntimeException translate(DockerEngine engine, String what, Throwable error,
+                                             @Nullable String containerId, @Nullable String name) {
     Throwable t = unwrap(error);
     if (t instanceof ContainerRuntimeException cre) {
       return cre;

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The networks of a {@link DockerRuntime}'s engines: the per-owner network each create joins
@@ -127,7 +128,7 @@ final class DockerNetworks {
     });
   }
 
-  private static Void removeNetworkLocked(EngineNode n, EngineNode.Clients c, String nodeId, String name) {
+  private static @Nullable Void removeNetworkLocked(EngineNode n, EngineNode.Clients c, String nodeId, String name) {
     Network net;
     try {
       net = c.api().inspectNetworkCmd().withNetworkId(name).exec();

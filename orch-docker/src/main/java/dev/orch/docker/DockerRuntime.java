@@ -36,6 +36,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -48,6 +49,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +114,7 @@ public final class DockerRuntime implements ContainerRuntime {
   private volatile boolean closed;
 
   /** The settings every engine shares. */
-  record Settings(String network, String publishAddress, Duration callTimeout, Duration connectTimeout,
+  record Settings(@Nullable String network, String publishAddress, Duration callTimeout, Duration connectTimeout,
                   Duration pingTimeout, Duration healthInterval, int lostAfterFailures, int breakerFailures,
                   Duration breakerDelay, int retries, int maxConnections, int ioThreads) {
   }
@@ -187,6 +189,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   /** The API version spoken with engine {@code nodeId}, negotiated from its {@code /version}; empty if unknown. */
   public String apiVersion(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     return node(nodeId).apiVersion();
   }
 
@@ -201,6 +204,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<ContainerInfo> create(ContainerCreateRequest request) {
+    Objects.requireNonNull(request, "request");
     EngineNode n = nodes.get(request.nodeId());
     if (n == null) {
       return CompletableFuture.failedFuture(new NoSuchNodeException("docker: create " + request.name()
@@ -219,6 +223,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<Void> start(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
     return withContainer(containerId, "start", (n, dockerId) -> n.call("start " + containerId, true, containerId,
         null, c -> {
           try {
@@ -232,6 +237,8 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<Void> stop(String containerId, Duration grace) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(grace, "grace");
     long seconds = Math.max(0, (grace.toMillis() + 999) / 1000);
     Duration bound = Duration.ofSeconds(seconds).plus(settings.callTimeout());
     return withContainer(containerId, "stop", (n, dockerId) -> n.call("stop " + containerId, true, containerId,
@@ -250,6 +257,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<Void> kill(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
     return withContainer(containerId, "kill", (n, dockerId) -> n.call("kill " + containerId, true, containerId,
         null, c -> {
           if (!owned(n, c, containerId, dockerId, "kill").getState().getRunning()) {
@@ -266,6 +274,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<Void> remove(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
     return withContainer(containerId, "remove", (n, dockerId) -> n.call("remove " + containerId, true,
         containerId, null, c -> {
           owned(n, c, containerId, dockerId, "remove");
@@ -276,6 +285,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<ContainerInfo> inspect(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
     return withContainer(containerId, "inspect", (n, dockerId) -> n.call("inspect " + containerId, true,
         containerId, null, c -> ContainerMapping.toInfo(containerId, n.id(),
             c.api().inspectContainerCmd(dockerId).exec())));
@@ -284,6 +294,7 @@ public final class DockerRuntime implements ContainerRuntime {
   /** {@inheritDoc} An engine that does not answer leaves its containers out (none answering: an empty list). */
   @Override
   public CompletionStage<List<ContainerInfo>> list(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
     return listing(selector).thenApply(ContainerListing::containers);
   }
 
@@ -293,6 +304,7 @@ public final class DockerRuntime implements ContainerRuntime {
    */
   @Override
   public CompletionStage<ContainerListing> listing(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
     List<String> filters = labelFilters(selector);
     Map<String, CompletableFuture<List<ContainerInfo>>> parts = new java.util.TreeMap<>();
     Set<String> unanswered = new java.util.TreeSet<>();
@@ -322,6 +334,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public Subscription subscribe(RuntimeListener listener) {
+    Objects.requireNonNull(listener, "listener");
     Registration r = new Registration(listener);
     listeners.add(r);
     return () -> {
@@ -332,6 +345,9 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<ExecResult> exec(String containerId, List<String> command, Duration timeout) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(timeout, "timeout");
     if (command.isEmpty()) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("exec.command: []: must not be empty"));
     }
@@ -366,6 +382,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<List<String>> logs(String containerId, int tailLines) {
+    Objects.requireNonNull(containerId, "containerId");
     if (tailLines < 0) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("logs.tailLines: " + tailLines
           + ": must be >= 0"));
@@ -395,6 +412,9 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<VolumeInfo> createVolume(String nodeId, String name, Map<String, String> labels) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(labels, "labels");
     EngineNode n = nodes.get(nodeId);
     if (n == null) {
       return CompletableFuture.failedFuture(new NoSuchNodeException("docker: create volume " + name
@@ -408,6 +428,8 @@ public final class DockerRuntime implements ContainerRuntime {
 
   @Override
   public CompletionStage<Void> removeVolume(String nodeId, String name) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
     EngineNode n = nodes.get(nodeId);
     if (n == null) {
       return CompletableFuture.failedFuture(new NoSuchNodeException("docker: remove volume " + name
@@ -436,6 +458,7 @@ public final class DockerRuntime implements ContainerRuntime {
   /** {@inheritDoc} Engines that do not answer are left out. */
   @Override
   public CompletionStage<List<VolumeInfo>> listVolumes(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
     List<String> filters = labelFilters(selector);
     return onEveryReadyEngine("list volumes " + selector.matchLabels(), (n, c) -> {
       var cmd = c.api().listVolumesCmd();
@@ -527,33 +550,44 @@ public final class DockerRuntime implements ContainerRuntime {
   /** {@inheritDoc} A bridge network on that engine, labelled {@value #NETWORK_LABEL} as well. */
   @Override
   public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(labels, "labels");
     return networks.create(nodeId, name, labels);
   }
 
   /** {@inheritDoc} Refuses a network without {@link OrchLabels#OWNER}: Orch did not create it. */
   @Override
   public CompletionStage<Void> removeNetwork(String nodeId, String name) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
     return networks.remove(nodeId, name);
   }
 
   /** {@inheritDoc} Engines that do not answer are left out. */
   @Override
   public CompletionStage<List<NetworkInfo>> listNetworks(LabelSelector selector) {
+    Objects.requireNonNull(selector, "selector");
     return networks.list(selector);
   }
 
   @Override
   public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(aliases, "aliases");
     return networks.connect(containerId, network, aliases);
   }
 
   @Override
   public CompletionStage<Void> disconnect(String containerId, String network) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(network, "network");
     return networks.disconnect(containerId, network);
   }
 
   /** The node {@code nodeId}, or null when there is none. */
-  EngineNode nodeOrNull(String nodeId) {
+  @Nullable EngineNode nodeOrNull(String nodeId) {
     return nodes.get(nodeId);
   }
 
@@ -648,7 +682,7 @@ public final class DockerRuntime implements ContainerRuntime {
   private static final class Output extends ResultCallback.Adapter<Frame> {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private volatile Throwable error;
+    private volatile @Nullable Throwable error;
 
     @Override
     public void onNext(Frame f) {
@@ -698,7 +732,7 @@ public final class DockerRuntime implements ContainerRuntime {
    */
   public static final class Builder {
     private final List<DockerEngine> engines = new ArrayList<>();
-    private String network;
+    private @Nullable String network;
     private String publishAddress = "127.0.0.1";
     private Duration callTimeout = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -727,6 +761,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
     /** Adds engines. */
     public Builder engines(List<DockerEngine> engines) {
+      Objects.requireNonNull(engines, "engines");
       engines.forEach(this::engine);
       return this;
     }

@@ -5,6 +5,7 @@ import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.RuntimeProvider;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -42,6 +43,7 @@ public final class DockerRuntimeProvider implements RuntimeProvider {
    */
   @Override
   public ContainerRuntime create(Map<String, String> properties) {
+    Objects.requireNonNull(properties, "properties");
     for (String key : properties.keySet()) {
       if (key.startsWith("docker.") && !KEYS.contains(key)) {
         throw new ContainerRuntimeException("docker: property " + key + ": unknown; known are "

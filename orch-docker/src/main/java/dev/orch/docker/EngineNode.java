@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +66,13 @@ final class EngineNode implements Closeable {
   private final FailsafeExecutor<Object> retrying;
   private final FailsafeExecutor<Object> once;
 
-  private volatile Clients clients;
+  private volatile @Nullable Clients clients;
   private volatile boolean ready;
   private volatile Resources capacity = Resources.NONE;
   private volatile String apiVersion = "";
   private volatile int pingFailures;
   private boolean downReported;
-  private final AtomicReference<Closeable> stream = new AtomicReference<>();
+  private final AtomicReference<@Nullable Closeable> stream = new AtomicReference<>();
   private final CompletableFuture<Void> streamStarted = new CompletableFuture<>();
   private volatile boolean closed;
   /** The last state Orch's event stream has reported per engine container id; written on the dispatch thread. */
@@ -210,7 +211,7 @@ final class EngineNode implements Closeable {
   }
 
   /** The API version to speak: the newest both sides know. */
-  static String negotiate(DockerEngine engine, String engineMin, String engineMax) {
+  static String negotiate(DockerEngine engine, @Nullable String engineMin, @Nullable String engineMax) {
     String min = engineMin == null || engineMin.isEmpty() ? "1.12" : engineMin;
     if (engineMax == null || engineMax.isEmpty()) {
       throw new IllegalStateException("engine " + engine.id() + " at " + engine.host() + ": /version names no API version");
@@ -236,7 +237,7 @@ final class EngineNode implements Closeable {
     return 0;
   }
 
-  private Clients open(String version, Duration timeout) {
+  private Clients open(@Nullable String version, Duration timeout) {
     DefaultDockerClientConfig.Builder b = DefaultDockerClientConfig.createDefaultConfigBuilder()
         .withDockerHost(engine.host().toString());
     if (version != null) {
@@ -276,14 +277,14 @@ final class EngineNode implements Closeable {
   // ------------------------------------------------------------------------------------------ calls
 
   /** Runs {@code call} on the I/O pool, guarded by the breaker (and retried when {@code retry}). */
-  <T> CompletableFuture<T> call(String what, boolean retry, String containerId, String name,
+  <T> CompletableFuture<T> call(String what, boolean retry, @Nullable String containerId, @Nullable String name,
                                 java.util.function.Function<Clients, T> call) {
     return call(what, retry, containerId, name, settings.callTimeout(), call);
   }
 
   /** As {@link #call(String, boolean, String, String, java.util.function.Function)}, with its own timeout. */
-  <T> CompletableFuture<T> call(String what, boolean retry, String containerId, String name, Duration timeout,
-                                java.util.function.Function<Clients, T> call) {
+  <T> CompletableFuture<T> call(String what, boolean retry, @Nullable String containerId, @Nullable String name,
+                                Duration timeout, java.util.function.Function<Clients, T> call) {
     if (closed) {
       return CompletableFuture.failedFuture(new RuntimeUnavailableException(engine.id() + ": " + what
           + " failed: the runtime is closed"));
@@ -561,7 +562,7 @@ final class EngineNode implements Closeable {
     }
   }
 
-  private static ContainerState state(Known k) {
+  private static @Nullable ContainerState state(@Nullable Known k) {
     return k == null ? null : k.state();
   }
 

@@ -6,4 +6,7 @@
  * per engine; or let {@link java.util.ServiceLoader} find {@link dev.orch.docker.DockerRuntimeProvider}
  * under the name {@code docker}.
  */
+@NullMarked
 package dev.orch.docker;
+
+import org.jspecify.annotations.NullMarked;

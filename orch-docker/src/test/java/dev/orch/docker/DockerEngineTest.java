@@ -34,4 +34,12 @@ class DockerEngineTest {
         () -> DockerEngine.of("a", "unix:///run/a.sock").withTls(Path.of("/certs")));
     assertTrue(tls.getMessage().contains("tlsCerts"), tls.getMessage());
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    DockerEngine e = DockerEngine.of("node-a", "unix:///run/a.sock");
+    assertEquals("capacity", assertThrows(NullPointerException.class, () -> e.withCapacity(null)).getMessage());
+    assertEquals("engines", assertThrows(NullPointerException.class,
+        () -> DockerRuntime.builder().engines(null)).getMessage());
+  }
 }

@@ -442,6 +442,7 @@ public final class Behaviors {
    * @throws IllegalArgumentException naming the text and the accepted forms when it does not parse
    */
   public static Duration parseDuration(String text) {
+    Objects.requireNonNull(text, "text");
     String s = text.trim().toLowerCase(Locale.ROOT);
     String[][] units = {{"ms", "1000000"}, {"s", "1000000000"}, {"m", "60000000000"}, {"h", "3600000000000"}};
     for (String[] u : units) {

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A fault to inject into the in-memory runtime's calls: make them fail with a
@@ -108,7 +109,7 @@ public final class CallFault {
   }
 
   /** Whether a call of {@code op} on {@code node} (null: no node) is affected. */
-  boolean matches(RuntimeOperation op, String node) {
+  boolean matches(RuntimeOperation op, @Nullable String node) {
     if (!operations.contains(op)) {
       return false;
     }
@@ -127,9 +128,9 @@ public final class CallFault {
     private final boolean failing;
     private Duration latency;
     private final Set<RuntimeOperation> operations = EnumSet.noneOf(RuntimeOperation.class);
-    private String nodeId;
+    private @Nullable String nodeId;
     private int times = -1;
-    private Duration lasting;
+    private @Nullable Duration lasting;
     private String message = "injected failure";
     private boolean refusing;
 
@@ -148,6 +149,7 @@ public final class CallFault {
 
     /** Affects only these operations (every operation if never called). */
     public Builder operations(RuntimeOperation... ops) {
+      Objects.requireNonNull(ops, "ops");
       operations.addAll(Arrays.asList(ops));
       return this;
     }

@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,7 +199,7 @@ final class Cluster {
   // ---------------------------------------------------------------- containers
 
   /** The node of a container, or null when unknown: used to match faults before the call runs. */
-  synchronized String nodeOf(String containerId) {
+  synchronized @Nullable String nodeOf(String containerId) {
     SimContainer c = containers.get(containerId);
     return c == null ? null : c.nodeId;
   }
@@ -592,7 +593,7 @@ final class Cluster {
   // ---------------------------------------------------------------- requests
 
   /** What serving a request came to: the run that answered and its response, or why it could not connect. */
-  record Served(SimRun run, SimResponse response, java.io.IOException error) {
+  record Served(@Nullable SimRun run, @Nullable SimResponse response, java.io.@Nullable IOException error) {
   }
 
   private final List<RequestInterceptor> interceptors = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -644,7 +645,7 @@ final class Cluster {
     return new Served(c.run, r, null);
   }
 
-  private SimContainer containerAt(String address, int port) {
+  private @Nullable SimContainer containerAt(String address, int port) {
     String id = idByName.get(address);
     if (id == null && containers.containsKey(address)) {
       id = address;

@@ -6,11 +6,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The active {@link CallFault}s and the decision, per call, of how late it answers and whether it fails. */
 final class FaultInjector {
   /** What a call suffers: a delay, and the fault that fails it (or null). */
-  record Decision(Duration latency, CallFault failure) {
+  record Decision(Duration latency, @Nullable CallFault failure) {
   }
 
   private static final Decision NONE = new Decision(Duration.ZERO, null);
@@ -40,7 +41,7 @@ final class FaultInjector {
   }
 
   /** Decides the fate of one call of {@code op} concerning {@code nodeId} (null: no node), consuming counts. */
-  synchronized Decision decide(RuntimeOperation op, String nodeId) {
+  synchronized Decision decide(RuntimeOperation op, @Nullable String nodeId) {
     if (active.isEmpty()) {
       return baseLatency.isZero() ? NONE : new Decision(baseLatency, null);
     }

@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,6 +211,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
    */
   @Override
   public CompletionStage<ExecResult> exec(String containerId, List<String> command, Duration timeout) {
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(timeout, "timeout");
     List<String> cmd = List.copyOf(command);
     return onContainer(RuntimeOperation.EXEC, containerId, () -> cluster.exec(containerId, cmd));
   }
@@ -260,6 +263,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
 
   /** {@code call(address, port, SimRequest.get(path))}. */
   public CompletionStage<SimResponse> get(String address, int port, String path) {
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(path, "path");
     return call(address, port, SimRequest.get(path));
   }
 
@@ -276,12 +281,15 @@ public final class InMemoryRuntime implements ContainerRuntime {
   public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(labels, "labels");
     Map<String, String> copy = Map.copyOf(labels);
     return call(RuntimeOperation.NETWORK, nodeId, "network " + name, () -> cluster.createNetwork(nodeId, name, copy));
   }
 
   @Override
   public CompletionStage<Void> removeNetwork(String nodeId, String name) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
     return call(RuntimeOperation.NETWORK, nodeId, "network " + name, () -> {
       cluster.removeNetwork(nodeId, name);
       return null;
@@ -298,6 +306,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   @Override
   public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
     Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(aliases, "aliases");
     Set<String> copy = Set.copyOf(aliases);
     return onContainer(RuntimeOperation.NETWORK, containerId, () -> {
       cluster.connect(containerId, network, copy);
@@ -321,6 +330,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws dev.orch.api.runtime.NoSuchContainerException when there is no such container
    */
   public Map<String, Set<String>> networksOf(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
     return cluster.networksOf(containerId);
   }
 
@@ -329,6 +339,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   public CompletionStage<VolumeInfo> createVolume(String nodeId, String name, Map<String, String> labels) {
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(labels, "labels");
     Map<String, String> copy = Map.copyOf(labels);
     return call(RuntimeOperation.VOLUME, nodeId, "volume " + name, () -> cluster.createVolume(nodeId, name, copy));
   }
@@ -339,6 +350,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
    */
   @Override
   public CompletionStage<Void> removeVolume(String nodeId, String name) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(name, "name");
     return call(RuntimeOperation.VOLUME, nodeId, "volume " + name, () -> {
       cluster.removeVolume(nodeId, name);
       return null;
@@ -403,6 +416,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
 
   /** Node {@code nodeId} as {@link #nodes()} reports it, without going through fault injection. */
   public Optional<NodeInfo> node(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     return cluster.node(nodeId);
   }
 
@@ -415,6 +429,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws NoSuchNodeException if there is no such node
    */
   public void failNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     cluster.failNode(nodeId, "node failed");
   }
 
@@ -426,6 +441,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalStateException if the node is partitioned (use {@link #healPartition(String)})
    */
   public void recoverNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     cluster.recoverNode(nodeId);
   }
 
@@ -438,6 +454,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalStateException if the node has failed
    */
   public void partitionNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     cluster.partitionNode(nodeId);
   }
 
@@ -449,6 +466,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalStateException if the node has failed (use {@link #recoverNode(String)})
    */
   public void healPartition(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     cluster.healPartition(nodeId);
   }
 
@@ -467,6 +485,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws NoSuchNodeException if there is no such node
    */
   public void removeNode(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     cluster.removeNode(nodeId);
   }
 
@@ -478,6 +497,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalArgumentException if {@code exitCode} is not within 0..255
    */
   public boolean crashContainer(String containerId, int exitCode) {
+    Objects.requireNonNull(containerId, "containerId");
     return cluster.crash(containerId, exitCode);
   }
 
@@ -492,16 +512,20 @@ public final class InMemoryRuntime implements ContainerRuntime {
 
   /** Makes every call fail with {@link RuntimeUnavailableException} for {@code forHowLong}. */
   public Subscription failCalls(Duration forHowLong) {
+    Objects.requireNonNull(forHowLong, "forHowLong");
     return injectFault(CallFault.failing().lasting(forHowLong).build());
   }
 
   /** Makes the next {@code n} calls of {@code operations} (every operation if none given) fail. */
   public Subscription failNextCalls(int n, RuntimeOperation... operations) {
+    Objects.requireNonNull(operations, "operations");
     return injectFault(CallFault.failing().times(n).operations(operations).build());
   }
 
   /** Makes every call answer {@code latency} late for {@code forHowLong}. */
   public Subscription slowCalls(Duration latency, Duration forHowLong) {
+    Objects.requireNonNull(latency, "latency");
+    Objects.requireNonNull(forHowLong, "forHowLong");
     return injectFault(CallFault.slow(latency).lasting(forHowLong).build());
   }
 
@@ -517,11 +541,16 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalArgumentException if the node has no such volume
    */
   public Map<String, String> volumeFiles(String nodeId, String volume) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(volume, "volume");
     return cluster.volumeFiles(nodeId, volume);
   }
 
   /** Reads a file of a volume, by path relative to its root; empty if absent. */
   public Optional<String> readVolumeFile(String nodeId, String volume, String path) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(volume, "volume");
+    Objects.requireNonNull(path, "path");
     return cluster.readVolumeFile(nodeId, volume, path);
   }
 
@@ -532,6 +561,10 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * @throws IllegalArgumentException if the node has no such volume or the path is empty
    */
   public void writeVolumeFile(String nodeId, String volume, String path, String content) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(volume, "volume");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(content, "content");
     cluster.writeVolumeFile(nodeId, volume, path, content);
   }
 
@@ -547,7 +580,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return call(op, cluster.nodeOf(containerId), containerId, action);
   }
 
-  private <T> CompletionStage<T> call(RuntimeOperation op, String nodeId, String subject, Supplier<T> action) {
+  private <T> CompletionStage<T> call(RuntimeOperation op, @Nullable String nodeId, String subject,
+                                      Supplier<T> action) {
     return callAsync(op, nodeId, subject, () -> CompletableFuture.completedFuture(action.get()));
   }
 
@@ -557,7 +591,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   }
 
   /** Runs a call through fault injection: fails it or delays it on the time source, as the faults say. */
-  private <T> CompletionStage<T> callAsync(RuntimeOperation op, String nodeId, String subject,
+  private <T> CompletionStage<T> callAsync(RuntimeOperation op, @Nullable String nodeId, String subject,
                                            Supplier<CompletionStage<T>> action) {
     if (cluster.isClosed()) {
       return CompletableFuture.failedFuture(new RuntimeUnavailableException(
@@ -638,7 +672,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     private final java.util.Set<String> missingImages = new java.util.HashSet<>();
     private final List<String> problems = new ArrayList<>();
     private ContainerBehavior defaultBehavior = Behaviors.runForever();
-    private TimeSource timeSource;
+    private @Nullable TimeSource timeSource;
     private long seed;
     private Duration callLatency = Duration.ZERO;
     private String name = "in-memory";
@@ -670,6 +704,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
      * each with {@code capacity}.
      */
     public Builder nodes(int count, Resources capacity) {
+      Objects.requireNonNull(capacity, "capacity");
       if (count < 0) {
         problems.add("nodes: " + count + ": must be >= 0");
         return this;
@@ -708,6 +743,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
      * (a refusal of the request, as an engine without the image and without a registry refuses it).
      */
     public Builder missingImages(String... images) {
+      Objects.requireNonNull(images, "images");
       for (String image : images) {
         missingImages.add(Objects.requireNonNull(image, "image"));
       }

@@ -6,6 +6,7 @@ import dev.orch.api.runtime.RuntimeProvider;
 import dev.orch.api.spec.Resources;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -38,6 +39,7 @@ public final class InMemoryRuntimeProvider implements RuntimeProvider {
    */
   @Override
   public ContainerRuntime create(Map<String, String> properties) {
+    Objects.requireNonNull(properties, "properties");
     for (String key : properties.keySet()) {
       if (key.startsWith("inmemory.") && !KEYS.contains(key)) {
         throw new ContainerRuntimeException("in-memory: property " + key + ": unknown; known are "

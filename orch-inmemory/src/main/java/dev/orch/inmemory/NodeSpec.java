@@ -31,6 +31,8 @@ public record NodeSpec(String id, Resources capacity, Map<String, String> labels
       throw new IllegalArgumentException("node id: \"" + id + "\": must not be blank");
     }
     Objects.requireNonNull(capacity, "capacity");
+    Objects.requireNonNull(labels, "labels");
+    Objects.requireNonNull(taints, "taints");
     labels = Map.copyOf(labels);
     taints = List.copyOf(taints);
   }
@@ -47,6 +49,8 @@ public record NodeSpec(String id, Resources capacity, Map<String, String> labels
 
   /** This node with label {@code key=value} added or replaced. */
   public NodeSpec withLabel(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
     Map<String, String> m = new HashMap<>(labels);
     m.put(key, value);
     return new NodeSpec(id, capacity, m, taints);

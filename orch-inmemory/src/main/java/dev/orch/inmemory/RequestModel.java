@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a simulated container answers requests: a body (by default its image, so that a caller sees which
@@ -22,8 +23,8 @@ public final class RequestModel {
   private final Duration median;
   private final Duration p99;
   private final Duration cpuPerRequest;
-  private final String body;
-  private final BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
+  private final @Nullable String body;
+  private final @Nullable BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
   private final SplittableRandom random;
 
   private RequestModel(Builder b) {
@@ -77,8 +78,8 @@ public final class RequestModel {
     private Duration median = Duration.ZERO;
     private Duration p99 = Duration.ZERO;
     private Duration cpuPerRequest = Duration.ofMillis(1);
-    private String body;
-    private BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
+    private @Nullable String body;
+    private @Nullable BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
     private long seed = 1;
 
     private Builder() {
@@ -116,6 +117,7 @@ public final class RequestModel {
 
     /** The same latency for every request. */
     public Builder latency(Duration latency) {
+      Objects.requireNonNull(latency, "latency");
       return latency(latency, latency);
     }
 

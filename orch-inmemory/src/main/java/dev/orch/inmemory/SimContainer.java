@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /** A simulated container's mutable state; guarded by the {@link Cluster}'s lock. */
 final class SimContainer {
@@ -29,11 +30,11 @@ final class SimContainer {
   ContainerState state = ContainerState.CREATED;
   int exitCode = -1;
   boolean oomKilled;
-  Instant startedAt;
-  Instant finishedAt;
-  SimRun run;
+  @Nullable Instant startedAt;
+  @Nullable Instant finishedAt;
+  @Nullable SimRun run;
   int starts;
-  private ArrayDeque<String> logs;
+  private @Nullable ArrayDeque<String> logs;
 
   SimContainer(String id, String name, String nodeId, ContainerSpec spec, Map<String, String> labels,
                ContainerBehavior behavior, SplittableRandom random, Instant createdAt, List<PortBinding> ports) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One run of a simulated container: the {@link ContainerProcess} its behaviour drives. Its mutable state is
@@ -32,7 +33,7 @@ final class SimRun implements ContainerProcess {
   long cpuNanos;
   final Set<ScheduledTask> tasks = new LinkedHashSet<>();
   final List<CompletableFuture<Void>> stopWaiters = new ArrayList<>(1);
-  private Map<String, Object> attributes;
+  private @Nullable Map<String, Object> attributes;
 
   SimRun(Cluster cluster, SimContainer container, Instant startedAt, long startedNanos, int previousRuns) {
     this.cluster = cluster;

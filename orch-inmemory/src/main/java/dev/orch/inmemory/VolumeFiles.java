@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Files on node-local volumes, as a container sees them through its mounts. Stateless; the nodes and
@@ -81,7 +82,7 @@ final class VolumeFiles {
   }
 
   /** The path relative to {@code mountPath}, or null when {@code path} is not a file under it. */
-  private static String under(String mountPath, String path) {
+  private static @Nullable String under(String mountPath, String path) {
     String root = mountPath.endsWith("/") ? mountPath : mountPath + "/";
     if (!path.startsWith(root) || path.length() == root.length()) {
       return null;

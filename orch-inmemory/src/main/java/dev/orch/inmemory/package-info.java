@@ -8,4 +8,7 @@
  * {@link dev.orch.inmemory.InMemoryRuntime#partitionNode(String)} and
  * {@link dev.orch.inmemory.InMemoryRuntime#injectFault(CallFault)}.
  */
+@NullMarked
 package dev.orch.inmemory;
+
+import org.jspecify.annotations.NullMarked;

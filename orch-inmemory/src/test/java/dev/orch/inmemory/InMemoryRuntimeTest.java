@@ -358,4 +358,14 @@ class InMemoryRuntimeTest {
     assertTrue(assertThrows(ContainerRuntimeException.class, () -> p.create(Map.of("inmemory.node", "3")))
         .getMessage().startsWith("in-memory: property inmemory.node: unknown"));
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    try (InMemoryRuntime rt = InMemoryRuntime.builder().nodes(1, Resources.of("1", "1Gi"))
+        .timeSource(new VirtualTimeSource()).build()) {
+      assertEquals("nodeId", assertThrows(NullPointerException.class, () -> rt.failNode(null)).getMessage());
+    }
+    assertEquals("labels", assertThrows(NullPointerException.class,
+        () -> NodeSpec.of("a", Resources.of("1", "1Gi"), null)).getMessage());
+  }
 }

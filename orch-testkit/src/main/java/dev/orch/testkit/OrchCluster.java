@@ -5,6 +5,7 @@ import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.Orchestrator;
 import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -43,6 +44,7 @@ public final class OrchCluster implements AutoCloseable {
    * @throws IllegalStateException on real time
    */
   public void advance(Duration d) {
+    Objects.requireNonNull(d, "d");
     VirtualTimeSource v = virtualTime().orElseThrow(() -> new IllegalStateException(
         "advance(" + d + "): this cluster runs on real time; use @OrchTest(virtualTime = true)"));
     Duration left = d;
@@ -61,6 +63,9 @@ public final class OrchCluster implements AutoCloseable {
    */
   public void advanceUntil(java.util.function.BooleanSupplier condition, Duration bound,
                            java.util.function.Supplier<String> state) {
+    Objects.requireNonNull(condition, "condition");
+    Objects.requireNonNull(bound, "bound");
+    Objects.requireNonNull(state, "state");
     VirtualTimeSource v = virtualTime().orElseThrow(() -> new IllegalStateException(
         "advanceUntil: this cluster runs on real time; use orchestrator().awaitStatus(...) instead"));
     VirtualClocks.advanceUntil(v, condition, bound, state);

@@ -11,6 +11,7 @@ import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -27,6 +28,8 @@ public final class OrchExtension implements ParameterResolver {
 
   @Override
   public boolean supportsParameter(ParameterContext p, ExtensionContext c) {
+    Objects.requireNonNull(p, "p");
+    Objects.requireNonNull(c, "c");
     Class<?> t = p.getParameter().getType();
     return t == OrchCluster.class || t == Orchestrator.class || t == InMemoryRuntime.class
         || t == VirtualTimeSource.class;
@@ -34,6 +37,8 @@ public final class OrchExtension implements ParameterResolver {
 
   @Override
   public Object resolveParameter(ParameterContext p, ExtensionContext c) {
+    Objects.requireNonNull(p, "p");
+    Objects.requireNonNull(c, "c");
     if (c.getTestMethod().isEmpty()) {
       throw new ParameterResolutionException("@OrchTest hands a fresh cluster to each test method; take it as a "
           + "test method parameter, not a constructor or lifecycle-method parameter");

@@ -1,6 +1,7 @@
 package dev.orch.testkit;
 
 import dev.orch.core.OrchestratorBuilder;
+import java.util.Objects;
 
 /**
  * Adjusts the builder of the orchestrator an {@link OrchTest} makes: name an implementation in
@@ -28,6 +29,7 @@ public interface OrchestratorCustomizer {
 
     @Override
     public void customize(OrchestratorBuilder builder) {
+      Objects.requireNonNull(builder, "builder");
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.orch.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orch.api.spec.ContainerSpec;
@@ -76,5 +77,11 @@ class OrchExtensionTest {
     assertTrue(orch.delete("web"));
     // It ignores SIGTERM, so its stop waits out the termination grace: 1 s here, 30 s by default.
     assertTrue(orch.awaitDeleted("web", Duration.ofSeconds(10)), () -> orch.events().recent().toString());
+  }
+
+  @Test
+  void theClusterRefusesNullArgumentsNamingThem(OrchCluster cluster) {
+    assertEquals("condition", assertThrows(NullPointerException.class,
+        () -> cluster.advanceUntil(null, Duration.ofSeconds(1), () -> "")).getMessage());
   }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a user's call against a picked endpoint with Failsafe policies: a retry on another pick, limited
@@ -36,9 +37,9 @@ public final class BalancedExecutor {
   private final TimeSource time;
   private final int maxRetries;
   private final RetryBudget budget;
-  private final Duration timeout;
+  private final @Nullable Duration timeout;
   private final int breakerFailures;
-  private final Duration breakerDelay;
+  private final @Nullable Duration breakerDelay;
   private final Predicate<Throwable> retryOn;
   private final ConcurrentHashMap<String, CircuitBreaker<Object>> breakers = new ConcurrentHashMap<>();
 
@@ -92,6 +93,7 @@ public final class BalancedExecutor {
 
   /** The circuit breaker state of endpoint {@code endpointId}, if it has one yet. */
   public java.util.Optional<CircuitBreaker.State> breakerState(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
     CircuitBreaker<Object> cb = breakers.get(endpointId);
     return cb == null ? java.util.Optional.empty() : java.util.Optional.of(cb.getState());
   }
@@ -147,7 +149,7 @@ public final class BalancedExecutor {
     }
   }
 
-  private CircuitBreaker<Object> breakerFor(Endpoint e) {
+  private @Nullable CircuitBreaker<Object> breakerFor(Endpoint e) {
     if (breakerFailures == 0) {
       return null;
     }
@@ -182,10 +184,10 @@ public final class BalancedExecutor {
     private final LoadBalancer lb;
     private TimeSource time;
     private int maxRetries = 2;
-    private RetryBudget budget;
-    private Duration timeout;
+    private @Nullable RetryBudget budget;
+    private @Nullable Duration timeout;
     private int breakerFailures;
-    private Duration breakerDelay;
+    private @Nullable Duration breakerDelay;
     private Predicate<Throwable> retryOn = t -> true;
 
     private Builder(LoadBalancer lb) {
@@ -230,6 +232,7 @@ public final class BalancedExecutor {
      * @throws IllegalArgumentException if not positive
      */
     public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("timeout: " + timeout + ": must be positive");
       }
@@ -244,6 +247,7 @@ public final class BalancedExecutor {
      * @throws IllegalArgumentException if {@code failures < 1} or the delay is negative
      */
     public Builder circuitBreaker(int failures, Duration delay) {
+      Objects.requireNonNull(delay, "delay");
       if (failures < 1) {
         throw new IllegalArgumentException("circuitBreaker.failures: " + failures + ": must be >= 1");
       }

@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,7 @@ public final class EndpointRegistry {
    * @throws IllegalArgumentException if two endpoints share an id
    */
   public void update(String service, Collection<Endpoint> endpoints) {
+    Objects.requireNonNull(endpoints, "endpoints");
     List<Endpoint> copy = List.copyOf(endpoints);
     holder(service).apply(old -> copy);
   }
@@ -101,7 +104,8 @@ public final class EndpointRegistry {
    * Replaces member {@code endpointId} of {@code service} by what {@code change} makes of it (null removes
    * it), in one snapshot; returns whether it was a member. An unchanged list publishes nothing.
    */
-  private boolean changeMember(String service, String endpointId, UnaryOperator<Endpoint> change) {
+  private boolean changeMember(String service, String endpointId,
+      Function<Endpoint, @Nullable Endpoint> change) {
     Objects.requireNonNull(endpointId, "endpointId");
     boolean[] found = {false};
     holder(service).apply(old -> {

@@ -2,6 +2,7 @@ package dev.orch.core.lb;
 
 import dev.orch.api.runtime.Subscription;
 import java.util.Collection;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +35,7 @@ public interface EndpointSource {
 
       @Override
       public Subscription subscribe(Consumer<Endpoints> listener) {
+        Objects.requireNonNull(listener, "listener");
         listener.accept(snapshot);
         return () -> { };
       }

@@ -3,6 +3,7 @@ package dev.orch.core.lb;
 import dev.orch.api.time.ScheduledTask;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /** Padding before the hot counter, so that neighbouring endpoints' counters do not share a cache line. */
 abstract class EndpointStatsPad0 {
@@ -59,7 +60,7 @@ final class EndpointStats extends EndpointStatsPad1 {
   int ejections;
   long returnedAt = Long.MIN_VALUE;
   long slowStartSince = Long.MIN_VALUE;
-  ScheduledTask unejectTask;
+  @Nullable ScheduledTask unejectTask;
 
   EndpointStats(String id) {
     this.id = id;

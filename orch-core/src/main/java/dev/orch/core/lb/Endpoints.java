@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of a service's members: every replica that may receive traffic, each with its
@@ -43,6 +44,7 @@ public final class Endpoints {
    */
   public static Endpoints of(String service, long version, Collection<Endpoint> endpoints) {
     Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(endpoints, "endpoints");
     if (version < 0) {
       throw new IllegalArgumentException("endpoints " + service + ": version: " + version + ": must be >= 0");
     }
@@ -84,6 +86,7 @@ public final class Endpoints {
 
   /** The member with id {@code id}, if any. */
   public Optional<Endpoint> get(String id) {
+    Objects.requireNonNull(id, "id");
     for (Endpoint e : all) {
       if (e.id().equals(id)) {
         return Optional.of(e);
@@ -98,7 +101,7 @@ public final class Endpoints {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof Endpoints other && other.service.equals(service) && other.version == version
         && other.all.equals(all);
   }

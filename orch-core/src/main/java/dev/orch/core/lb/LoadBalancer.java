@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final double ewmaTauNanos;
   private final boolean recordLatency;
   private final boolean hashesKey;
-  private final OutcomeListener outcomeListener;
+  private final @Nullable OutcomeListener outcomeListener;
 
   private final ConcurrentHashMap<String, EndpointStats> stats = new ConcurrentHashMap<>();
   // Here rather than in the writer, so that a pick reads it with one load; only the writer sets it.
@@ -184,7 +185,7 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /** One listener that tells each of {@code listeners} in turn (null for none), each guarded on its own. */
-  private static OutcomeListener composed(List<OutcomeListener> listeners) {
+  private static @Nullable OutcomeListener composed(List<OutcomeListener> listeners) {
     if (listeners.isEmpty()) {
       return null;
     }
@@ -226,6 +227,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** The requests picked for endpoint {@code endpointId} and not yet reported or released; 0 if unknown. */
   public long inFlight(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
     EndpointStats st = stats.get(endpointId);
     return st == null ? 0 : st.inFlight();
   }
@@ -254,6 +256,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** Whether endpoint {@code endpointId} is ejected now. */
   public boolean isEjected(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
     return writer.isEjected(endpointId);
   }
 
@@ -280,6 +283,7 @@ public final class LoadBalancer implements AutoCloseable {
 
   /** Removes the weight override of endpoint {@code endpointId}; its own weight applies again. */
   public void clearWeight(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
     writer.clearWeight(endpointId);
   }
 
@@ -293,6 +297,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if a weight is negative or none is positive
    */
   public void trafficSplit(String label, Map<String, Integer> groupWeights) {
+    Objects.requireNonNull(groupWeights, "groupWeights");
     writer.split(TrafficSplit.of(label, groupWeights));
   }
 
@@ -326,9 +331,9 @@ public final class LoadBalancer implements AutoCloseable {
   public static final class Builder {
     private final EndpointSource source;
     private Picker picker = Pickers.roundRobin();
-    private TimeSource time;
+    private @Nullable TimeSource time;
     private OutlierDetection outliers = OutlierDetection.defaults();
-    private SlowStart slowStart;
+    private @Nullable SlowStart slowStart;
     private double panicThresholdPercent = 50.0;
     private final List<OutcomeListener> outcomeListeners = new ArrayList<>();
     private final List<Consumer<? super LoadBalancer>> onBuild = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.orch.core.lb;
 
+import java.util.Objects;
+
 /** Thrown by a pick when a service has no endpoint that may take traffic. */
 public final class NoAvailableEndpointException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -8,7 +10,8 @@ public final class NoAvailableEndpointException extends RuntimeException {
 
   /** An exception for {@code service}, with a message that says why. */
   public NoAvailableEndpointException(String service, String message) {
-    super(service + ": no endpoint available: " + message);
+    super(Objects.requireNonNull(service, "service") + ": no endpoint available: "
+        + Objects.requireNonNull(message, "message"));
     this.service = service;
   }
 

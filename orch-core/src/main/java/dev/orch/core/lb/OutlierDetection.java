@@ -74,6 +74,8 @@ public record OutlierDetection(boolean enabled, int consecutiveFailures, Duratio
 
   /** These settings with the given base and maximum ejection times. */
   public OutlierDetection withEjectionTime(Duration base, Duration max) {
+    Objects.requireNonNull(base, "base");
+    Objects.requireNonNull(max, "max");
     return new OutlierDetection(enabled, consecutiveFailures, base, max, maxEjectionPercent, interval);
   }
 

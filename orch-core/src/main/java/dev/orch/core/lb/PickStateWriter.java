@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class PickStateWriter {
   private final SlowStartRamp ramp;
   private final Map<String, Integer> weightOverrides = new HashMap<>();
   private Endpoints members;
-  private TrafficSplit split;
+  private @Nullable TrafficSplit split;
   private boolean initialised;
   private boolean closed;
 
@@ -47,7 +48,7 @@ final class PickStateWriter {
    * {@code publish}, under the lock. It starts with no members and publishes nothing until a change.
    */
   PickStateWriter(String service, Picker picker, TimeSource time, OutlierDetection outliers,
-      SlowStart slowStart, double panicThresholdPercent, ConcurrentHashMap<String, EndpointStats> stats,
+      @Nullable SlowStart slowStart, double panicThresholdPercent, ConcurrentHashMap<String, EndpointStats> stats,
       Consumer<PickState> publish) {
     this.service = service;
     this.picker = picker;
@@ -137,7 +138,7 @@ final class PickStateWriter {
   }
 
   /** Splits traffic by {@code split}, or ends the split if null. */
-  void split(TrafficSplit split) {
+  void split(@Nullable TrafficSplit split) {
     synchronized (lock) {
       this.split = split;
       rebuild();

@@ -2,6 +2,7 @@ package dev.orch.core.lb;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The load-balancing algorithms a {@link LoadBalancer} can use. Every picker returned is immutable,
@@ -56,6 +57,7 @@ public final class Pickers {
    * @param decay the EWMA's time constant, positive
    */
   public static Picker p2cPeakEwma(Duration decay) {
+    Objects.requireNonNull(decay, "decay");
     return new PeakEwmaPicker(decay);
   }
 
@@ -95,6 +97,7 @@ public final class Pickers {
    * @throws IllegalArgumentException for an unknown name
    */
   public static Picker byName(String name) {
+    Objects.requireNonNull(name, "name");
     return switch (name) {
       case "roundRobin" -> roundRobin();
       case "weightedRoundRobin" -> weightedRoundRobin();

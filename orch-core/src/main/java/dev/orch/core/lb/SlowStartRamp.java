@@ -5,6 +5,7 @@ import dev.orch.api.time.TimeSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Applies one balancer's {@link SlowStart}: stamps when an endpoint turns ready after the balancer
@@ -13,17 +14,17 @@ import java.util.Map;
  * lock, which also guards {@link EndpointStats#slowStartSince}.
  */
 final class SlowStartRamp {
-  private final SlowStart slowStart;
+  private final @Nullable SlowStart slowStart;
   private final boolean scales;
   private final TimeSource time;
   private final Runnable step;
-  private ScheduledTask tick;
+  private @Nullable ScheduledTask tick;
 
   /**
    * A ramp by {@code slowStart} (null: none) for weights of {@code picker}; {@code step} runs on the
    * time source every tenth of the window while a ramp is running.
    */
-  SlowStartRamp(SlowStart slowStart, Picker picker, TimeSource time, Runnable step) {
+  SlowStartRamp(@Nullable SlowStart slowStart, Picker picker, TimeSource time, Runnable step) {
     this.slowStart = slowStart;
     this.scales = slowStart != null && picker.honoursSlowStart();
     this.time = time;

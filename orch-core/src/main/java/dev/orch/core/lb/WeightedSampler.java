@@ -2,6 +2,7 @@ package dev.orch.core.lb;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Draws a candidate index at random in proportion to its weight, in O(1) with Vose's alias method:
@@ -13,8 +14,8 @@ final class WeightedSampler {
 
   private final int n;
   /** Per column, the coin threshold in 0..2^31: keep the column if the coin is below it. */
-  private final int[] threshold;
-  private final int[] alias;
+  private final int @Nullable [] threshold;
+  private final int @Nullable [] alias;
 
   WeightedSampler(Candidates c) {
     n = c.size();

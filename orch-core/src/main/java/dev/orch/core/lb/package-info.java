@@ -8,4 +8,7 @@
  * random choices, ring hash and Maglev. {@link dev.orch.core.lb.BalancedExecutor} runs a call through a
  * pick with a budgeted retry, a timeout and a circuit breaker per endpoint (Failsafe).
  */
+@NullMarked
 package dev.orch.core.lb;
+
+import org.jspecify.annotations.NullMarked;

@@ -22,6 +22,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ public final class HealthProber implements AutoCloseable {
   private final ArrayDeque<Watch.Worker> waiting = new ArrayDeque<>();
   private final ProbeCalls calls = new ProbeCalls(this);
   private int inFlight;
-  private NioProbeEngine engine;
+  private @Nullable NioProbeEngine engine;
   private volatile boolean closed;
 
   private HealthProber(Builder b) {
@@ -284,10 +285,10 @@ public final class HealthProber implements AutoCloseable {
 
   /** Builds a {@link HealthProber}; not thread-safe. */
   public static final class Builder {
-    private TimeSource timeSource;
+    private @Nullable TimeSource timeSource;
     private int maxInFlight = 1000;
     private long seed;
-    private MeterRegistry meterRegistry;
+    private @Nullable MeterRegistry meterRegistry;
 
     private Builder() {
     }

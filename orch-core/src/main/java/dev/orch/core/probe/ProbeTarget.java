@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How to reach one container for its probes: a host address and the host ports its container ports are
@@ -25,11 +26,11 @@ import java.util.OptionalInt;
  */
 public final class ProbeTarget {
   private final String containerId;
-  private final String host;
+  private final @Nullable String host;
   private final Map<String, Integer> namedPorts;
   private final Map<Integer, Integer> numberedPorts;
-  private final ProbeTransport transport;
-  private final ContainerRuntime runtime;
+  private final @Nullable ProbeTransport transport;
+  private final @Nullable ContainerRuntime runtime;
 
   private ProbeTarget(Builder b) {
     this.containerId = b.containerId;
@@ -91,6 +92,7 @@ public final class ProbeTarget {
    * @return empty for a named port this target does not map
    */
   public OptionalInt hostPort(PortRef port) {
+    Objects.requireNonNull(port, "port");
     if (port.isNamed()) {
       Integer p = namedPorts.get(port.name());
       return p == null ? OptionalInt.empty() : OptionalInt.of(p);
@@ -109,9 +111,9 @@ public final class ProbeTarget {
     private final String containerId;
     private final Map<String, Integer> namedPorts = new LinkedHashMap<>();
     private final Map<Integer, Integer> numberedPorts = new LinkedHashMap<>();
-    private String host;
-    private ProbeTransport transport;
-    private ContainerRuntime runtime;
+    private @Nullable String host;
+    private @Nullable ProbeTransport transport;
+    private @Nullable ContainerRuntime runtime;
 
     private Builder(String containerId) {
       Objects.requireNonNull(containerId, "containerId");

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,9 @@ final class Watch implements ProbeHandle {
   private final HealthProber prober;
   private final ProbeTarget target;
   private final ProbeListener listener;
-  private final Worker startup;
-  private final Worker liveness;
-  private final Worker readiness;
+  private final @Nullable Worker startup;
+  private final @Nullable Worker liveness;
+  private final @Nullable Worker readiness;
   private final ArrayDeque<ProbeTransition> outbox = new ArrayDeque<>();
   private boolean draining;
   private boolean closed;
@@ -37,8 +38,8 @@ final class Watch implements ProbeHandle {
   private boolean started;
   private boolean live = true;
   private boolean ready;
-  private String lastFailure;
-  private Instant lastFailureAt;
+  private @Nullable String lastFailure;
+  private @Nullable Instant lastFailureAt;
   private volatile ProbeState snapshot;
 
   Watch(HealthProber prober, ProbeTarget target, Probes probes, ProbeListener listener) {
@@ -231,7 +232,7 @@ final class Watch implements ProbeHandle {
     final Probe probe;
     final ThresholdState threshold;
     private final Supplier<CompletionStage<ProbeResult>> call;
-    private ScheduledTask task;
+    private @Nullable ScheduledTask task;
     private boolean active;
     private long runGeneration;
     private long dueNanos;

@@ -12,4 +12,7 @@
  * h.close();
  * }</pre>
  */
+@NullMarked
 package dev.orch.core.probe;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A keyed work queue in the style of client-go's workqueue, on JCTools MPSC queues: keys hash onto shards,
@@ -66,6 +67,7 @@ public final class MpscWorkQueue implements AutoCloseable {
 
   /** Queues {@code key} (dedup: a key already queued is not queued twice). Returns at once. */
   public void enqueue(String key) {
+    Objects.requireNonNull(key, "key");
     if (closed) {
       return;
     }
@@ -84,6 +86,8 @@ public final class MpscWorkQueue implements AutoCloseable {
    * its earliest deadline: a later request for a later time is already served by the earlier one.
    */
   public void enqueueAfter(String key, Duration delay) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(delay, "delay");
     if (closed) {
       return;
     }
@@ -102,6 +106,7 @@ public final class MpscWorkQueue implements AutoCloseable {
 
   /** Drops what the queue remembers of {@code key} (its backoff); call when the key is gone for good. */
   public void forget(String key) {
+    Objects.requireNonNull(key, "key");
     WorkItem item = items.get(key);
     if (item != null) {
       item.failures = 0;
@@ -163,8 +168,8 @@ public final class MpscWorkQueue implements AutoCloseable {
   /** Builds an {@link MpscWorkQueue}; not thread-safe. */
   public static final class Builder {
     private int shards = Math.min(8, Runtime.getRuntime().availableProcessors());
-    private KeyHandler handler;
-    private TimeSource time;
+    private @Nullable KeyHandler handler;
+    private @Nullable TimeSource time;
     private Duration baseDelay = Duration.ofMillis(5);
     private Duration maxDelay = Duration.ofMinutes(5);
     private Driver driver = Driver.THREADS;
@@ -181,32 +186,32 @@ public final class MpscWorkQueue implements AutoCloseable {
 
     /** The handler run for each key (required). */
     public Builder handler(KeyHandler handler) {
-      this.handler = handler;
+      this.handler = Objects.requireNonNull(handler, "handler");
       return this;
     }
 
     /** The time source for delays (required). */
     public Builder timeSource(TimeSource time) {
-      this.time = time;
+      this.time = Objects.requireNonNull(time, "time");
       return this;
     }
 
     /** Per-key retry backoff: doubles from {@code base} to {@code max} (default 5 ms to 5 min). */
     public Builder backoff(Duration base, Duration max) {
-      this.baseDelay = base;
-      this.maxDelay = max;
+      this.baseDelay = Objects.requireNonNull(base, "base");
+      this.maxDelay = Objects.requireNonNull(max, "max");
       return this;
     }
 
     /** How shards are drained (default {@link Driver#THREADS}). */
     public Builder driver(Driver driver) {
-      this.driver = driver;
+      this.driver = Objects.requireNonNull(driver, "driver");
       return this;
     }
 
     /** Worker thread names: {@code prefix-0}, {@code prefix-1}, ... (default {@code orch-reconcile}). */
     public Builder threadNamePrefix(String prefix) {
-      this.threadNamePrefix = prefix;
+      this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
       return this;
     }
 

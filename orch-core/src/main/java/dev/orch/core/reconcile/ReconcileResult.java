@@ -24,6 +24,7 @@ public record ReconcileResult(Duration requeueAfter) {
 
   /** Handle the key again after {@code delay} (a poll for something slow); its failures are forgotten. */
   public static ReconcileResult requeueAfter(Duration delay) {
+    Objects.requireNonNull(delay, "delay");
     return new ReconcileResult(delay);
   }
 }

@@ -2,6 +2,7 @@ package dev.orch.core.reconcile;
 
 import dev.orch.api.time.TimeSource;
 import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One shard of an {@link MpscWorkQueue}: a JCTools MPSC queue of keys and the one consumer that drains
@@ -11,10 +12,10 @@ import org.jctools.queues.MpscUnboundedArrayQueue;
 final class Shard {
   final MpscUnboundedArrayQueue<WorkItem> queue = new MpscUnboundedArrayQueue<>(256);
   // Exactly one is set; both are final classes, so the JIT inlines the wake-up on the enqueue path.
-  private final ShardThread thread;
-  private final ShardDrainTask drainTask;
+  private final @Nullable ShardThread thread;
+  private final @Nullable ShardDrainTask drainTask;
 
-  private Shard(String threadName, TimeSource time, RetryingHandler runner) {
+  private Shard(@Nullable String threadName, @Nullable TimeSource time, RetryingHandler runner) {
     if (threadName != null) {
       this.thread = new ShardThread(threadName, queue, runner);
       this.drainTask = null;

@@ -2,6 +2,7 @@ package dev.orch.core.reconcile;
 
 import dev.orch.api.time.ScheduledTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One key of an {@link MpscWorkQueue} and what the queue remembers of it: whether it is queued or being
@@ -22,7 +23,7 @@ final class WorkItem {
   final Shard shard;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   int failures; // consumer-only
-  ScheduledTask timer; // guarded by this
+  @Nullable ScheduledTask timer; // guarded by this
   long timerDue; // guarded by this
 
   WorkItem(String key, Shard shard) {

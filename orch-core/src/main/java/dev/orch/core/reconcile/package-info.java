@@ -5,4 +5,7 @@
  * A {@link dev.orch.core.reconcile.KeyHandler} returns a {@link dev.orch.core.reconcile.ReconcileResult}
  * to ask for a requeue. Usable alone; depends on orch-api and {@code dev.orch.core.util} only.
  */
+@NullMarked
 package dev.orch.core.reconcile;
+
+import org.jspecify.annotations.NullMarked;

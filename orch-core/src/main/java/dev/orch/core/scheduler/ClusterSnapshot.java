@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The scheduler's mutable picture of a cluster: its nodes (capacity, labels, taints, readiness) and the
@@ -36,8 +37,8 @@ public final class ClusterSnapshot {
 
   int slots;
   int liveCount;
-  String[] ids;
-  NodeInfo[] infos;
+  @Nullable String[] ids;
+  @Nullable NodeInfo[] infos;
   boolean[] live;
   boolean[] ready;
   long[] capCpu;
@@ -50,9 +51,9 @@ public final class ClusterSnapshot {
   String[][] taintText;
   int[][] ports;
   int[] portCount;
-  ReplicaRecord[][] onNode;
+  @Nullable ReplicaRecord[][] onNode;
   int[] onNodeCount;
-  PlacementResult.Placed[] placed;
+  PlacementResult.@Nullable Placed[] placed;
   int[] failedBy;
   int[] failDetail;
   private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
@@ -97,6 +98,7 @@ public final class ClusterSnapshot {
    * @throws IllegalArgumentException when two nodes share an id
    */
   public static ClusterSnapshot of(List<NodeInfo> nodes) {
+    Objects.requireNonNull(nodes, "nodes");
     ClusterSnapshot s = new ClusterSnapshot(nodes.size());
     for (NodeInfo n : nodes) {
       if (s.slotById.containsKey(n.id())) {
@@ -233,12 +235,14 @@ public final class ClusterSnapshot {
 
   /** The node the replica {@code replicaId} is on, if the snapshot holds it. */
   public Optional<String> nodeOf(String replicaId) {
+    Objects.requireNonNull(replicaId, "replicaId");
     ReplicaRecord r = replicas.get(replicaId);
     return r == null ? Optional.empty() : Optional.of(ids[r.node]);
   }
 
   /** The ids of the replicas on {@code nodeId}; empty when there are none or no such node. */
   public List<String> replicasOn(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     Integer i = slotById.get(nodeId);
     if (i == null) {
       return List.of();
@@ -252,6 +256,7 @@ public final class ClusterSnapshot {
 
   /** The node {@code nodeId} as the snapshot holds it. */
   public Optional<NodeInfo> node(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
     Integer i = slotById.get(nodeId);
     return i == null ? Optional.empty() : Optional.of(infos[i]);
   }
@@ -307,7 +312,7 @@ public final class ClusterSnapshot {
     }
   }
 
-  ReplicaRecord record(String replicaId) {
+  @Nullable ReplicaRecord record(String replicaId) {
     return replicas.get(replicaId);
   }
 

@@ -21,6 +21,8 @@ public record Explanation(String replicaId, List<NodeVerdict> verdicts, Map<Stri
   /** Creates an explanation, copying its collections. */
   public Explanation {
     Objects.requireNonNull(replicaId, "replicaId");
+    Objects.requireNonNull(verdicts, "verdicts");
+    Objects.requireNonNull(reasons, "reasons");
     verdicts = List.copyOf(verdicts);
     reasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reasons));
     Objects.requireNonNull(best, "best");

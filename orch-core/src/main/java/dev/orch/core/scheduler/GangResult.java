@@ -21,6 +21,7 @@ public sealed interface GangResult permits GangResult.Placed, GangResult.Unsched
   record Placed(Map<String, String> nodes) implements GangResult {
     /** Creates the result, copying the map in its order. */
     public Placed {
+      Objects.requireNonNull(nodes, "nodes");
       nodes = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes));
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The values of one node label key, interned to small ints, and each node's value id (-1 when the node lacks
@@ -42,7 +43,7 @@ final class LabelIndex {
   }
 
   /** Sets the node's value; null when the node lacks the key (or is removed). */
-  void set(int node, String value) {
+  void set(int node, @Nullable String value) {
     int old = byNode[node];
     if (old >= 0) {
       int last = members[old][--sizes[old]];

@@ -44,6 +44,7 @@ public sealed interface PlacementResult permits PlacementResult.Placed, Placemen
       implements PlacementResult {
     /** Creates the result, copying the reasons in their order. */
     public Unschedulable {
+      Objects.requireNonNull(reasons, "reasons");
       reasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reasons));
       Objects.requireNonNull(message, "message");
       Objects.requireNonNull(preemption, "preemption");

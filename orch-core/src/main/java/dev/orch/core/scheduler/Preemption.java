@@ -16,6 +16,7 @@ public record Preemption(String nodeId, List<String> victims) {
   /** Creates a preemption, copying the victims. */
   public Preemption {
     Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(victims, "victims");
     victims = List.copyOf(victims);
   }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the smallest set of strictly lower-priority replicas whose removal lets a replica fit. Only CPU,
@@ -94,7 +95,7 @@ final class PreemptionPlanner {
   }
 
   /** The smallest set of lower-priority replicas on node {@code i} to remove for {@code r}, or null. */
-  static List<ReplicaRecord> victimsOn(ClusterSnapshot s, ReplicaRequest r, int i) {
+  static @Nullable List<ReplicaRecord> victimsOn(ClusterSnapshot s, ReplicaRequest r, int i) {
     long needCpu = r.cpuMillis() - (s.capCpu[i] - s.usedCpu[i]);
     long needMem = r.memoryBytes() - (s.capMem[i] - s.usedMem[i]);
     List<ReplicaRecord> mandatory = new ArrayList<>();
@@ -136,7 +137,7 @@ final class PreemptionPlanner {
   }
 
   /** The fewest of {@code items} whose CPU and memory sums reach the needs, or null when all do not. */
-  static List<ReplicaRecord> smallestCover(List<ReplicaRecord> items, long needCpu, long needMem) {
+  static @Nullable List<ReplicaRecord> smallestCover(List<ReplicaRecord> items, long needCpu, long needMem) {
     int m = items.size();
     long allCpu = 0;
     long allMem = 0;

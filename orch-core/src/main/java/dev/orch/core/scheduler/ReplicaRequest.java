@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One replica to place, or one already running: which service it belongs to, what it requests (CPU,
@@ -30,10 +31,10 @@ public final class ReplicaRequest {
   private final int priority;
   private final Placement placement;
   private final Map<String, String> labels;
-  private final String boundNode; // null when none
+  private final @Nullable String boundNode;
 
   private ReplicaRequest(String replicaId, String service, Resources requests, int[] hostPorts, int priority,
-                         Placement placement, Map<String, String> labels, String boundNode) {
+                         Placement placement, Map<String, String> labels, @Nullable String boundNode) {
     this.replicaId = replicaId;
     this.service = service;
     this.requests = requests;
@@ -136,7 +137,7 @@ public final class ReplicaRequest {
     return Optional.ofNullable(boundNode);
   }
 
-  String boundNodeOrNull() {
+  @Nullable String boundNodeOrNull() {
     return boundNode;
   }
 
@@ -159,6 +160,11 @@ public final class ReplicaRequest {
    * @param protocol TCP or UDP; the same number may be used once per protocol on a node
    */
   public record HostPort(int port, Protocol protocol) {
+    /** Creates a host port. */
+    public HostPort {
+      Objects.requireNonNull(protocol, "protocol");
+    }
+
     @Override
     public String toString() {
       return port + "/" + protocol;
@@ -174,7 +180,7 @@ public final class ReplicaRequest {
     private int priority;
     private Placement placement = Placement.ANYWHERE;
     private final Map<String, String> labels = new LinkedHashMap<>();
-    private String boundNode;
+    private @Nullable String boundNode;
 
     private Builder(String service, String replicaId) {
       this.service = service;
@@ -211,6 +217,7 @@ public final class ReplicaRequest {
 
     /** Adds labels (the service's), visible to user filters and scores. */
     public Builder labels(Map<String, String> labels) {
+      Objects.requireNonNull(labels, "labels");
       this.labels.putAll(labels);
       return this;
     }

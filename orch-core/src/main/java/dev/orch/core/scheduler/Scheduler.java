@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses a node for each replica: filter, then score, and explain every refusal.
@@ -44,9 +45,9 @@ public final class Scheduler {
   private final PlacementKernel kernel;
   private final long seed;
   private final boolean preemption;
-  private final Counter placements;
-  private final Counter unschedulable;
-  private final Timer duration;
+  private final @Nullable Counter placements;
+  private final @Nullable Counter unschedulable;
+  private final @Nullable Timer duration;
 
   private Scheduler(Builder b) {
     double[] weights = new double[BuiltinScore.COUNT];
@@ -144,6 +145,8 @@ public final class Scheduler {
    * @return one result per replica, in order
    */
   public List<PlacementResult> placeEach(ClusterSnapshot snapshot, List<ReplicaRequest> replicas) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(replicas, "replicas");
     List<PlacementResult> out = new ArrayList<>(replicas.size());
     for (ReplicaRequest r : replicas) {
       out.add(place(snapshot, r));
@@ -159,6 +162,8 @@ public final class Scheduler {
    *                                  nothing is reserved)
    */
   public GangResult placeGang(ClusterSnapshot snapshot, List<ReplicaRequest> replicas) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(replicas, "replicas");
     List<ReplicaRequest> order = new ArrayList<>(replicas);
     order.sort(Comparator.<ReplicaRequest>comparingLong(r -> -r.cpuMillis())
         .thenComparingLong(r -> -r.memoryBytes()));
@@ -203,6 +208,8 @@ public final class Scheduler {
    * @return whether the snapshot held it
    */
   public boolean release(ClusterSnapshot snapshot, String replicaId) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(replicaId, "replicaId");
     return snapshot.removeReplica(replicaId);
   }
 
@@ -211,6 +218,8 @@ public final class Scheduler {
    * it fits nowhere now and such a set exists. Changes nothing.
    */
   public Optional<Preemption> preemptionFor(ClusterSnapshot snapshot, ReplicaRequest replica) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(replica, "replica");
     ServiceState svc = snapshot.service(replica.service());
     CompiledPlacement c = snapshot.compile(svc, replica.placement());
     c.prepare(svc);
@@ -229,6 +238,8 @@ public final class Scheduler {
    * scores every node (no sampling) and changes nothing.
    */
   public Explanation explain(ClusterSnapshot snapshot, ReplicaRequest replica) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(replica, "replica");
     ServiceState svc = snapshot.service(replica.service());
     CompiledPlacement c = snapshot.compile(svc, replica.placement());
     c.prepare(svc);
@@ -278,7 +289,7 @@ public final class Scheduler {
     private final List<Filter> filters = new ArrayList<>();
     private int percentage;
     private boolean preemption = true;
-    private MeterRegistry registry;
+    private @Nullable MeterRegistry registry;
 
     private Builder() {
     }

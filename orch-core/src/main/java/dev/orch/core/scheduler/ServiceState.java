@@ -2,6 +2,7 @@ package dev.orch.core.scheduler;
 
 import dev.orch.api.spec.Placement;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a snapshot keeps per service so that anti-affinity and spread cost an array read per node: the
@@ -12,14 +13,14 @@ final class ServiceState {
   final String name;
   int[] perNode;
   int total;
-  ReplicaRecord[] members = new ReplicaRecord[4];
+  @Nullable ReplicaRecord[] members = new ReplicaRecord[4];
   int memberCount;
   LabelIndex[] keys = new LabelIndex[0];
   int[][] domainCounts = new int[0][];
   boolean domainsDirty;
-  Placement cachedPlacement;
+  @Nullable Placement cachedPlacement;
   int cachedEpoch = -1;
-  CompiledPlacement compiled;
+  @Nullable CompiledPlacement compiled;
 
   ServiceState(String name, int nodeCapacity) {
     this.name = name;

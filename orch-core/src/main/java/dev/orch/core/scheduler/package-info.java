@@ -16,4 +16,7 @@
  * A {@link dev.orch.core.scheduler.Scheduler} is immutable and thread-safe; a
  * {@link dev.orch.core.scheduler.ClusterSnapshot} has one owner.
  */
+@NullMarked
 package dev.orch.core.scheduler;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,6 +1,7 @@
 package dev.orch.core.util;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A delay that doubles with each attempt in a row, from {@code initial} up to {@code max}: attempt 1 waits
@@ -10,6 +11,11 @@ import java.time.Duration;
  * @param max     the longest delay; at least {@code initial}
  */
 public record ExponentialBackoff(Duration initial, Duration max) {
+  /** Creates a backoff; both delays are required. */
+  public ExponentialBackoff {
+    Objects.requireNonNull(initial, "initial");
+    Objects.requireNonNull(max, "max");
+  }
   /** The delay before attempt {@code n} (1-based; below 1 counts as 1). */
   public Duration delay(int n) {
     long base = initial.toNanos();

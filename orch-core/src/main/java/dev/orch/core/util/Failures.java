@@ -1,5 +1,6 @@
 package dev.orch.core.util;
 
+import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -10,6 +11,7 @@ public final class Failures {
 
   /** {@code t} without the {@link CompletionException} and {@link ExecutionException} wrappers around it. */
   public static Throwable rootCause(Throwable t) {
+    Objects.requireNonNull(t, "t");
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();
     }
@@ -18,6 +20,7 @@ public final class Failures {
 
   /** The root cause's message, or its name when it has none. */
   public static String describe(Throwable t) {
+    Objects.requireNonNull(t, "t");
     Throwable root = rootCause(t);
     return root.getMessage() != null ? root.getMessage() : root.toString();
   }

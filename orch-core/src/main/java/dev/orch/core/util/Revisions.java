@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /** Stable hashes that identify a service's template revision and whole spec across JVM runs. */
@@ -18,11 +19,13 @@ public final class Revisions {
    * placement or labels alone keeps the revision.
    */
   public static String revision(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
     return sha(template(spec));
   }
 
   /** A hash of the whole spec. */
   public static String specHash(ServiceSpec spec) {
+    Objects.requireNonNull(spec, "spec");
     return sha(template(spec) + "|" + spec.replicas() + "|" + spec.placement() + "|" + spec.restartPolicy()
         + "|" + spec.rollout() + "|" + spec.priority() + "|" + new TreeMap<>(spec.labels()));
   }

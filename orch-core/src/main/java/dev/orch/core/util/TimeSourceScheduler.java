@@ -4,6 +4,7 @@ import dev.failsafe.spi.Scheduler;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Delayed;
@@ -11,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /** Runs Failsafe's delays on Orch's time source, so retries follow virtual time in tests. */
 public final class TimeSourceScheduler implements Scheduler {
@@ -18,12 +20,14 @@ public final class TimeSourceScheduler implements Scheduler {
 
   /** A scheduler over {@code time}. */
   public TimeSourceScheduler(TimeSource time) {
-    this.time = time;
+    this.time = Objects.requireNonNull(time, "time");
   }
 
   @Override
   public ScheduledFuture<?> schedule(Callable<?> callable, long delay, TimeUnit unit) {
-    CompletableFuture<Object> result = new CompletableFuture<>();
+    Objects.requireNonNull(callable, "callable");
+    Objects.requireNonNull(unit, "unit");
+    CompletableFuture<@Nullable Object> result = new CompletableFuture<>();
     long dueNanos = time.nanoTime() + unit.toNanos(delay);
     ScheduledTask task = time.schedule(Duration.ofNanos(unit.toNanos(delay)), () -> {
       if (result.isDone()) {
@@ -35,7 +39,7 @@ public final class TimeSourceScheduler implements Scheduler {
         result.completeExceptionally(e);
       }
     });
-    return new ScheduledFuture<Object>() {
+    return new ScheduledFuture<@Nullable Object>() {
       @Override
       public long getDelay(TimeUnit u) {
         return u.convert(dueNanos - time.nanoTime(), TimeUnit.NANOSECONDS);
@@ -63,12 +67,12 @@ public final class TimeSourceScheduler implements Scheduler {
       }
 
       @Override
-      public Object get() throws InterruptedException, ExecutionException {
+      public @Nullable Object get() throws InterruptedException, ExecutionException {
         return result.get();
       }
 
       @Override
-      public Object get(long timeout, TimeUnit u) throws InterruptedException, ExecutionException,
+      public @Nullable Object get(long timeout, TimeUnit u) throws InterruptedException, ExecutionException,
           TimeoutException {
         return result.get(timeout, u);
       }

@@ -383,4 +383,12 @@ class LoadBalancerTest {
     assertTrue(allocated < 10_000, "pick and report allocated " + allocated + " bytes");
     assertEquals(120_000, traffic.snapshot("s", "v1").requests());
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    assertEquals("source", assertThrows(NullPointerException.class, () -> LoadBalancer.builder(null)).getMessage());
+    registry.update("s", endpoints(1));
+    LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s")));
+    assertEquals("endpointId", assertThrows(NullPointerException.class, () -> lb.inFlight(null)).getMessage());
+  }
 }

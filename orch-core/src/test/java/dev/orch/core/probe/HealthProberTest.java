@@ -189,4 +189,12 @@ class HealthProberTest {
       assertEquals(ProbeTransition.Type.LIVENESS_FAILED, seen.get(1).type());
     }
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    ProbeTarget target = ProbeTarget.builder("orders-0").host("127.0.0.1").build();
+    assertEquals("port", assertThrows(NullPointerException.class, () -> target.hostPort(null)).getMessage());
+    assertEquals("containerId", assertThrows(NullPointerException.class,
+        () -> ProbeTarget.builder(null)).getMessage());
+  }
 }

@@ -218,4 +218,12 @@ class MpscWorkQueueTest {
     assertTrue(e.getMessage().contains("timeSource: null: is required"), e.getMessage());
     assertTrue(e.getMessage().contains("backoff.base: PT0S: must be > 0"), e.getMessage());
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    assertEquals("handler", assertThrows(NullPointerException.class,
+        () -> MpscWorkQueue.builder().handler(null)).getMessage());
+    assertEquals("delay", assertThrows(NullPointerException.class,
+        () -> ReconcileResult.requeueAfter(null)).getMessage());
+  }
 }

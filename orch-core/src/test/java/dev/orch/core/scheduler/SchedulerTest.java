@@ -356,4 +356,14 @@ class SchedulerTest {
     PlacementKernel all = new PlacementKernel(new double[6], new Filter[0], new Score[0], new double[0], 100);
     assertEquals(5000, all.feasibleToFind(5000));
   }
+
+  @Test
+  void refusesNullArgumentsNamingThem() {
+    ClusterSnapshot s = ClusterSnapshot.of(List.of(node("n1", "1", "1Gi", Map.of())));
+    assertEquals("snapshot", assertThrows(NullPointerException.class,
+        () -> scheduler.explain(null, replica("web", "web-0", "100m", "64Mi"))).getMessage());
+    assertEquals("labels", assertThrows(NullPointerException.class,
+        () -> ReplicaRequest.builder("web", "web-0").labels(null)).getMessage());
+    assertEquals("nodeId", assertThrows(NullPointerException.class, () -> s.node(null)).getMessage());
+  }
 }
