@@ -21,6 +21,7 @@ public record RolloutPlan(String service, String strategy, String from, String t
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(steps, "steps");
     steps = List.copyOf(steps);
   }
 

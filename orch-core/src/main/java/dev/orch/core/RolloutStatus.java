@@ -61,6 +61,9 @@ public record RolloutStatus(String revision, String stable, String strategy, Pha
     Objects.requireNonNull(stable, "stable");
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(phase, "phase");
+    Objects.requireNonNull(revisions, "revisions");
+    Objects.requireNonNull(weights, "weights");
+    Objects.requireNonNull(steps, "steps");
     revisions = java.util.Collections.unmodifiableMap(new TreeMap<>(revisions));
     weights = java.util.Collections.unmodifiableMap(new TreeMap<>(weights));
     steps = List.copyOf(steps);

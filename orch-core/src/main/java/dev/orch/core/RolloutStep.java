@@ -22,6 +22,8 @@ public record RolloutStep(int index, String action, Map<String, Integer> replica
   /** Creates a step, copying the maps into sorted order. */
   public RolloutStep {
     Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(replicas, "replicas");
+    Objects.requireNonNull(weights, "weights");
     replicas = java.util.Collections.unmodifiableMap(new TreeMap<>(replicas));
     weights = java.util.Collections.unmodifiableMap(new TreeMap<>(weights));
   }

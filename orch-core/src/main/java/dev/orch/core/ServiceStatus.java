@@ -25,6 +25,10 @@ public record ServiceStatus(String name, int desired, int running, int ready, Li
   /** Creates a status, copying the lists. */
   public ServiceStatus {
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(conditions, "conditions");
+    Objects.requireNonNull(replicas, "replicas");
+    Objects.requireNonNull(recentEvents, "recentEvents");
+    Objects.requireNonNull(pending, "pending");
     conditions = List.copyOf(conditions);
     replicas = List.copyOf(replicas);
     recentEvents = List.copyOf(recentEvents);
@@ -78,6 +82,7 @@ public record ServiceStatus(String name, int desired, int running, int ready, Li
 
   /** The condition of {@code type}, if reported. */
   public Optional<Condition> condition(String type) {
+    Objects.requireNonNull(type, "type");
     return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
   }
 }

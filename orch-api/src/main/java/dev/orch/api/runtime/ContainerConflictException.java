@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The call conflicts with the container's state or another object: a name or host port already in use,
  * starting a removed container. A refusal of the request ({@link RequestRefusedException}), never a fault of
@@ -14,7 +16,7 @@ public class ContainerConflictException extends RequestRefusedException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public ContainerConflictException(String message, Throwable cause) {
+  public ContainerConflictException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

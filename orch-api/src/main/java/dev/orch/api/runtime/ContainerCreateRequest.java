@@ -20,6 +20,7 @@ public record ContainerCreateRequest(String name, String nodeId, ContainerSpec s
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(labels, "labels");
     labels = Map.copyOf(labels);
   }
 }

@@ -33,12 +33,14 @@ public record ContainerInfo(String id, String name, String nodeId, String image,
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(labels, "labels");
     labels = Map.copyOf(labels);
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(exitCode, "exitCode");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(finishedAt, "finishedAt");
+    Objects.requireNonNull(ports, "ports");
     ports = List.copyOf(ports);
   }
 
@@ -49,6 +51,7 @@ public record ContainerInfo(String id, String name, String nodeId, String image,
 
   /** The value of label {@code key}, if present. */
   public Optional<String> label(String key) {
+    Objects.requireNonNull(key, "key");
     return Optional.ofNullable(labels.get(key));
   }
 }

@@ -15,6 +15,8 @@ import java.util.Set;
 public record ContainerListing(List<ContainerInfo> containers, Set<String> unansweredNodes) {
   /** Creates a listing, copying the collections. */
   public ContainerListing {
+    Objects.requireNonNull(containers, "containers");
+    Objects.requireNonNull(unansweredNodes, "unansweredNodes");
     containers = List.copyOf(containers);
     unansweredNodes = Set.copyOf(unansweredNodes);
   }

@@ -1,6 +1,7 @@
 package dev.orch.api.runtime;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A create was refused because the runtime cannot get the image: it has no such image and cannot pull it (no
@@ -19,7 +20,7 @@ public class ImageNotFoundException extends RequestRefusedException {
   }
 
   /** Creates the exception for {@code image}, with a message and a cause. */
-  public ImageNotFoundException(String image, String message, Throwable cause) {
+  public ImageNotFoundException(String image, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.image = Objects.requireNonNull(image, "image");
   }

@@ -1,6 +1,7 @@
 package dev.orch.api.runtime;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A create was refused because a container of that name exists already (on any node of the runtime, or on
@@ -19,7 +20,7 @@ public class NameInUseException extends ContainerConflictException {
   }
 
   /** Creates the exception for {@code name}, with a message and a cause. */
-  public NameInUseException(String name, String message, Throwable cause) {
+  public NameInUseException(String name, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.name = Objects.requireNonNull(name, "name");
   }

@@ -18,6 +18,8 @@ public record NetworkInfo(String name, String nodeId, Map<String, String> labels
   public NetworkInfo {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(labels, "labels");
+    Objects.requireNonNull(containers, "containers");
     labels = Map.copyOf(labels);
     containers = Set.copyOf(containers);
   }

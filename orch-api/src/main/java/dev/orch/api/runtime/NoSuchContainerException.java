@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /** No container has the given id (it was removed, or never existed). */
 public class NoSuchContainerException extends ContainerRuntimeException {
   private static final long serialVersionUID = 1L;
@@ -10,7 +12,7 @@ public class NoSuchContainerException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public NoSuchContainerException(String message, Throwable cause) {
+  public NoSuchContainerException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /** No node has the given id. */
 public class NoSuchNodeException extends ContainerRuntimeException {
   private static final long serialVersionUID = 1L;
@@ -10,7 +12,7 @@ public class NoSuchNodeException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public NoSuchNodeException(String message, Throwable cause) {
+  public NoSuchNodeException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

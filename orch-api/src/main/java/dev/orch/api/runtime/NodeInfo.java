@@ -24,6 +24,8 @@ public record NodeInfo(String id, Map<String, String> labels, List<Taint> taints
   /** Creates node info, copying the collections. */
   public NodeInfo {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(labels, "labels");
+    Objects.requireNonNull(taints, "taints");
     labels = Map.copyOf(labels);
     taints = List.copyOf(taints);
     Objects.requireNonNull(capacity, "capacity");

@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /** The node exists but is not ready: it cannot create or start containers now. */
 public class NodeNotReadyException extends ContainerRuntimeException {
   private static final long serialVersionUID = 1L;
@@ -10,7 +12,7 @@ public class NodeNotReadyException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public NodeNotReadyException(String message, Throwable cause) {
+  public NodeNotReadyException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

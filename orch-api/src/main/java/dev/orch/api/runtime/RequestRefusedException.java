@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The runtime answered and refused the request for a reason that belongs to the request, not to the node:
  * a name or host port in use, a bad parameter, no such image, a memory limit below the engine's minimum.
@@ -17,7 +19,7 @@ public class RequestRefusedException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public RequestRefusedException(String message, Throwable cause) {
+  public RequestRefusedException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

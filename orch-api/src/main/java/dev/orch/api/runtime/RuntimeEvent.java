@@ -2,6 +2,7 @@ package dev.orch.api.runtime;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Something that happened in a runtime: a container's lifecycle step, or a node lost or back.
@@ -35,6 +36,10 @@ public sealed interface RuntimeEvent {
       implements ContainerEvent {
     /** Creates the event, copying the labels. */
     public ContainerCreated {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(containerId, "containerId");
+      Objects.requireNonNull(labels, "labels");
       labels = Map.copyOf(labels);
     }
   }
@@ -51,6 +56,10 @@ public sealed interface RuntimeEvent {
       implements ContainerEvent {
     /** Creates the event, copying the labels. */
     public ContainerStarted {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(containerId, "containerId");
+      Objects.requireNonNull(labels, "labels");
       labels = Map.copyOf(labels);
     }
   }
@@ -69,6 +78,10 @@ public sealed interface RuntimeEvent {
                          int exitCode, boolean oomKilled) implements ContainerEvent {
     /** Creates the event, copying the labels. */
     public ContainerExited {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(containerId, "containerId");
+      Objects.requireNonNull(labels, "labels");
       labels = Map.copyOf(labels);
     }
   }
@@ -86,6 +99,10 @@ public sealed interface RuntimeEvent {
       implements ContainerEvent {
     /** Creates the event, copying the labels. */
     public ContainerOomKilled {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(containerId, "containerId");
+      Objects.requireNonNull(labels, "labels");
       labels = Map.copyOf(labels);
     }
   }
@@ -102,6 +119,10 @@ public sealed interface RuntimeEvent {
       implements ContainerEvent {
     /** Creates the event, copying the labels. */
     public ContainerRemoved {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(containerId, "containerId");
+      Objects.requireNonNull(labels, "labels");
       labels = Map.copyOf(labels);
     }
   }
@@ -114,6 +135,12 @@ public sealed interface RuntimeEvent {
    * @param reason what was observed, in words
    */
   record NodeLost(Instant time, String nodeId, String reason) implements RuntimeEvent {
+    /** Creates the event; every component is required. */
+    public NodeLost {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+      Objects.requireNonNull(reason, "reason");
+    }
   }
 
   /**
@@ -123,5 +150,10 @@ public sealed interface RuntimeEvent {
    * @param nodeId which node
    */
   record NodeReady(Instant time, String nodeId) implements RuntimeEvent {
+    /** Creates the event; both components are required. */
+    public NodeReady {
+      Objects.requireNonNull(time, "time");
+      Objects.requireNonNull(nodeId, "nodeId");
+    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /** The runtime, or one of its nodes, did not answer or refused the call; retrying later may succeed. */
 public class RuntimeUnavailableException extends ContainerRuntimeException {
   private static final long serialVersionUID = 1L;
@@ -10,7 +12,7 @@ public class RuntimeUnavailableException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public RuntimeUnavailableException(String message, Throwable cause) {
+  public RuntimeUnavailableException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -1,5 +1,7 @@
 package dev.orch.api.runtime;
 
+import org.jspecify.annotations.Nullable;
+
 /** The runtime lacks the capability the call needs; see {@link ContainerRuntime#capabilities()}. */
 public class UnsupportedCapabilityException extends ContainerRuntimeException {
   private static final long serialVersionUID = 1L;
@@ -10,7 +12,7 @@ public class UnsupportedCapabilityException extends ContainerRuntimeException {
   }
 
   /** Creates the exception with a message and a cause. */
-  public UnsupportedCapabilityException(String message, Throwable cause) {
+  public UnsupportedCapabilityException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

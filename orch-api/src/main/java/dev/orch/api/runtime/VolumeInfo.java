@@ -15,6 +15,7 @@ public record VolumeInfo(String name, String nodeId, Map<String, String> labels)
   public VolumeInfo {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(labels, "labels");
     labels = Map.copyOf(labels);
   }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The template every replica of a service runs: image, command, arguments, environment, named ports,
@@ -28,6 +29,11 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
   /** Creates a template, copying every collection; use the builder for validation. */
   public ContainerSpec {
     Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(args, "args");
+    Objects.requireNonNull(env, "env");
+    Objects.requireNonNull(ports, "ports");
+    Objects.requireNonNull(volumeMounts, "volumeMounts");
     command = List.copyOf(command);
     args = List.copyOf(args);
     env = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(env));
@@ -37,7 +43,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
   }
 
   /** Starts a builder for a container running {@code image}. */
-  public static Builder builder(String image) {
+  public static Builder builder(@Nullable String image) {
     return new Builder(image);
   }
 
@@ -59,6 +65,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
    * @param path the prefix of every field path, for example {@code orders.container}
    */
   public List<Violation> validate(String path) {
+    Objects.requireNonNull(path, "path");
     Violations v = new Violations();
     validate(path, v);
     return v.list();
@@ -102,9 +109,9 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
 
   /** Builds a {@link ContainerSpec}; not thread-safe. */
   public static final class Builder {
-    private String image;
-    private final List<String> command = new ArrayList<>();
-    private final List<String> args = new ArrayList<>();
+    private @Nullable String image;
+    private final List<@Nullable String> command = new ArrayList<>();
+    private final List<@Nullable String> args = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private final List<PortSpec> ports = new ArrayList<>();
     private ResourceRequirements resources = ResourceRequirements.NONE;
@@ -112,25 +119,27 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     /** Quantities that did not parse, reported with every other violation by {@link #build()}. */
     private final Map<String, Violation> unparsed = new LinkedHashMap<>();
 
-    private Builder(String image) {
+    private Builder(@Nullable String image) {
       this.image = image;
     }
 
     /** Sets the image. */
-    public Builder image(String image) {
+    public Builder image(@Nullable String image) {
       this.image = image;
       return this;
     }
 
     /** Sets the entry point, replacing any set before. */
-    public Builder command(String... command) {
+    public Builder command(@Nullable String... command) {
+      Objects.requireNonNull(command, "command");
       this.command.clear();
       this.command.addAll(Arrays.asList(command));
       return this;
     }
 
     /** Sets the arguments, replacing any set before. */
-    public Builder args(String... args) {
+    public Builder args(@Nullable String... args) {
+      Objects.requireNonNull(args, "args");
       this.args.clear();
       this.args.addAll(Arrays.asList(args));
       return this;
@@ -163,7 +172,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
      * Requests {@code cpu} and {@code memory} (see {@link Resources#of}), with no limit. A quantity that
      * does not parse is reported by {@link #build()}, with the other violations.
      */
-    public Builder requests(String cpu, String memory) {
+    public Builder requests(@Nullable String cpu, @Nullable String memory) {
       this.resources = new ResourceRequirements(parse("requests", cpu, memory), resources.limits());
       return this;
     }
@@ -172,12 +181,12 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
      * Limits the container to {@code cpu} and {@code memory} (see {@link Resources#of}). A quantity that
      * does not parse is reported by {@link #build()}, with the other violations.
      */
-    public Builder limits(String cpu, String memory) {
+    public Builder limits(@Nullable String cpu, @Nullable String memory) {
       this.resources = new ResourceRequirements(resources.requests(), parse("limits", cpu, memory));
       return this;
     }
 
-    private Resources parse(String kind, String cpu, String memory) {
+    private Resources parse(String kind, @Nullable String cpu, @Nullable String memory) {
       long millis = 0;
       long bytes = 0;
       unparsed.remove(kind + ".cpu");

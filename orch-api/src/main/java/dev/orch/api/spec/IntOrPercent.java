@@ -1,5 +1,7 @@
 package dev.orch.api.spec;
 
+import java.util.Objects;
+
 /**
  * A count, or a percentage of a total (Kubernetes' IntOrString), as used by rollout settings.
  * Immutable and thread-safe.
@@ -24,6 +26,7 @@ public record IntOrPercent(int value, boolean percent) {
    * @throws IllegalArgumentException naming the text when it is neither form
    */
   public static IntOrPercent parse(String text) {
+    Objects.requireNonNull(text, "text");
     try {
       if (text.endsWith("%")) {
         return percent(Integer.parseInt(text.substring(0, text.length() - 1)));

@@ -1,6 +1,7 @@
 package dev.orch.api.spec;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -28,6 +29,7 @@ public final class InvalidSpecException extends IllegalArgumentException {
   }
 
   private static String message(List<Violation> violations) {
+    Objects.requireNonNull(violations, "violations");
     if (violations.isEmpty()) {
       throw new IllegalArgumentException("an InvalidSpecException needs at least one violation");
     }

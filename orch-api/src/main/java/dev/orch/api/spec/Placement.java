@@ -24,6 +24,9 @@ public record Placement(Map<String, String> nodeSelector, List<TopologySpread> s
 
   /** Creates a placement, copying every collection. */
   public Placement {
+    Objects.requireNonNull(nodeSelector, "nodeSelector");
+    Objects.requireNonNull(spread, "spread");
+    Objects.requireNonNull(tolerations, "tolerations");
     nodeSelector = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(nodeSelector));
     spread = List.copyOf(spread);
     Objects.requireNonNull(antiAffinity, "antiAffinity");
@@ -74,7 +77,7 @@ public record Placement(Map<String, String> nodeSelector, List<TopologySpread> s
 
     /** Requires nodes labelled {@code key=value}. */
     public Builder nodeSelector(String key, String value) {
-      nodeSelector.put(key, value);
+      nodeSelector.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }
 

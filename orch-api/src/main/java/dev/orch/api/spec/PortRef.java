@@ -1,6 +1,7 @@
 package dev.orch.api.spec;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A reference to a container port, by name ({@code "http"}) or by number ({@code 8080}).
@@ -36,6 +37,7 @@ public record PortRef(String name, int number) {
    * @return the port number, or -1 when the name is not among {@code container}'s ports
    */
   public int resolve(ContainerSpec container) {
+    Objects.requireNonNull(container, "container");
     if (!isNamed()) {
       return number;
     }
@@ -47,7 +49,7 @@ public record PortRef(String name, int number) {
     return -1;
   }
 
-  void validate(String path, Violations v, ContainerSpec container) {
+  void validate(String path, Violations v, @Nullable ContainerSpec container) {
     if (isNamed()) {
       if (container != null && resolve(container) < 0) {
         v.add(path, Violations.quoted(name), "must name a port of the container");

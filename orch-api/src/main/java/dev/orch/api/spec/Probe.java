@@ -65,6 +65,7 @@ public record Probe(ProbeAction action, Duration initialDelay, Duration period, 
 
   /** Runs {@code command} in the container; exit code 0 passes. */
   public static Probe exec(String... command) {
+    Objects.requireNonNull(command, "command");
     return of(new ProbeAction.Exec(List.of(command)));
   }
 

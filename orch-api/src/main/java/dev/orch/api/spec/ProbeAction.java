@@ -40,6 +40,7 @@ public sealed interface ProbeAction {
   record Exec(List<String> command) implements ProbeAction {
     /** Creates the action, copying the command. */
     public Exec {
+      Objects.requireNonNull(command, "command");
       command = List.copyOf(command);
     }
   }

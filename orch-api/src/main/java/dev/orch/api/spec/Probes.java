@@ -25,16 +25,19 @@ public record Probes(Optional<Probe> startup, Optional<Probe> liveness, Optional
 
   /** These probes with {@code probe} as the startup probe. */
   public Probes withStartup(Probe probe) {
+    Objects.requireNonNull(probe, "probe");
     return new Probes(Optional.of(probe), liveness, readiness);
   }
 
   /** These probes with {@code probe} as the liveness probe. */
   public Probes withLiveness(Probe probe) {
+    Objects.requireNonNull(probe, "probe");
     return new Probes(startup, Optional.of(probe), readiness);
   }
 
   /** These probes with {@code probe} as the readiness probe. */
   public Probes withReadiness(Probe probe) {
+    Objects.requireNonNull(probe, "probe");
     return new Probes(startup, liveness, Optional.of(probe));
   }
 

@@ -2,6 +2,8 @@ package dev.orch.api.spec;
 
 import java.math.BigDecimal;
 import java.util.Locale;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An amount of CPU and memory: CPU in millicores (1000 = one core), memory in bytes.
@@ -24,7 +26,7 @@ public record Resources(long cpuMillis, long memoryBytes) {
    * @param memory bytes, with an optional binary ({@code Ki Mi Gi Ti}) or decimal ({@code k M G T}) suffix
    * @throws IllegalArgumentException naming the quantity and the accepted forms when either does not parse
    */
-  public static Resources of(String cpu, String memory) {
+  public static Resources of(@Nullable String cpu, @Nullable String memory) {
     return new Resources(parseCpu(cpu), parseMemory(memory));
   }
 
@@ -34,7 +36,7 @@ public record Resources(long cpuMillis, long memoryBytes) {
   }
 
   /** Parses a CPU quantity into millicores: {@code "500m"} is 500, {@code "1.5"} is 1500. */
-  public static long parseCpu(String cpu) {
+  public static long parseCpu(@Nullable String cpu) {
     String s = cpu == null ? "" : cpu.trim();
     try {
       if (s.endsWith("m")) {
@@ -48,7 +50,7 @@ public record Resources(long cpuMillis, long memoryBytes) {
   }
 
   /** Parses a memory quantity into bytes: {@code "256Mi"} is 268435456, {@code "1G"} is 10^9. */
-  public static long parseMemory(String memory) {
+  public static long parseMemory(@Nullable String memory) {
     String s = memory == null ? "" : memory.trim();
     try {
       long multiplier = 1;
@@ -72,11 +74,13 @@ public record Resources(long cpuMillis, long memoryBytes) {
 
   /** The sum of this and {@code other}. */
   public Resources plus(Resources other) {
+    Objects.requireNonNull(other, "other");
     return new Resources(cpuMillis + other.cpuMillis, memoryBytes + other.memoryBytes);
   }
 
   /** This less {@code other}; may be negative. */
   public Resources minus(Resources other) {
+    Objects.requireNonNull(other, "other");
     return new Resources(cpuMillis - other.cpuMillis, memoryBytes - other.memoryBytes);
   }
 
@@ -87,6 +91,7 @@ public record Resources(long cpuMillis, long memoryBytes) {
 
   /** Whether {@code request} fits in this amount, in CPU and in memory. */
   public boolean fits(Resources request) {
+    Objects.requireNonNull(request, "request");
     return request.cpuMillis <= cpuMillis && request.memoryBytes <= memoryBytes;
   }
 

@@ -92,6 +92,7 @@ public sealed interface RolloutStrategy {
 
     /** This strategy with an analysis of the preview before promotion. */
     public BlueGreen withPrePromotionAnalysis(Analysis analysis) {
+      Objects.requireNonNull(analysis, "analysis");
       return new BlueGreen(autoPromote, Optional.of(analysis), scaleDownDelay, progressDeadline);
     }
 

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The desired state of one service: how many replicas of which container, where they may run, how they
@@ -35,11 +36,12 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     Objects.requireNonNull(probes, "probes");
     Objects.requireNonNull(restartPolicy, "restartPolicy");
     Objects.requireNonNull(rollout, "rollout");
+    Objects.requireNonNull(labels, "labels");
     labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
   }
 
   /** Starts a builder for the service {@code name}. */
-  public static Builder builder(String name) {
+  public static Builder builder(@Nullable String name) {
     return new Builder(name);
   }
 
@@ -174,17 +176,17 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
 
   /** Builds a {@link ServiceSpec}; not thread-safe. */
   public static final class Builder {
-    private final String name;
+    private final @Nullable String name;
     private int replicas = 1;
-    private ContainerSpec container;
-    private Placement placement = Placement.ANYWHERE;
-    private Probes probes = Probes.NONE;
-    private RestartPolicy restartPolicy = RestartPolicy.ALWAYS;
-    private RolloutStrategy rollout = RolloutStrategy.rollingUpdate();
+    private @Nullable ContainerSpec container;
+    private @Nullable Placement placement = Placement.ANYWHERE;
+    private @Nullable Probes probes = Probes.NONE;
+    private @Nullable RestartPolicy restartPolicy = RestartPolicy.ALWAYS;
+    private @Nullable RolloutStrategy rollout = RolloutStrategy.rollingUpdate();
     private int priority;
     private final Map<String, String> labels = new LinkedHashMap<>();
 
-    private Builder(String name) {
+    private Builder(@Nullable String name) {
       this.name = name;
     }
 
@@ -195,19 +197,19 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     }
 
     /** Sets the container template (required). */
-    public Builder container(ContainerSpec container) {
+    public Builder container(@Nullable ContainerSpec container) {
       this.container = container;
       return this;
     }
 
     /** Sets the placement (default: anywhere). */
-    public Builder placement(Placement placement) {
+    public Builder placement(@Nullable Placement placement) {
       this.placement = placement;
       return this;
     }
 
     /** Sets the probes (default: none). */
-    public Builder probes(Probes probes) {
+    public Builder probes(@Nullable Probes probes) {
       this.probes = probes;
       return this;
     }
@@ -231,13 +233,13 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     }
 
     /** Sets the restart policy (default {@link RestartPolicy#ALWAYS}). */
-    public Builder restartPolicy(RestartPolicy restartPolicy) {
+    public Builder restartPolicy(@Nullable RestartPolicy restartPolicy) {
       this.restartPolicy = restartPolicy;
       return this;
     }
 
     /** Sets the rollout strategy (default: a rolling update with 25% surge and unavailable). */
-    public Builder rollout(RolloutStrategy rollout) {
+    public Builder rollout(@Nullable RolloutStrategy rollout) {
       this.rollout = rollout;
       return this;
     }

@@ -31,6 +31,7 @@ public record Toleration(String key, String value, boolean exists, Optional<Tain
 
   /** Whether this tolerates {@code taint}. */
   public boolean tolerates(Taint taint) {
+    Objects.requireNonNull(taint, "taint");
     if (effect.isPresent() && effect.get() != taint.effect()) {
       return false;
     }

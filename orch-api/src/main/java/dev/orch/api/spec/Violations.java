@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Collects violations while a spec is checked; the spec package's builders share it. Not thread-safe. */
 final class Violations {
@@ -14,11 +15,11 @@ final class Violations {
 
   private final List<Violation> found = new ArrayList<>();
 
-  void add(String path, Object value, String rule) {
+  void add(String path, @Nullable Object value, String rule) {
     found.add(new Violation(path, String.valueOf(value), rule));
   }
 
-  boolean notNull(String path, Object value) {
+  boolean notNull(String path, @Nullable Object value) {
     if (value == null) {
       add(path, null, "is required");
       return false;
@@ -38,7 +39,7 @@ final class Violations {
     }
   }
 
-  void dnsLabel(String path, String name) {
+  void dnsLabel(String path, @Nullable String name) {
     if (!notNull(path, name)) {
       return;
     }
@@ -48,7 +49,7 @@ final class Violations {
     }
   }
 
-  void notBlank(String path, String value) {
+  void notBlank(String path, @Nullable String value) {
     if (notNull(path, value) && value.isBlank()) {
       add(path, quoted(value), "must not be blank");
     }
@@ -82,7 +83,7 @@ final class Violations {
     }
   }
 
-  static String quoted(String s) {
+  static String quoted(@Nullable String s) {
     return s == null ? "null" : "\"" + s + "\"";
   }
 }

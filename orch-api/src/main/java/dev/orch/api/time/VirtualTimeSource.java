@@ -2,6 +2,7 @@ package dev.orch.api.time;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.PriorityQueue;
 
 /**
@@ -27,7 +28,7 @@ public final class VirtualTimeSource implements TimeSource {
 
   /** A virtual clock starting at {@code start}. */
   public VirtualTimeSource(Instant start) {
-    this.epoch = start;
+    this.epoch = Objects.requireNonNull(start, "start");
   }
 
   @Override
@@ -47,6 +48,8 @@ public final class VirtualTimeSource implements TimeSource {
 
   @Override
   public synchronized ScheduledTask schedule(Duration delay, Runnable task) {
+    Objects.requireNonNull(delay, "delay");
+    Objects.requireNonNull(task, "task");
     long due = nowNanos + Math.max(0, delay.toNanos());
     Entry e = new Entry(due, sequence++, task);
     queue.add(e);
@@ -75,6 +78,7 @@ public final class VirtualTimeSource implements TimeSource {
    * @throws IllegalArgumentException if {@code step} is negative
    */
   public void advance(Duration step) {
+    Objects.requireNonNull(step, "step");
     if (step.isNegative()) {
       throw new IllegalArgumentException("step: " + step + ": must be >= 0");
     }
