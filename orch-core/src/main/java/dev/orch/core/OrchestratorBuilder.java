@@ -2,21 +2,26 @@ package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.RuntimeProvider;
+import dev.orch.api.spec.Analysis;
+import dev.orch.api.state.StateStore;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.engine.EngineSettings;
 import dev.orch.core.probe.HealthProber;
 import dev.orch.core.scheduler.Scheduler;
+import dev.orch.core.state.InMemoryStateStore;
 import dev.orch.core.util.Durations;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +52,8 @@ public final class OrchestratorBuilder {
   private Boolean deterministic;
   private Scheduler scheduler;
   private HealthProber healthProber;
+  private final Map<String, Predicate<Analysis.Metrics>> analysisChecks = new LinkedHashMap<>();
+  private StateStore stateStore;
 
   OrchestratorBuilder() {
   }
@@ -198,6 +205,37 @@ public final class OrchestratorBuilder {
   }
 
   /**
+   * Registers the analysis check {@code name}, which a spec's analysis refers to by name
+   * ({@code Analysis.builder().check(name)}), so that the spec stays data that a store can keep. Register it
+   * on every orchestrator that may run such a spec (the same code on every JVM, as a controller's code is);
+   * applying a spec that names a check the orchestrator does not have is refused, naming it.
+   *
+   * @throws IllegalArgumentException when {@code name} is blank or already registered
+   */
+  public OrchestratorBuilder analysisCheck(String name, Predicate<Analysis.Metrics> check) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(check, "check");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("analysisCheck: name: \"" + name + "\": must not be blank");
+    }
+    if (analysisChecks.putIfAbsent(name, check) != null) {
+      throw new IllegalArgumentException("analysisCheck: name: \"" + name + "\": is registered already");
+    }
+    return this;
+  }
+
+  /**
+   * Where the orchestrator keeps what it knows, so that it outlives the orchestrator: desired specs, revision
+   * history and rollout positions (default: an {@link InMemoryStateStore} of its own, gone with the JVM). An
+   * orchestrator built on a store that holds state resumes from it; a {@code FileStateStore} survives the
+   * JVM. A store passed here is not closed by the orchestrator.
+   */
+  public OrchestratorBuilder stateStore(StateStore store) {
+    this.stateStore = Objects.requireNonNull(store, "store");
+    return this;
+  }
+
+  /**
    * Builds and starts the orchestrator: it discovers the nodes and adopts what it owns, asynchronously.
    *
    * @throws IllegalArgumentException naming every bad setting
@@ -252,7 +290,8 @@ public final class OrchestratorBuilder {
     return new Orchestrator(new EngineSettings(rt, runtime == null, time, ownsTime, registry,
         meterRegistry != null, ownerId, shards, isDeterministic, nodeLostGrace, terminationGrace, resyncPeriod,
         callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
-        prober, healthProber == null));
+        prober, healthProber == null, Map.copyOf(analysisChecks),
+        stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null));
   }
 
   /** The system property that names the runtime to discover when none is passed. */

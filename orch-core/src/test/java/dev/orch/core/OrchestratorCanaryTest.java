@@ -26,9 +26,7 @@ import org.junit.jupiter.api.Test;
 class OrchestratorCanaryTest extends VirtualClusterTest {
   private static Analysis successRate(int count) {
     return Analysis.builder().interval(Duration.ofSeconds(10)).count(count).failureThreshold(2).minRequests(20)
-        .check("success rate >= 95%", m -> m.canary().successRate() >= 0.95)
-        .check("p99 < 1s", m -> m.canary().latency(0.99).compareTo(Duration.ofSeconds(1)) < 0)
-        .build();
+        .successRate(0.95).latency(0.99, Duration.ofSeconds(1)).build();
   }
 
   private String start(ServiceSpec v1) {
@@ -53,7 +51,7 @@ class OrchestratorCanaryTest extends VirtualClusterTest {
     LoadClient client = new LoadClient(time, runtime, orch.loadBalancer("web", Pickers.weightedRoundRobin()), 3);
     RolloutPlan plan = orch.plan(v2);
     assertEquals(java.util.List.of("setWeight 10%", "pause 20s", "setWeight 50%",
-        "analysis [success rate >= 95%, p99 < 1s]", "scale up", "promote"),
+        "analysis [success rate >= 95%, p99 latency <= 1000ms]", "scale up", "promote"),
         plan.steps().stream().map(RolloutStep::action).toList(), plan::toString);
 
     orch.apply(v2);
@@ -237,10 +235,15 @@ class OrchestratorCanaryTest extends VirtualClusterTest {
   }
 
   @Test
-  void anAnalysisCanReadAnyMicrometerMeter() {
+  void aRegisteredCheckCanReadAnyMicrometerMeter() {
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
+        .terminationGrace(Duration.ofSeconds(1))
+        .analysisCheck("app.errors < 10", m -> m.meter("app.errors", Map.of("service", "web")).orElse(0) < 10)
+        .build();
     Counter appErrors = Counter.builder("app.errors").tag("service", "web").register(meters);
     Analysis noAppErrors = Analysis.builder().interval(Duration.ofSeconds(5)).count(3).minRequests(0)
-        .check("app.errors < 10", m -> m.meter("app.errors", Map.of("service", "web")).orElse(0) < 10).build();
+        .check("app.errors < 10").build();
     RolloutStrategy canary = RolloutStrategy.canary().setWeight(50).analyze(noAppErrors).build();
     start(web("web:1", canary));
     orch.apply(web("web:2", canary));

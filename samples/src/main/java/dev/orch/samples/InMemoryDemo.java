@@ -154,7 +154,7 @@ public final class InMemoryDemo {
     step("A canary of orders 1.3, a bad version: 20% of the traffic, then an analysis of its success rate");
     Analysis successRate = Analysis.builder().interval(Duration.ofSeconds(1)).count(3).failureThreshold(2)
         .minRequests(10)
-        .check("success rate >= 95%", m -> m.canary().successRate() >= 0.95)
+        .successRate(0.95)
         .build();
     RolloutStrategy canary = RolloutStrategy.canary().setWeight(20).analyze(successRate).setWeight(50)
         .pause(Duration.ofSeconds(2)).progressDeadline(Duration.ofSeconds(10)).build();

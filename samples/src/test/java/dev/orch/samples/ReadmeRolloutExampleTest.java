@@ -27,9 +27,9 @@ class ReadmeRolloutExampleTest {
   @Test
   void theReadmeStrategiesBuildAndTheCanaryPlanHasThePrintedSteps() {
     Analysis successRate = Analysis.builder().interval(Duration.ofSeconds(10)).count(5).failureThreshold(2)
-        .check("success rate >= 99%", m -> m.canary().successRate() >= 0.99)
-        .check("p99 under 300 ms", m -> m.canary().latency(0.99).toMillis() < 300)
-        .check("no app errors", m -> m.meter("app.errors", Map.of()).orElse(0) == 0)
+        .successRate(0.99)
+        .latency(0.99, Duration.ofMillis(300))
+        .check("no app errors")   // registered with the orchestrator below
         .build();
     List<RolloutStrategy> strategies = List.of(
         RolloutStrategy.RollingUpdate.of(IntOrPercent.of(1), IntOrPercent.percent(0)),
@@ -39,14 +39,16 @@ class ReadmeRolloutExampleTest {
     VirtualTimeSource time = new VirtualTimeSource();
     try (InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4", "8Gi"))
              .build();
-         Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time).build()) {
+         Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time)
+             .analysisCheck("no app errors", m -> m.meter("app.errors", Map.of()).orElse(0) == 0)
+             .build()) {
       for (RolloutStrategy strategy : strategies) {
         orch.apply(orders("orders:1.0", strategy));
         time.advance(Duration.ofSeconds(5));
         assertEquals(false, orch.plan(orders("orders:1.1", strategy)).steps().isEmpty(), strategy::toString);
       }
       RolloutStrategy printed = RolloutStrategy.canary().setWeight(20).analyze(Analysis.builder()
-          .check("success rate >= 95%", m -> m.canary().successRate() >= 0.95).build()).build();
+          .successRate(0.95).build()).build();
       orch.apply(orders("orders:1.0", printed));
       time.advance(Duration.ofSeconds(5));
       RolloutPlan plan = orch.plan(orders("orders:1.1", printed));

@@ -6,14 +6,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
-import java.util.function.Predicate;
 
 /**
  * A health check of a new revision during a rollout, as Flagger's analysis or Argo Rollouts' analysis
- * runs: every {@code interval} each check (a plain Java predicate) looks at what Orch saw in that
- * interval (the success rate and latency of the requests reported through Orch's load balancers, per
- * revision, and any Micrometer meter). The analysis passes after {@code count} judged intervals in which
- * every check held, and fails at the {@code failureThreshold}-th interval in which one did not.
+ * runs: every {@code interval} each check looks at what Orch saw in that interval (the success rate and
+ * latency of the requests reported through Orch's load balancers, per revision, and any Micrometer meter).
+ * The analysis passes after {@code count} judged intervals in which every check held, and fails at the
+ * {@code failureThreshold}-th interval in which one did not.
+ *
+ * <p>An analysis is data, so that a spec can be stored and read back by another JVM: its checks are a success
+ * rate floor, a latency ceiling at a quantile, or the name of a check registered with the orchestrator
+ * ({@code OrchestratorBuilder.analysisCheck(name, predicate)}: Java code, the same on every JVM that runs the
+ * orchestrator, as a controller's code is). A spec that names a check the orchestrator does not have is
+ * refused when applied, with that name.
  *
  * <p>An interval in which the revision under analysis served fewer than {@code minRequests} requests is
  * inconclusive: it counts neither way, but {@code inconclusiveLimit} of them in a row fail the analysis (a
@@ -23,12 +28,13 @@ import java.util.function.Predicate;
  * <pre>{@code
  * Analysis success = Analysis.builder()
  *     .interval(Duration.ofSeconds(10)).count(5).failureThreshold(2)
- *     .check("success rate >= 99%", m -> m.canary().successRate() >= 0.99)
- *     .check("p99 < 500 ms", m -> m.canary().latency(0.99).toMillis() < 500)
+ *     .successRate(0.99)                              // at least 99% of the canary's requests succeed
+ *     .latency(0.99, Duration.ofMillis(500))          // p99 at most 500 ms
+ *     .check("no app errors")                         // registered: analysisCheck("no app errors", m -> ...)
  *     .build();
  * }</pre>
  *
- * <p>Immutable and thread-safe if its predicates are.
+ * <p>Immutable and thread-safe; equal when every setting and check is.
  */
 public final class Analysis {
   private final Duration interval;
@@ -85,7 +91,6 @@ public final class Analysis {
     return checks;
   }
 
-  /** Adds this analysis' violations under {@code path} to {@code v}. */
   /** Every violation of this analysis alone, with paths under {@code analysis}; empty when valid. */
   public List<Violation> validate() {
     Violations v = new Violations();
@@ -104,9 +109,52 @@ public final class Analysis {
     if (checks.isEmpty()) {
       v.add(path + ".checks", checks, "must hold at least one check");
     }
+    for (int i = 0; i < checks.size(); i++) {
+      String at = path + ".checks[" + i + "]";
+      Check c = checks.get(i);
+      if (c instanceof Check.SuccessRate) {
+        double min = ((Check.SuccessRate) c).atLeast();
+        if (!(min >= 0 && min <= 1)) {
+          v.add(at + ".successRate", min, "must be within 0..1");
+        }
+      } else if (c instanceof Check.Latency) {
+        Check.Latency l = (Check.Latency) c;
+        if (!(l.quantile() > 0 && l.quantile() <= 1)) {
+          v.add(at + ".quantile", l.quantile(), "must be within (0, 1]");
+        }
+        if (l.atMost().isNegative()) {
+          v.add(at + ".atMost", l.atMost(), "must not be negative");
+        }
+      } else {
+        v.notBlank(at + ".name", c.name());
+      }
+    }
   }
 
-  /** Names the settings and the checks (not the predicates, whose identity means nothing). */
+  /** The names of the registered checks this analysis refers to, in order. */
+  public List<String> namedChecks() {
+    return checks.stream().filter(Check.Named.class::isInstance).map(Check::name).toList();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Analysis)) {
+      return false;
+    }
+    Analysis a = (Analysis) o;
+    return interval.equals(a.interval) && count == a.count && failureThreshold == a.failureThreshold
+        && minRequests == a.minRequests && inconclusiveLimit == a.inconclusiveLimit && checks.equals(a.checks);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(interval, count, failureThreshold, minRequests, inconclusiveLimit, checks);
+  }
+
+  /** Names the settings and the checks. */
   @Override
   public String toString() {
     return "Analysis[interval=" + interval + ", count=" + count + ", failureThreshold=" + failureThreshold
@@ -114,24 +162,57 @@ public final class Analysis {
   }
 
   /**
-   * One named check. Immutable; thread-safe if its predicate is.
-   *
-   * @param name      what it checks, in words; shown when it fails
-   * @param predicate true when the interval is healthy
+   * One check of an interval: data, so that the spec holding it can be stored. Immutable and thread-safe.
    */
-  public record Check(String name, Predicate<Metrics> predicate) {
-    /** Creates a check. */
-    public Check {
-      Objects.requireNonNull(name, "check name");
-      Objects.requireNonNull(predicate, "check predicate");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("analysis.check.name: \"" + name + "\": must not be blank");
+  public sealed interface Check {
+    /** What it checks, in words; shown when it fails. */
+    String name();
+
+    /**
+     * At least {@code atLeast} (0..1) of the requests to the revision under analysis succeeded.
+     *
+     * @param atLeast the lowest success rate that passes, such as 0.99
+     */
+    record SuccessRate(double atLeast) implements Check {
+      @Override
+      public String name() {
+        return "success rate >= " + percent(atLeast);
       }
     }
 
-    @Override
-    public String toString() {
-      return name;
+    /**
+     * The latency of the revision under analysis at {@code quantile} is at most {@code atMost}.
+     *
+     * @param quantile the quantile, in (0, 1], such as 0.99
+     * @param atMost   the highest latency that passes
+     */
+    record Latency(double quantile, Duration atMost) implements Check {
+      /** Creates a latency check. */
+      public Latency {
+        Objects.requireNonNull(atMost, "atMost");
+      }
+
+      @Override
+      public String name() {
+        return "p" + percent(quantile).replace("%", "") + " latency <= " + atMost.toMillis() + "ms";
+      }
+    }
+
+    /**
+     * The check registered with the orchestrator under {@code name}.
+     *
+     * @param name the name it was registered under
+     */
+    record Named(String name) implements Check {
+      /** Creates a reference to a registered check. */
+      public Named {
+        Objects.requireNonNull(name, "name");
+      }
+    }
+
+    private static String percent(double fraction) {
+      double p = fraction * 100;
+      return (p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p)) + "%";
     }
   }
 
@@ -230,9 +311,30 @@ public final class Analysis {
       return this;
     }
 
-    /** Adds a check. */
-    public Builder check(String name, Predicate<Metrics> predicate) {
-      checks.add(new Check(name, predicate));
+    /** Adds a check that at least {@code atLeast} (0..1) of the requests to the revision succeed. */
+    public Builder successRate(double atLeast) {
+      checks.add(new Check.SuccessRate(atLeast));
+      return this;
+    }
+
+    /** Adds a check that the revision's latency at {@code quantile} (in (0, 1]) is at most {@code atMost}. */
+    public Builder latency(double quantile, Duration atMost) {
+      checks.add(new Check.Latency(quantile, Objects.requireNonNull(atMost, "atMost")));
+      return this;
+    }
+
+    /**
+     * Adds the check registered with the orchestrator under {@code name}
+     * ({@code OrchestratorBuilder.analysisCheck(name, predicate)}).
+     */
+    public Builder check(String name) {
+      checks.add(new Check.Named(Objects.requireNonNull(name, "name")));
+      return this;
+    }
+
+    /** Adds {@code check}. */
+    public Builder check(Check check) {
+      checks.add(Objects.requireNonNull(check, "check"));
       return this;
     }
 

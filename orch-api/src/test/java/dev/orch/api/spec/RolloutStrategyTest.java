@@ -20,7 +20,7 @@ class RolloutStrategyTest {
   }
 
   private static Analysis ok() {
-    return Analysis.builder().check("always", m -> true).build();
+    return Analysis.builder().successRate(0.5).build();
   }
 
   @Test
@@ -80,10 +80,32 @@ class RolloutStrategyTest {
 
   @Test
   void anAnalysisInASpecIsCheckedUnderItsPath() {
-    Analysis.Builder b = Analysis.builder().check("x", m -> true);
-    Analysis analysis = b.build();
+    Analysis analysis = Analysis.builder().check("x").build();
     assertEquals(List.of(), ServiceSpec.builder("orders").container(web())
         .rollout(RolloutStrategy.blueGreen().withPrePromotionAnalysis(analysis)).build().validate());
-    assertTrue(analysis.toString().contains("checks=[x]"), "names the checks, not the lambdas: " + analysis);
+    assertTrue(analysis.toString().contains("checks=[x]"), "names the checks: " + analysis);
+    Analysis bad = Analysis.builder().successRate(1.5).latency(0, Duration.ofMillis(-1)).check(" ").build();
+    assertEquals(List.of("orders.rollout.prePromotionAnalysis.checks[0].successRate: 1.5: must be within 0..1",
+            "orders.rollout.prePromotionAnalysis.checks[1].quantile: 0.0: must be within (0, 1]",
+            "orders.rollout.prePromotionAnalysis.checks[1].atMost: PT-0.001S: must not be negative",
+            "orders.rollout.prePromotionAnalysis.checks[2].name: \" \": must not be blank"),
+        assertThrows(InvalidSpecException.class, () -> ServiceSpec.builder("orders").container(web())
+            .rollout(RolloutStrategy.blueGreen().withPrePromotionAnalysis(bad)).build()).violations().stream()
+            .map(Violation::toString).toList());
+  }
+
+  @Test
+  void analysesAreDataEqualWhenTheirSettingsAndChecksAre() {
+    Analysis a = Analysis.builder().count(3).successRate(0.99).latency(0.99, Duration.ofMillis(300)).check("x")
+        .build();
+    Analysis same = Analysis.builder().count(3).successRate(0.99).latency(0.99, Duration.ofMillis(300)).check("x")
+        .build();
+    assertEquals(a, same);
+    assertEquals(a.hashCode(), same.hashCode());
+    assertEquals(List.of("success rate >= 99%", "p99 latency <= 300ms", "x"),
+        a.checks().stream().map(Analysis.Check::name).toList());
+    assertEquals(List.of("x"), a.namedChecks());
+    assertTrue(!a.equals(Analysis.builder().count(3).successRate(0.98).latency(0.99, Duration.ofMillis(300))
+        .check("x").build()));
   }
 }

@@ -97,7 +97,7 @@ class ServiceSpecTest {
         .container(ContainerSpec.builder("").build())
         .placement(Placement.builder().spread(TopologySpread.hard("zone", 0)).build())
         .rollout(RolloutStrategy.canary().setWeight(10).analyze(Analysis.builder().count(0)
-            .check("ok", m -> true).build()).build())
+            .check("ok").build()).build())
         .build());
     List<String> lines = e.violations().stream().map(Violation::toString).toList();
     assertTrue(lines.contains("Bad_Name!.container.image: \"\": must not be blank"), lines::toString);

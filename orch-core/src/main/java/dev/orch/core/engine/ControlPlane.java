@@ -76,7 +76,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
-    this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.autoRollback());
+    this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
+        s.autoRollback());
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints);
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
@@ -122,6 +123,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */
   public void requireRunnable(ServiceSpec spec) {
     spec.requireValid();
+    RegisteredChecks.require(spec, settings.analysisChecks().keySet());
     CapabilityCheck.require(spec, settings.runtime());
   }
 

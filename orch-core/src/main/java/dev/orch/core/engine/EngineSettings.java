@@ -1,12 +1,16 @@
 package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.spec.Analysis;
+import dev.orch.api.state.StateStore;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.CrashLoopBackoff;
 import dev.orch.core.probe.HealthProber;
 import dev.orch.core.scheduler.Scheduler;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Everything an engine is built from, checked already by the orchestrator's builder. Immutable.
@@ -33,6 +37,9 @@ import java.time.Duration;
  * @param scheduler            the scheduler that places replicas
  * @param prober               the prober of every replica's probes
  * @param ownsProber           whether closing the engine closes the prober
+ * @param analysisChecks       the analysis checks registered by name
+ * @param store                where the engine keeps what it knows
+ * @param ownsStore            whether closing the engine closes the store (it is the default one)
  */
 public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
                              MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
@@ -40,5 +47,6 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              Duration resyncPeriod, Duration callTimeout, Duration drainTimeout,
                              int revisionHistoryLimit, boolean autoRollback, CrashLoopBackoff crashLoop,
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
-                             boolean ownsProber) {
+                             boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
+                             StateStore store, boolean ownsStore) {
 }

@@ -2,6 +2,7 @@ package dev.orch.core.rollout;
 
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.Analysis;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * Drives blue/green and canary rollouts, one pass at a time on the service's worker: decides which slices
@@ -34,10 +36,11 @@ public final class RolloutDriver {
   private final BlueGreenSteps blueGreen;
   private final CanarySteps canary;
 
-  RolloutDriver(RolloutNotes notes, RevisionTraffic traffic, MeterRegistry meterRegistry, boolean autoRollback) {
+  RolloutDriver(RolloutNotes notes, RevisionTraffic traffic, MeterRegistry meterRegistry,
+                Map<String, Predicate<Analysis.Metrics>> checks, boolean autoRollback) {
     this.notes = notes;
     this.effects = notes.effects();
-    this.steps = new SliceSteps(notes, traffic, meterRegistry, autoRollback);
+    this.steps = new SliceSteps(notes, traffic, meterRegistry, checks, autoRollback);
     this.blueGreen = new BlueGreenSteps(steps);
     this.canary = new CanarySteps(steps);
   }

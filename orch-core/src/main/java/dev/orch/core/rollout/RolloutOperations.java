@@ -1,5 +1,6 @@
 package dev.orch.core.rollout;
 
+import dev.orch.api.spec.Analysis;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.ReplicaStatus;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * What users ask of a service's rollout, from any thread: pause, resume, promote and abort (queued for the
@@ -31,13 +33,15 @@ public final class RolloutOperations {
    * @param effects       what rollouts ask of the engine
    * @param traffic       the traffic analyses read
    * @param meterRegistry where rollout metrics go, and what analyses' meter checks read
+   * @param checks        the analysis checks registered with the orchestrator, by name
    * @param autoRollback  whether a failed rollout returns its service to the last good revision
    */
   public RolloutOperations(RolloutEffects effects, RevisionTraffic traffic,
-                           io.micrometer.core.instrument.MeterRegistry meterRegistry, boolean autoRollback) {
+                           io.micrometer.core.instrument.MeterRegistry meterRegistry,
+                           Map<String, Predicate<Analysis.Metrics>> checks, boolean autoRollback) {
     this.notes = new RolloutNotes(effects, meterRegistry);
     this.effects = effects;
-    this.driver = new RolloutDriver(notes, traffic, meterRegistry, autoRollback);
+    this.driver = new RolloutDriver(notes, traffic, meterRegistry, checks, autoRollback);
     this.rolling = new RollingProgress(notes, autoRollback);
   }
 

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,19 +27,22 @@ final class SliceSteps {
   private final RolloutEffects effects;
   private final RevisionTraffic traffic;
   private final MeterRegistry meterRegistry;
+  private final Map<String, Predicate<Analysis.Metrics>> checks;
   private final boolean autoRollback;
 
-  SliceSteps(RolloutNotes notes, RevisionTraffic traffic, MeterRegistry meterRegistry, boolean autoRollback) {
+  SliceSteps(RolloutNotes notes, RevisionTraffic traffic, MeterRegistry meterRegistry,
+             Map<String, Predicate<Analysis.Metrics>> checks, boolean autoRollback) {
     this.notes = notes;
     this.effects = notes.effects();
     this.traffic = traffic;
     this.meterRegistry = meterRegistry;
+    this.checks = checks;
     this.autoRollback = autoRollback;
   }
 
   /** A new run of {@code analysis} of the rollout's target against its stable revision. */
   AnalysisRun analysis(Analysis analysis, ServiceSpec spec, RolloutState r, Instant now) {
-    return new AnalysisRun(analysis, spec.name(), r.target, r.stable.id(), traffic, meterRegistry, now);
+    return new AnalysisRun(analysis, spec.name(), r.target, r.stable.id(), traffic, meterRegistry, checks, now);
   }
 
   Duration runAnalysis(RolloutState r, ServiceSpec spec, Instant now) {

@@ -1,0 +1,94 @@
+package dev.orch.api.state;
+
+import dev.orch.api.runtime.Subscription;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * Where an orchestrator keeps what it knows, so that it survives the orchestrator: keyed records whose values
+ * are JSON documents, each with a version, written with compare-and-set, and watched.
+ *
+ * <p>Keys are paths of segments separated by {@code /} ({@code services/orders/spec}); a segment holds
+ * letters, digits, {@code .}, {@code _} and {@code -}, and does not start with {@code .}; a key has at most 512
+ * characters. {@link #requireValidKey} says which rule a key breaks.
+ *
+ * <p>Versions: every write (put or delete) of a store gets a revision higher than every write before it, and
+ * a record's {@link StateRecord#version() version} is the revision of the write that made it (as etcd's
+ * {@code mod_revision}). A write names the version it expects the key to have, {@link #ABSENT} for "does not
+ * exist", or {@link #ANY} for no condition; when the key is at another version it fails with
+ * {@link VersionConflictException} and changes nothing.
+ *
+ * <p>Every call returns at once; its stage completes when the store has made the write durable (for a store
+ * that persists), or fails with a {@link StateStoreException}. A failed write changed nothing, so a caller may
+ * retry it. {@link #watch} delivers each change under a prefix, in version order, on a thread of the store's,
+ * never on the writer's thread and never two at once for one watch.
+ *
+ * <p>Implementations are thread-safe. Orch ships an in-memory store and a file store ({@code dev.orch.core.state});
+ * {@code orch-etcd} adds one on etcd.
+ */
+public interface StateStore extends AutoCloseable {
+  /** The expected version meaning "the key does not exist". */
+  long ABSENT = 0;
+  /** The expected version meaning "whatever the key's version, or none". */
+  long ANY = -1;
+  /** The longest key. */
+  int MAX_KEY_LENGTH = 512;
+
+  /** What this store is, for messages and logs ({@code memory}, {@code file:/var/lib/orch}). */
+  String name();
+
+  /** The record under {@code key}, or empty when there is none. */
+  CompletionStage<Optional<StateRecord>> get(String key);
+
+  /**
+   * Every record whose key starts with {@code prefix} (empty for all), sorted by key: one consistent view,
+   * as of one revision.
+   */
+  CompletionStage<List<StateRecord>> list(String prefix);
+
+  /**
+   * Writes {@code value} under {@code key} if the key is at {@code expectedVersion}; completes with the new
+   * record.
+   *
+   * @param key             a valid key
+   * @param value           a JSON document
+   * @param expectedVersion the key's version now, {@link #ABSENT}, or {@link #ANY}
+   * @throws IllegalArgumentException at once, when the key is not valid or the expected version is below
+   *                                  {@link #ANY}
+   */
+  CompletionStage<StateRecord> put(String key, String value, long expectedVersion);
+
+  /**
+   * Deletes {@code key} if it is at {@code expectedVersion}; completes with whether there was a record to
+   * delete ({@code false} changes nothing, and is not a conflict when {@link #ANY} or {@link #ABSENT} was
+   * expected).
+   *
+   * @throws IllegalArgumentException at once, when the key is not valid
+   */
+  CompletionStage<Boolean> delete(String key, long expectedVersion);
+
+  /**
+   * Calls {@code listener} with every change, from now on, to a key that starts with {@code prefix} (empty
+   * for every key), in version order; closing the subscription ends it (no call starts after the close
+   * returns). A listener that throws is logged and keeps its watch.
+   */
+  Subscription watch(String prefix, Consumer<StateEvent> listener);
+
+  /** Closes the store: later calls fail with {@link StateStoreException}; watches end. Closing twice does nothing. */
+  @Override
+  void close();
+
+  /**
+   * Refuses a key that breaks the rules above, with the rule it breaks.
+   *
+   * @throws IllegalArgumentException naming the key and the rule
+   */
+  static void requireValidKey(String key) {
+    String why = StateKeys.problem(key);
+    if (why != null) {
+      throw new IllegalArgumentException("key: \"" + key + "\": " + why);
+    }
+  }
+}
