@@ -13,13 +13,16 @@ import dev.orch.core.OrchEvent;
 import dev.orch.core.Revision;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.UnknownServiceException;
+import dev.orch.core.engine.journal.StateJournal;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.reconcile.MpscWorkQueue;
 import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.rollout.RolloutEffects;
+import dev.orch.core.rollout.RevisionHistory;
 import dev.orch.core.rollout.RolloutOperations;
 import dev.orch.core.rollout.RolloutState;
+import dev.orch.core.rollout.RolloutStateJson;
 import dev.orch.core.util.Failures;
 import dev.orch.core.util.Revisions;
 import io.micrometer.core.instrument.Gauge;
@@ -62,6 +65,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final RuntimeIntake intake;
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
+  private final StateJournal journal;
   /** Notified after every pass, for those who wait for an outcome. */
   private final Object passMonitor = new Object();
   /** Orders applies, so that an automatic rollback replaces only the spec it rolls back from. */
@@ -73,6 +77,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.settings = s;
     this.events = new EventRing(s.eventCapacity());
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
+    this.journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
+    List<StateJournal.Stored> stored = journal.open(); // before any thread starts: a refusal leaves nothing behind
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
@@ -90,6 +96,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         .description("keys waiting to be reconciled").register(s.meterRegistry());
     this.statusReport = new StatusReport(observed, probes, events, rollouts);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
+    restore(stored);
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
   }
@@ -103,10 +110,15 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ensureOpen("apply " + spec.name());
     ServiceSpec previous;
     synchronized (applyLock) {
+      Revision revision = new Revision(Revisions.revision(spec), spec.container(), spec.probes(),
+          settings.time().now());
+      ServiceRecord known = records.get(spec.name());
+      RevisionHistory next = known == null ? new RevisionHistory() : known.rollout.history().copy();
+      next.remember(revision, settings.revisionHistoryLimit());
+      journal.saveService("apply " + spec.name(), spec, false, next); // kept before acted on; throws if not
       previous = desired.put(spec.name(), spec);
       ServiceRecord st = records.compute(spec.name(), (k, r) -> r == null ? new ServiceRecord(k) : revive(r));
-      st.rollout.history().remember(new Revision(Revisions.revision(spec), spec.container(), spec.probes(),
-          settings.time().now()), settings.revisionHistoryLimit());
+      st.rollout.history().remember(revision, settings.revisionHistoryLimit());
     }
     if (!spec.equals(previous)) {
       emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
@@ -135,12 +147,22 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Deletes service {@code name}, or the owned replicas of one never applied (see {@code Orchestrator.delete}). */
   public boolean delete(String name) {
     ensureOpen("delete " + name);
-    ServiceSpec removed = desired.remove(name);
-    boolean orphaned = removed == null && !observed.containersOf(name).isEmpty();
-    if (removed == null && !orphaned) {
-      return false;
+    ServiceSpec removed;
+    boolean orphaned;
+    synchronized (applyLock) {
+      ServiceSpec spec = desired.get(name);
+      if (spec != null) { // kept as being deleted first, so that a restart finishes the deletion
+        ServiceRecord known = records.get(name);
+        journal.saveService("delete " + name, spec, true, known == null ? new RevisionHistory()
+            : known.rollout.history());
+      }
+      removed = desired.remove(name);
+      orphaned = removed == null && !observed.containersOf(name).isEmpty();
+      if (removed == null && !orphaned) {
+        return false;
+      }
+      records.computeIfAbsent(name, ServiceRecord::new).deleted = true;
     }
-    records.computeIfAbsent(name, ServiceRecord::new).deleted = true;
     emit(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
     queue.enqueue(name);
@@ -277,6 +299,74 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     return records.isEmpty();
   }
 
+  // ------------------------------------------------------------------------------------------ the store
+
+  /** Takes back what the store holds: specs, revision histories, rollout positions and deletions in flight. */
+  private void restore(List<StateJournal.Stored> stored) {
+    int resumed = 0;
+    for (StateJournal.Stored s : stored) {
+      ServiceRecord st = new ServiceRecord(s.name());
+      st.rollout.history().restore(s.revisions(), Set.copyOf(s.good()));
+      if (s.deleted()) {
+        st.deleted = true;
+      } else {
+        try {
+          requireRunnable(s.spec());
+        } catch (IllegalArgumentException e) {
+          emit(OrchEvent.Type.WARNING, "RestoreRefused", s.name(), "", "", "the stored spec is not run here: "
+              + e.getMessage() + "; apply it again to replace it");
+          continue;
+        }
+        desired.put(s.name(), s.spec());
+        if (s.rollout() != null) {
+          try {
+            RolloutStateJson.restore(st.rollout, s.rollout());
+          } catch (IllegalArgumentException e) {
+            emit(OrchEvent.Type.WARNING, "RolloutNotRestored", s.name(), "", "", e.getMessage()
+                + "; the rollout starts from what runs");
+          }
+        }
+      }
+      records.put(s.name(), st);
+      journal.noteRestored(s.name(), st.rollout.history(), st.rollout);
+      resumed++;
+    }
+    if (resumed > 0) {
+      emit(OrchEvent.Type.NORMAL, "Restored", "", "", "", "resumed " + resumed + " services from the state store "
+          + journal.storeName());
+    }
+  }
+
+  /**
+   * Writes what changed of service {@code name} since it was last kept: its revision history (a revision
+   * became good) and its rollout's position. A failure is reported in the condition {@code StateStored} and
+   * thrown, so that the pass does not act on what was not kept; the pass is retried with backoff.
+   */
+  private void keep(String name) {
+    ServiceRecord st = records.get(name);
+    if (st == null || st.deleted) {
+      return;
+    }
+    try {
+      if (journal.historyChanged(name, st.rollout.history())) {
+        synchronized (applyLock) { // with the spec applied now, never an older one
+          ServiceSpec spec = desired.get(name);
+          if (spec != null && records.get(name) == st) {
+            journal.saveService("keep the revisions of " + name, spec, false, st.rollout.history());
+          }
+        }
+      }
+      journal.saveRollout(name, st.rollout);
+      st.clearCondition("StateStored");
+    } catch (dev.orch.api.state.StateStoreException e) {
+      if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), settings.time().now())) {
+        emit(OrchEvent.Type.WARNING, "StoreWriteFailed", name, "", "", e.getMessage() + "; not acting until it is "
+            + "kept");
+      }
+      throw e;
+    }
+  }
+
   // ------------------------------------------------------------------------------------------ the worker
 
   private ReconcileResult reconcile(String name) {
@@ -285,7 +375,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     long t0 = settings.time().nanoTime();
     try {
-      return reconciler.reconcile(name);
+      keep(name); // what an earlier pass decided is kept before this one acts on it
+      ReconcileResult result = reconciler.reconcile(name);
+      keep(name);
+      return result;
     } catch (RuntimeException e) {
       emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
       throw e;
@@ -376,7 +469,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   @Override
   public void forget(ServiceRecord st) {
-    records.computeIfPresent(st.name, (k, v) -> v == st && !desired.containsKey(k) ? null : v);
+    synchronized (applyLock) {
+      if (records.get(st.name) != st || desired.containsKey(st.name)) {
+        return; // applied again meanwhile
+      }
+      journal.forget(st.name); // throws when the store fails: the record stays, and the next pass tries again
+      records.remove(st.name);
+    }
     queue.forget(st.name);
   }
 
@@ -454,6 +553,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     if (settings.ownsTime()) {
       settings.time().close();
+    }
+    if (settings.ownsStore()) {
+      settings.store().close();
     }
     LOG.info("orchestrator {} closed", settings.ownerId());
   }

@@ -66,6 +66,30 @@ final class AnalysisRun {
     return summary;
   }
 
+  /** The judged and inconclusive intervals so far, as a restarted orchestrator resumes them. */
+  Progress progress() {
+    return new Progress(passed, failed, inconclusive);
+  }
+
+  /** Goes on from {@code p}, the progress of a run a previous orchestrator made; this interval starts now. */
+  void resume(Progress p) {
+    passed = p.passed();
+    failed = p.failed();
+    inconclusive = p.inconclusive();
+    summary = "analysis resumed after a restart: " + passed + "/" + analysis.count() + " passed, " + failed + "/"
+        + analysis.failureThreshold() + " failures";
+  }
+
+  /**
+   * How far a run got.
+   *
+   * @param passed       intervals passed
+   * @param failed       intervals failed
+   * @param inconclusive inconclusive intervals in a row
+   */
+  record Progress(int passed, int failed, int inconclusive) {
+  }
+
   /**
    * Starts the current interval afresh at {@code now} (after a pause: the paused time is not judged).
    */

@@ -32,7 +32,9 @@ final class BlueGreenSteps {
       r.waitingSince = null;
       if (bg.prePromotionAnalysis().isPresent() && !r.promoteAsked) {
         if (r.analysis == null) {
-          shared.take(r, spec, "analysis " + shared.checkNames(bg.prePromotionAnalysis().get()));
+          if (r.resumedAnalysis == null) { // (a resumed one was taken before the restart)
+            shared.take(r, spec, "analysis " + shared.checkNames(bg.prePromotionAnalysis().get()));
+          }
           r.analysis = shared.analysis(bg.prePromotionAnalysis().get(), spec, r, now);
         }
         if (r.analysis.verdict() != AnalysisRun.Verdict.PASSED) {

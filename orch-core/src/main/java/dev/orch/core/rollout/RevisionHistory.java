@@ -20,6 +20,8 @@ public final class RevisionHistory {
   private final LinkedList<Revision> history = new LinkedList<>();
   /** The revisions that were ever fully available (guarded by {@link #history}). */
   private final Set<String> good = new HashSet<>();
+  /** Changes so far (guarded by {@link #history}): whoever keeps a copy knows when to take another. */
+  private long changes;
 
   /** Remembers {@code r} as the newest revision, keeping at most {@code limit}; re-applying the newest is a no-op. */
   public void remember(Revision r, int limit) {
@@ -32,6 +34,45 @@ public final class RevisionHistory {
       while (history.size() > limit) {
         history.removeFirst();
       }
+      good.retainAll(history.stream().map(Revision::id).toList());
+      changes++;
+    }
+  }
+
+  /** A copy, to see what a change would make of it without making it here. */
+  public RevisionHistory copy() {
+    RevisionHistory c = new RevisionHistory();
+    synchronized (history) {
+      c.history.addAll(history);
+      c.good.addAll(good);
+      c.changes = changes;
+    }
+    return c;
+  }
+
+  /** Replaces what this history holds with {@code revisions} (oldest first) and the {@code good} among them. */
+  public void restore(List<Revision> revisions, Set<String> good) {
+    synchronized (history) {
+      history.clear();
+      history.addAll(revisions);
+      this.good.clear();
+      this.good.addAll(good);
+      this.good.retainAll(revisions.stream().map(Revision::id).toList());
+      changes++;
+    }
+  }
+
+  /** The ids of the remembered revisions that were ever fully available, sorted. */
+  public List<String> good() {
+    synchronized (history) {
+      return good.stream().sorted().toList();
+    }
+  }
+
+  /** How many changes this history has had (a remember, a first mark, a restore). */
+  public long changes() {
+    synchronized (history) {
+      return changes;
     }
   }
 
@@ -65,8 +106,9 @@ public final class RevisionHistory {
   /** Records that every replica of {@code revision} was available once. */
   public void markGood(String revision) {
     synchronized (history) {
-      good.add(revision);
-      good.retainAll(history.stream().map(Revision::id).toList());
+      if (history.stream().anyMatch(r -> r.id().equals(revision)) && good.add(revision)) {
+        changes++;
+      }
     }
   }
 

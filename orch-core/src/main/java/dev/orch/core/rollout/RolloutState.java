@@ -75,6 +75,8 @@ public final class RolloutState {
   /** {@code promote()} was asked: skip the remaining steps, pauses and analyses. */
   boolean promoteAsked;
   AnalysisRun analysis;
+  /** The progress of the analysis a previous orchestrator was running, for the next run made here to resume. */
+  AnalysisRun.Progress resumedAnalysis;
   /** Since when the rollout last made progress (an available replica more than before), and how much. */
   Instant progressAt;
   int bestAvailable;
@@ -114,6 +116,7 @@ public final class RolloutState {
     paused = false;
     promoteAsked = false;
     analysis = null;
+    resumedAnalysis = null;
     progressAt = now;
     bestAvailable = -1;
     taken.clear();

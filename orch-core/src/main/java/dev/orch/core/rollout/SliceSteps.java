@@ -42,7 +42,13 @@ final class SliceSteps {
 
   /** A new run of {@code analysis} of the rollout's target against its stable revision. */
   AnalysisRun analysis(Analysis analysis, ServiceSpec spec, RolloutState r, Instant now) {
-    return new AnalysisRun(analysis, spec.name(), r.target, r.stable.id(), traffic, meterRegistry, checks, now);
+    AnalysisRun run = new AnalysisRun(analysis, spec.name(), r.target, r.stable.id(), traffic, meterRegistry, checks,
+        now);
+    if (r.resumedAnalysis != null) {
+      run.resume(r.resumedAnalysis);
+      r.resumedAnalysis = null;
+    }
+    return run;
   }
 
   Duration runAnalysis(RolloutState r, ServiceSpec spec, Instant now) {

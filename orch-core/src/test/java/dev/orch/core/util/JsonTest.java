@@ -55,7 +55,10 @@ class JsonTest {
     m.put("empty", Map.of());
     assertEquals("{\"name\":\"web\\t\\\"1\\\"\",\"n\":3,\"cpu\":0.25,\"whole\":2,\"none\":null,\"list\":[1,\"x\"],"
         + "\"empty\":{}}", Json.write(m));
-    assertEquals("{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}", Json.pretty(Map.of("a", List.of(1), "b", Map.of())));
+    Map<String, Object> nested = new LinkedHashMap<>();
+    nested.put("a", List.of(1));
+    nested.put("b", Map.of());
+    assertEquals("{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}", Json.pretty(nested));
     assertThrows(IllegalArgumentException.class, () -> Json.write(Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> Json.write(new Object()));
   }

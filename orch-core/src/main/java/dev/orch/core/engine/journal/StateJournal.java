@@ -1,0 +1,216 @@
+package dev.orch.core.engine.journal;
+
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.state.StateRecord;
+import dev.orch.api.state.StateSchema;
+import dev.orch.api.state.StateStore;
+import dev.orch.api.state.StateStoreException;
+import dev.orch.core.Revision;
+import dev.orch.core.rollout.RevisionHistory;
+import dev.orch.core.rollout.RolloutState;
+import dev.orch.core.rollout.RolloutStateJson;
+import dev.orch.core.state.SpecJson;
+import dev.orch.core.util.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one orchestrator keeps in its {@link StateStore}, under its owner id:
+ * {@code <owner>/services/<name>} holds a service's desired spec, whether it is being deleted, and its
+ * revision history; {@code <owner>/rollouts/<name>} holds where its rollout stands. The store's
+ * {@link StateSchema schema record} says how to read them.
+ *
+ * <p>Every write waits for the store, up to the call timeout, and throws {@link StateStoreException} when it
+ * fails, so that the caller does not act on what was not kept. Writes of one key come from one thread at a
+ * time (the control plane orders service records under its apply lock; a rollout has one worker). Not API.
+ */
+public final class StateJournal {
+  private final StateStore store;
+  private final String prefix;
+  private final Duration timeout;
+  /** Per service: the history changes and the rollout last written, so that an unchanged one is not. */
+  private final ConcurrentHashMap<String, Long> historySaved = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, String> rolloutSaved = new ConcurrentHashMap<>();
+
+  /**
+   * A journal of owner {@code ownerId} on {@code store}.
+   *
+   * @param timeout how long one store call may take
+   */
+  public StateJournal(StateStore store, String ownerId, Duration timeout) {
+    this.store = store;
+    this.prefix = ownerId + "/";
+    this.timeout = timeout;
+  }
+
+  /** The store's name. */
+  public String storeName() {
+    return store.name();
+  }
+
+  /**
+   * One service as the store holds it.
+   *
+   * @param name      the service
+   * @param spec      its desired spec (the last applied, for a service being deleted)
+   * @param deleted   whether it is being deleted
+   * @param revisions its revision history, oldest first
+   * @param good      the revisions that were ever fully available
+   * @param rollout   where its rollout stands, as {@link RolloutStateJson} reads it; null when not kept
+   */
+  public record Stored(String name, ServiceSpec spec, boolean deleted, List<Revision> revisions,
+                       List<String> good, @Nullable Object rollout) {
+  }
+
+  /**
+   * Checks the store's schema, writing it on an empty store, and reads back every service of this owner.
+   *
+   * @throws dev.orch.api.state.UnsupportedSchemaException when the store holds a newer schema
+   * @throws StateStoreException when the store fails, or a record cannot be read (naming its key)
+   */
+  public List<Stored> open() {
+    Optional<StateRecord> schema = call("read the schema", store.get(StateSchema.KEY));
+    if (schema.isPresent()) {
+      StateSchema.requireReadable(store.name(), schema.get().value());
+    } else {
+      call("write the schema", store.put(StateSchema.KEY, StateSchema.value(StateSchema.CURRENT), StateStore.ABSENT));
+    }
+    Map<String, Object> rollouts = new LinkedHashMap<>();
+    for (StateRecord r : call("list the rollouts", store.list(prefix + "rollouts/"))) {
+      rollouts.put(r.key().substring((prefix + "rollouts/").length()), parse(r));
+    }
+    List<Stored> out = new ArrayList<>();
+    for (StateRecord r : call("list the services", store.list(prefix + "services/"))) {
+      String name = r.key().substring((prefix + "services/").length());
+      try {
+        Map<String, @Nullable Object> m = Json.parseObject(r.value());
+        ServiceSpec spec = SpecJson.spec(m.get("spec"));
+        List<Revision> revisions = new ArrayList<>();
+        for (Object rev : (List<?>) m.get("revisions")) {
+          Map<?, ?> rm = (Map<?, ?>) rev;
+          revisions.add(new Revision((String) rm.get("id"), SpecJson.container(name + ".revisions", rm.get("container")),
+              SpecJson.probes(name + ".revisions", rm.get("probes")), Instant.parse((String) rm.get("appliedAt"))));
+        }
+        List<String> good = new ArrayList<>();
+        for (Object g : (List<?>) m.get("good")) {
+          good.add((String) g);
+        }
+        out.add(new Stored(name, spec, Boolean.TRUE.equals(m.get("deleted")), revisions, good, rollouts.get(name)));
+      } catch (RuntimeException e) {
+        throw new StateStoreException(store.name() + ": " + r.key() + " is not a service record this version reads: "
+            + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /** Notes what was read back or written by others, so that the next sync writes only what changes. */
+  public void noteRestored(String name, RevisionHistory history, RolloutState rollout) {
+    historySaved.put(name, history.changes());
+    RolloutStateJson.tree(rollout).ifPresent(t -> rolloutSaved.put(name, Json.write(t)));
+  }
+
+  /**
+   * Writes service {@code name}'s record: its spec, whether it is being deleted, and {@code history}.
+   *
+   * @param what what the write is for, for the message ({@code apply orders})
+   * @throws StateStoreException when the store fails; nothing is known to be kept then
+   */
+  public void saveService(String what, ServiceSpec spec, boolean deleted, RevisionHistory history) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("spec", SpecJson.tree(spec));
+    m.put("deleted", deleted);
+    List<Object> revisions = new ArrayList<>();
+    for (Revision r : history.all()) {
+      revisions.add(Map.of("id", r.id(), "container", SpecJson.container(r.container()), "probes",
+          SpecJson.probes(r.probes()), "appliedAt", r.appliedAt().toString()));
+    }
+    m.put("revisions", revisions);
+    m.put("good", history.good());
+    long changes = history.changes();
+    call(what, store.put(prefix + "services/" + spec.name(), Json.pretty(m), StateStore.ANY));
+    historySaved.put(spec.name(), changes);
+  }
+
+  /** Whether {@code history} changed since service {@code name}'s record was last written. */
+  public boolean historyChanged(String name, RevisionHistory history) {
+    Long saved = historySaved.get(name);
+    return saved == null || saved != history.changes();
+  }
+
+  /**
+   * Writes where service {@code name}'s rollout stands, if it changed since the last write.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void saveRollout(String name, RolloutState rollout) {
+    Optional<Map<String, Object>> tree = RolloutStateJson.tree(rollout);
+    if (tree.isEmpty()) {
+      return;
+    }
+    String json = Json.write(tree.get());
+    if (json.equals(rolloutSaved.get(name))) {
+      return;
+    }
+    call("keep the rollout of " + name, store.put(prefix + "rollouts/" + name, json, StateStore.ANY));
+    rolloutSaved.put(name, json);
+  }
+
+  /**
+   * Deletes what is kept of service {@code name}, once it is gone.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void forget(String name) {
+    call("forget " + name, store.delete(prefix + "rollouts/" + name, StateStore.ANY));
+    call("forget " + name, store.delete(prefix + "services/" + name, StateStore.ANY));
+    historySaved.remove(name);
+    rolloutSaved.remove(name);
+  }
+
+  private Object parse(StateRecord r) {
+    try {
+      return Json.parse(r.value());
+    } catch (IllegalArgumentException e) {
+      throw new StateStoreException(store.name() + ": " + r.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private <T> T call(String what, CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateStoreException(what + ": interrupted while the state store " + store.name() + " answered", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof dev.orch.api.state.UnsupportedSchemaException u) {
+        throw u;
+      }
+      throw new StateStoreException(what + ": the state store " + store.name() + " failed: "
+          + (cause == null ? e : cause.getMessage()), cause);
+    } catch (TimeoutException e) {
+      throw new StateStoreException(what + ": the state store " + store.name() + " did not answer within "
+          + timeout.toMillis() + " ms", e);
+    }
+  }
+
+  /** The ids in {@code revisions}, for messages. */
+  static List<String> ids(List<Revision> revisions) {
+    List<String> out = new ArrayList<>();
+    new HashSet<>(revisions).forEach(r -> out.add(r.id()));
+    return out;
+  }
+}
