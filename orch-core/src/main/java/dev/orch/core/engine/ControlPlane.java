@@ -318,6 +318,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
           continue;
         }
         desired.put(s.name(), s.spec());
+        try {
+          st.rollout.restoreOps(s.ops());
+        } catch (IllegalArgumentException e) {
+          emit(OrchEvent.Type.WARNING, "RolloutNotRestored", s.name(), "", "", e.getMessage());
+        }
         if (s.rollout() != null) {
           try {
             RolloutStateJson.restore(st.rollout, s.rollout());
@@ -357,6 +362,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         }
       }
       journal.saveRollout(name, st.rollout);
+      st.rollout.keepOps(ops -> journal.saveOps(name, ops));
       st.clearCondition("StateStored");
     } catch (dev.orch.api.state.StateStoreException e) {
       if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), settings.time().now())) {
@@ -477,6 +483,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       records.remove(st.name);
     }
     queue.forget(st.name);
+  }
+
+  @Override
+  public void keepOperations(String service, List<String> ops) {
+    journal.saveOps(service, ops);
   }
 
   @Override

@@ -53,7 +53,7 @@ public final class RollingProgress {
       r.restart(revision, now);
       r.reason = "revision " + revision;
     }
-    for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
+    for (RolloutState.Op op; (op = r.nextOp()) != null; ) {
       if (op == RolloutState.Op.PAUSE && updating && !r.paused) {
         r.paused = true;
         notes.note(spec, "paused", revision, "RolloutPaused", "paused by pause(): no new wave starts");

@@ -144,7 +144,7 @@ public final class RolloutDriver {
    * (null: when something changes).
    */
   public Duration advance(RolloutState r, ServiceSpec spec, Map<String, Integer> available, Instant now) {
-    for (RolloutState.Op op; (op = r.ops.poll()) != null; ) {
+    for (RolloutState.Op op; (op = r.nextOp()) != null; ) {
       apply(r, spec, op, now);
     }
     if (r.target.equals(r.stable.id()) || r.position.aborted()) {

@@ -3,6 +3,7 @@ package dev.orch.core.rollout;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.Revision;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,14 @@ public interface RolloutEffects {
 
   /** Queues service {@code service} for its worker. */
   void enqueue(String service);
+
+  /**
+   * Keeps {@code ops}, the operations asked of service {@code service}'s rollout and not yet carried out, in
+   * the state store.
+   *
+   * @throws dev.orch.api.state.StateStoreException when the store cannot keep them
+   */
+  void keepOperations(String service, List<String> ops);
 
   /**
    * An automatic rollback from a worker: makes {@code failed}'s service run {@code target}'s template and

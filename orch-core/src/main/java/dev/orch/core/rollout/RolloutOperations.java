@@ -144,7 +144,7 @@ public final class RolloutOperations {
   private void enqueueOp(String name, RolloutState.Op op) {
     RolloutState r = effects.rollout(name).orElseThrow(
         () -> new UnknownServiceException(op.name().toLowerCase(Locale.ROOT), name)); // deleted meanwhile
-    r.ops.add(op);
+    r.ask(op, ops -> effects.keepOperations(name, ops)); // kept before it is acted on; throws if not
     effects.enqueue(name);
   }
 

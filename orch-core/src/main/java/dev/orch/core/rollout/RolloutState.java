@@ -4,10 +4,11 @@ import dev.orch.core.Revision;
 import dev.orch.core.RolloutStatus;
 import dev.orch.core.RolloutStep;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
  * One service's rollout memory, whatever its strategy: its revision history, where its rolling update,
@@ -37,9 +38,65 @@ public final class RolloutState {
               Map<String, Double> weights, List<RolloutStep> steps, String reason) {
   }
 
-  final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
+  /** Guarded by itself: asked from any thread, taken by the worker. */
+  private final ArrayDeque<Op> ops = new ArrayDeque<>();
   volatile View view;
   private final RevisionHistory history = new RevisionHistory();
+
+  /**
+   * Queues {@code op}, first handing the queue as it would be to {@code keeper} (which keeps it in the store);
+   * when the keeper throws, the op is not queued and the exception goes on.
+   */
+  void ask(Op op, Consumer<List<String>> keeper) {
+    synchronized (ops) {
+      ops.addLast(op);
+      try {
+        keeper.accept(pendingOps());
+      } catch (RuntimeException e) {
+        ops.removeLast();
+        throw e;
+      }
+    }
+  }
+
+  /** The next operation asked for, or null; worker only. */
+  Op nextOp() {
+    synchronized (ops) {
+      return ops.pollFirst();
+    }
+  }
+
+  /** The operations asked for and not yet carried out, oldest first, by name. */
+  public List<String> pendingOps() {
+    synchronized (ops) {
+      return ops.stream().map(Op::name).toList();
+    }
+  }
+
+  /** Hands the pending operations to {@code keeper} while no operation can be asked or taken. */
+  public void keepOps(Consumer<List<String>> keeper) {
+    synchronized (ops) {
+      keeper.accept(pendingOps());
+    }
+  }
+
+  /**
+   * Queues the operations a previous orchestrator was asked for and had not carried out.
+   *
+   * @throws IllegalArgumentException naming an operation this version does not know
+   */
+  public void restoreOps(List<String> names) {
+    synchronized (ops) {
+      for (String n : names) {
+        try {
+          ops.addLast(Op.valueOf(n));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("unknown rollout operation \"" + n + "\"; known: "
+              + java.util.Arrays.toString(Op.values()), e);
+        }
+      }
+    }
+  }
 
   /** The service's remembered revisions. */
   public RevisionHistory history() {

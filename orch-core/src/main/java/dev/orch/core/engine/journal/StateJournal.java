@@ -14,7 +14,6 @@ import dev.orch.core.util.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What one orchestrator keeps in its {@link StateStore}, under its owner id:
  * {@code <owner>/services/<name>} holds a service's desired spec, whether it is being deleted, and its
- * revision history; {@code <owner>/rollouts/<name>} holds where its rollout stands. The store's
+ * revision history; {@code <owner>/rollouts/<name>} holds where its rollout stands, and
+ * {@code <owner>/operations/<name>} the operations asked of it ({@code pause()}...) not yet carried out. The store's
  * {@link StateSchema schema record} says how to read them.
  *
  * <p>Every write waits for the store, up to the call timeout, and throws {@link StateStoreException} when it
@@ -43,6 +43,7 @@ public final class StateJournal {
   /** Per service: the history changes and the rollout last written, so that an unchanged one is not. */
   private final ConcurrentHashMap<String, Long> historySaved = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> rolloutSaved = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, List<String>> opsSaved = new ConcurrentHashMap<>();
 
   /**
    * A journal of owner {@code ownerId} on {@code store}.
@@ -69,9 +70,10 @@ public final class StateJournal {
    * @param revisions its revision history, oldest first
    * @param good      the revisions that were ever fully available
    * @param rollout   where its rollout stands, as {@link RolloutStateJson} reads it; null when not kept
+   * @param ops       the operations asked of its rollout and not yet carried out, oldest first
    */
   public record Stored(String name, ServiceSpec spec, boolean deleted, List<Revision> revisions,
-                       List<String> good, @Nullable Object rollout) {
+                       List<String> good, @Nullable Object rollout, List<String> ops) {
   }
 
   /**
@@ -91,6 +93,15 @@ public final class StateJournal {
     for (StateRecord r : call("list the rollouts", store.list(prefix + "rollouts/"))) {
       rollouts.put(r.key().substring((prefix + "rollouts/").length()), parse(r));
     }
+    Map<String, List<String>> ops = new LinkedHashMap<>();
+    for (StateRecord r : call("list the rollout operations", store.list(prefix + "operations/"))) {
+      List<String> names = new ArrayList<>();
+      Object list = Json.parseObject(r.value()).get("ops");
+      if (list instanceof List<?> l) {
+        l.forEach(o -> names.add(String.valueOf(o)));
+      }
+      ops.put(r.key().substring((prefix + "operations/").length()), List.copyOf(names));
+    }
     List<Stored> out = new ArrayList<>();
     for (StateRecord r : call("list the services", store.list(prefix + "services/"))) {
       String name = r.key().substring((prefix + "services/").length());
@@ -107,7 +118,8 @@ public final class StateJournal {
         for (Object g : (List<?>) m.get("good")) {
           good.add((String) g);
         }
-        out.add(new Stored(name, spec, Boolean.TRUE.equals(m.get("deleted")), revisions, good, rollouts.get(name)));
+        out.add(new Stored(name, spec, Boolean.TRUE.equals(m.get("deleted")), revisions, good, rollouts.get(name),
+            ops.getOrDefault(name, List.of())));
       } catch (RuntimeException e) {
         throw new StateStoreException(store.name() + ": " + r.key() + " is not a service record this version reads: "
             + e.getMessage(), e);
@@ -120,6 +132,26 @@ public final class StateJournal {
   public void noteRestored(String name, RevisionHistory history, RolloutState rollout) {
     historySaved.put(name, history.changes());
     RolloutStateJson.tree(rollout).ifPresent(t -> rolloutSaved.put(name, Json.write(t)));
+    opsSaved.put(name, rollout.pendingOps());
+  }
+
+  /**
+   * Keeps {@code ops}, the operations asked of service {@code name}'s rollout and not yet carried out, if they
+   * changed since the last write (none left: the record goes).
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void saveOps(String name, List<String> ops) {
+    if (ops.equals(opsSaved.getOrDefault(name, List.of()))) {
+      return;
+    }
+    String key = prefix + "operations/" + name;
+    if (ops.isEmpty()) {
+      call("keep the rollout operations of " + name, store.delete(key, StateStore.ANY));
+    } else {
+      call("keep the rollout operations of " + name, store.put(key, Json.write(Map.of("ops", ops)), StateStore.ANY));
+    }
+    opsSaved.put(name, List.copyOf(ops));
   }
 
   /**
@@ -174,10 +206,12 @@ public final class StateJournal {
    * @throws StateStoreException when the store fails
    */
   public void forget(String name) {
+    call("forget " + name, store.delete(prefix + "operations/" + name, StateStore.ANY));
     call("forget " + name, store.delete(prefix + "rollouts/" + name, StateStore.ANY));
     call("forget " + name, store.delete(prefix + "services/" + name, StateStore.ANY));
     historySaved.remove(name);
     rolloutSaved.remove(name);
+    opsSaved.remove(name);
   }
 
   private Object parse(StateRecord r) {
@@ -205,12 +239,5 @@ public final class StateJournal {
       throw new StateStoreException(what + ": the state store " + store.name() + " did not answer within "
           + timeout.toMillis() + " ms", e);
     }
-  }
-
-  /** The ids in {@code revisions}, for messages. */
-  static List<String> ids(List<Revision> revisions) {
-    List<String> out = new ArrayList<>();
-    new HashSet<>(revisions).forEach(r -> out.add(r.id()));
-    return out;
   }
 }
