@@ -54,11 +54,11 @@ class ZeroDowntimeRollingUpdateDockerTest {
   private static final Logger LOG = LoggerFactory.getLogger(ZeroDowntimeRollingUpdateDockerTest.class);
   private static final int HTTP_PORT = 8080;
   /** The page that answers the revision's answer after 200 ms (a CGI script). */
-  private static final String SLOW_PAGE = "/cgi-bin/answer";
+  static final String SLOW_PAGE = HttpLoadClient.SLOW_PAGE;
 
   private DockerRuntime runtime;
   private Orchestrator orch;
-  private Client client;
+  private HttpLoadClient client;
   private String v1;
   private String v2;
 
@@ -134,8 +134,8 @@ class ZeroDowntimeRollingUpdateDockerTest {
     assertTrue(orch.awaitReady("web", WAIT), () -> "web not ready on v1: " + status(o));
     v1 = lastRevision(orch);
 
-    client = new Client(orch.loadBalancer("web", picker));
-    Client c = client;
+    client = new HttpLoadClient(orch.loadBalancer("web", picker));
+    HttpLoadClient c = client;
     OrchestratedDocker.awaitUntil("the client is served by v1", c::describe, () -> c.succeeded() >= 50);
 
     dev.orch.core.RolloutPlan plan = orch.plan(web("v2", strategy));
@@ -161,7 +161,7 @@ class ZeroDowntimeRollingUpdateDockerTest {
    * Service "web": three busybox httpd replicas serving {@code answer} at /index.html (the readiness
    * probe's page) and, after 200 ms, at {@link #SLOW_PAGE}; the shell ends on SIGTERM at once.
    */
-  private static ServiceSpec web(String answer, RolloutStrategy strategy) {
+  static ServiceSpec web(String answer, RolloutStrategy strategy) {
     String script = "trap 'exit 0' TERM; mkdir -p /www/cgi-bin && echo \"$ANSWER\" > /www/index.html"
         + " && printf '%s\\n' '#!/bin/sh' 'echo Content-Type: text/plain' 'echo' 'sleep 0.2' \"echo $ANSWER\""
         + " > /www" + SLOW_PAGE + " && chmod +x /www" + SLOW_PAGE
@@ -181,124 +181,5 @@ class ZeroDowntimeRollingUpdateDockerTest {
   private static String lastRevision(Orchestrator o) {
     List<Revision> revisions = o.revisions("web");
     return revisions.get(revisions.size() - 1).id();
-  }
-
-  /**
-   * A client that starts a request every 5 ms with at most 8 in flight: it picks a replica from the load
-   * balancer (none is a failure), GETs {@code /cgi-bin/answer} on its published 127.0.0.1 port with a 5 s
-   * timeout, counts a 200 saying "v1" or "v2" as a success and anything else as a failure, and reports
-   * the outcome to the balancer. It stops by itself after 60,000 requests or 3 minutes. Thread-safe.
-   */
-  private static final class Client {
-    private static final int MAX_IN_FLIGHT = 8;
-    private static final int MAX_REQUESTS = 60_000;
-    private static final long MAX_NANOS = TimeUnit.MINUTES.toNanos(3);
-
-    private final LoadBalancer lb;
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
-        daemon("orch-test-client-tick"));
-    private final ExecutorService io = Executors.newFixedThreadPool(2, daemon("orch-test-client-io"));
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).executor(io).build();
-    private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
-    private final long startNanos = System.nanoTime();
-    private final AtomicInteger started = new AtomicInteger();
-    private final AtomicInteger succeeded = new AtomicInteger();
-    private final AtomicInteger failed = new AtomicInteger();
-    /** The bodies of the successful answers, in the order they came. */
-    final ConcurrentLinkedQueue<String> answers = new ConcurrentLinkedQueue<>();
-    /** Each success as "revision label=body", to check that a replica answers for its revision. */
-    private final ConcurrentLinkedQueue<String> answeredBy = new ConcurrentLinkedQueue<>();
-    /** What went wrong with each failed request, with the time since the client started. */
-    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-
-    Client(LoadBalancer lb) {
-      this.lb = lb;
-      ticker.scheduleWithFixedDelay(this::tick, 0, 5, TimeUnit.MILLISECONDS);
-    }
-
-    int succeeded() {
-      return succeeded.get();
-    }
-
-    int failed() {
-      return failed.get();
-    }
-
-    private void tick() {
-      if (started.get() >= MAX_REQUESTS || System.nanoTime() - startNanos > MAX_NANOS) {
-        ticker.shutdown();
-        return;
-      }
-      if (!slots.tryAcquire()) {
-        return;
-      }
-      started.incrementAndGet();
-      Optional<Endpoint> picked = lb.tryPick();
-      if (picked.isEmpty()) {
-        fail(null, "no endpoint to pick: " + lb);
-        slots.release();
-        return;
-      }
-      Endpoint e = picked.get();
-      long sent = System.nanoTime();
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.hostPort() + SLOW_PAGE))
-          .timeout(Duration.ofSeconds(5)).build();
-      http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
-        try {
-          long latency = System.nanoTime() - sent;
-          String body = r == null ? null : r.body().strip();
-          boolean ok = error == null && r.statusCode() == 200 && ("v1".equals(body) || "v2".equals(body));
-          lb.report(e, ok, latency);
-          if (ok) {
-            answers.add(body);
-            answeredBy.add(e.revision().orElse("?") + "=" + body);
-            succeeded.incrementAndGet();
-          } else {
-            fail(e, error != null ? error.toString() : "HTTP " + r.statusCode() + " '" + body + "'");
-          }
-        } finally {
-          slots.release();
-        }
-      });
-    }
-
-    private void fail(Endpoint e, String why) {
-      failed.incrementAndGet();
-      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-      failures.add("+" + ms + "ms " + (e == null ? "" : e.id() + " " + e.hostPort() + " rev "
-          + e.revision().orElse("?") + ": ") + why);
-    }
-
-    /** The successes whose body is not the answer of the revision the endpoint was labelled with. */
-    List<String> mismatched(String v1, String v2) {
-      return answeredBy.stream().filter(a -> !a.equals(v1 + "=v1") && !a.equals(v2 + "=v2")).toList();
-    }
-
-    /** Stops sending and waits (at most 10 s) for the requests in flight. Idempotent. */
-    void stop() throws InterruptedException {
-      ticker.shutdownNow();
-      ticker.awaitTermination(5, TimeUnit.SECONDS);
-      if (slots.tryAcquire(MAX_IN_FLIGHT, 10, TimeUnit.SECONDS)) {
-        slots.release(MAX_IN_FLIGHT);
-      }
-      io.shutdownNow();
-      lb.close();
-    }
-
-    String describe() {
-      return started.get() + " requests sent, " + succeeded.get() + " served, " + failed.get() + " failed, "
-          + (MAX_IN_FLIGHT - slots.availablePermits()) + " in flight, after "
-          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms";
-    }
-
-    private static ThreadFactory daemon(String name) {
-      AtomicInteger n = new AtomicInteger();
-      return r -> {
-        Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      };
-    }
   }
 }
