@@ -59,10 +59,11 @@ public final class Orchestrator implements AutoCloseable {
   /**
    * Makes {@code spec} the desired state of its service (creating or updating it). Validates the whole
    * spec first: an invalid one is refused with every violation and changes nothing. Idempotent; returns
-   * at once.
+   * once the state store has kept it (at once with the in-memory default), before any replica changes.
    *
    * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule
    * @throws IllegalStateException when the orchestrator is closed
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
@@ -74,6 +75,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws dev.orch.api.spec.InvalidSpecException when {@code replicas} is negative
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void scale(String name, int replicas) {
     Objects.requireNonNull(name, "name");
@@ -87,6 +89,7 @@ public final class Orchestrator implements AutoCloseable {
    * adopts what it owns; see the {@code Orphaned} event).
    *
    * @return whether the service existed, or had owned replicas
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public boolean delete(String name) {
     Objects.requireNonNull(name, "name");
@@ -104,6 +107,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when there is no earlier good revision
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public Revision rollback(String name) {
     Objects.requireNonNull(name, "name");
@@ -117,6 +121,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalArgumentException naming the revision and those remembered, when it is not one of them
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public Revision rollback(String name, String revision) {
     Objects.requireNonNull(name, "name");
@@ -133,6 +138,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when no rollout is in progress
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void pause(String name) {
     Objects.requireNonNull(name, "name");
@@ -147,6 +153,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when no rollout is in progress
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void resume(String name) {
     Objects.requireNonNull(name, "name");
@@ -160,6 +167,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when the service rolls out with a rolling update, or no rollout is in progress
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void promote(String name) {
     Objects.requireNonNull(name, "name");
@@ -174,6 +182,7 @@ public final class Orchestrator implements AutoCloseable {
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when no rollout is in progress
+   * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public void abort(String name) {
     Objects.requireNonNull(name, "name");

@@ -363,8 +363,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       }
       journal.saveRollout(name, st.rollout);
       st.rollout.keepOps(ops -> journal.saveOps(name, ops));
+      st.unkept = false;
       st.clearCondition("StateStored");
     } catch (dev.orch.api.state.StateStoreException e) {
+      st.unkept = true;
       if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), settings.time().now())) {
         emit(OrchEvent.Type.WARNING, "StoreWriteFailed", name, "", "", e.getMessage() + "; not acting until it is "
             + "kept");
@@ -381,7 +383,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     long t0 = settings.time().nanoTime();
     try {
-      keep(name); // what an earlier pass decided is kept before this one acts on it
+      ServiceRecord unkept = records.get(name);
+      if (unkept != null && unkept.unkept) {
+        keep(name); // what an earlier pass decided, and could not keep, is kept before this one acts on it
+      }
       ReconcileResult result = reconciler.reconcile(name);
       keep(name);
       return result;

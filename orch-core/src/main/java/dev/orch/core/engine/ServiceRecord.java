@@ -80,6 +80,8 @@ final class ServiceRecord {
   /** Failed starts in a row, by container id. */
   final ConcurrentHashMap<String, Retry> startRetries = new ConcurrentHashMap<>();
   volatile boolean deleted;
+  /** The last pass decided what the state store could not keep: the next keeps it before it acts (worker only). */
+  boolean unkept;
 
   ServiceRecord(String name) {
     this.name = name;
