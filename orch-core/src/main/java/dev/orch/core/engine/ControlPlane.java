@@ -1,11 +1,6 @@
 package dev.orch.core.engine;
 
-import dev.orch.api.runtime.ContainerRuntime;
-import dev.orch.api.runtime.LabelSelector;
-import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NodeInfo;
-import dev.orch.api.runtime.OrchLabels;
-import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.EventLog;
@@ -19,25 +14,18 @@ import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.reconcile.MpscWorkQueue;
 import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.rollout.RolloutEffects;
-import dev.orch.core.rollout.RevisionHistory;
 import dev.orch.core.rollout.RolloutOperations;
 import dev.orch.core.rollout.RolloutState;
-import dev.orch.core.rollout.RolloutStateJson;
-import dev.orch.core.util.Failures;
 import dev.orch.core.util.Revisions;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +40,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
   private final EngineSettings settings;
-  private final ConcurrentHashMap<String, ServiceSpec> desired = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ServiceRecord> records = new ConcurrentHashMap<>();
   private final ObservedState observed = new ObservedState();
   private final EventRing events;
   private final EngineMetrics metrics;
@@ -65,11 +51,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final RuntimeIntake intake;
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
-  private final StateJournal journal;
-  /** Notified after every pass, for those who wait for an outcome. */
-  private final Object passMonitor = new Object();
-  /** Orders applies, so that an automatic rollback replaces only the spec it rolls back from. */
-  private final Object applyLock = new Object();
+  private final DesiredState state;
+  /** Told of every pass, for those who wait for an outcome. */
+  private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
 
   /** Builds the engine and starts it: it discovers the nodes and adopts what it owns, asynchronously. */
@@ -77,8 +61,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.settings = s;
     this.events = new EventRing(s.eventCapacity());
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
-    this.journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
+    StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
     List<StateJournal.Stored> stored = journal.open(); // before any thread starts: a refusal leaves nothing behind
+    this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
@@ -96,7 +81,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         .description("keys waiting to be reconciled").register(s.meterRegistry());
     this.statusReport = new StatusReport(observed, probes, events, rollouts);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
-    restore(stored);
+    state.restore(stored, this::requireRunnable);
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
   }
@@ -108,28 +93,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     Objects.requireNonNull(spec, "spec");
     requireRunnable(spec);
     ensureOpen("apply " + spec.name());
-    ServiceSpec previous;
-    synchronized (applyLock) {
-      Revision revision = new Revision(Revisions.revision(spec), spec.container(), spec.probes(),
-          settings.time().now());
-      ServiceRecord known = records.get(spec.name());
-      RevisionHistory next = known == null ? new RevisionHistory() : known.rollout.history().copy();
-      next.remember(revision, settings.revisionHistoryLimit());
-      journal.saveService("apply " + spec.name(), spec, false, next); // kept before acted on; throws if not
-      previous = desired.put(spec.name(), spec);
-      ServiceRecord st = records.compute(spec.name(), (k, r) -> r == null ? new ServiceRecord(k) : revive(r));
-      st.rollout.history().remember(revision, settings.revisionHistoryLimit());
-    }
+    ServiceSpec previous = state.apply(spec, settings.time().now()); // kept before acted on; throws if not
     if (!spec.equals(previous)) {
       emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
     }
     queue.enqueue(spec.name());
-  }
-
-  private static ServiceRecord revive(ServiceRecord r) {
-    r.deleted = false;
-    return r;
   }
 
   /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */
@@ -147,22 +116,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Deletes service {@code name}, or the owned replicas of one never applied (see {@code Orchestrator.delete}). */
   public boolean delete(String name) {
     ensureOpen("delete " + name);
-    ServiceSpec removed;
-    boolean orphaned;
-    synchronized (applyLock) {
-      ServiceSpec spec = desired.get(name);
-      if (spec != null) { // kept as being deleted first, so that a restart finishes the deletion
-        ServiceRecord known = records.get(name);
-        journal.saveService("delete " + name, spec, true, known == null ? new RevisionHistory()
-            : known.rollout.history());
-      }
-      removed = desired.remove(name);
-      orphaned = removed == null && !observed.containersOf(name).isEmpty();
-      if (removed == null && !orphaned) {
-        return false;
-      }
-      records.computeIfAbsent(name, ServiceRecord::new).deleted = true;
+    DesiredState.Deletion deletion = state.delete(name, !observed.containersOf(name).isEmpty());
+    if (deletion == DesiredState.Deletion.NONE) {
+      return false;
     }
+    boolean orphaned = deletion == DesiredState.Deletion.ORPHANED;
     emit(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
     queue.enqueue(name);
@@ -171,14 +129,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   /** The remembered revisions of service {@code name}, oldest first. */
   public List<Revision> revisions(String name) {
-    ServiceRecord st = records.get(name);
-    return st == null ? List.of() : st.rollout.history().all();
+    return state.record(name).map(st -> st.rollout.history().all()).orElse(List.of());
   }
 
   /** Returns service {@code name} to its last good revision before the current one (see {@code Orchestrator.rollback}). */
   public Revision rollback(String name) {
-    ServiceSpec spec = desired.get(name);
-    ServiceRecord st = records.get(name);
+    ServiceSpec spec = state.desired(name).orElse(null);
+    ServiceRecord st = state.record(name).orElse(null);
     if (spec == null || st == null) {
       throw new UnknownServiceException("rollback", name);
     }
@@ -189,8 +146,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   /** Returns service {@code name} to its remembered revision {@code revision} (see {@code Orchestrator.rollback}). */
   public Revision rollback(String name, String revision) {
-    ServiceSpec spec = desired.get(name);
-    ServiceRecord st = records.get(name);
+    ServiceSpec spec = state.desired(name).orElse(null);
+    ServiceRecord st = state.record(name).orElse(null);
     if (spec == null || st == null) {
       throw new UnknownServiceException("rollback", name);
     }
@@ -211,13 +168,14 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   @Override
   public void rollBack(ServiceSpec failed, Revision target) {
     ServiceSpec back = withRevision(failed, target);
-    synchronized (applyLock) {
-      if (desired.get(failed.name()) != failed) {
-        LOG.info("{}: not rolling back to {}: a newer spec was applied meanwhile", failed.name(), target.id());
-        return;
-      }
-      apply(back);
+    requireRunnable(back);
+    if (!state.applyIfCurrent(failed, back, settings.time().now())) {
+      LOG.info("{}: not rolling back to {}: a newer spec was applied meanwhile", failed.name(), target.id());
+      return;
     }
+    emit(OrchEvent.Type.NORMAL, "Updated", back.name(), "", "", back.replicas() + " replicas of "
+        + back.container().image() + ", revision " + Revisions.revision(back));
+    queue.enqueue(back.name());
   }
 
   private static ServiceSpec withRevision(ServiceSpec spec, Revision target) {
@@ -231,7 +189,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   /** The names of every applied service, sorted. */
   public List<String> services() {
-    return desired.keySet().stream().sorted().toList();
+    return state.services();
   }
 
   /** The desired spec of service {@code name}, if applied. */
@@ -241,8 +199,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
-    ServiceSpec spec = desired.get(name);
-    ServiceRecord st = records.get(name);
+    ServiceSpec spec = state.desired(name).orElse(null);
+    ServiceRecord st = state.record(name).orElse(null);
     return spec == null || st == null ? Optional.empty() : Optional.of(statusReport.status(spec, st));
   }
 
@@ -257,122 +215,21 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   }
 
   /**
-   * Removes the networks the runtime made for this owner's containers (labelled with the owner) that no
-   * container uses any more, waiting up to the call timeout; a network still in use stays. Does nothing on a
-   * runtime without {@link RuntimeCapability#NETWORKS}.
-   *
-   * @return the networks that stayed, as {@code node/name}
+   * Removes the networks the runtime made for this owner's containers that no container uses any more (see
+   * {@link OwnedNetworks#remove}); returns those that stayed, as {@code node/name}.
    */
   public List<String> removeOwnedNetworks() {
-    ContainerRuntime rt = settings.runtime();
-    if (!rt.capabilities().contains(RuntimeCapability.NETWORKS)) {
-      return List.of();
-    }
-    long timeout = settings.callTimeout().toMillis();
-    List<String> stayed = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try {
-      List<NetworkInfo> owned = rt.listNetworks(LabelSelector.of(OrchLabels.OWNER, settings.ownerId()))
-          .toCompletableFuture().get(timeout, TimeUnit.MILLISECONDS);
-      CompletableFuture<?>[] removals = owned.stream().map(n -> rt.removeNetwork(n.nodeId(), n.name())
-          .toCompletableFuture().exceptionally(e -> {
-            stayed.add(n.nodeId() + "/" + n.name());
-            LOG.info("orchestrator {}: network {} on {} stays: {}", settings.ownerId(), n.name(), n.nodeId(),
-                Failures.describe(e));
-            return null;
-          })).toArray(CompletableFuture[]::new);
-      CompletableFuture.allOf(removals).get(timeout, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      LOG.warn("orchestrator {}: removing its networks failed: {}", settings.ownerId(), Failures.describe(e));
-    }
-    return stayed;
+    return OwnedNetworks.remove(settings.runtime(), settings.ownerId(), settings.callTimeout());
   }
 
   /** Whether service {@code name} is gone: not applied, no record left, no container of it observed. */
   public boolean isGone(String name) {
-    return !desired.containsKey(name) && !records.containsKey(name) && observed.containersOf(name).isEmpty();
+    return state.isForgotten(name) && observed.containersOf(name).isEmpty();
   }
 
   /** Whether every service is gone, replicas and all. */
   public boolean isEmpty() {
-    return records.isEmpty();
-  }
-
-  // ------------------------------------------------------------------------------------------ the store
-
-  /** Takes back what the store holds: specs, revision histories, rollout positions and deletions in flight. */
-  private void restore(List<StateJournal.Stored> stored) {
-    int resumed = 0;
-    for (StateJournal.Stored s : stored) {
-      ServiceRecord st = new ServiceRecord(s.name());
-      st.rollout.history().restore(s.revisions(), Set.copyOf(s.good()));
-      if (s.deleted()) {
-        st.deleted = true;
-      } else {
-        try {
-          requireRunnable(s.spec());
-        } catch (IllegalArgumentException e) {
-          emit(OrchEvent.Type.WARNING, "RestoreRefused", s.name(), "", "", "the stored spec is not run here: "
-              + e.getMessage() + "; apply it again to replace it");
-          continue;
-        }
-        desired.put(s.name(), s.spec());
-        try {
-          st.rollout.restoreOps(s.ops());
-        } catch (IllegalArgumentException e) {
-          emit(OrchEvent.Type.WARNING, "RolloutNotRestored", s.name(), "", "", e.getMessage());
-        }
-        if (s.rollout() != null) {
-          try {
-            RolloutStateJson.restore(st.rollout, s.rollout());
-          } catch (IllegalArgumentException e) {
-            emit(OrchEvent.Type.WARNING, "RolloutNotRestored", s.name(), "", "", e.getMessage()
-                + "; the rollout starts from what runs");
-          }
-        }
-      }
-      records.put(s.name(), st);
-      journal.noteRestored(s.name(), st.rollout.history(), st.rollout);
-      resumed++;
-    }
-    if (resumed > 0) {
-      emit(OrchEvent.Type.NORMAL, "Restored", "", "", "", "resumed " + resumed + " services from the state store "
-          + journal.storeName());
-    }
-  }
-
-  /**
-   * Writes what changed of service {@code name} since it was last kept: its revision history (a revision
-   * became good) and its rollout's position. A failure is reported in the condition {@code StateStored} and
-   * thrown, so that the pass does not act on what was not kept; the pass is retried with backoff.
-   */
-  private void keep(String name) {
-    ServiceRecord st = records.get(name);
-    if (st == null || st.deleted) {
-      return;
-    }
-    try {
-      if (journal.historyChanged(name, st.rollout.history())) {
-        synchronized (applyLock) { // with the spec applied now, never an older one
-          ServiceSpec spec = desired.get(name);
-          if (spec != null && records.get(name) == st) {
-            journal.saveService("keep the revisions of " + name, spec, false, st.rollout.history());
-          }
-        }
-      }
-      journal.saveRollout(name, st.rollout);
-      st.rollout.keepOps(ops -> journal.saveOps(name, ops));
-      st.unkept = false;
-      st.clearCondition("StateStored");
-    } catch (dev.orch.api.state.StateStoreException e) {
-      st.unkept = true;
-      if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), settings.time().now())) {
-        emit(OrchEvent.Type.WARNING, "StoreWriteFailed", name, "", "", e.getMessage() + "; not acting until it is "
-            + "kept");
-      }
-      throw e;
-    }
+    return state.isEmpty();
   }
 
   // ------------------------------------------------------------------------------------------ the worker
@@ -383,12 +240,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     long t0 = settings.time().nanoTime();
     try {
-      ServiceRecord unkept = records.get(name);
-      if (unkept != null && unkept.unkept) {
-        keep(name); // what an earlier pass decided, and could not keep, is kept before this one acts on it
+      if (state.unkept(name)) {
+        state.keep(name, settings.time().now()); // what an earlier pass could not keep, before this one acts
       }
       ReconcileResult result = reconciler.reconcile(name);
-      keep(name);
+      state.keep(name, settings.time().now());
       return result;
     } catch (RuntimeException e) {
       emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
@@ -396,9 +252,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     } finally {
       metrics.reconcileCounter.increment();
       metrics.reconcileTimer.record(settings.time().nanoTime() - t0, TimeUnit.NANOSECONDS);
-      synchronized (passMonitor) {
-        passMonitor.notifyAll();
-      }
+      passes.passed();
     }
   }
 
@@ -407,20 +261,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
    * least every 200 ms; returns whether it held.
    */
   public boolean awaitPasses(Duration timeout, java.util.function.BooleanSupplier done) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (passMonitor) {
-      while (true) {
-        if (done.getAsBoolean()) {
-          return true;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(passMonitor, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-      }
-    }
+    return passes.await(timeout, done);
   }
+
 
   // ------------------------------------------------------------------------------------------ for the workers
 
@@ -442,13 +285,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   @Override
   public boolean setCondition(String service, String type, boolean status, String reason, String message) {
-    ServiceRecord st = records.get(service);
-    return st != null && st.setCondition(type, status, reason, message, settings.time().now());
+    return state.record(service).map(st -> st.setCondition(type, status, reason, message, settings.time().now()))
+        .orElse(false);
   }
 
   @Override
   public Optional<ServiceSpec> desired(String service) {
-    return Optional.ofNullable(desired.get(service));
+    return state.desired(service);
   }
 
   @Override
@@ -458,41 +301,35 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   @Override
   public Optional<ServiceRecord> record(String service) {
-    return Optional.ofNullable(records.get(service));
+    return state.record(service);
   }
 
   @Override
   public ServiceRecord recordFor(String service) {
-    return records.computeIfAbsent(service, ServiceRecord::new);
+    return state.recordFor(service);
   }
 
   @Override
   public Set<String> known() {
-    Set<String> out = new HashSet<>(desired.keySet());
-    out.addAll(records.keySet());
-    return out;
+    return state.known();
   }
 
   @Override
   public Collection<ServiceRecord> records() {
-    return records.values();
+    return state.records();
   }
 
   @Override
   public void forget(ServiceRecord st) {
-    synchronized (applyLock) {
-      if (records.get(st.name) != st || desired.containsKey(st.name)) {
-        return; // applied again meanwhile
-      }
-      journal.forget(st.name); // throws when the store fails: the record stays, and the next pass tries again
-      records.remove(st.name);
+    if (state.forget(st)) { // throws when the store fails: the record stays, and the next pass tries again
+      queue.forget(st.name);
     }
-    queue.forget(st.name);
   }
+
 
   @Override
   public void keepOperations(String service, List<String> ops) {
-    journal.saveOps(service, ops);
+    state.keepOperations(service, ops);
   }
 
   @Override
