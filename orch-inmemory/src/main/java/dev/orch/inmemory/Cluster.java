@@ -645,6 +645,11 @@ final class Cluster {
     return new Served(c.run, r, null);
   }
 
+  /** Whether a container (or a published host port) answers to {@code address}:{@code port}. */
+  synchronized boolean answersTo(String address, int port) {
+    return containerAt(address, port) != null;
+  }
+
   private @Nullable SimContainer containerAt(String address, int port) {
     String id = idByName.get(address);
     if (id == null && containers.containsKey(address)) {

@@ -89,6 +89,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   private final TimeSource time;
   private final boolean ownsTime;
   private final Cluster cluster;
+  private final Names names = new Names();
   private final FaultInjector faults;
   private final ProbeTransport probeTransport = this::probe;
 
@@ -226,7 +227,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
   /**
    * Calls the simulated container at {@code address}:{@code port} as a client would over the network: a
    * container name (or id) and container port, as this runtime's endpoints list them (what a load balancer
-   * hands out), or a host address and a published host port. The container's behaviour answers
+   * hands out), a host address and a published host port, or a name a {@link NameResolver} knows (a service's
+   * name, once Orch's discovery registers one; {@link #resolveNames}). The container's behaviour answers
    * ({@link ContainerBehavior#serve}), after the latency it says, on this runtime's time source. A call fails as
    * a real connection would: {@code UnknownHostException} for no such container, {@code ConnectException} when
    * it does not run, has no such port, or a {@link RequestInterceptor} refuses it, {@code NoRouteToHostException}
@@ -240,7 +242,8 @@ public final class InMemoryRuntime implements ContainerRuntime {
       return CompletableFuture.failedFuture(new java.net.SocketException(address + ":" + port
           + ": the runtime is closed"));
     }
-    Cluster.Served served = cluster.serve(address, port, request);
+    String target = names.resolve(address, a -> cluster.answersTo(a, port));
+    Cluster.Served served = cluster.serve(target, port, request);
     if (served.error() != null) {
       return CompletableFuture.failedFuture(served.error());
     }
@@ -274,6 +277,15 @@ public final class InMemoryRuntime implements ContainerRuntime {
    */
   public Subscription interceptRequests(RequestInterceptor interceptor) {
     return cluster.intercept(Objects.requireNonNull(interceptor, "interceptor"));
+  }
+
+  /**
+   * Lets {@code resolver} say which containers a name stands for: from now on a {@link #call} to an address no
+   * container answers to goes, in turn, to the containers the first resolver that knows it names (a service's
+   * ready replicas, when Orch's discovery registers it); closing the subscription ends it.
+   */
+  public Subscription resolveNames(NameResolver resolver) {
+    return names.add(Objects.requireNonNull(resolver, "resolver"));
   }
 
   /** {@inheritDoc} Networks are node-local, as volumes are. */

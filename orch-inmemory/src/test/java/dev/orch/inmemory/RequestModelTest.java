@@ -131,4 +131,27 @@ class RequestModelTest {
     assertTrue(runtime.logs(c.id(), 10).toCompletableFuture().join().stream()
         .anyMatch(l -> l.contains("served /x to orders")));
   }
+
+  @Test
+  void aCallerNamesAServiceAndAResolverSaysWhichReplicasAnswerInTurn() {
+    run("inv-0", "inventory:1");
+    run("inv-1", "inventory:2");
+    assertInstanceOf(java.net.UnknownHostException.class, failure(runtime.get("inventory", 8080, "/")
+        .toCompletableFuture()), "no resolver: no such host");
+    try (var s = runtime.resolveNames(name -> name.equals("inventory") ? java.util.List.of("inv-0", "inv-1")
+        : java.util.List.of())) {
+      java.util.List<String> bodies = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        bodies.add(runtime.get("inventory", 8080, "/").toCompletableFuture().join().body());
+      }
+      assertEquals(java.util.List.of("inventory:1", "inventory:2", "inventory:1", "inventory:2"), bodies,
+          "in turn");
+      assertEquals("inventory:2", runtime.get("inv-1", 8080, "/").toCompletableFuture().join().body(),
+          "a container's own name is never resolved");
+      assertInstanceOf(java.net.UnknownHostException.class, failure(runtime.get("billing", 8080, "/")
+          .toCompletableFuture()), "a name no resolver knows");
+    }
+    assertInstanceOf(java.net.UnknownHostException.class, failure(runtime.get("inventory", 8080, "/")
+        .toCompletableFuture()), "the resolver is gone");
+  }
 }
