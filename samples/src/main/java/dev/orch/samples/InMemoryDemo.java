@@ -17,6 +17,7 @@ import dev.orch.core.ReplicaStatus;
 import dev.orch.core.RolloutStatus;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.lb.LoadBalancer;
+import dev.orch.core.lb.OutlierDetection;
 import dev.orch.core.lb.Pickers;
 import dev.orch.inmemory.Behaviors;
 import dev.orch.inmemory.InMemoryRuntime;
@@ -158,7 +159,10 @@ public final class InMemoryDemo {
         .build();
     RolloutStrategy canary = RolloutStrategy.canary().setWeight(20).analyze(successRate).setWeight(50)
         .pause(Duration.ofSeconds(2)).progressDeadline(Duration.ofSeconds(10)).build();
-    try (LoadBalancer lb = orch.loadBalancer("orders", Pickers.weightedRoundRobin())) {
+    // Outlier detection off: on, the balancer would eject the bad canary after 5 errors in a row, and the
+    // analysis, seeing no traffic on it, would fail it as inconclusive rather than by its success rate.
+    try (LoadBalancer lb = orch.loadBalancer("orders").picker(Pickers.weightedRoundRobin())
+        .outlierDetection(OutlierDetection.disabled()).build()) {
       LiveClient client = new LiveClient(lb, runtime);
       ServiceSpec bad = orders("orders:1.3-bad").toBuilder().rollout(canary).build();
       System.out.println(orch.plan(bad).toString().replace("\n", "\n  ").replaceFirst("^", "  plan: "));
@@ -168,8 +172,11 @@ public final class InMemoryDemo {
       client.stop();
       System.out.printf("  client: %d requests served (%d of them errors from the canary), %d failed, by revision %s%n",
           client.served(), client.errors(), client.failed(), client.servedByRevision());
-      if (!rolledBack || client.failed() > 0 || client.errors() == 0) {
+      boolean bySuccessRate = orch.events().recent("orders", 200).stream().anyMatch(e -> e.reason().equals("RolledBack")
+          && e.message().contains("'success rate >= 95%' failed"));
+      if (!rolledBack || !bySuccessRate || client.failed() > 0 || client.errors() == 0) {
         System.out.println("FAILED: " + (!rolledBack ? "the bad canary was not rolled back; "
+            : !bySuccessRate ? "the rollback was not the analysis' success rate; "
             : client.errors() == 0 ? "the canary never got traffic; " : "") + client.failed() + " requests failed");
         return false;
       }
