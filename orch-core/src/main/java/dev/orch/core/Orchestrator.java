@@ -191,6 +191,46 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
+   * Replaces replica {@code ordinal} of stateful service {@code name} now. One on a node that answers is
+   * removed and created again on its volumes, as an update would. One on a node that does not answer (lost,
+   * partitioned) is given up without its stop confirmed, which Orch otherwise never does: if that node still
+   * runs it, two replicas of the ordinal run at once until the node answers again (then it is removed), and
+   * its data stays on that node while the new replica starts elsewhere with empty volumes. The
+   * {@code ForceReplaced} event says which. Returns at once; the service's worker carries it out.
+   *
+   * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when the service is not stateful
+   * @throws IllegalArgumentException when {@code ordinal} is not one of its replicas
+   */
+  public void forceReplace(String name, int ordinal) {
+    Objects.requireNonNull(name, "name");
+    plane.stateful().forceReplace(name, ordinal);
+  }
+
+  /**
+   * The volumes of stateful service {@code name}'s replicas that the runtime holds, applied or deleted, in use
+   * or retained, by ordinal, each with its node and template.
+   *
+   * @throws dev.orch.api.runtime.ContainerRuntimeException when the runtime cannot list them
+   */
+  public List<ServiceVolume> volumes(String name) {
+    Objects.requireNonNull(name, "name");
+    return plane.stateful().volumes(name);
+  }
+
+  /**
+   * Removes the retained volume {@code volume} of service {@code name}, with its data; returns false when
+   * there is no such volume.
+   *
+   * @throws IllegalStateException when a replica of the service still uses it (its ordinal is wanted, or its
+   *                               container exists)
+   */
+  public boolean deleteVolume(String name, String volume) {
+    Objects.requireNonNull(name, "name");
+    return plane.stateful().deleteVolume(name, volume);
+  }
+
+  /**
    * The exact steps applying {@code spec} would take from what service {@code spec.name()} runs now:
    * replicas per revision, the availability floor, the total ceiling and the traffic weights of each,
    * assuming every new replica becomes available and every analysis passes. Touches nothing.

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,10 +24,11 @@ import org.jspecify.annotations.Nullable;
  * @param rollout       how a new revision replaces the old
  * @param priority      scheduling priority; a higher one may preempt lower ones
  * @param labels        labels of the service, copied onto its replicas
+ * @param stateful      the stateful mode (stable identities, ordered start, volumes per replica), if set
  */
 public record ServiceSpec(String name, int replicas, ContainerSpec container, Placement placement, Probes probes,
                           RestartPolicy restartPolicy, RolloutStrategy rollout, int priority,
-                          Map<String, String> labels) {
+                          Map<String, String> labels, Optional<Stateful> stateful) {
 
   /** Creates a spec, copying the labels; use the builder for validation. */
   public ServiceSpec {
@@ -38,6 +40,13 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     Objects.requireNonNull(rollout, "rollout");
     Objects.requireNonNull(labels, "labels");
     labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    Objects.requireNonNull(stateful, "stateful");
+  }
+
+  /** Creates a spec that is not stateful. */
+  public ServiceSpec(String name, int replicas, ContainerSpec container, Placement placement, Probes probes,
+                     RestartPolicy restartPolicy, RolloutStrategy rollout, int priority, Map<String, String> labels) {
+    this(name, replicas, container, placement, probes, restartPolicy, rollout, priority, labels, Optional.empty());
   }
 
   /** Starts a builder for the service {@code name}. */
@@ -56,13 +65,14 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     b.rollout = rollout;
     b.priority = priority;
     b.labels.putAll(labels);
+    b.stateful = stateful.orElse(null);
     return b;
   }
 
   /** This spec with another replica count (not validated: call {@link #validate()} or apply it). */
   public ServiceSpec withReplicas(int replicas) {
     return new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout, priority,
-        labels);
+        labels, stateful);
   }
 
   /** Every violation in this spec, with paths rooted at its name; empty when valid. */
@@ -92,11 +102,24 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     placement.validate(root + ".placement", v);
     probes.validate(root + ".probes", v, container);
     validateRollout(root + ".rollout", v);
+    stateful.ifPresent(st -> validateStateful(root, st, v));
     v.labels(root + ".labels", labels);
     for (String key : labels.keySet()) {
       if (key.startsWith("orch.")) {
         v.add(root + ".labels[" + key + "]", Violations.quoted(key), "must not use the reserved prefix 'orch.'");
       }
+    }
+  }
+
+  private void validateStateful(String root, Stateful st, Violations v) {
+    st.validate(root + ".stateful", v);
+    if (!(rollout instanceof RolloutStrategy.RollingUpdate)) {
+      v.add(root + ".rollout", rollout.getClass().getSimpleName(), "must be RollingUpdate for a stateful service "
+          + "(blue/green and canary run two replicas of an ordinal; stateful.update says how it updates)");
+    }
+    for (int i = 0; i < container.volumeMounts().size(); i++) {
+      v.add(root + ".container.volumeMounts[" + i + "]", Violations.quoted(container.volumeMounts().get(i).volume()),
+          "must be a volume template (stateful.volumes) in a stateful service");
     }
   }
 
@@ -185,6 +208,7 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     private @Nullable RolloutStrategy rollout = RolloutStrategy.rollingUpdate();
     private int priority;
     private final Map<String, String> labels = new LinkedHashMap<>();
+    private @Nullable Stateful stateful;
 
     private Builder(@Nullable String name) {
       this.name = name;
@@ -250,6 +274,12 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
       return this;
     }
 
+    /** Makes the service stateful (stable identities, ordered start, volumes per replica); null: not stateful. */
+    public Builder stateful(@Nullable Stateful stateful) {
+      this.stateful = stateful;
+      return this;
+    }
+
     /** Adds a label. */
     public Builder label(String key, String value) {
       labels.put(Objects.requireNonNull(key, "label key"), Objects.requireNonNull(value, "label value"));
@@ -279,7 +309,7 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
         v.throwIfAny();
       }
       ServiceSpec spec = new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout,
-          priority, labels);
+          priority, labels, Optional.ofNullable(stateful));
       spec.validate(v);
       v.throwIfAny();
       return spec;

@@ -32,6 +32,12 @@ final class CapabilityCheck {
       violations.add(new Violation(c + ".volumeMounts[" + i + "]", spec.container().volumeMounts().get(i).volume(),
           String.format(lacks, RuntimeCapability.VOLUMES)));
     }
+    List<dev.orch.api.spec.Stateful.VolumeTemplate> templates = spec.stateful()
+        .map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());
+    for (int i = 0; i < templates.size() && !caps.contains(RuntimeCapability.VOLUMES); i++) {
+      violations.add(new Violation(spec.name() + ".stateful.volumes[" + i + "]", templates.get(i).name(),
+          String.format(lacks, RuntimeCapability.VOLUMES)));
+    }
     for (int i = 0; i < spec.container().ports().size(); i++) {
       if (spec.container().ports().get(i).hostPort() != 0 && !caps.contains(RuntimeCapability.HOST_PORTS)) {
         violations.add(new Violation(c + ".ports[" + i + "].hostPort",

@@ -52,6 +52,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
   private final DesiredState state;
+  private final StatefulOperations stateful;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -64,6 +65,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
     List<StateJournal.Stored> stored = journal.open(); // before any thread starts: a refusal leaves nothing behind
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
+    this.stateful = new StatefulOperations(s, state, observed, this);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
@@ -73,7 +75,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
     this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
-        rollouts), this, s.time());
+        rollouts, new StatefulVolumes(s, this, this, calls), this), this, s.time());
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();
@@ -180,6 +182,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   private static ServiceSpec withRevision(ServiceSpec spec, Revision target) {
     return spec.toBuilder().container(target.container()).probes(target.probes()).build();
+  }
+
+  /** The operations on stateful services: force a replacement, list and delete their volumes. */
+  public StatefulOperations stateful() {
+    return stateful;
   }
 
   /** The rollouts' operations: pause, resume, promote, abort and plan. */

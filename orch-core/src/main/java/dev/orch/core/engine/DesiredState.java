@@ -76,6 +76,7 @@ final class DesiredState {
 
   private static ServiceRecord revive(ServiceRecord r) {
     r.deleted = false;
+    r.deletedSpec = null;
     return r;
   }
 
@@ -107,7 +108,9 @@ final class DesiredState {
             : known.rollout.history());
         desired.remove(name);
       }
-      records.computeIfAbsent(name, ServiceRecord::new).deleted = true;
+      ServiceRecord st = records.computeIfAbsent(name, ServiceRecord::new);
+      st.deletedSpec = spec;
+      st.deleted = true;
       return spec != null ? Deletion.APPLIED : Deletion.ORPHANED;
     }
   }
@@ -139,6 +142,7 @@ final class DesiredState {
       ServiceRecord st = new ServiceRecord(s.name());
       st.rollout.history().restore(s.revisions(), Set.copyOf(s.good()));
       if (s.deleted()) {
+        st.deletedSpec = s.spec();
         st.deleted = true;
       } else {
         try {

@@ -153,12 +153,21 @@ final class ReplicaActions {
     return due.isEmpty() ? backoff : Durations.min(backoff, placeDue(st, spec, due, revision));
   }
 
+  /** Whether a container of {@code service} named {@code name} is known and not removed. */
+  private boolean nameHeld(String service, String name) {
+    return observed.containersOf(service).stream().anyMatch(c -> c.name().equals(name) && !observed.isRemoved(c.id()));
+  }
+
   private Duration placeDue(ServiceRecord st, ServiceSpec spec, List<Integer> ordinals, String revision) {
     List<String> ids = new ArrayList<>();
     Map<String, String> bound = new HashMap<>();
     for (int ordinal : ordinals) {
       // The container's own name: the same id while it is pending and once it is observed.
-      String id = spec.name() + "-" + ordinal + "-" + suffix();
+      // A stateful replica's name is its stable identity, unless a replica given up (forceReplace, a lost
+      // node) still holds it: then, until that one is removed, its successor runs under a name of its own.
+      String stable = spec.name() + "-" + ordinal;
+      String id = spec.stateful().isPresent() && !nameHeld(spec.name(), stable) ? stable
+          : spec.name() + "-" + ordinal + "-" + suffix();
       ids.add(id);
       String volumeNode = st.volumeNodes.get(ordinal);
       if (volumeNode != null && ReplicaLifecycle.hasNodeLocalVolume(spec)) {

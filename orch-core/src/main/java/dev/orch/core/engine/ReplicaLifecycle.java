@@ -74,7 +74,8 @@ final class ReplicaLifecycle {
     }
     String[] created = new String[1];
     boolean[] adopted = new boolean[1];
-    calls.call(nodeId, "create " + name, () -> settings.runtime().create(request))
+    volumesOf(spec, ordinal, nodeId)
+        .thenCompose(v -> calls.call(nodeId, "create " + name, () -> settings.runtime().create(request)))
         .exceptionallyCompose(error -> Failures.rootCause(error) instanceof NameInUseException inUse
             ? ownerOfName(spec, inUse.name(), ordinal, revision, nodeId, error).thenApply(info -> {
               adopted[0] = true;
@@ -306,19 +307,54 @@ final class ReplicaLifecycle {
         });
   }
 
-  static boolean hasNodeLocalVolume(ServiceSpec spec) {
-    return spec.container().volumeMounts().stream().anyMatch(VolumeMount::nodeLocal);
+  /**
+   * Makes ordinal {@code ordinal}'s volumes of a stateful service on {@code nodeId}, labelled with the owner,
+   * service, ordinal and template (a volume that exists already is kept, data and all), before its container.
+   */
+  private CompletableFuture<Void> volumesOf(ServiceSpec spec, int ordinal, String nodeId) {
+    List<dev.orch.api.spec.Stateful.VolumeTemplate> templates = spec.stateful()
+        .map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());
+    CompletableFuture<?>[] made = new CompletableFuture<?>[templates.size()];
+    for (int i = 0; i < templates.size(); i++) {
+      dev.orch.api.spec.Stateful.VolumeTemplate t = templates.get(i);
+      String volume = dev.orch.api.spec.Stateful.volumeName(spec.name(), t.name(), ordinal);
+      Map<String, String> labels = new LinkedHashMap<>(t.options());
+      labels.put(OrchLabels.OWNER, settings.ownerId());
+      labels.put(OrchLabels.SERVICE, spec.name());
+      labels.put(OrchLabels.ORDINAL, Integer.toString(ordinal));
+      labels.put(VOLUME_TEMPLATE, t.name());
+      made[i] = calls.call(nodeId, "create volume " + volume, () -> settings.runtime().createVolume(nodeId, volume,
+          labels)).toCompletableFuture();
+    }
+    return CompletableFuture.allOf(made);
   }
 
-  /** Each replica gets its own volumes: {@code <volume>-<ordinal>}. */
+  /** The label of a stateful replica's volume that names its template. */
+  static final String VOLUME_TEMPLATE = OrchLabels.PREFIX + "volume-template";
+
+  static boolean hasNodeLocalVolume(ServiceSpec spec) {
+    return spec.container().volumeMounts().stream().anyMatch(VolumeMount::nodeLocal)
+        || spec.stateful().map(st -> !st.volumes().isEmpty()).orElse(false);
+  }
+
+  /**
+   * Each replica gets its own volumes: {@code <service>-<volume>-<ordinal>}, from the container's mounts or,
+   * in a stateful service, from its volume templates (node-local: the data is where the volume is).
+   */
   private static dev.orch.api.spec.ContainerSpec volumesFor(ServiceSpec spec, int ordinal) {
-    if (spec.container().volumeMounts().isEmpty()) {
+    List<dev.orch.api.spec.Stateful.VolumeTemplate> templates = spec.stateful()
+        .map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());
+    if (spec.container().volumeMounts().isEmpty() && templates.isEmpty()) {
       return spec.container();
     }
     List<VolumeMount> mounts = new ArrayList<>();
     for (VolumeMount m : spec.container().volumeMounts()) {
       mounts.add(new VolumeMount(spec.name() + "-" + m.volume() + "-" + ordinal, m.mountPath(), m.readOnly(),
           m.nodeLocal()));
+    }
+    for (dev.orch.api.spec.Stateful.VolumeTemplate t : templates) {
+      mounts.add(new VolumeMount(dev.orch.api.spec.Stateful.volumeName(spec.name(), t.name(), ordinal),
+          t.mountPath(), t.readOnly(), true));
     }
     var c = spec.container();
     return new dev.orch.api.spec.ContainerSpec(c.image(), c.command(), c.args(), c.env(), c.ports(), c.resources(),

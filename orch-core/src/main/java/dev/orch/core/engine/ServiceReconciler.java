@@ -3,6 +3,7 @@ package dev.orch.core.engine;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.Stateful;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.reconcile.ReconcileResult;
@@ -45,6 +46,9 @@ final class ServiceReconciler {
       return reconcileDeleted(st, mine);
     }
     String revision = Revisions.revision(spec);
+    if (spec.stateful().isPresent()) {
+      return new StatefulPass(w, st, spec, revision, now, mine).run();
+    }
     if (!(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {
       ReconcileResult result = new SlicedPass(w, st, spec, revision, now, mine).run();
       if (result != null) {
@@ -66,12 +70,30 @@ final class ServiceReconciler {
     Duration drainWake = w.lifecycle().finishDrains(st);
     // Gone once no container is seen, none is being created, and every removal has answered (a container
     // can leave the observed state through the runtime's event before its remove call answers).
-    if (mine.isEmpty() && !st.anyPending() && st.deleting.isEmpty()) {
+    if (mine.isEmpty() && !st.anyPending() && st.deleting.isEmpty() && volumesGone(st)) {
       services.forget(st);
       events.emit(OrchEvent.Type.NORMAL, "ServiceRemoved", st.name, "", "", "every replica is gone");
       w.endpoints().traffic.forget(st.name);
       return ReconcileResult.done();
     }
     return ReconcileResult.requeueAfter(drainWake != null ? drainWake : Duration.ofSeconds(5));
+  }
+
+  /**
+   * Whether a deleted stateful service's volumes are dealt with: kept ({@code whenDeleted: Retain}), or
+   * removed; starts their removal when not.
+   */
+  private boolean volumesGone(ServiceRecord st) {
+    ServiceSpec spec = st.deletedSpec;
+    if (spec == null || spec.stateful().map(m -> m.whenDeleted() != Stateful.Retention.DELETE
+        || m.volumes().isEmpty()).orElse(true)) {
+      return true;
+    }
+    if (!w.volumes().known(st, spec)) {
+      return false;
+    }
+    st.volumeNodes.forEach((k, node) -> w.volumes().remove(st, spec, k, node, "of a deleted service "
+        + "(whenDeleted: Delete)"));
+    return st.volumeNodes.isEmpty();
   }
 }

@@ -65,8 +65,27 @@ final class ServiceRecord {
   final ConcurrentHashMap<String, Boolean> starting = new ConcurrentHashMap<>();
   /** Crash-loop memory per container (worker only). */
   final Map<String, RestartTracker> restarts = new ConcurrentHashMap<>();
-  /** Node holding each ordinal's node-local volumes (worker only). */
-  final Map<Integer, String> volumeNodes = new HashMap<>();
+  /** Node holding each ordinal's node-local volumes (the worker, and the completion of a volume listing). */
+  final Map<Integer, String> volumeNodes = new ConcurrentHashMap<>();
+  /** Stateful: whether {@link #volumeNodes} was learnt from the runtime's volumes since this record was made. */
+  volatile boolean volumesLearnt;
+  /** Stateful: a listing of the runtime's volumes in flight. */
+  volatile boolean volumesListing;
+  /**
+   * Stateful: containers given up for their ordinal (forced, or recreated empty after a node loss), which no
+   * longer hold it though their stop is unconfirmed; removed once they are seen again.
+   */
+  final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+  /** Stateful: ordinals whose volumes are being removed (retention DELETE). */
+  final Set<Integer> volumeRemovals = ConcurrentHashMap.newKeySet();
+  /** Stateful: ordinals a person asked to replace though their replica's stop is unconfirmed. */
+  final Set<Integer> forced = ConcurrentHashMap.newKeySet();
+  /** Stateful: why each ordinal waits, as status shows it; set by the worker each pass. */
+  final ConcurrentHashMap<Integer, String> waiting = new ConcurrentHashMap<>();
+  /** Stateful: the revision each ordinal last ran, for one below the update's partition made again. */
+  final ConcurrentHashMap<Integer, String> ordinalRevisions = new ConcurrentHashMap<>();
+  /** The spec of a service being deleted, for what becomes of its volumes. */
+  volatile dev.orch.api.spec.ServiceSpec deletedSpec;
   /** Guarded by itself. */
   private final Map<String, Condition> conditions = new LinkedHashMap<>();
   /** Containers a delete was already reported for, so a retried delete is not reported again. */

@@ -84,6 +84,7 @@ final class StatusReport {
       String why = retry != null ? retry.what() + " (" + retry.failures() + " in a row)"
           : st.pending(slot) ? "being created"
           : unplaced != null ? "not placed: " + unplaced
+          : st.waiting.containsKey(ordinal) ? st.waiting.get(ordinal)
           : "waiting to be placed";
       out.add(new PendingReplica(ordinal, revision, why));
     }

@@ -16,6 +16,7 @@ import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RestartPolicy;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.Stateful;
 import dev.orch.api.spec.TaintEffect;
 import dev.orch.api.spec.Toleration;
 import dev.orch.api.spec.TopologySpread;
@@ -66,6 +67,7 @@ public final class SpecJson {
     m.put("rollout", rollout(spec.rollout()));
     m.put("priority", spec.priority());
     m.put("labels", spec.labels());
+    spec.stateful().ifPresent(st -> m.put("stateful", stateful(st)));
     return m;
   }
 
@@ -75,11 +77,12 @@ public final class SpecJson {
     if (r.raw("name") instanceof String name) {
       r = new JsonReader(name, tree);
     }
-    r.only("name", "replicas", "container", "placement", "probes", "restartPolicy", "rollout", "priority", "labels");
+    r.only("name", "replicas", "container", "placement", "probes", "restartPolicy", "rollout", "priority", "labels",
+        "stateful");
     return new ServiceSpec(r.string("name"), r.integer("replicas"), container(r.object("container")),
         placement(r.object("placement")), probes(r.object("probes")),
         r.enumeration("restartPolicy", RestartPolicy.class), rollout(r.object("rollout")), r.integer("priority"),
-        r.stringMap("labels"));
+        r.stringMap("labels"), r.has("stateful") ? Optional.of(stateful(r.object("stateful"))) : Optional.empty());
   }
 
   // ------------------------------------------------------------------------------------------ container
@@ -137,6 +140,36 @@ public final class SpecJson {
   private static Resources resources(JsonReader r) {
     r.only("cpuMillis", "memoryBytes");
     return new Resources(r.whole("cpuMillis"), r.whole("memoryBytes"));
+  }
+
+  // ------------------------------------------------------------------------------------------ stateful
+
+  private static Map<String, Object> stateful(Stateful st) {
+    List<Object> volumes = new ArrayList<>();
+    for (Stateful.VolumeTemplate t : st.volumes()) {
+      volumes.add(ordered("name", t.name(), "mountPath", t.mountPath(), "readOnly", t.readOnly(), "options",
+          t.options()));
+    }
+    Map<String, Object> m = ordered("podManagement", st.podManagement().name(), "update", ordered("onDelete",
+        st.update().onDelete(), "partition", st.update().partition(), "maxUnavailable", st.update().maxUnavailable()),
+        "volumes", volumes, "whenDeleted", st.whenDeleted().name(), "whenScaled", st.whenScaled().name());
+    st.nodeLoss().recreateAfter().ifPresent(d -> m.put("recreateAfterNodeLoss", d.toString()));
+    return m;
+  }
+
+  private static Stateful stateful(JsonReader r) {
+    r.only("podManagement", "update", "volumes", "whenDeleted", "whenScaled", "recreateAfterNodeLoss");
+    JsonReader u = r.object("update").only("onDelete", "partition", "maxUnavailable");
+    List<Stateful.VolumeTemplate> volumes = r.list("volumes", (at, v) -> {
+      JsonReader t = new JsonReader(at, v).only("name", "mountPath", "readOnly", "options");
+      return new Stateful.VolumeTemplate(t.string("name"), t.string("mountPath"), t.bool("readOnly"),
+          t.stringMap("options"));
+    });
+    return new Stateful(r.enumeration("podManagement", Stateful.PodManagement.class),
+        new Stateful.Update(u.bool("onDelete"), u.integer("partition"), u.integer("maxUnavailable")), volumes,
+        r.enumeration("whenDeleted", Stateful.Retention.class), r.enumeration("whenScaled", Stateful.Retention.class),
+        r.has("recreateAfterNodeLoss") ? Stateful.NodeLoss.recreateEmptyAfter(r.duration("recreateAfterNodeLoss"))
+            : Stateful.NodeLoss.WAIT);
   }
 
   // ------------------------------------------------------------------------------------------ placement

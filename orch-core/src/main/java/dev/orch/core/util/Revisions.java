@@ -15,8 +15,8 @@ public final class Revisions {
   }
 
   /**
-   * The revision of {@code spec}: a hash of its container template and probes. A change of replica count,
-   * placement or labels alone keeps the revision.
+   * The revision of {@code spec}: a hash of its container template and probes (and a stateful service's
+   * volume templates). A change of replica count, placement or labels alone keeps the revision.
    */
   public static String revision(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
@@ -27,14 +27,19 @@ public final class Revisions {
   public static String specHash(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
     return sha(template(spec) + "|" + spec.replicas() + "|" + spec.placement() + "|" + spec.restartPolicy()
-        + "|" + spec.rollout() + "|" + spec.priority() + "|" + new TreeMap<>(spec.labels()));
+        + "|" + spec.rollout() + "|" + spec.priority() + "|" + new TreeMap<>(spec.labels())
+        + spec.stateful().map(st -> "|" + st).orElse(""));
   }
 
   /** The template in a canonical form: maps sorted, so equal specs hash equal whatever their insertion order. */
   private static String template(ServiceSpec spec) {
     ContainerSpec c = spec.container();
-    return String.join("|", c.image(), c.command().toString(), c.args().toString(), new TreeMap<>(c.env()).toString(),
-        c.ports().toString(), c.resources().toString(), c.volumeMounts().toString(), spec.probes().toString());
+    String t = String.join("|", c.image(), c.command().toString(), c.args().toString(),
+        new TreeMap<>(c.env()).toString(), c.ports().toString(), c.resources().toString(), c.volumeMounts().toString(),
+        spec.probes().toString());
+    // A stateful service's volume templates are part of what its replicas are made from: a changed template
+    // reaches each replica at its next replacement, as a new revision does.
+    return spec.stateful().filter(st -> !st.volumes().isEmpty()).map(st -> t + "|" + st.volumes()).orElse(t);
   }
 
   private static String sha(String text) {

@@ -56,6 +56,14 @@ class SpecJsonTest {
     ServiceSpec blueGreen = canary.toBuilder().rollout(RolloutStrategy.blueGreen().withAutoPromote(false)
         .withPrePromotionAnalysis(a)).build();
     assertEquals(blueGreen, SpecJson.read(SpecJson.write(blueGreen)));
+    ServiceSpec stateful = canary.toBuilder().rollout(RolloutStrategy.RollingUpdate.DEFAULT)
+        .stateful(dev.orch.api.spec.Stateful.builder().podManagement(dev.orch.api.spec.Stateful.PodManagement.PARALLEL)
+            .update(dev.orch.api.spec.Stateful.Update.rolling(2, 1)).volume("data", "/var/data")
+            .volume(new dev.orch.api.spec.Stateful.VolumeTemplate("logs", "/logs", true, java.util.Map.of("size", "1Gi")))
+            .whenDeleted(dev.orch.api.spec.Stateful.Retention.DELETE)
+            .nodeLoss(dev.orch.api.spec.Stateful.NodeLoss.recreateEmptyAfter(Duration.ofMinutes(5))).build())
+        .build();
+    assertEquals(stateful, SpecJson.read(SpecJson.write(stateful)));
   }
 
   @Test
@@ -75,7 +83,7 @@ class SpecJsonTest {
         assertThrows(IllegalArgumentException.class, () -> SpecJson.read(good.replace("\"containerPort\": 80",
             "\"containerPort\": \"x\""))).getMessage());
     assertEquals("web.sidecar: true: is not a field this version reads (it reads [name, replicas, container, "
-            + "placement, probes, restartPolicy, rollout, priority, labels])",
+            + "placement, probes, restartPolicy, rollout, priority, labels, stateful])",
         assertThrows(IllegalArgumentException.class, () -> SpecJson.read(good.replaceFirst("\\{",
             "{\"sidecar\": true,"))).getMessage());
     assertEquals("web.restartPolicy: \"SOMETIMES\": must be one of [ALWAYS, ON_FAILURE, NEVER]",

@@ -1,0 +1,31 @@
+package dev.orch.core;
+
+import java.util.Objects;
+
+/**
+ * A volume of a stateful service's replica, as {@link Orchestrator#volumes} lists it. Immutable and
+ * thread-safe.
+ *
+ * @param name     the volume's name ({@code <service>-<template>-<ordinal>})
+ * @param service  the service it served
+ * @param template the volume template it was made from
+ * @param ordinal  the ordinal whose replica mounts it
+ * @param node     the node holding its data
+ * @param inUse    whether the service still wants its ordinal (applied with more replicas than the ordinal);
+ *                 one not in use is retained, and {@link Orchestrator#deleteVolume} may remove it
+ */
+public record ServiceVolume(String name, String service, String template, int ordinal, String node, boolean inUse) {
+  /** Creates one. */
+  public ServiceVolume {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(template, "template");
+    Objects.requireNonNull(node, "node");
+  }
+
+  /** {@code db-data-2 on node-1 (replica 2 of db, retained)}. */
+  @Override
+  public String toString() {
+    return name + " on " + node + " (replica " + ordinal + " of " + service + (inUse ? ")" : ", retained)");
+  }
+}

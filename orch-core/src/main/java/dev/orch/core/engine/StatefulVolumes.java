@@ -1,0 +1,115 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.VolumeInfo;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.Stateful;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.util.Failures;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The volumes of stateful replicas: where each ordinal's volumes are (learnt from the runtime once per
+ * service, since a restarted orchestrator does not know), and their removal when retention says so. Calls are
+ * asynchronous; their completions queue the service again. Thread-safe.
+ */
+final class StatefulVolumes {
+  private static final Logger LOG = LoggerFactory.getLogger(StatefulVolumes.class);
+
+  private final EngineSettings settings;
+  private final EngineEvents events;
+  private final KeyQueue keys;
+  private final RuntimeCalls calls;
+
+  StatefulVolumes(EngineSettings settings, EngineEvents events, KeyQueue keys, RuntimeCalls calls) {
+    this.settings = settings;
+    this.events = events;
+    this.keys = keys;
+    this.calls = calls;
+  }
+
+  /**
+   * Whether the nodes of {@code spec}'s volumes are known; if not, asks the runtime (once at a time) and
+   * returns false: the answer queues the service again.
+   */
+  boolean known(ServiceRecord st, ServiceSpec spec) {
+    if (st.volumesLearnt || spec.stateful().map(m -> m.volumes().isEmpty()).orElse(true)) {
+      return true;
+    }
+    if (st.volumesListing) {
+      return false;
+    }
+    st.volumesListing = true;
+    LabelSelector mine = LabelSelector.of(OrchLabels.OWNER, settings.ownerId()).and(OrchLabels.SERVICE, st.name);
+    settings.runtime().listVolumes(mine).whenComplete((volumes, error) -> {
+      if (error == null) {
+        for (VolumeInfo v : volumes) {
+          int k = ordinal(v);
+          if (k >= 0) {
+            st.volumeNodes.putIfAbsent(k, v.nodeId());
+          }
+        }
+        st.volumesLearnt = true;
+        st.volumesListing = false;
+        keys.enqueue(st.name);
+      } else {
+        st.volumesListing = false;
+        LOG.debug("{}: listing its volumes failed, will retry: {}", st.name, Failures.describe(error));
+        keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+      }
+    });
+    return false;
+  }
+
+  /** The volumes of {@code service} in the runtime, owned by this orchestrator. */
+  CompletableFuture<List<VolumeInfo>> list(String service) {
+    return settings.runtime().listVolumes(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())
+        .and(OrchLabels.SERVICE, service)).toCompletableFuture();
+  }
+
+  /**
+   * Removes ordinal {@code k}'s volumes of {@code spec} from {@code node} (once at a time), saying {@code why};
+   * once they are gone, the ordinal has no volume node any more.
+   */
+  void remove(ServiceRecord st, ServiceSpec spec, int k, String node, String why) {
+    if (!st.volumeRemovals.add(k)) {
+      return;
+    }
+    List<String> names = new ArrayList<>();
+    List<CompletableFuture<?>> removals = new ArrayList<>();
+    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
+      String name = Stateful.volumeName(spec.name(), t.name(), k);
+      names.add(name);
+      removals.add(calls.call(node, "remove volume " + name, () -> settings.runtime().removeVolume(node, name))
+          .toCompletableFuture()); // a volume that is gone already counts as removed
+    }
+    CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+      st.volumeRemovals.remove(k);
+      if (error == null) {
+        st.volumeNodes.remove(k, node);
+        events.emit(OrchEvent.Type.NORMAL, "VolumesRemoved", st.name, "", node, "replica " + k + " " + why + ": "
+            + String.join(", ", names) + " removed");
+        keys.enqueue(st.name);
+      } else {
+        LOG.debug("{}: removing the volumes of replica {} failed, will retry: {}", st.name, k,
+            Failures.describe(error));
+        keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+      }
+    });
+  }
+
+  /** The ordinal a volume's labels give it; -1 when none. */
+  static int ordinal(VolumeInfo v) {
+    try {
+      return Integer.parseInt(v.labels().getOrDefault(OrchLabels.ORDINAL, "-1"));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.orch.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Probe;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.spec.Stateful;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stateful services on the in-memory runtime: stable names, OrderedReady creation and scale-down, volumes that
+ * follow an ordinal (retained or deleted), updates from the highest ordinal down to the partition, a broken
+ * update that recovers when the spec is reverted, and an ordinal that never runs twice while its node is
+ * partitioned until a person forces it.
+ */
+class StatefulServiceTest extends VirtualClusterTest {
+
+  private static ServiceSpec db(String image, int replicas, Stateful.Builder mode) {
+    return ServiceSpec.builder("db").replicas(replicas)
+        .container(ContainerSpec.builder(image).port("sql", 5432).requests("250m", "128Mi").build())
+        .readiness(Probe.tcp("sql").withPeriod(Duration.ofSeconds(1)))
+        .stateful(mode.volume("data", "/var/data").build())
+        .build();
+  }
+
+  private Map<String, ContainerInfo> byName() {
+    return runtime.list(LabelSelector.of(OrchLabels.SERVICE, "db")).toCompletableFuture().join().stream()
+        .collect(Collectors.toMap(ContainerInfo::name, c -> c, (a, b) -> a, TreeMap::new));
+  }
+
+  private List<String> created() {
+    return orch.events().recent("db", 500).stream().filter(e -> e.reason().equals("Created"))
+        .map(OrchEvent::replica).toList();
+  }
+
+  private void write(String replica, String text) {
+    ContainerInfo c = byName().get(replica);
+    assertEquals(0, runtime.exec(c.id(), List.of("sh", "-c", "echo " + text + " > /var/data/f"), Duration.ofSeconds(1))
+        .toCompletableFuture().join().exitCode());
+  }
+
+  private String read(String replica) {
+    ContainerInfo c = byName().get(replica);
+    return runtime.exec(c.id(), List.of("cat", "/var/data/f"), Duration.ofSeconds(1)).toCompletableFuture().join()
+        .stdout().strip();
+  }
+
+  @Test
+  void orderedReadyCreatesEachOrdinalOnceTheOnesBelowAreReadyUnderAStableName() {
+    orch.apply(db("db:1", 3, Stateful.builder()));
+    time.advance(Duration.ofMillis(10));
+    assertEquals(List.of("db-0"), List.copyOf(byName().keySet()), "db-1 waits for db-0 to be ready");
+    assertTrue(orch.status("db").orElseThrow().pending().stream().anyMatch(p -> p.ordinal() == 1
+        && p.reason().contains("OrderedReady")), () -> orch.status("db").toString());
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(List.of("db-0", "db-1", "db-2"), created());
+    assertEquals(List.of("db-0", "db-1", "db-2"), List.copyOf(byName().keySet()));
+    assertTrue(orch.status("db").orElseThrow().isReady());
+  }
+
+  @Test
+  void scaleDownGoesFromTheTopAndARetainedVolumeComesBackWithItsData() {
+    orch.apply(db("db:1", 3, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    write("db-2", "two");
+    String node2 = byName().get("db-2").nodeId();
+    orch.scale("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(List.of("db-0"), List.copyOf(byName().keySet()));
+    List<String> gone = orch.events().recent("db", 500).stream().filter(e -> e.reason().equals("ScaledDown"))
+        .map(OrchEvent::replica).toList();
+    assertEquals(List.of("db-2", "db-1"), gone, "the highest first, the next once it is gone");
+    List<ServiceVolume> volumes = orch.volumes("db");
+    assertEquals(List.of("db-data-0", "db-data-1", "db-data-2"), volumes.stream().map(ServiceVolume::name).toList());
+    assertEquals(List.of(true, false, false), volumes.stream().map(ServiceVolume::inUse).toList());
+
+    orch.scale("db", 3);
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(node2, byName().get("db-2").nodeId(), "db-2 goes back to the node holding its volume");
+    assertEquals("two", read("db-2"), "and finds its data");
+  }
+
+  @Test
+  void deleteRetentionRemovesTheVolumesOfOrdinalsScaledAwayAndOfADeletedService() {
+    orch.apply(db("db:1", 2, Stateful.builder().whenScaled(Stateful.Retention.DELETE)
+        .whenDeleted(Stateful.Retention.DELETE)));
+    time.advance(Duration.ofSeconds(10));
+    orch.scale("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(List.of("db-data-0"), orch.volumes("db").stream().map(ServiceVolume::name).toList());
+    assertTrue(orch.delete("db"));
+    time.advance(Duration.ofSeconds(10));
+    assertEquals(List.of(), orch.volumes("db"));
+    assertTrue(orch.status("db").isEmpty() && byName().isEmpty());
+  }
+
+  @Test
+  void aRetainedVolumeCanBeListedAndDeletedButNotOneInUse() {
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    IllegalStateException inUse = assertThrows(IllegalStateException.class, () -> orch.deleteVolume("db",
+        "db-data-1"));
+    assertTrue(inUse.getMessage().contains("in use by replica 1"), inUse::getMessage);
+    orch.scale("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    assertTrue(orch.deleteVolume("db", "db-data-1"));
+    assertEquals(List.of("db-data-0"), orch.volumes("db").stream().map(ServiceVolume::name).toList());
+    assertEquals(false, orch.deleteVolume("db", "db-data-1"));
+  }
+
+  @Test
+  void anUpdateGoesFromTheHighestOrdinalDownToThePartition() {
+    orch.apply(db("db:1", 3, Stateful.builder().update(Stateful.Update.rolling(1, 1))));
+    time.advance(Duration.ofSeconds(10));
+    orch.apply(db("db:2", 3, Stateful.builder().update(Stateful.Update.rolling(1, 1))));
+    time.advance(Duration.ofSeconds(30));
+    Map<String, ContainerInfo> now = byName();
+    assertEquals("db:1", now.get("db-0").image(), "below the partition: not moved");
+    assertEquals("db:2", now.get("db-1").image());
+    assertEquals("db:2", now.get("db-2").image());
+    List<String> updated = orch.events().recent("db", 500).stream().filter(e -> e.reason().equals("Updating"))
+        .map(OrchEvent::replica).toList();
+    assertEquals(List.of("db-2", "db-1"), updated, "from the highest down, one at a time");
+  }
+
+  @Test
+  void aBrokenUpdateRecoversWhenTheSpecIsRevertedWithNoManualStep() {
+    orch.apply(db("db:1", 3, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    orch.apply(db("not-ready:from=0s:to=1000h", 3, Stateful.builder()));
+    time.advance(Duration.ofSeconds(30));
+    assertEquals("not-ready:from=0s:to=1000h", byName().get("db-2").image(), "db-2 moved and never became ready");
+    assertEquals("db:1", byName().get("db-1").image(), "the update waits on it: db-1 is not touched");
+    orch.apply(db("db:1", 3, Stateful.builder())); // reverted
+    time.advance(Duration.ofSeconds(10));
+    assertEquals("db:1", byName().get("db-2").image(), "the broken replica is replaced at once");
+    assertTrue(orch.status("db").orElseThrow().isReady());
+  }
+
+  @Test
+  void anOrdinalNeverRunsTwiceWhileItsNodeIsPartitionedUntilAPersonForcesIt() {
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    ContainerInfo one = byName().get("db-1");
+    runtime.partitionNode(one.nodeId());
+    time.advance(Duration.ofMinutes(5)); // far past the node-lost grace
+    assertEquals(0, runtime.list(LabelSelector.of(OrchLabels.ORDINAL, "1")).toCompletableFuture().join().stream()
+        .filter(c -> c.labels().get(OrchLabels.SERVICE).equals("db")).count(),
+        "no second db-1 while the first, on the partitioned node (which lists nothing), may still run");
+    assertTrue(orch.events().recent("db", 500).stream().noneMatch(e -> e.reason().equals("Created")
+        && e.replica().equals("db-1") && e.time().isAfter(one.createdAt())));
+
+    orch.forceReplace("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    assertTrue(orch.events().recent("db", 500).stream().anyMatch(e -> e.reason().equals("ForceReplaced")
+        && e.message().contains("two replicas of ordinal 1")), () -> orch.events().recent("db", 50).toString());
+    assertEquals(2, orch.status("db").orElseThrow().ready(), () -> orch.status("db").toString());
+    assertTrue(!orch.status("db").orElseThrow().isReady(), "not settled while the given-up replica may run");
+    runtime.healPartition(one.nodeId());
+    time.advance(Duration.ofSeconds(30));
+    List<ContainerInfo> ones = runtime.list(LabelSelector.of(OrchLabels.SERVICE, "db")).toCompletableFuture().join()
+        .stream().filter(c -> c.labels().get(OrchLabels.ORDINAL).equals("1")).toList();
+    assertEquals(1, ones.size(), () -> "the given-up db-1 goes once its node answers: " + ones);
+    assertTrue(!ones.get(0).id().equals(one.id()));
+    assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
+  }
+}
