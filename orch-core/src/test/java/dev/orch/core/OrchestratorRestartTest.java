@@ -238,4 +238,80 @@ class OrchestratorRestartTest {
     assertTrue(orch.events().recent().stream().anyMatch(ev -> ev.reason().equals("RestoreRefused")
         && ev.message().contains("always")), () -> orch.events().recent().toString());
   }
+
+  @Test
+  void aPauseAskedJustBeforeARestartIsKept() {
+    orch.apply(VirtualClusterTest.web("web:1", CANARY));
+    time.advance(Duration.ofSeconds(10));
+    orch.apply(VirtualClusterTest.web("web:2", CANARY));
+    time.advance(Duration.ofSeconds(10));
+    orch.pause("web");
+    restart(); // before any pass carried the pause out: only the store has it
+    time.advance(Duration.ofHours(2));
+    assertEquals(RolloutStatus.Phase.PAUSED, rollout().phase(), () -> rollout().toString());
+    assertEquals(1, rollout().step());
+  }
+
+  @Test
+  void aPauseTheStoreCannotKeepIsRefusedAndChangesNothing() {
+    orch.apply(VirtualClusterTest.web("web:1", CANARY));
+    time.advance(Duration.ofSeconds(10));
+    orch.apply(VirtualClusterTest.web("web:2", CANARY));
+    time.advance(Duration.ofSeconds(10));
+    store.failWrites("disk full");
+    StateStoreException e = assertThrows(StateStoreException.class, () -> orch.pause("web"));
+    assertTrue(e.getMessage().contains("disk full"), e::getMessage);
+    store.healWrites();
+    time.advance(Duration.ofHours(1).plusMinutes(2));
+    assertTrue(rollout().step() >= 2, () -> "not paused: the pause was refused: " + rollout());
+  }
+
+  @Test
+  void anAutomaticRollbackTheStoreRefusesIsOwedNotActedOnAndMadeWhenItHeals() {
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).analysisCheck("never", m -> false).build();
+    time.advance(Duration.ofMillis(100));
+    RolloutStrategy bad = RolloutStrategy.canary().setWeight(25).analyze(Analysis.builder()
+        .interval(Duration.ofSeconds(10)).count(3).minRequests(0).check("never").build()).build();
+    ServiceSpec v1 = VirtualClusterTest.web("web:1", bad);
+    orch.apply(v1);
+    time.advance(Duration.ofSeconds(10));
+    ServiceSpec v2 = VirtualClusterTest.web("web:2", bad);
+    orch.apply(v2);
+    time.advance(Duration.ofSeconds(5)); // in the analysis: its first interval ends in a few seconds
+    store.failWrites("etcd is away");
+    time.advance(Duration.ofSeconds(30));
+    assertEquals(v2, orch.spec("web").orElseThrow(), "the rollback could not be kept: not made");
+    assertTrue(orch.events().recent("web", 200).stream().noneMatch(e -> e.reason().equals("RolledBack")),
+        "nor said");
+    long canaries = orch.status("web").orElseThrow().replicas().stream()
+        .filter(r -> r.revision().equals(dev.orch.core.util.Revisions.revision(v2))).count();
+    assertEquals(1, canaries, "the abort that was not kept is not acted on: the canary stays");
+
+    store.healWrites();
+    time.advance(Duration.ofSeconds(30));
+    assertEquals(v1, orch.spec("web").orElseThrow(), "the owed rollback is made once the store keeps it");
+    assertTrue(orch.events().recent("web", 200).stream().anyMatch(e -> e.reason().equals("RolledBack")));
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .analysisCheck("never", m -> false).build();
+    time.advance(Duration.ofMillis(100));
+    assertEquals(v1, orch.spec("web").orElseThrow(), "kept");
+  }
+
+  @Test
+  void theDeletionOfOwnedContainersOfAServiceNeverAppliedSurvivesARestart() {
+    ContainerInfo ghost = runtime.create(new dev.orch.api.runtime.ContainerCreateRequest("ghost-0-x", "node-1",
+        dev.orch.api.spec.ContainerSpec.builder("run-forever").build(), java.util.Map.of(OrchLabels.OWNER, "orch",
+            OrchLabels.SERVICE, "ghost", OrchLabels.ORDINAL, "0", OrchLabels.REVISION, "r"))).toCompletableFuture()
+        .join();
+    runtime.start(ghost.id()).toCompletableFuture().join();
+    restart(); // adopts it
+    assertTrue(orch.delete("ghost"));
+    restart(); // before it went
+    time.advance(Duration.ofSeconds(30));
+    assertEquals(List.of(), runtime.list(LabelSelector.of(OrchLabels.SERVICE, "ghost")).toCompletableFuture()
+        .join(), "the deletion was kept, and finished");
+  }
 }

@@ -34,10 +34,13 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 
 /**
  * Restarts lose nothing: random applies (rolling, blue/green and canary), pauses, resumes, deletes, store
- * outages and orchestrator restarts on one store, on virtual time. After each restart every service's spec,
- * revision history and rollout position equal what they were before it; a call the store could not keep was
- * refused and changed nothing; and once the store heals, rollouts are resumed and time passes, every service
- * runs its desired revision, ready, with one replica per ordinal.
+ * outages and orchestrator restarts (each a clean close between passes) on one store, on virtual time. After
+ * each restart every service's spec and revision history equal what they were before it, and its rollout goes
+ * on from where it was (the same target and stable revision, the steps taken so far, paused if it was paused
+ * at that step); a call the store could not keep was refused and changed nothing; and once the store heals,
+ * rollouts are resumed and time passes, every service runs its desired revision, ready, with one replica per
+ * ordinal. ({@code OrchestratorRestartTest} checks pauses asked just before a restart, the analysis count, the
+ * pause clock, an owed rollback and deletions.)
  */
 class RestartProperties {
   static final List<String> SERVICES = List.of("alpha", "beta");
@@ -188,7 +191,8 @@ class RestartProperties {
         assertEquals(revisions, after.revisions, "the revision history");
         RolloutStatus a = after.rollout;
         assertEquals(rollout.revision(), a.revision(), () -> "the rollout's target: " + rollout + " / " + a);
-        assertEquals(rollout.stable(), a.stable(), () -> "the rollout's stable revision: " + rollout + " / " + a);
+        assertTrue(rollout.stable().equals(a.stable()) || a.stable().equals(rollout.revision()),
+            () -> "the rollout's stable revision, or its target once promoted: " + rollout + " / " + a);
         assertTrue(a.steps().size() >= rollout.steps().size()
             && a.steps().subList(0, rollout.steps().size()).equals(rollout.steps()),
             () -> "the steps taken go on from where they were: " + rollout.steps() + " / " + a.steps());

@@ -20,9 +20,12 @@ import java.util.function.Consumer;
  * exist", or {@link #ANY} for no condition; when the key is at another version it fails with
  * {@link VersionConflictException} and changes nothing.
  *
- * <p>Every call returns at once; its stage completes when the store has made the write durable (for a store
- * that persists), or fails with a {@link StateStoreException}. A failed write changed nothing, so a caller may
- * retry it. {@link #watch} delivers each change under a prefix, in version order, on a thread of the store's,
+ * <p>Each call returns a stage that completes when the store has made the write durable (for a store that
+ * persists), or fails with a {@link StateStoreException}. A remote store returns at once; the stores Orch
+ * ships do the work on the caller's thread and return a completed stage (a file store's put waits for its
+ * disk). A write refused with {@link VersionConflictException} changed nothing; a write that failed otherwise
+ * changed nothing unless the store says its outcome is unknown (then read before retrying, as with any remote
+ * store). {@link #watch} delivers each change under a prefix, in version order, on a thread of the store's,
  * never on the writer's thread and never two at once for one watch.
  *
  * <p>Implementations are thread-safe. Orch ships an in-memory store and a file store ({@code dev.orch.core.state});

@@ -3,6 +3,7 @@ package dev.orch.core.engine;
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.state.StateStoreException;
 import dev.orch.core.EventLog;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.Revision;
@@ -63,7 +64,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.events = new EventRing(s.eventCapacity());
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
-    List<StateJournal.Stored> stored = journal.open(); // before any thread starts: a refusal leaves nothing behind
+    List<StateJournal.Stored> stored;
+    try {
+      stored = journal.open(); // before any thread of the engine starts
+    } catch (RuntimeException e) {
+      closeOwned(s); // a refusal leaves nothing the builder made running
+      throw e;
+    }
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     this.stateful = new StatefulOperations(s, state, observed, this);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
@@ -171,7 +178,20 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public void rollBack(ServiceSpec failed, Revision target) {
     ServiceSpec back = withRevision(failed, target);
     requireRunnable(back);
-    if (!state.applyIfCurrent(failed, back, settings.time().now())) {
+    ServiceRecord st = state.record(failed.name()).orElse(null);
+    boolean applied;
+    try {
+      applied = state.applyIfCurrent(failed, back, settings.time().now());
+    } catch (StateStoreException e) {
+      if (st != null) { // owed: the next passes try again before they act on anything else
+        st.owedRollback = new ServiceRecord.OwedRollback(failed, target);
+      }
+      throw e;
+    }
+    if (st != null) {
+      st.owedRollback = null;
+    }
+    if (!applied) {
       LOG.info("{}: not rolling back to {}: a newer spec was applied meanwhile", failed.name(), target.id());
       return;
     }
@@ -247,6 +267,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     long t0 = settings.time().nanoTime();
     try {
+      ServiceRecord.OwedRollback owed = state.record(name).map(st -> st.owedRollback).orElse(null);
+      if (owed != null) {
+        rollBack(owed.failed(), owed.target()); // a rollback the store refused, before anything else
+        emit(OrchEvent.Type.WARNING, "RolledBack", name, "", "", "back to revision " + owed.target().id() + " from "
+            + Revisions.revision(owed.failed()) + ", now that the state store keeps it");
+      }
       if (state.unkept(name)) {
         state.keep(name, settings.time().now()); // what an earlier pass could not keep, before this one acts
       }
@@ -254,6 +280,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       state.keep(name, settings.time().now());
       return result;
     } catch (RuntimeException e) {
+      state.record(name).ifPresent(st -> st.unkept = true); // whatever the pass decided is kept before more acts
       emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
       throw e;
     } finally {
@@ -394,6 +421,22 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public void ensureOpen(String what) {
     if (closed) {
       throw new IllegalStateException(what + ": the orchestrator is closed");
+    }
+  }
+
+  /** Closes what the builder made for this engine (and the caller did not pass): runtime, prober, time, store. */
+  private static void closeOwned(EngineSettings s) {
+    if (s.ownsProber()) {
+      s.prober().close();
+    }
+    if (s.ownsRuntime()) {
+      s.runtime().close();
+    }
+    if (s.ownsTime()) {
+      s.time().close();
+    }
+    if (s.ownsStore()) {
+      s.store().close();
     }
   }
 

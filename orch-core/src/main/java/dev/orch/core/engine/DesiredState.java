@@ -102,10 +102,10 @@ final class DesiredState {
       if (spec == null && !hasContainers) {
         return Deletion.NONE;
       }
+      ServiceRecord known = records.get(name);
+      journal.saveDeletion("delete " + name, name, spec, known == null ? new RevisionHistory()
+          : known.rollout.history()); // kept first, applied or not, so that a restart finishes it
       if (spec != null) {
-        ServiceRecord known = records.get(name);
-        journal.saveService("delete " + name, spec, true, known == null ? new RevisionHistory()
-            : known.rollout.history());
         desired.remove(name);
       }
       ServiceRecord st = records.computeIfAbsent(name, ServiceRecord::new);
@@ -126,7 +126,7 @@ final class DesiredState {
       if (records.get(st.name) != st || desired.containsKey(st.name)) {
         return false;
       }
-      journal.forget(st.name);
+      st.rollout.whileOpsHeld(() -> journal.forget(st.name)); // no rollout operation is kept meanwhile
       records.remove(st.name);
       return true;
     }
@@ -158,7 +158,7 @@ final class DesiredState {
           if (s.rollout() != null) {
             RolloutStateJson.restore(st.rollout, s.rollout());
           }
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
           warn("RolloutNotRestored", s.name(), e.getMessage() + "; the rollout starts from what runs");
         }
       }

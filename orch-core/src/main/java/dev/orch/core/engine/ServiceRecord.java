@@ -78,6 +78,12 @@ final class ServiceRecord {
   final Set<String> abandoned = ConcurrentHashMap.newKeySet();
   /** Stateful: ordinals whose volumes are being removed (retention DELETE). */
   final Set<Integer> volumeRemovals = ConcurrentHashMap.newKeySet();
+  /** An automatic rollback the state store could not keep: from {@code failed} to {@code target}. */
+  record OwedRollback(dev.orch.api.spec.ServiceSpec failed, dev.orch.core.Revision target) {
+  }
+
+  /** An automatic rollback the store refused, tried again before each pass acts (see ControlPlane). */
+  volatile OwedRollback owedRollback;
   /** Stateful: ordinals a person asked to replace though their replica's stop is unconfirmed. */
   final Set<Integer> forced = ConcurrentHashMap.newKeySet();
   /** Stateful: why each ordinal waits, as status shows it; set by the worker each pass. */

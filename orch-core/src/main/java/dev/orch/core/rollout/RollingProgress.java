@@ -147,9 +147,9 @@ public final class RollingProgress {
       r.rolledBackFrom = revision;
       r.rollbackCause = why;
       r.rollbackTo = good.get().id();
+      effects.rollBack(spec, good.get()); // kept before it is said (a store that refuses it makes it owed)
       notes.note(spec, "rolledback", good.get().id(), "RolledBack", "back to revision " + good.get().id()
           + " from " + revision + ": " + why);
-      effects.rollBack(spec, good.get());
       return null;
     }
     r.phase = RolloutStatus.Phase.STALLED;

@@ -73,6 +73,13 @@ public final class RolloutState {
     }
   }
 
+  /** Runs {@code action} while no operation can be asked, taken or kept. */
+  public void whileOpsHeld(Runnable action) {
+    synchronized (ops) {
+      action.run();
+    }
+  }
+
   /** Hands the pending operations to {@code keeper} while no operation can be asked or taken. */
   public void keepOps(Consumer<List<String>> keeper) {
     synchronized (ops) {

@@ -15,9 +15,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Where a service's rollout stands, as Orch stores it (phase, step, weights, analysis progress, pause, the
  * steps taken) and back, so that an orchestrator that restarts goes on from the same step. Revisions are
- * stored by id; their templates come from the revision history, stored beside. The operations queued by
- * users and not yet carried out, and the traffic an analysis interval had counted, are not kept: that
- * interval starts again. Not API. Stateless; a state is read and written on its service's worker only.
+ * stored by id; their templates come from the revision history, stored beside. (The operations asked of the
+ * rollout and not yet carried out are kept beside it, by {@link RolloutState#pendingOps}.) The traffic an
+ * analysis interval had counted is not kept: that interval starts again. Not API. Stateless; a state is read
+ * and written on its service's worker only.
  */
 public final class RolloutStateJson {
   private RolloutStateJson() {
@@ -73,10 +74,23 @@ public final class RolloutStateJson {
    * Puts the position {@code tree} holds into {@code r}, whose history is restored already.
    *
    * @throws IllegalArgumentException when the tree is not a position this version wrote, or names a revision
-   *                                  the history does not hold; {@code r} is then as it was
+   *                                  the history does not hold; {@code r} then has no position (its first
+   *                                  pass starts from what runs, as with nothing stored)
    */
-  @SuppressWarnings("unchecked")
   public static void restore(RolloutState r, @Nullable Object tree) {
+    try {
+      read(r, tree);
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) { // a field of the wrong type, or missing
+      r.stable = null;
+      r.taken.clear();
+      throw new IllegalArgumentException("the rollout position cannot be read: " + e, e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void read(RolloutState r, @Nullable Object tree) {
     if (!(tree instanceof Map)) {
       throw new IllegalArgumentException("a rollout position must be an object");
     }

@@ -99,9 +99,9 @@ final class SliceSteps {
       r.rolledBackFrom = from;
       r.rollbackCause = why;
       r.rollbackTo = r.stable.id();
+      effects.rollBack(spec, r.stable); // kept before it is said (a store that refuses it makes it owed)
       note(spec, "rolledback", r.stable.id(), "RolledBack", "back to revision " + r.stable.id() + " from " + from
           + ": " + why);
-      effects.rollBack(spec, r.stable);
     } else if (deadline) {
       r.phase = Phase.STALLED;
       r.reason = why;

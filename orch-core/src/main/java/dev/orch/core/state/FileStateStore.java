@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -70,49 +69,57 @@ public final class FileStateStore extends LocalStateStore {
   /**
    * Opens the store in {@code directory}, creating it when missing, and reads every record back.
    *
-   * @throws StateStoreException when the directory cannot be read or made, is locked by another process, or
-   *                             holds a file that is not a record (naming the file)
+   * @throws StateStoreException when the directory cannot be read or made, is open in this JVM or locked by
+   *                             another process, or holds a {@code .json} file that is not a record (naming the
+   *                             file); other files are left alone
    * @throws dev.orch.api.state.UnsupportedSchemaException when it holds a newer schema than this version reads
    */
   public static FileStateStore open(Path directory) {
     Objects.requireNonNull(directory, "directory");
     Path root = directory.toAbsolutePath().normalize();
+    // Checked before any channel is opened: closing a second channel on the lock file would release the
+    // process's lock on it (POSIX locks belong to the process), letting another process in.
+    if (!HELD.add(root)) {
+      throw new StateStoreException("file:" + root + " is open already in this JVM; one store per directory");
+    }
     FileChannel channel = null;
     try {
       Files.createDirectories(root);
       channel = FileChannel.open(root.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = tryLock(channel);
+      FileLock lock = channel.tryLock();
       if (lock == null) {
         throw new StateStoreException("file:" + root + " is in use by another process (it holds " + LOCK_FILE
             + "); one orchestrator process per directory");
       }
       FileStateStore store = new FileStateStore(root, channel, lock);
-      channel = null; // the store owns it now
+      channel = null; // the store owns it now, and releases the directory when it closes
       try {
         store.readBack();
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         store.close();
-        throw e;
+        throw e instanceof IOException io ? new StateStoreException("file:" + root + ": cannot open the store: "
+            + io, io) : (RuntimeException) e;
       }
       return store;
     } catch (IOException e) {
+      HELD.remove(root);
       throw new StateStoreException("file:" + root + ": cannot open the store: " + e, e);
+    } catch (RuntimeException e) {
+      if (channel != null) {
+        HELD.remove(root); // refused before a store took the directory (a store releases it when closed)
+      }
+      throw e;
     } finally {
       closeQuietly(channel);
     }
   }
 
+  /** The directories open in this JVM. */
+  private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   /** The directory. */
   public Path directory() {
     return root;
-  }
-
-  private static @Nullable FileLock tryLock(FileChannel channel) throws IOException {
-    try {
-      return channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      return null; // held by this JVM
-    }
   }
 
   private void readBack() throws IOException {
@@ -143,7 +150,12 @@ public final class FileStateStore extends LocalStateStore {
   }
 
   private StateRecord readRecord(Path f) throws IOException {
-    String text = Files.readString(f, StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = Files.readString(f, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new StateStoreException(name() + ": " + root.relativize(f) + " is not UTF-8 text, so not a record", e);
+    }
     int firstLine = text.indexOf('\n');
     Matcher m = HEADER.matcher(firstLine < 0 ? text : text.substring(0, firstLine));
     if (firstLine < 0 || !m.matches() || !text.endsWith("\n}\n")) {
@@ -189,7 +201,11 @@ public final class FileStateStore extends LocalStateStore {
     writeAtomically(root.resolve(REVISION_FILE), Json.write(Map.of("revision", revision)) + "\n");
     Path f = fileOf(key);
     Files.deleteIfExists(f);
-    forceDirectory(f.getParent());
+    try {
+      forceDirectory(f.getParent());
+    } catch (IOException e) {
+      throw new UncertainWriteException(f + " was deleted but its directory could not be forced: " + e, e);
+    }
     for (Path dir = f.getParent(); !dir.equals(root) && isEmptyDirectory(dir); dir = dir.getParent()) {
       Files.delete(dir);
     }
@@ -203,6 +219,7 @@ public final class FileStateStore extends LocalStateStore {
       // the channel's close below releases it too
     }
     closeQuietly(lockChannel);
+    HELD.remove(root);
   }
 
   private Path fileOf(String key) {
@@ -237,7 +254,12 @@ public final class FileStateStore extends LocalStateStore {
     } finally {
       Files.deleteIfExists(temp);
     }
-    forceDirectory(dir);
+    try {
+      forceDirectory(dir);
+    } catch (IOException e) { // renamed already: whether the new record survives a crash is unknown
+      throw new UncertainWriteException(target + " was renamed into place but its directory could not be forced: "
+          + e, e);
+    }
   }
 
   /** Forces a directory's entries to the disk (a rename is durable only then). */

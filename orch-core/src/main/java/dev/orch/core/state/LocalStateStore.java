@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ abstract class LocalStateStore implements StateStore {
   private long revision;
   /** Guarded by this. */
   private boolean closed;
+  /** Why a write's outcome became unknown, after which writes are refused until the store is reopened. */
+  private @Nullable String uncertain;
   private final List<Watch> watches = new CopyOnWriteArrayList<>();
   private final ExecutorService notifier;
 
@@ -124,6 +127,9 @@ abstract class LocalStateStore implements StateStore {
       if (expectedVersion != ANY && expectedVersion != actual) {
         return CompletableFuture.failedFuture(new VersionConflictException(key, expectedVersion, actual));
       }
+      if (uncertain != null) {
+        return CompletableFuture.failedFuture(new StateStoreException(uncertain));
+      }
       written = new StateRecord(key, value, revision + 1);
       try {
         beforeWrite(key);
@@ -153,6 +159,9 @@ abstract class LocalStateStore implements StateStore {
       }
       if (current == null) {
         return CompletableFuture.completedFuture(false);
+      }
+      if (uncertain != null) {
+        return CompletableFuture.failedFuture(new StateStoreException(uncertain));
       }
       long at = revision + 1;
       try {
@@ -217,7 +226,12 @@ abstract class LocalStateStore implements StateStore {
     }
   }
 
-  private StateStoreException failure(String what, Throwable e) {
+  private StateStoreException failure(String what, Throwable e) { // under the store's lock
+    if (e instanceof UncertainWriteException) {
+      uncertain = name + " takes no more writes: " + what + " may or may not have been kept (" + e.getMessage()
+          + "); reopen the store to read what the disk holds";
+      return new StateStoreException(uncertain, e);
+    }
     return e instanceof StateStoreException ? (StateStoreException) e
         : new StateStoreException(name + ": " + what + " failed: " + e, e);
   }

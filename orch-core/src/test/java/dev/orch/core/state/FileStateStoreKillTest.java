@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orch.api.state.StateRecord;
 import dev.orch.api.state.StateStore;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,8 +13,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,11 +75,7 @@ class FileStateStoreKillTest {
   }
 
   private static List<String> javaCommand(Path dir, long start) {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String classpath = Stream.of(KillTarget.class, FileStateStore.class, StateStore.class, org.slf4j.Logger.class)
-        .map(c -> Path.of(toUri(c)).toString()).distinct().collect(Collectors.joining(File.pathSeparator));
-    return List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
-        KillTarget.class.getName(), dir.toString(), Long.toString(start));
+    return ChildJvm.command(KillTarget.class, dir.toString(), Long.toString(start));
   }
 
   private static String readQuietly(Path f) {
@@ -90,14 +83,6 @@ class FileStateStoreKillTest {
       return java.nio.file.Files.readString(f);
     } catch (java.io.IOException e) {
       return e.toString();
-    }
-  }
-
-  private static java.net.URI toUri(Class<?> c) {
-    try {
-      return c.getProtectionDomain().getCodeSource().getLocation().toURI();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
     }
   }
 

@@ -30,12 +30,38 @@ class FileStateStoreTest {
   }
 
   @Test
-  void aSecondOpenOfOneDirectoryIsRefusedUntilTheFirstCloses() {
+  void aSecondOpenOfOneDirectoryIsRefusedUntilTheFirstClosesAndAnotherProcessStaysLockedOut() throws Exception {
     try (FileStateStore first = FileStateStore.open(dir)) {
       StateStoreException e = assertThrows(StateStoreException.class, () -> FileStateStore.open(dir));
-      assertTrue(e.getMessage().contains("in use"), e::getMessage);
+      assertTrue(e.getMessage().contains("open already in this JVM"), e::getMessage);
+      // The refused open must not have dropped the process's lock on the directory.
+      assertEquals("refused", ChildJvm.run(LockProbe.class, dir.toString()), "another process is locked out");
     }
+    assertEquals("opened", ChildJvm.run(LockProbe.class, dir.toString()), "once the first store closed");
     FileStateStore.open(dir).close();
+  }
+
+  @Test
+  void aJsonFileThatIsNotTextIsRefusedNamingItAndLeavesTheDirectoryFree() throws Exception {
+    Files.write(dir.resolve("bad.json"), new byte[] {(byte) 0xff, (byte) 0xfe, 0});
+    StateStoreException e = assertThrows(StateStoreException.class, () -> FileStateStore.open(dir));
+    assertTrue(e.getMessage().contains("bad.json is not UTF-8"), e::getMessage);
+    Files.delete(dir.resolve("bad.json"));
+    FileStateStore.open(dir).close(); // the refused open left no lock behind
+  }
+
+  /** Opens the store in the directory {@code args[0]} and prints whether it could. */
+  public static final class LockProbe {
+    private LockProbe() {
+    }
+
+    public static void main(String[] args) {
+      try (FileStateStore s = FileStateStore.open(java.nio.file.Path.of(args[0]))) {
+        System.out.println("opened");
+      } catch (StateStoreException e) {
+        System.out.println("refused");
+      }
+    }
   }
 
   @Test

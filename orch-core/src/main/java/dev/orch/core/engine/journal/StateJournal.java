@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every write waits for the store, up to the call timeout, and throws {@link StateStoreException} when it
  * fails, so that the caller does not act on what was not kept. Writes of one key come from one thread at a
- * time (the control plane orders service records under its apply lock; a rollout has one worker). Not API.
+ * time: service records under the control plane's lock, a rollout's position from its worker, its operations
+ * under its operations' lock (callers asking, the worker taking, and forgetting, all hold it). Not API.
  */
 public final class StateJournal {
   private final StateStore store;
@@ -65,14 +66,15 @@ public final class StateJournal {
    * One service as the store holds it.
    *
    * @param name      the service
-   * @param spec      its desired spec (the last applied, for a service being deleted)
+   * @param spec      its desired spec (the last applied, for a service being deleted; null for the deletion
+   *                  of one never applied, whose owned containers were found)
    * @param deleted   whether it is being deleted
    * @param revisions its revision history, oldest first
    * @param good      the revisions that were ever fully available
    * @param rollout   where its rollout stands, as {@link RolloutStateJson} reads it; null when not kept
    * @param ops       the operations asked of its rollout and not yet carried out, oldest first
    */
-  public record Stored(String name, ServiceSpec spec, boolean deleted, List<Revision> revisions,
+  public record Stored(String name, @Nullable ServiceSpec spec, boolean deleted, List<Revision> revisions,
                        List<String> good, @Nullable Object rollout, List<String> ops) {
   }
 
@@ -96,10 +98,12 @@ public final class StateJournal {
     Map<String, List<String>> ops = new LinkedHashMap<>();
     for (StateRecord r : call("list the rollout operations", store.list(prefix + "operations/"))) {
       List<String> names = new ArrayList<>();
-      Object list = Json.parseObject(r.value()).get("ops");
-      if (list instanceof List<?> l) {
-        l.forEach(o -> names.add(String.valueOf(o)));
+      Object list = parse(r) instanceof Map<?, ?> m ? m.get("ops") : null;
+      if (!(list instanceof List<?> l)) {
+        throw new StateStoreException(store.name() + ": " + r.key() + " is not {\"ops\": [...]}: "
+            + Json.abbreviate(r.value()));
       }
+      l.forEach(o -> names.add(String.valueOf(o)));
       ops.put(r.key().substring((prefix + "operations/").length()), List.copyOf(names));
     }
     List<Stored> out = new ArrayList<>();
@@ -107,7 +111,8 @@ public final class StateJournal {
       String name = r.key().substring((prefix + "services/").length());
       try {
         Map<String, @Nullable Object> m = Json.parseObject(r.value());
-        ServiceSpec spec = SpecJson.spec(m.get("spec"));
+        boolean deleted = Boolean.TRUE.equals(m.get("deleted"));
+        ServiceSpec spec = deleted && m.get("spec") == null ? null : SpecJson.spec(m.get("spec"));
         List<Revision> revisions = new ArrayList<>();
         for (Object rev : (List<?>) m.get("revisions")) {
           Map<?, ?> rm = (Map<?, ?>) rev;
@@ -118,7 +123,7 @@ public final class StateJournal {
         for (Object g : (List<?>) m.get("good")) {
           good.add((String) g);
         }
-        out.add(new Stored(name, spec, Boolean.TRUE.equals(m.get("deleted")), revisions, good, rollouts.get(name),
+        out.add(new Stored(name, spec, deleted, revisions, good, rollouts.get(name),
             ops.getOrDefault(name, List.of())));
       } catch (RuntimeException e) {
         throw new StateStoreException(store.name() + ": " + r.key() + " is not a service record this version reads: "
@@ -161,8 +166,23 @@ public final class StateJournal {
    * @throws StateStoreException when the store fails; nothing is known to be kept then
    */
   public void saveService(String what, ServiceSpec spec, boolean deleted, RevisionHistory history) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("spec", SpecJson.tree(spec));
+    save(what, spec.name(), spec, deleted, history);
+  }
+
+  /**
+   * Writes that service {@code name} is being deleted, with {@code spec}, its last applied spec, or null when
+   * it was never applied (its owned containers are being removed).
+   *
+   * @throws StateStoreException when the store fails; nothing is known to be kept then
+   */
+  public void saveDeletion(String what, String name, @Nullable ServiceSpec spec, RevisionHistory history) {
+    save(what, name, spec, true, history);
+  }
+
+  private void save(String what, String name, @Nullable ServiceSpec spec, boolean deleted, RevisionHistory history) {
+    long changes = history.changes(); // first: a change racing this write is written again
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
+    m.put("spec", spec == null ? null : SpecJson.tree(spec));
     m.put("deleted", deleted);
     List<Object> revisions = new ArrayList<>();
     for (Revision r : history.all()) {
@@ -171,9 +191,8 @@ public final class StateJournal {
     }
     m.put("revisions", revisions);
     m.put("good", history.good());
-    long changes = history.changes();
-    call(what, store.put(prefix + "services/" + spec.name(), Json.pretty(m), StateStore.ANY));
-    historySaved.put(spec.name(), changes);
+    call(what, store.put(prefix + "services/" + name, Json.pretty(m), StateStore.ANY));
+    historySaved.put(name, changes);
   }
 
   /** Whether {@code history} changed since service {@code name}'s record was last written. */
@@ -190,6 +209,10 @@ public final class StateJournal {
   public void saveRollout(String name, RolloutState rollout) {
     Optional<Map<String, Object>> tree = RolloutStateJson.tree(rollout);
     if (tree.isEmpty()) {
+      if (rolloutSaved.containsKey(name)) { // nothing to keep any more: what was kept must not come back
+        call("forget the rollout of " + name, store.delete(prefix + "rollouts/" + name, StateStore.ANY));
+        rolloutSaved.remove(name);
+      }
       return;
     }
     String json = Json.write(tree.get());
@@ -206,12 +229,13 @@ public final class StateJournal {
    * @throws StateStoreException when the store fails
    */
   public void forget(String name) {
-    call("forget " + name, store.delete(prefix + "operations/" + name, StateStore.ANY));
-    call("forget " + name, store.delete(prefix + "rollouts/" + name, StateStore.ANY));
-    call("forget " + name, store.delete(prefix + "services/" + name, StateStore.ANY));
-    historySaved.remove(name);
-    rolloutSaved.remove(name);
+    // Each cache first: after a partial forget, the next write of that key goes to the store.
     opsSaved.remove(name);
+    call("forget " + name, store.delete(prefix + "operations/" + name, StateStore.ANY));
+    rolloutSaved.remove(name);
+    call("forget " + name, store.delete(prefix + "rollouts/" + name, StateStore.ANY));
+    historySaved.remove(name);
+    call("forget " + name, store.delete(prefix + "services/" + name, StateStore.ANY));
   }
 
   private Object parse(StateRecord r) {
