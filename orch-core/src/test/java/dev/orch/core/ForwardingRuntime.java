@@ -14,7 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A runtime that forwards every call to another; tests override what they need to change. {@code listing}
+ * A runtime that forwards every call to another (but networks and the probe transport: probes go over the
+ * published ports); tests override what they need to change. {@code listing}
  * keeps its default (through {@link #list}), so that a test overriding {@code list} sees every listing.
  */
 class ForwardingRuntime implements ContainerRuntime {
@@ -77,6 +78,33 @@ class ForwardingRuntime implements ContainerRuntime {
   @Override
   public Subscription subscribe(RuntimeListener listener) {
     return delegate.subscribe(listener);
+  }
+
+  @Override
+  public CompletionStage<dev.orch.api.runtime.ExecResult> exec(String containerId, List<String> command,
+                                                               Duration timeout) {
+    return delegate.exec(containerId, command, timeout);
+  }
+
+  @Override
+  public CompletionStage<List<String>> logs(String containerId, int tailLines) {
+    return delegate.logs(containerId, tailLines);
+  }
+
+  @Override
+  public CompletionStage<dev.orch.api.runtime.VolumeInfo> createVolume(String nodeId, String name,
+                                                                       java.util.Map<String, String> labels) {
+    return delegate.createVolume(nodeId, name, labels);
+  }
+
+  @Override
+  public CompletionStage<Void> removeVolume(String nodeId, String name) {
+    return delegate.removeVolume(nodeId, name);
+  }
+
+  @Override
+  public CompletionStage<List<dev.orch.api.runtime.VolumeInfo>> listVolumes(LabelSelector selector) {
+    return delegate.listVolumes(selector);
   }
 
   @Override

@@ -404,6 +404,14 @@ final class Cluster {
     return Optional.ofNullable(c.run);
   }
 
+  synchronized List<ContainerInfo> allContainers() {
+    List<ContainerInfo> out = new ArrayList<>(containers.size());
+    for (SimContainer c : containers.values()) {
+      out.add(c.info());
+    }
+    return out;
+  }
+
   synchronized int containerCount() {
     return containers.size();
   }

@@ -410,6 +410,14 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return time;
   }
 
+  /**
+   * Every container there is, on every node, reachable or not (a partitioned node's keep running): the
+   * simulation's truth, for a test to check what {@link #list} cannot see.
+   */
+  public List<ContainerInfo> allContainers() {
+    return cluster.allContainers();
+  }
+
   /** How many containers exist, on every node, reachable or not. */
   public int containerCount() {
     return cluster.containerCount();

@@ -75,7 +75,9 @@ final class ReplicaLifecycle {
     String[] created = new String[1];
     boolean[] adopted = new boolean[1];
     volumesOf(spec, ordinal, nodeId)
-        .thenCompose(v -> calls.call(nodeId, "create " + name, () -> settings.runtime().create(request)))
+        .thenCompose(v -> spec.stateful().isPresent()
+            ? calls.callOnce(nodeId, "create " + name, () -> settings.runtime().create(request))
+            : calls.call(nodeId, "create " + name, () -> settings.runtime().create(request)))
         .exceptionallyCompose(error -> Failures.rootCause(error) instanceof NameInUseException inUse
             ? ownerOfName(spec, inUse.name(), ordinal, revision, nodeId, error).thenApply(info -> {
               adopted[0] = true;
@@ -323,8 +325,8 @@ final class ReplicaLifecycle {
       labels.put(OrchLabels.SERVICE, spec.name());
       labels.put(OrchLabels.ORDINAL, Integer.toString(ordinal));
       labels.put(VOLUME_TEMPLATE, t.name());
-      made[i] = calls.call(nodeId, "create volume " + volume, () -> settings.runtime().createVolume(nodeId, volume,
-          labels)).toCompletableFuture();
+      made[i] = calls.callOnce(nodeId, "create volume " + volume, () -> settings.runtime().createVolume(nodeId,
+          volume, labels)).toCompletableFuture(); // once: a retry would create the replica after the pass moved on
     }
     return CompletableFuture.allOf(made);
   }

@@ -59,6 +59,18 @@ final class RuntimeCalls {
         node, what));
   }
 
+  /**
+   * Runs {@code call} once, with the call timeout: for a call decided from what the pass saw, which a later
+   * pass must decide again rather than a retry repeat once things changed (a stateful replica's create, which
+   * OrderedReady allows only while the ordinals below it are ready).
+   */
+  <T> CompletionStage<T> callOnce(String node, String what, Supplier<CompletionStage<T>> call) {
+    if (closed.getAsBoolean()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
+    }
+    return within(call.get(), callTimeout, node, what);
+  }
+
   private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {
     CompletableFuture<T> out = new CompletableFuture<>();
     ScheduledTask timer = time.schedule(limit, () -> out.completeExceptionally(new RuntimeUnavailableException(
