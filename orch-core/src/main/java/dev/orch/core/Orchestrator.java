@@ -191,6 +191,28 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
+   * Cordons node {@code node}: no new replica is placed there (it carries the taint
+   * {@code node.orch.dev/unschedulable:NO_SCHEDULE}, which {@link #nodes()} shows); the replicas there stay.
+   * Kept in the state store, so a restarted orchestrator keeps it. Idempotent.
+   *
+   * @throws IllegalArgumentException naming the known nodes when {@code node} is not one
+   * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
+   */
+  public void cordon(String node) {
+    plane.cordon(node, true);
+  }
+
+  /** Uncordons node {@code node}: it takes new replicas again (see {@link #cordon}). */
+  public void uncordon(String node) {
+    plane.cordon(node, false);
+  }
+
+  /** The cordoned nodes, sorted. */
+  public List<String> cordoned() {
+    return plane.cordoned();
+  }
+
+  /**
    * Replaces replica {@code ordinal} of stateful service {@code name} now. One on a node that answers is
    * removed and created again on its volumes, as an update would. One on a node that does not answer (lost,
    * partitioned) is given up without its stop confirmed, which Orch otherwise never does: if that node still

@@ -314,4 +314,26 @@ class OrchestratorRestartTest {
     assertEquals(List.of(), runtime.list(LabelSelector.of(OrchLabels.SERVICE, "ghost")).toCompletableFuture()
         .join(), "the deletion was kept, and finished");
   }
+
+  @Test
+  void aCordonKeepsNewReplicasOffItsNodeAndIsKeptAcrossARestart() {
+    orch.cordon("node-1");
+    orch.apply(VirtualClusterTest.web("web:1", RolloutStrategy.RollingUpdate.DEFAULT).withReplicas(6));
+    time.advance(Duration.ofSeconds(10));
+    assertTrue(runtime.list(LabelSelector.of(OrchLabels.SERVICE, "web")).toCompletableFuture().join().stream()
+        .noneMatch(c -> c.nodeId().equals("node-1")), "no replica placed on the cordoned node");
+    assertTrue(orch.nodes().stream().anyMatch(n -> n.id().equals("node-1") && n.message().contains("cordoned")));
+    restart();
+    assertEquals(List.of("node-1"), orch.cordoned(), "kept in the store");
+    store.failWrites("disk full");
+    assertThrows(StateStoreException.class, () -> orch.uncordon("node-1"));
+    assertEquals(List.of("node-1"), orch.cordoned(), "a refused uncordon changed nothing");
+    store.healWrites();
+    orch.uncordon("node-1");
+    restart();
+    assertEquals(List.of(), orch.cordoned());
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> orch.cordon("node-9"));
+    assertTrue(bad.getMessage().contains("node: \"node-9\": must be one of [node-1, node-2, node-3]"),
+        bad::getMessage);
+  }
 }

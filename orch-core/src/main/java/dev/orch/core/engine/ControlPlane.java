@@ -53,6 +53,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
   private final DesiredState state;
+  private final StateJournal journal;
   private final StatefulOperations stateful;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
@@ -67,10 +68,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     List<StateJournal.Stored> stored;
     try {
       stored = journal.open(); // before any thread of the engine starts
+      journal.cordons().forEach(n -> observed.cordon(n, true));
     } catch (RuntimeException e) {
       closeOwned(s); // a refusal leaves nothing the builder made running
       throw e;
     }
+    this.journal = journal;
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     this.stateful = new StatefulOperations(s, state, observed, this);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
@@ -229,6 +232,30 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ServiceSpec spec = state.desired(name).orElse(null);
     ServiceRecord st = state.record(name).orElse(null);
     return spec == null || st == null ? Optional.empty() : Optional.of(statusReport.status(spec, st));
+  }
+
+  /**
+   * Cordons node {@code node} ({@code on}: no new replica is placed there; those there stay) or uncordons it,
+   * keeping that in the state store first (see {@code Orchestrator.cordon}).
+   */
+  public synchronized void cordon(String node, boolean on) {
+    Objects.requireNonNull(node, "node");
+    ensureOpen((on ? "cordon " : "uncordon ") + node);
+    if (!observed.knowsNode(node)) {
+      throw new IllegalArgumentException((on ? "cordon" : "uncordon") + ": node: \"" + node + "\": must be one of "
+          + observed.nodeIds());
+    }
+    journal.saveCordon(node, on);
+    if (observed.cordon(node, on)) {
+      emit(OrchEvent.Type.NORMAL, on ? "NodeCordoned" : "NodeUncordoned", "", "", node, on
+          ? "no new replica is placed on " + node + "; those there stay" : node + " takes new replicas again");
+      state.known().forEach(queue::enqueue);
+    }
+  }
+
+  /** The cordoned nodes, sorted. */
+  public List<String> cordoned() {
+    return observed.cordoned();
   }
 
   /** The nodes as Orch last saw them, by id. */

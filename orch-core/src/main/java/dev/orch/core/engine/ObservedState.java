@@ -257,9 +257,43 @@ final class ObservedState {
   List<NodeInfo> nodeInfos() {
     List<NodeInfo> out = new ArrayList<>();
     for (NodeState n : nodes.values()) {
-      out.add(n.info().withReady(n.ready()));
+      NodeInfo info = n.info().withReady(n.ready());
+      if (cordoned.contains(info.id())) { // no new replica goes there, as Kubernetes' unschedulable taint
+        List<dev.orch.api.spec.Taint> taints = new ArrayList<>(info.taints());
+        taints.add(CORDONED);
+        info = new NodeInfo(info.id(), info.labels(), taints, info.capacity(), info.ready(),
+            info.message().isEmpty() ? "cordoned" : info.message() + "; cordoned");
+      }
+      out.add(info);
     }
     out.sort(java.util.Comparator.comparing(NodeInfo::id));
     return out;
+  }
+
+  /** The taint a cordoned node carries, which only a toleration of it passes. */
+  static final dev.orch.api.spec.Taint CORDONED = dev.orch.api.spec.Taint.noSchedule("node.orch.dev/unschedulable",
+      "");
+
+  /** The nodes that take no new replica. */
+  private final java.util.Set<String> cordoned = ConcurrentHashMap.newKeySet();
+
+  /** Cordons node {@code id} ({@code on}) or uncordons it; returns whether that changed anything. */
+  boolean cordon(String id, boolean on) {
+    return on ? cordoned.add(id) : cordoned.remove(id);
+  }
+
+  /** The cordoned nodes, sorted. */
+  List<String> cordoned() {
+    return cordoned.stream().sorted().toList();
+  }
+
+  /** Whether Orch knows node {@code id}. */
+  boolean knowsNode(String id) {
+    return nodes.containsKey(id);
+  }
+
+  /** The ids of the nodes Orch knows, sorted. */
+  List<String> nodeIds() {
+    return nodes.keySet().stream().sorted().toList();
   }
 }

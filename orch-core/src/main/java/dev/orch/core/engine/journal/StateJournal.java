@@ -133,6 +133,33 @@ public final class StateJournal {
     return out;
   }
 
+  /**
+   * The nodes kept cordoned.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public List<String> cordons() {
+    List<String> out = new ArrayList<>();
+    for (StateRecord r : call("list the cordons", store.list(prefix + "cordons/"))) {
+      out.add(r.key().substring((prefix + "cordons/").length()));
+    }
+    return out;
+  }
+
+  /**
+   * Keeps node {@code node} cordoned ({@code on}), or forgets its cordon.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void saveCordon(String node, boolean on) {
+    String key = prefix + "cordons/" + node;
+    if (on) {
+      call("cordon " + node, store.put(key, "{\"cordoned\":true}", StateStore.ANY));
+    } else {
+      call("uncordon " + node, store.delete(key, StateStore.ANY));
+    }
+  }
+
   /** Notes what was read back or written by others, so that the next sync writes only what changes. */
   public void noteRestored(String name, RevisionHistory history, RolloutState rollout) {
     historySaved.put(name, history.changes());
