@@ -277,6 +277,41 @@ public abstract class StateStoreConformanceKit {
     assertInstanceOf(StateStoreException.class, failureOfCall(() -> store.put("k", DOC, StateStore.ANY)));
     assertInstanceOf(StateStoreException.class, failureOfCall(() -> store.list("")));
     assertInstanceOf(StateStoreException.class, failureOfCall(() -> store.delete("k", StateStore.ANY)));
+    assertThrows(StateStoreException.class, () -> store.watch("", e -> { }), "a watch on a closed store");
+  }
+
+  @Test
+  void aWatchGetsOneEventAtATimeWhateverTheWritersDo() throws Exception {
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger seen = new AtomicInteger();
+    try (Subscription w = store.watch("", e -> {
+      most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+      Thread.onSpinWait();
+      inside.decrementAndGet();
+      seen.incrementAndGet();
+    })) {
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<?>> writers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          int writer = t;
+          writers.add(pool.submit(() -> {
+            for (int i = 0; i < 50; i++) {
+              await(store.put("w" + writer + "/k" + i, DOC, StateStore.ABSENT));
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : writers) {
+          f.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      Awaitility.await().atMost(timeout()).until(() -> seen.get() == 100);
+      assertEquals(1, most.get(), "never two deliveries at once");
+    }
   }
 
   // ---------------------------------------------------------------- durability (stores that persist)

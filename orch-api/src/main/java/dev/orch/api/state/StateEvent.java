@@ -2,7 +2,6 @@ package dev.orch.api.state;
 
 import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A change to a {@link StateStore}, as a watch delivers it. Immutable and thread-safe.
@@ -41,9 +40,9 @@ public record StateEvent(Type type, String key, Optional<String> value, long ver
     return new StateEvent(Type.DELETE, key, Optional.empty(), version);
   }
 
-  /** The record a put made; null for a delete. */
-  public @Nullable StateRecord record() {
-    return value.map(v -> new StateRecord(key, v, version)).orElse(null);
+  /** The record a put made; empty for a delete. */
+  public Optional<StateRecord> record() {
+    return value.map(v -> new StateRecord(key, v, version));
   }
 
   @Override

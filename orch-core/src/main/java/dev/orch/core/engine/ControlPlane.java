@@ -308,7 +308,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       return result;
     } catch (RuntimeException e) {
       state.record(name).ifPresent(st -> st.unkept = true); // whatever the pass decided is kept before more acts
-      emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
+      if (e instanceof StateStoreException store) {
+        state.storeFailed(name, store, settings.time().now()); // said once, in the condition and an event
+      } else {
+        emit(OrchEvent.Type.WARNING, "ReconcileFailed", name, "", "", "reconcile failed, retrying with backoff: " + e);
+      }
       throw e;
     } finally {
       metrics.reconcileCounter.increment();

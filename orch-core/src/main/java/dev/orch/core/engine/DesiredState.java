@@ -202,11 +202,23 @@ final class DesiredState {
       st.unkept = false;
       st.clearCondition("StateStored");
     } catch (StateStoreException e) {
-      st.unkept = true;
-      if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), now)) {
-        warn("StoreWriteFailed", name, e.getMessage() + "; not acting until it is kept");
-      }
+      storeFailed(name, e, now);
       throw e;
+    }
+  }
+
+  /**
+   * Says that what service {@code name}'s pass decided could not be kept: the condition {@code StateStored}
+   * turns false and, when it was not already, an event says why; its next pass keeps before it acts.
+   */
+  void storeFailed(String name, StateStoreException e, Instant now) {
+    ServiceRecord st = records.get(name);
+    if (st == null) {
+      return;
+    }
+    st.unkept = true;
+    if (st.setCondition("StateStored", false, "StoreWriteFailed", e.getMessage(), now)) {
+      warn("StoreWriteFailed", name, e.getMessage() + "; not acting until it is kept");
     }
   }
 

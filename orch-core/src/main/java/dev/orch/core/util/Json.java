@@ -274,11 +274,11 @@ public final class Json {
           if (at + 4 > text.length()) {
             throw error("a \\u escape needs four hex digits");
           }
-          try {
-            b.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
-          } catch (NumberFormatException x) {
+          String hex = text.substring(at, at + 4);
+          if (!hex.chars().allMatch(ch -> Character.digit(ch, 16) >= 0)) {
             throw error("a \\u escape needs four hex digits");
           }
+          b.append((char) Integer.parseInt(hex, 16));
           at += 4;
         }
         default -> throw error("unknown escape \\" + e);
@@ -290,6 +290,9 @@ public final class Json {
     int start = at;
     if (peek('-')) {
       at++;
+    }
+    if (peek('0') && at + 1 < text.length() && Character.isDigit(text.charAt(at + 1))) {
+      throw error("a number must not start with 0 followed by digits");
     }
     digits();
     boolean integral = true;

@@ -37,7 +37,7 @@ class JsonTest {
   void badTextIsRefusedSayingWhereAndWhy() {
     assertEquals("not JSON: ':' was expected, not '1' (line 2, column 6)",
         assertThrows(IllegalArgumentException.class, () -> Json.parse("{\n \"a\" 1}")).getMessage());
-    for (String bad : List.of("", "{", "[1,]", "{\"a\":1,}", "01x", "\"\\x\"", "tru", "{\"a\":1}{}", "\"a\nb\"",
+    for (String bad : List.of("", "{", "[1,]", "{\"a\":1,}", "01x", "01", "-012", "\"\\u+123\"", "\"\\x\"", "tru", "{\"a\":1}{}", "\"a\nb\"",
         "{\"a\":1,\"a\":2}", "[".repeat(100) + "]".repeat(100))) {
       assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
     }

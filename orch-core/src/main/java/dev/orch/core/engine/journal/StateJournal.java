@@ -86,10 +86,18 @@ public final class StateJournal {
    */
   public List<Stored> open() {
     Optional<StateRecord> schema = call("read the schema", store.get(StateSchema.KEY));
+    if (schema.isEmpty()) {
+      try {
+        call("write the schema", store.put(StateSchema.KEY, StateSchema.value(StateSchema.CURRENT), StateStore.ABSENT));
+      } catch (StateStoreException e) {
+        if (!(e.getCause() instanceof dev.orch.api.state.VersionConflictException)) {
+          throw e;
+        }
+        schema = call("read the schema", store.get(StateSchema.KEY)); // another orchestrator wrote it first
+      }
+    }
     if (schema.isPresent()) {
       StateSchema.requireReadable(store.name(), schema.get().value());
-    } else {
-      call("write the schema", store.put(StateSchema.KEY, StateSchema.value(StateSchema.CURRENT), StateStore.ABSENT));
     }
     Map<String, Object> rollouts = new LinkedHashMap<>();
     for (StateRecord r : call("list the rollouts", store.list(prefix + "rollouts/"))) {
