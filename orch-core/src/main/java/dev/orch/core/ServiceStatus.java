@@ -18,10 +18,12 @@ import java.util.Optional;
  * @param rollout      where the move to the current revision stands
  * @param pending      the replicas it wants that have no container yet, each with why (unplaced, being
  *                     created, or a create the runtime keeps refusing)
+ * @param ordinals     a stateful service's ordinals, each with its replica, node, volumes and why it waits;
+ *                     empty for a service that is not stateful
  */
 public record ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
                             List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout,
-                            List<PendingReplica> pending) {
+                            List<PendingReplica> pending, List<OrdinalStatus> ordinals) {
   /** Creates a status, copying the lists. */
   public ServiceStatus {
     Objects.requireNonNull(name, "name");
@@ -34,6 +36,14 @@ public record ServiceStatus(String name, int desired, int running, int ready, Li
     recentEvents = List.copyOf(recentEvents);
     Objects.requireNonNull(rollout, "rollout");
     pending = List.copyOf(pending);
+    ordinals = List.copyOf(ordinals);
+  }
+
+  /** Creates the status of a service that is not stateful. */
+  public ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
+                       List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout,
+                       List<PendingReplica> pending) {
+    this(name, desired, running, ready, conditions, replicas, recentEvents, rollout, pending, List.of());
   }
 
   /** Creates a status with no pending replicas. */

@@ -160,6 +160,10 @@ class StatefulServiceTest extends VirtualClusterTest {
         "no second db-1 while the first, on the partitioned node (which lists nothing), may still run");
     assertTrue(orch.events().recent("db", 500).stream().noneMatch(e -> e.reason().equals("Created")
         && e.replica().equals("db-1") && e.time().isAfter(one.createdAt())));
+    OrdinalStatus waits = orch.status("db").orElseThrow().ordinals().get(1);
+    assertEquals(List.of("db-data-1"), waits.volumes());
+    assertEquals(one.nodeId(), waits.node());
+    assertTrue(waits.waiting().contains("is lost; waiting for it"), waits::toString);
 
     orch.forceReplace("db", 1);
     time.advance(Duration.ofSeconds(10));

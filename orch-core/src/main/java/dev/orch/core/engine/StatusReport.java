@@ -61,7 +61,34 @@ final class StatusReport {
     List<PendingReplica> pending = rollout.revision().equals(rollout.stable())
         ? pending(spec, rollout.revision(), st, replicas) : List.of();
     return new ServiceStatus(name, spec.replicas(), running, ready, st.conditions(), replicas,
-        events.recent(name, 10), rollout, pending);
+        events.recent(name, 10), rollout, pending, ordinals(spec, st, replicas));
+  }
+
+  /** A stateful service's ordinals: each wanted one, and any other that still holds a replica. */
+  private static List<dev.orch.core.OrdinalStatus> ordinals(ServiceSpec spec, ServiceRecord st,
+                                                            List<ReplicaStatus> replicas) {
+    if (spec.stateful().isEmpty()) {
+      return List.of();
+    }
+    int last = spec.replicas() - 1;
+    for (ReplicaStatus r : replicas) {
+      last = Math.max(last, r.ordinal());
+    }
+    List<dev.orch.core.OrdinalStatus> out = new ArrayList<>();
+    for (int k = 0; k <= last; k++) {
+      int ordinal = k;
+      Optional<ReplicaStatus> r = replicas.stream().filter(x -> x.ordinal() == ordinal)
+          .filter(x -> !st.abandoned.contains(x.containerId())).findFirst();
+      List<String> volumes = new ArrayList<>();
+      for (dev.orch.api.spec.Stateful.VolumeTemplate t : spec.stateful().get().volumes()) {
+        volumes.add(dev.orch.api.spec.Stateful.volumeName(spec.name(), t.name(), k));
+      }
+      String node = st.volumeNodes.getOrDefault(k, r.map(ReplicaStatus::node).orElse(""));
+      out.add(new dev.orch.core.OrdinalStatus(k, r.map(ReplicaStatus::name), node,
+          r.map(ReplicaStatus::revision).orElse(""), r.map(ReplicaStatus::ready).orElse(false), volumes,
+          st.waiting.getOrDefault(k, "")));
+    }
+    return out;
   }
 
   /**
