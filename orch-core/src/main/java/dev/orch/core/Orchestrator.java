@@ -199,17 +199,17 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public void cordon(String node) {
-    plane.cordon(node, true);
+    plane.nodeOperations().cordon(node, true);
   }
 
   /** Uncordons node {@code node}: it takes new replicas again (see {@link #cordon}). */
   public void uncordon(String node) {
-    plane.cordon(node, false);
+    plane.nodeOperations().cordon(node, false);
   }
 
   /** The cordoned nodes, sorted. */
   public List<String> cordoned() {
-    return plane.cordoned();
+    return plane.nodeOperations().cordoned();
   }
 
   /**

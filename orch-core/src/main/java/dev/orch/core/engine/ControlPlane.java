@@ -53,8 +53,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
   private final DesiredState state;
-  private final StateJournal journal;
   private final StatefulOperations stateful;
+  private final NodeOperations nodeOperations;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -70,14 +70,14 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       stored = journal.open(); // before any thread of the engine starts
       journal.cordons().forEach(n -> observed.cordon(n, true));
     } catch (RuntimeException e) {
-      closeOwned(s); // a refusal leaves nothing the builder made running
+      s.closeOwned(); // a refusal leaves nothing the builder made running
       throw e;
     }
-    this.journal = journal;
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     this.stateful = new StatefulOperations(s, state, observed, this);
+    this.nodeOperations = new NodeOperations(journal, observed, state, this);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
-    this.probes = new ReplicaProbes(s.runtime(), s.prober(), s.ownsProber(), this, this, observed);
+    this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
@@ -234,28 +234,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     return spec == null || st == null ? Optional.empty() : Optional.of(statusReport.status(spec, st));
   }
 
-  /**
-   * Cordons node {@code node} ({@code on}: no new replica is placed there; those there stay) or uncordons it,
-   * keeping that in the state store first (see {@code Orchestrator.cordon}).
-   */
-  public synchronized void cordon(String node, boolean on) {
-    Objects.requireNonNull(node, "node");
-    ensureOpen((on ? "cordon " : "uncordon ") + node);
-    if (!observed.knowsNode(node)) {
-      throw new IllegalArgumentException((on ? "cordon" : "uncordon") + ": node: \"" + node + "\": must be one of "
-          + observed.nodeIds());
-    }
-    journal.saveCordon(node, on);
-    if (observed.cordon(node, on)) {
-      emit(OrchEvent.Type.NORMAL, on ? "NodeCordoned" : "NodeUncordoned", "", "", node, on
-          ? "no new replica is placed on " + node + "; those there stay" : node + " takes new replicas again");
-      state.known().forEach(queue::enqueue);
-    }
-  }
-
-  /** The cordoned nodes, sorted. */
-  public List<String> cordoned() {
-    return observed.cordoned();
+  /** The operations on nodes: cordon and uncordon. */
+  public NodeOperations nodeOperations() {
+    return nodeOperations;
   }
 
   /** The nodes as Orch last saw them, by id. */
@@ -455,22 +436,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
   }
 
-  /** Closes what the builder made for this engine (and the caller did not pass): runtime, prober, time, store. */
-  private static void closeOwned(EngineSettings s) {
-    if (s.ownsProber()) {
-      s.prober().close();
-    }
-    if (s.ownsRuntime()) {
-      s.runtime().close();
-    }
-    if (s.ownsTime()) {
-      s.time().close();
-    }
-    if (s.ownsStore()) {
-      s.store().close();
-    }
-  }
-
   /** Stops the engine's threads and timers; containers keep running (a later engine adopts them). */
   @Override
   public void close() {
@@ -481,16 +446,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     intake.close();
     runtimeSubscription.close();
     queue.close();
-    probes.close();
-    if (settings.ownsRuntime()) {
-      settings.runtime().close(); // it was discovered, so it is ours to close
-    }
-    if (settings.ownsTime()) {
-      settings.time().close();
-    }
-    if (settings.ownsStore()) {
-      settings.store().close();
-    }
+    probes.close(); // (its watches; the prober itself below, if the builder made it)
+    settings.closeOwned();
     LOG.info("orchestrator {} closed", settings.ownerId());
   }
 }

@@ -49,4 +49,20 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
                              boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
                              StateStore store, boolean ownsStore) {
+
+  /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */
+  void closeOwned() {
+    if (ownsProber) {
+      prober.close();
+    }
+    if (ownsRuntime) {
+      runtime.close(); // it was discovered, so it is ours to close
+    }
+    if (ownsTime) {
+      time.close();
+    }
+    if (ownsStore) {
+      store.close();
+    }
+  }
 }
