@@ -179,4 +179,47 @@ class StatefulServiceTest extends VirtualClusterTest {
     assertTrue(!ones.get(0).id().equals(one.id()));
     assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
   }
+
+  @Test
+  void aStagedUpdateIsNotRolledBackForLeavingTheOrdinalsBelowThePartition() {
+    orch.apply(db("db:1", 3, Stateful.builder().update(Stateful.Update.rolling(1, 1))));
+    time.advance(Duration.ofSeconds(10));
+    orch.apply(db("db:2", 3, Stateful.builder().update(Stateful.Update.rolling(1, 1))));
+    time.advance(Duration.ofMinutes(12)); // past the 600 s progress deadline
+    assertEquals("db:2", orch.spec("db").orElseThrow().container().image(), "no automatic rollback");
+    assertEquals("db:1", byName().get("db-0").image());
+    assertEquals("db:2", byName().get("db-2").image());
+  }
+
+  @Test
+  void aTemplateNameWithADashIsRefusedSoThatVolumeNamesStayUnambiguous() {
+    dev.orch.api.spec.InvalidSpecException e = assertThrows(dev.orch.api.spec.InvalidSpecException.class,
+        () -> ServiceSpec.builder("db").container(ContainerSpec.builder("db:1").build())
+            .stateful(Stateful.builder().volume("a-b", "/x").build()).build());
+    assertTrue(e.getMessage().contains("db.stateful.volumes[0].name: \"a-b\": must be 1 to 40 lowercase letters"),
+        e::getMessage);
+  }
+
+  @Test
+  void aRestartedOrchestratorDoesNotCreateAnOrdinalItHasNotSeenWhileANodeDoesNotAnswer() {
+    ServiceSpec spec = ServiceSpec.builder("db").replicas(2)
+        .container(ContainerSpec.builder("db:1").requests("250m", "128Mi").build())
+        .stateful(Stateful.builder().build()).build(); // no volume: only Orch's own rule keeps db-1 single
+    orch.apply(spec);
+    time.advance(Duration.ofSeconds(10));
+    ContainerInfo one = byName().get("db-1");
+    runtime.partitionNode(one.nodeId());
+    orch.close();
+    orch = newOrchestrator();
+    orch.apply(spec);
+    time.advance(Duration.ofMinutes(2));
+    assertEquals(1, runtime.allContainers().stream().filter(c -> c.labels().get(OrchLabels.SERVICE).equals("db")
+        && c.labels().get(OrchLabels.ORDINAL).equals("1")).count(), "db-1 still runs once, on the silent node");
+    assertTrue(orch.status("db").orElseThrow().pending().stream().anyMatch(p -> p.ordinal() == 1
+        && p.reason().contains("do not answer")), () -> orch.status("db").toString());
+    runtime.healPartition(one.nodeId());
+    time.advance(Duration.ofSeconds(30));
+    assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
+    assertEquals(one.id(), byName().get("db-1").id(), "the same db-1, adopted once its node answers");
+  }
 }

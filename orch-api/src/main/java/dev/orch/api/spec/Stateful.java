@@ -150,7 +150,10 @@ public record Stateful(PodManagement podManagement, Update update, List<VolumeTe
     for (int i = 0; i < volumes.size(); i++) {
       VolumeTemplate t = volumes.get(i);
       String at = path + ".volumes[" + i + "]";
-      v.dnsLabel(at + ".name", t.name());
+      if (!t.name().matches("[a-z0-9]{1,40}")) { // <service>-<template>-<ordinal> must name one volume only
+        v.add(at + ".name", Violations.quoted(t.name()), "must be 1 to 40 lowercase letters and digits (no '-', so "
+            + "that <service>-<template>-<ordinal> names one volume)");
+      }
       if (!names.add(t.name())) {
         v.add(at + ".name", Violations.quoted(t.name()), "must be unique among the volume templates");
       }

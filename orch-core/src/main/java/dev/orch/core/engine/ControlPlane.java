@@ -85,7 +85,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
     this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
-        rollouts, new StatefulVolumes(s, this, this, calls), this), this, s.time());
+        rollouts, new StatefulVolumes(s, this, this, calls, observed), this), this, s.time());
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();

@@ -249,6 +249,11 @@ final class ObservedState {
     return Optional.ofNullable(nodes.get(id));
   }
 
+  /** The nodes that are not ready (lost, partitioned, not answering), sorted. */
+  List<String> nodesNotReady() {
+    return nodes.values().stream().filter(n -> !n.ready()).map(n -> n.info().id()).sorted().toList();
+  }
+
   boolean isNodeReady(String id) {
     NodeState n = nodes.get(id);
     return n != null && n.ready();

@@ -68,7 +68,11 @@ final class RuntimeCalls {
     if (closed.getAsBoolean()) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
-    return within(call.get(), callTimeout, node, what);
+    try {
+      return within(call.get(), callTimeout, node, what);
+    } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {

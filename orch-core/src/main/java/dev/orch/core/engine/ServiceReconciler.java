@@ -47,6 +47,9 @@ final class ServiceReconciler {
     }
     String revision = Revisions.revision(spec);
     if (spec.stateful().isPresent()) {
+      if (!w.volumes().known(st, spec)) {
+        return ReconcileResult.done(); // the volume listing's answer queues the service again; nothing is touched
+      }
       return new StatefulPass(w, st, spec, revision, now, mine).run();
     }
     if (!(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {

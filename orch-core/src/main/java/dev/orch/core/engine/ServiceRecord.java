@@ -84,6 +84,11 @@ final class ServiceRecord {
 
   /** An automatic rollback the store refused, tried again before each pass acts (see ControlPlane). */
   volatile OwedRollback owedRollback;
+  /**
+   * Stateful: the ordinals this orchestrator has seen a container of, or created, since it started. One it
+   * has not may run on a node that does not answer: it is not created while any node does not.
+   */
+  final Set<Integer> seenOrdinals = ConcurrentHashMap.newKeySet();
   /** Stateful: ordinals a person asked to replace though their replica's stop is unconfirmed. */
   final Set<Integer> forced = ConcurrentHashMap.newKeySet();
   /** Stateful: why each ordinal waits, as status shows it; set by the worker each pass. */

@@ -47,9 +47,8 @@ public final class StatefulOperations {
       throw new IllegalStateException("forceReplace " + name + ": stateful: none: only a stateful service's "
           + "replicas have ordinals to replace");
     }
-    if (ordinal < 0 || ordinal >= spec.replicas()) {
-      throw new IllegalArgumentException("forceReplace " + name + ": ordinal: " + ordinal + ": must be within 0.."
-          + (spec.replicas() - 1));
+    if (ordinal < 0) { // (one above the count may hold a replica a scale-down waits for)
+      throw new IllegalArgumentException("forceReplace " + name + ": ordinal: " + ordinal + ": must be >= 0");
     }
     state.record(name).orElseThrow(() -> new UnknownServiceException("forceReplace", name)).forced.add(ordinal);
     keys.enqueue(name);

@@ -27,10 +27,10 @@ import java.util.TreeMap;
  */
 final class StatefulPass extends ReconcilePass {
   private final Stateful mode;
-  /** This pass only asked where the volumes are: nothing was realised, nothing is to be judged. */
-  private boolean learning;
   private int available;
   private int availableCurrent;
+  /** The replica kept of each ordinal this pass. */
+  private final Map<Integer, ContainerInfo> kept = new TreeMap<>();
 
   StatefulPass(Workers w, ServiceRecord st, ServiceSpec spec, String revision, Instant now, List<ContainerInfo> mine) {
     super(w, st, spec, revision, now, mine);
@@ -39,13 +39,10 @@ final class StatefulPass extends ReconcilePass {
 
   @Override
   boolean realise() {
-    if (!w.volumes().known(st, spec)) {
-      learning = true;
-      return true; // the listing's answer queues the service again
-    }
     st.waiting.clear();
     int n = spec.replicas();
     Map<Integer, List<ContainerInfo>> held = holders();
+    held.keySet().forEach(st.seenOrdinals::add);
     for (Integer k : List.copyOf(st.forced)) {
       st.forced.remove(k);
       for (ContainerInfo c : held.getOrDefault(k, List.of())) {
@@ -74,10 +71,17 @@ final class StatefulPass extends ReconcilePass {
     for (int k = 0; k < n; k++) {
       List<ContainerInfo> cs = held.getOrDefault(k, List.of());
       ContainerInfo keep = cs.isEmpty() ? null : one(k, cs);
+      if (keep != null) {
+        kept.put(k, keep);
+      }
       boolean up = false;
       if (keep == null) {
+        List<String> silent = w.observed().nodesNotReady();
         if (st.pendingFor(k)) {
           st.waiting.put(k, "being created");
+        } else if (!st.seenOrdinals.contains(k) && !silent.isEmpty()) {
+          st.waiting.put(k, "not seen since this orchestrator started, and " + silent + " do not answer: it may "
+              + "run there");
         } else if (!beyond.isEmpty() && mode.podManagement() == Stateful.PodManagement.ORDERED_READY) {
           st.waiting.put(k, "waits for the scale-down above it");
         } else if (mode.podManagement() == Stateful.PodManagement.ORDERED_READY && !lowerReady) {
@@ -93,6 +97,7 @@ final class StatefulPass extends ReconcilePass {
         onLostNode(k, keep);
       } else {
         st.ordinalRevisions.put(k, revisionOf(keep));
+        st.seenOrdinals.add(k);
         if (keep.state() == ContainerState.RUNNING) {
           running.add(keep);
           up = w.replicas().isAvailable(specOf(keep), keep);
@@ -103,7 +108,7 @@ final class StatefulPass extends ReconcilePass {
         if (!current && k >= mode.update().partition() && !mode.update().onDelete()) {
           outdated.add(k);
         }
-        availableCurrent += up && current ? 1 : 0;
+        availableCurrent += up && current && k >= mode.update().partition() ? 1 : 0;
       }
       available += up ? 1 : 0;
       unavailable += up ? 0 : 1;
@@ -215,7 +220,7 @@ final class StatefulPass extends ReconcilePass {
     int budget = mode.update().maxUnavailable() - unavailable;
     for (int i = outdated.size() - 1; i >= 0; i--) {
       int k = outdated.get(i);
-      ContainerInfo c = held.get(k).get(0);
+      ContainerInfo c = kept.get(k);
       boolean up = runsOnReadyNode(c) && w.replicas().isAvailable(specOf(c), c);
       if (!up) {
         w.lifecycle().delete(st, spec, c, "Updating", "replica " + k + ": revision " + revisionOf(c) + " -> "
@@ -283,13 +288,13 @@ final class StatefulPass extends ReconcilePass {
 
   @Override
   void progress() {
-    if (learning) {
-      return;
-    }
     int n = spec.replicas();
     st.setCondition("Available", available == n, available == n ? "MinimumReplicasAvailable"
         : "MinimumReplicasUnavailable", available + "/" + n + " replicas available", now);
-    wake(w.rollouts().rolling().track(st.rollout, spec, revision, availableCurrent, now));
+    if (!mode.update().onDelete()) { // progress: of the ordinals the update moves, those at or above the partition
+      int moving = Math.max(0, n - mode.update().partition());
+      wake(w.rollouts().rolling().track(st.rollout, spec.withReplicas(moving), revision, availableCurrent, now));
+    }
     publishView(revision, revision, Map.of(revision, n), null, rev -> st.rollout.history().find(rev).isPresent()
         ? specFor(rev) : spec);
   }

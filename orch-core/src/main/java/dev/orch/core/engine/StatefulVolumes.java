@@ -26,12 +26,15 @@ final class StatefulVolumes {
   private final EngineEvents events;
   private final KeyQueue keys;
   private final RuntimeCalls calls;
+  private final ObservedState observed;
 
-  StatefulVolumes(EngineSettings settings, EngineEvents events, KeyQueue keys, RuntimeCalls calls) {
+  StatefulVolumes(EngineSettings settings, EngineEvents events, KeyQueue keys, RuntimeCalls calls,
+                  ObservedState observed) {
     this.settings = settings;
     this.events = events;
     this.keys = keys;
     this.calls = calls;
+    this.observed = observed;
   }
 
   /**
@@ -55,9 +58,14 @@ final class StatefulVolumes {
             st.volumeNodes.putIfAbsent(k, v.nodeId());
           }
         }
-        st.volumesLearnt = true;
+        // Complete only when every node answered (a listing leaves out those that do not).
+        st.volumesLearnt = observed.nodesNotReady().isEmpty();
         st.volumesListing = false;
-        keys.enqueue(st.name);
+        if (st.volumesLearnt) {
+          keys.enqueue(st.name);
+        } else {
+          keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+        }
       } else {
         st.volumesListing = false;
         LOG.debug("{}: listing its volumes failed, will retry: {}", st.name, Failures.describe(error));
