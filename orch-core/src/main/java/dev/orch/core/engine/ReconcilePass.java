@@ -109,6 +109,16 @@ abstract class ReconcilePass {
   /** Sets the conditions, moves the rollout on and publishes what the status shows. */
   abstract void progress();
 
+  /**
+   * Sets the condition {@code Available}: true once {@code available} of the {@code wanted} {@code what}
+   * ("replicas") are available.
+   */
+  final void setAvailable(int available, int wanted, String what) {
+    boolean all = available >= wanted;
+    st.setCondition("Available", all, all ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        available + "/" + wanted + " " + what + " available", now);
+  }
+
   /** Looks again after {@code d} at the latest (null: no need). */
   final void wake(Duration d) {
     wake = Durations.min(wake, d);

@@ -155,8 +155,7 @@ final class RollingPass extends ReconcilePass {
   @Override
   void progress() {
     int n = spec.replicas();
-    st.setCondition("Available", available == n, available == n ? "MinimumReplicasAvailable"
-        : "MinimumReplicasUnavailable", available + "/" + n + " replicas available", now);
+    setAvailable(available, n, "replicas");
     wake(w.rollouts().rolling().track(st.rollout, spec, revision, availableCurrent, now));
     publishView(revision, revision, Map.of(revision, n), null, r -> spec);
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate ru && !ru.minReady().isZero() && availableCurrent < n) {

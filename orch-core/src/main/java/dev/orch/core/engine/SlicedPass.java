@@ -159,9 +159,7 @@ final class SlicedPass extends ReconcilePass {
     RolloutDriver driver = w.rollouts().driver();
     RolloutPlanner.Slice serving = slices.get(0);
     int servingAvailable = available.getOrDefault(serving.revision(), 0);
-    st.setCondition("Available", servingAvailable >= spec.replicas(), servingAvailable >= spec.replicas()
-        ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", servingAvailable + "/" + spec.replicas()
-        + " replicas of serving revision " + serving.revision() + " available", now);
+    setAvailable(servingAvailable, spec.replicas(), "replicas of serving revision " + serving.revision());
     wake(driver.advance(st.rollout, spec, available, now));
     driver.finishPass(st.rollout, spec, revision, available);
     Map<String, Integer> desired = new HashMap<>();

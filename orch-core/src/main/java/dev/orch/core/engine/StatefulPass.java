@@ -289,8 +289,7 @@ final class StatefulPass extends ReconcilePass {
   @Override
   void progress() {
     int n = spec.replicas();
-    st.setCondition("Available", available == n, available == n ? "MinimumReplicasAvailable"
-        : "MinimumReplicasUnavailable", available + "/" + n + " replicas available", now);
+    setAvailable(available, n, "replicas");
     if (!mode.update().onDelete()) { // progress: of the ordinals the update moves, those at or above the partition
       int moving = Math.max(0, n - mode.update().partition());
       wake(w.rollouts().rolling().track(st.rollout, spec.withReplicas(moving), revision, availableCurrent, now));
