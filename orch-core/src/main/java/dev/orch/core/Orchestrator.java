@@ -207,6 +207,28 @@ public final class Orchestrator implements AutoCloseable {
     plane.nodeOperations().cordon(node, false);
   }
 
+  /**
+   * Drains node {@code node}: cordons it, then moves every replica Orch runs there to other nodes, each within
+   * its service's disruption budget, and completes with what moved once none is left there, or once
+   * {@code timeout} passes (on the orchestrator's time source). A stateless replica is replaced by surge: its
+   * successor starts elsewhere and it is removed once the successor is available, within the rolling update's
+   * {@code maxSurge} and {@code maxUnavailable} (other strategies: one at a time, none down), so the service
+   * never drops below its floor. A stateful replica is removed, at most {@code maxUnavailable} of the service
+   * down at once and never two of one ordinal; its volumes are copied to the node the scheduler chooses and
+   * verified there (the runtime's {@link dev.orch.api.runtime.RuntimeCapability#VOLUME_COPY}), it is created
+   * again on the copies, and the originals are removed once it is ready. A stateless service's volumes do not
+   * move: its successor starts on fresh ones. At the timeout what is left stays, and the report says why of
+   * each; the node stays cordoned. The drain is kept in the state store (a restarted orchestrator goes on
+   * draining, without the timeout); {@link #uncordon} ends it.
+   *
+   * @throws IllegalArgumentException naming the known nodes when {@code node} is not one, or when
+   *                                  {@code timeout} is not positive
+   * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
+   */
+  public CompletableFuture<DrainReport> drain(String node, Duration timeout) {
+    return plane.nodeOperations().drain(node, timeout);
+  }
+
   /** The cordoned nodes, sorted. */
   public List<String> cordoned() {
     return plane.nodeOperations().cordoned();

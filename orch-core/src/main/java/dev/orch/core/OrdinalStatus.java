@@ -12,12 +12,12 @@ import java.util.Optional;
  * @param node     the node that holds its volumes, or its replica's node; empty when neither is known
  * @param revision the revision its replica runs; empty without one
  * @param ready    whether its replica is ready
- * @param volumes  its volumes' names, one per template
+ * @param volumes  its volumes, one per template: name, node and size when known
  * @param waiting  why it waits (for its node, for the ordinals below it, for its previous replica's stop to
  *                 be confirmed...), or empty when it does not
  */
 public record OrdinalStatus(int ordinal, Optional<String> replica, String node, String revision, boolean ready,
-                            List<String> volumes, String waiting) {
+                            List<ServiceVolume> volumes, String waiting) {
   /** Creates one, copying the volumes. */
   public OrdinalStatus {
     Objects.requireNonNull(replica, "replica");
@@ -32,6 +32,7 @@ public record OrdinalStatus(int ordinal, Optional<String> replica, String node, 
   public String toString() {
     return ordinal + ": " + replica.orElse("no replica") + (node.isEmpty() ? "" : " on " + node)
         + (replica.isPresent() ? (ready ? ", ready" : ", not ready") + ", revision " + revision : "")
-        + (volumes.isEmpty() ? "" : ", volumes " + volumes) + (waiting.isEmpty() ? "" : "; waits: " + waiting);
+        + (volumes.isEmpty() ? "" : ", volumes " + volumes.stream().map(v -> v.name() + (v.sizeBytes() >= 0
+            ? " (" + v.sizeBytes() + " bytes)" : "")).toList()) + (waiting.isEmpty() ? "" : "; waits: " + waiting);
   }
 }

@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param node     the node holding its data
  * @param inUse    whether the service still wants its ordinal (applied with more replicas than the ordinal);
  *                 one not in use is retained, and {@link Orchestrator#deleteVolume} may remove it
+ * @param sizeBytes the bytes its files held when the runtime last said, or -1 when it has not
  */
-public record ServiceVolume(String name, String service, String template, int ordinal, String node, boolean inUse) {
+public record ServiceVolume(String name, String service, String template, int ordinal, String node, boolean inUse,
+                            long sizeBytes) {
   /** Creates one. */
   public ServiceVolume {
     Objects.requireNonNull(name, "name");
@@ -23,9 +25,10 @@ public record ServiceVolume(String name, String service, String template, int or
     Objects.requireNonNull(node, "node");
   }
 
-  /** {@code db-data-2 on node-1 (replica 2 of db, retained)}. */
+  /** {@code db-data-2 on node-1, 4096 bytes (replica 2 of db, retained)}. */
   @Override
   public String toString() {
-    return name + " on " + node + " (replica " + ordinal + " of " + service + (inUse ? ")" : ", retained)");
+    return name + " on " + node + (sizeBytes >= 0 ? ", " + sizeBytes + " bytes" : "") + " (replica " + ordinal + " of "
+        + service + (inUse ? ")" : ", retained)");
   }
 }

@@ -34,10 +34,11 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
 
 /**
  * A stateful service under random faults on virtual time (crashes, node failures, partitions and heals,
- * runtime call failures, scaling up and down, updates): never two replicas of one ordinal running at once (the
+ * runtime call failures, scaling up and down, updates, drains and uncordons): never two replicas of one ordinal running at once (the
  * simulation's truth, partitioned nodes included); with OrderedReady, an ordinal is created only while the ones
  * below it run ready; an update never touches ordinals below its partition; no retained volume is ever
- * removed; and once the faults stop, the service converges: every ordinal once, ready, on its volume's node.
+ * removed (but a moved one's originals); and once the faults stop, the service converges: every ordinal once,
+ * ready, on its volume's node, with the data written into that volume wherever it was moved.
  */
 class StatefulProperties {
   static final int NODES = 4;
@@ -69,6 +70,12 @@ class StatefulProperties {
   record Advance(int seconds) implements Op {
   }
 
+  record Drain(int node) implements Op {
+  }
+
+  record Uncordon(int node) implements Op {
+  }
+
   /**
    * A run: how the service starts and updates (fixed), whether it has a volume (which pins each ordinal to a
    * node: without one, only Orch's own rule keeps an ordinal from running twice), and what happens to it.
@@ -88,6 +95,8 @@ class StatefulProperties {
         Tuple.of(1, node.map(Partition::new)),
         Tuple.of(1, node.map(Heal::new)),
         Tuple.of(1, Arbitraries.integers().between(1, 10).map(FailCalls::new)),
+        Tuple.of(2, node.map(Drain::new)),
+        Tuple.of(1, node.map(Uncordon::new)),
         Tuple.of(4, Arbitraries.integers().between(1, 30).map(Advance::new)));
     return Combinators.combine(Arbitraries.of(true, false), Arbitraries.integers().between(0, 2),
         Arbitraries.of(true, false), op.list().ofMinSize(1).ofMaxSize(20)).as(Run::new);
@@ -127,6 +136,7 @@ class StatefulProperties {
     final Set<Integer> failed = new HashSet<>();
     final Set<Integer> partitioned = new HashSet<>();
     final Set<String> volumesSeen = new HashSet<>();
+    final Set<String> marked = new HashSet<>();
     final List<String> violations = new ArrayList<>();
     ServiceSpec desired;
 
@@ -190,6 +200,10 @@ class StatefulProperties {
           runtime.failCalls(Duration.ofSeconds(fc.seconds()));
         } else if (op instanceof Advance adv) {
           advance(adv.seconds());
+        } else if (op instanceof Drain d) {
+          orch.drain("node-" + d.node(), Duration.ofSeconds(60));
+        } else if (op instanceof Uncordon u) {
+          orch.uncordon("node-" + u.node());
         }
         time.runDue();
         check();
@@ -219,9 +233,23 @@ class StatefulProperties {
           violations.add("an update touched replica " + k + " below the partition " + partition + ": " + e);
         }
       });
-      orch.events().recent("db", 1000).stream().filter(e -> e.reason().equals("VolumesRemoved"))
+      orch.events().recent("db", 1000).stream().filter(e -> e.reason().equals("VolumesRemoved")
+          && !e.message().contains("moved to")) // the originals of a verified copy go
           .forEach(e -> violations.add("a retained volume was removed: " + e));
+      markVolumes();
       assertEquals(List.of(), violations);
+    }
+
+    /** Writes into each volume, once, a file naming it: its data, which must follow it wherever it moves. */
+    void markVolumes() {
+      if (!volume) {
+        return;
+      }
+      for (VolumeInfo v : runtime.allVolumes()) {
+        if (marked.add(v.name())) {
+          runtime.writeVolumeFile(v.nodeId(), v.name(), "/marker", v.name());
+        }
+      }
     }
 
     void advance(int seconds) {
@@ -237,6 +265,7 @@ class StatefulProperties {
       partitioned.forEach(n -> runtime.healPartition("node-" + n));
       failed.clear();
       partitioned.clear();
+      orch.cordoned().forEach(orch::uncordon); // maintenance over: replicas may go back to their volumes' nodes
       advance(180);
     }
 
@@ -264,6 +293,10 @@ class StatefulProperties {
         String volume = Stateful.volumeName("db", "data", Integer.parseInt(c.labels().get(OrchLabels.ORDINAL)));
         assertTrue(volumesSeen.contains(c.nodeId() + "/" + volume), () -> c.name() + " on " + c.nodeId()
             + " without its volume " + volume + ": " + volumesSeen);
+        if (marked.contains(volume)) {
+          assertEquals(java.util.Optional.of(volume), runtime.readVolumeFile(c.nodeId(), volume, "/marker"),
+              () -> c.name() + " on " + c.nodeId() + " lost its data, moved or not");
+        }
       }
     }
 

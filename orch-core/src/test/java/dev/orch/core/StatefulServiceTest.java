@@ -149,6 +149,24 @@ class StatefulServiceTest extends VirtualClusterTest {
   }
 
   @Test
+  void aRollbackRestoresTheVolumeTemplatesOfTheRevisionItGoesBackTo() {
+    ServiceSpec good = db("db:1", 2, Stateful.builder());
+    orch.apply(good);
+    time.advance(Duration.ofSeconds(10));
+    String goodRevision = orch.status("db").orElseThrow().replicas().get(0).revision();
+    orch.apply(db("not-ready:from=0s:to=1000h", 2, Stateful.builder().volume("logs", "/var/logs")));
+    time.advance(Duration.ofSeconds(30));
+    Revision back = orch.rollback("db");
+    assertEquals(goodRevision, back.id());
+    assertEquals(good.stateful().orElseThrow().volumes(), back.volumes(), "the revision kept its templates");
+    assertEquals(good, orch.spec("db").orElseThrow(), "the spec rolled back is the good one, templates and all");
+    time.advance(Duration.ofSeconds(30));
+    assertTrue(orch.status("db").orElseThrow().isReady());
+    assertTrue(orch.status("db").orElseThrow().replicas().stream().allMatch(r -> r.revision().equals(goodRevision)),
+        () -> orch.status("db").toString());
+  }
+
+  @Test
   void anOrdinalNeverRunsTwiceWhileItsNodeIsPartitionedUntilAPersonForcesIt() {
     orch.apply(db("db:1", 2, Stateful.builder()));
     time.advance(Duration.ofSeconds(10));
@@ -161,7 +179,7 @@ class StatefulServiceTest extends VirtualClusterTest {
     assertTrue(orch.events().recent("db", 500).stream().noneMatch(e -> e.reason().equals("Created")
         && e.replica().equals("db-1") && e.time().isAfter(one.createdAt())));
     OrdinalStatus waits = orch.status("db").orElseThrow().ordinals().get(1);
-    assertEquals(List.of("db-data-1"), waits.volumes());
+    assertEquals(List.of("db-data-1"), waits.volumes().stream().map(ServiceVolume::name).toList());
     assertEquals(one.nodeId(), waits.node());
     assertTrue(waits.waiting().contains("is lost; waiting for it"), waits::toString);
 
@@ -198,6 +216,25 @@ class StatefulServiceTest extends VirtualClusterTest {
             .stateful(Stateful.builder().volume("a-b", "/x").build()).build());
     assertTrue(e.getMessage().contains("db.stateful.volumes[0].name: \"a-b\": must be 1 to 40 lowercase letters"),
         e::getMessage);
+  }
+
+  @Test
+  void turningAnAppliedServiceStatefulOrChangingItsPodManagementIsRefusedAndChangesNothing() {
+    ServiceSpec stateless = ServiceSpec.builder("db").replicas(2).container(ContainerSpec.builder("db:1").build())
+        .build();
+    orch.apply(stateless);
+    dev.orch.api.spec.InvalidSpecException on = assertThrows(dev.orch.api.spec.InvalidSpecException.class,
+        () -> orch.apply(db("db:1", 2, Stateful.builder())));
+    assertEquals("db.stateful: ORDERED_READY: must stay none while the service is applied (delete it, then apply "
+        + "it again)", on.violations().get(0).toString());
+    assertEquals(stateless, orch.spec("db").orElseThrow(), "nothing changed");
+    orch.delete("db");
+    time.advance(Duration.ofSeconds(5));
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    dev.orch.api.spec.InvalidSpecException parallel = assertThrows(dev.orch.api.spec.InvalidSpecException.class,
+        () -> orch.apply(db("db:1", 2, Stateful.builder().podManagement(Stateful.PodManagement.PARALLEL))));
+    assertEquals("db.stateful.podManagement: PARALLEL: must stay ORDERED_READY while the service is applied "
+        + "(delete it, then apply it again)", parallel.violations().get(0).toString());
   }
 
   @Test

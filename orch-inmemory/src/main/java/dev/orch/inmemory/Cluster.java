@@ -412,6 +412,14 @@ final class Cluster {
     return out;
   }
 
+  synchronized List<VolumeInfo> allVolumes() {
+    List<VolumeInfo> out = new ArrayList<>();
+    for (SimNode n : nodes.values()) {
+      n.volumes.values().forEach(v -> out.add(v.info()));
+    }
+    return out;
+  }
+
   synchronized int containerCount() {
     return containers.size();
   }
@@ -581,6 +589,35 @@ final class Cluster {
       }
     }
     n.volumes.remove(name);
+  }
+
+  /** Copies volume {@code name} from one node to another, files and labels; the copy replaces one there. */
+  synchronized VolumeInfo copyVolume(String fromNode, String name, String toNode) {
+    checkOpen("copy volume", name);
+    SimNode from = requireNode(fromNode);
+    SimNode to = requireNode(toNode);
+    checkReachable(from, "copy volume", name);
+    checkReachable(to, "copy volume", name);
+    SimVolume source = from.volumes.get(name);
+    if (source == null) {
+      throw new ContainerRuntimeException(fromNode + ": copy volume " + name + " failed: no such volume");
+    }
+    if (from == to) {
+      throw new IllegalArgumentException("copy volume " + name + ": toNode: \"" + toNode + "\": must differ from "
+          + "fromNode");
+    }
+    for (String id : to.containerIds) {
+      for (VolumeMount m : containers.get(id).spec.volumeMounts()) {
+        if (m.volume().equals(name)) {
+          throw new ContainerConflictException(toNode + ": copy volume " + name + " failed: it is in use there by "
+              + "container " + containers.get(id).describe());
+        }
+      }
+    }
+    SimVolume copy = new SimVolume(name, toNode, source.labels);
+    copy.files.putAll(source.files);
+    to.volumes.put(name, copy);
+    return copy.info();
   }
 
   synchronized List<VolumeInfo> listVolumes(LabelSelector selector) {

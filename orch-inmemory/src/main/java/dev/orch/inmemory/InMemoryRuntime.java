@@ -82,7 +82,7 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
-      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.NETWORKS,
+      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
       RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
 
   private final String name;
@@ -370,6 +370,19 @@ public final class InMemoryRuntime implements ContainerRuntime {
     });
   }
 
+  /**
+   * {@inheritDoc} The simulated volume's files and labels are copied at once (faults on {@code VOLUME} calls
+   * apply, on either node); the copy is verified by construction.
+   */
+  @Override
+  public CompletionStage<VolumeInfo> copyVolume(String fromNode, String name, String toNode) {
+    Objects.requireNonNull(fromNode, "fromNode");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(toNode, "toNode");
+    return callAsync(RuntimeOperation.VOLUME, fromNode, "volume " + name, () -> // a call to each node
+        call(RuntimeOperation.VOLUME, toNode, "volume " + name, () -> cluster.copyVolume(fromNode, name, toNode)));
+  }
+
   /** {@inheritDoc} Volumes on failed or partitioned nodes are not listed. */
   @Override
   public CompletionStage<List<VolumeInfo>> listVolumes(LabelSelector selector) {
@@ -416,6 +429,14 @@ public final class InMemoryRuntime implements ContainerRuntime {
    */
   public List<ContainerInfo> allContainers() {
     return cluster.allContainers();
+  }
+
+  /**
+   * Every volume there is, on every node, reachable or not, without fault injection: the simulation's truth,
+   * as {@link #allContainers}.
+   */
+  public List<VolumeInfo> allVolumes() {
+    return cluster.allVolumes();
   }
 
   /** How many containers exist, on every node, reachable or not. */

@@ -1,6 +1,7 @@
 package dev.orch.inmemory;
 
 import dev.orch.api.runtime.VolumeInfo;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,6 +19,10 @@ final class SimVolume {
   }
 
   VolumeInfo info() {
-    return new VolumeInfo(name, nodeId, labels);
+    long size = 0;
+    for (String content : files.values()) {
+      size += content.getBytes(StandardCharsets.UTF_8).length;
+    }
+    return new VolumeInfo(name, nodeId, labels, size);
   }
 }

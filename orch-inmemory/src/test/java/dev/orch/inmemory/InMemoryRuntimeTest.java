@@ -60,7 +60,7 @@ class InMemoryRuntimeTest {
       assertTrue(nodes.get(0).ready());
       assertEquals("in-memory", rt.name());
       assertEquals(java.util.EnumSet.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
-          RuntimeCapability.NETWORKS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
+          RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
           RuntimeCapability.PROBE_TRANSPORT),
           rt.capabilities());
     }
@@ -259,10 +259,27 @@ class InMemoryRuntimeTest {
   }
 
   @Test
+  void aVolumeIsCopiedToAnotherNodeWithItsFilesAndLabelsAndTheSourceStays() {
+    try (SimFixture f = new SimFixture(2)) {
+      join(f.runtime.createVolume("node-1", "data", Map.of("team", "a")));
+      f.runtime.writeVolumeFile("node-1", "data", "/db/rows", "12345");
+      VolumeInfo copy = join(f.runtime.copyVolume("node-1", "data", "node-2"));
+      assertEquals(new VolumeInfo("data", "node-2", Map.of("team", "a"), 5), copy);
+      assertEquals(Map.of("db/rows", "12345"), f.runtime.volumeFiles("node-2", "data"));
+      assertEquals(Map.of("db/rows", "12345"), f.runtime.volumeFiles("node-1", "data"), "the source stays");
+      assertInstanceOf(ContainerRuntimeException.class, failure(f.runtime.copyVolume("node-1", "none", "node-2")));
+      assertInstanceOf(NoSuchNodeException.class, failure(f.runtime.copyVolume("node-1", "data", "node-7")));
+      f.runtime.injectFault(CallFault.failing().operations(RuntimeOperation.VOLUME).node("node-1").times(1).build());
+      assertInstanceOf(RuntimeUnavailableException.class, failure(f.runtime.copyVolume("node-1", "data", "node-2")),
+          "a fault on the source node fails the copy");
+    }
+  }
+
+  @Test
   void explicitVolumesAreListedByLabelAndRemoved() {
     try (SimFixture f = new SimFixture(1)) {
       VolumeInfo v = join(f.runtime.createVolume("node-1", "cache", Map.of("team", "a")));
-      assertEquals(new VolumeInfo("cache", "node-1", Map.of("team", "a")), v);
+      assertEquals(new VolumeInfo("cache", "node-1", Map.of("team", "a"), 0), v, "empty: 0 bytes");
       assertEquals(v, join(f.runtime.createVolume("node-1", "cache", Map.of("other", "x"))), "exists: returned");
       assertEquals(List.of(v), join(f.runtime.listVolumes(LabelSelector.of("team", "a"))));
       join(f.runtime.removeVolume("node-1", "cache"));

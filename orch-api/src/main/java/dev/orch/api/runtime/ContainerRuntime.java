@@ -110,6 +110,22 @@ public interface ContainerRuntime extends AutoCloseable {
   }
 
   /**
+   * Copies volume {@code name} from node {@code fromNode} to node {@code toNode}
+   * ({@link RuntimeCapability#VOLUME_COPY}): creates it there with the source's labels (emptying one that
+   * exists), copies every file and directory, and completes, with the copy, only once the copy is verified
+   * equal to the source (the same paths, types, sizes and contents). The source is left as it was. No container
+   * may write to either volume meanwhile (Orch copies a stateful replica's volumes once its replica is removed).
+   * A copy that fails or does not verify is removed, and the stage fails saying which.
+   *
+   * @return completes with the copy, its size known; fails with {@link NoSuchNodeException}, with
+   *     {@link ContainerConflictException} when {@code toNode} has the volume in use, or with
+   *     {@link ContainerRuntimeException} when the source is missing or the copy does not verify
+   */
+  default CompletionStage<VolumeInfo> copyVolume(String fromNode, String name, String toNode) {
+    return unsupported(RuntimeCapability.VOLUME_COPY);
+  }
+
+  /**
    * Creates network {@code name} on node {@code nodeId} with {@code labels}, or returns it if it exists
    * ({@link RuntimeCapability#NETWORKS}). Containers of that node join it through {@link #connect}.
    */

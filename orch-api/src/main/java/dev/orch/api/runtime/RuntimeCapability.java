@@ -9,6 +9,11 @@ public enum RuntimeCapability {
   /** Named volumes that outlive their container. */
   VOLUMES,
   /**
+   * {@link ContainerRuntime#copyVolume}: a volume's data copied from one node to another and verified, so that a
+   * stateful replica can move with its data (a drain needs it).
+   */
+  VOLUME_COPY,
+  /**
    * User-defined networks per node that isolate services from each other: {@link ContainerRuntime#createNetwork},
    * {@code removeNetwork}, {@code listNetworks}, {@code connect} and {@code disconnect}.
    */

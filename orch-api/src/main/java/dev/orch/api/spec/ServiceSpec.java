@@ -113,9 +113,19 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
 
   private void validateStateful(String root, Stateful st, Violations v) {
     st.validate(root + ".stateful", v);
-    if (!(rollout instanceof RolloutStrategy.RollingUpdate)) {
+    if (!(rollout instanceof RolloutStrategy.RollingUpdate ru)) {
       v.add(root + ".rollout", rollout.getClass().getSimpleName(), "must be RollingUpdate for a stateful service "
           + "(blue/green and canary run two replicas of an ordinal; stateful.update says how it updates)");
+    } else {
+      RolloutStrategy.RollingUpdate d = RolloutStrategy.RollingUpdate.DEFAULT;
+      if (!ru.maxSurge().equals(d.maxSurge())) {
+        v.add(root + ".rollout.maxSurge", ru.maxSurge(), "must be left at its default in a stateful service: it "
+            + "never surges (two replicas of an ordinal)");
+      }
+      if (!ru.maxUnavailable().equals(d.maxUnavailable())) {
+        v.add(root + ".rollout.maxUnavailable", ru.maxUnavailable(), "must be left at its default in a stateful "
+            + "service: stateful.update.maxUnavailable bounds it");
+      }
     }
     for (int i = 0; i < container.volumeMounts().size(); i++) {
       v.add(root + ".container.volumeMounts[" + i + "]", Violations.quoted(container.volumeMounts().get(i).volume()),

@@ -147,6 +147,7 @@ public record Stateful(PodManagement podManagement, Update update, List<VolumeTe
     v.atLeast(path + ".update.partition", update.partition(), 0);
     v.atLeast(path + ".update.maxUnavailable", update.maxUnavailable(), 1);
     java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> paths = new java.util.HashSet<>();
     for (int i = 0; i < volumes.size(); i++) {
       VolumeTemplate t = volumes.get(i);
       String at = path + ".volumes[" + i + "]";
@@ -157,13 +158,17 @@ public record Stateful(PodManagement podManagement, Update update, List<VolumeTe
       if (!names.add(t.name())) {
         v.add(at + ".name", Violations.quoted(t.name()), "must be unique among the volume templates");
       }
-      if (!t.mountPath().startsWith("/")) {
-        v.add(at + ".mountPath", Violations.quoted(t.mountPath()), "must be an absolute path");
+      String mount = t.mountPath().replaceAll("/+$", "");
+      if (!t.mountPath().startsWith("/") || mount.isEmpty() || ("/" + mount + "/").contains("/../")) {
+        v.add(at + ".mountPath", Violations.quoted(t.mountPath()), "must be an absolute path other than / and "
+            + "without '..'");
+      } else if (!paths.add(mount)) {
+        v.add(at + ".mountPath", Violations.quoted(t.mountPath()), "must be unique among the volume templates");
       }
     }
     nodeLoss.recreateAfter().ifPresent(d -> {
-      if (d.isNegative()) {
-        v.add(path + ".nodeLoss.recreateAfter", d, "must not be negative");
+      if (d.compareTo(java.time.Duration.ofSeconds(1)) < 0) { // a blip of a node must not cost its data
+        v.add(path + ".nodeLoss.recreateAfter", d, "must be at least 1s");
       }
     });
   }

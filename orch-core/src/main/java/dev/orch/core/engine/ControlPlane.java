@@ -68,14 +68,17 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     List<StateJournal.Stored> stored;
     try {
       stored = journal.open(); // before any thread of the engine starts
-      journal.cordons().forEach(n -> observed.cordon(n, true));
+      journal.cordons().forEach((n, draining) -> {
+        observed.cordon(n, true);
+        observed.drain(n, draining); // a drain goes on, without the timeout of the one that began it
+      });
     } catch (RuntimeException e) {
       s.closeOwned(); // a refusal leaves nothing the builder made running
       throw e;
     }
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     this.stateful = new StatefulOperations(s, state, observed, this);
-    this.nodeOperations = new NodeOperations(journal, observed, state, this);
+    this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
@@ -105,12 +108,29 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     Objects.requireNonNull(spec, "spec");
     requireRunnable(spec);
     ensureOpen("apply " + spec.name());
+    desired(spec.name()).ifPresent(was -> requireSameMode(was, spec));
     ServiceSpec previous = state.apply(spec, settings.time().now()); // kept before acted on; throws if not
     if (!spec.equals(previous)) {
       emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
     }
     queue.enqueue(spec.name());
+  }
+
+  /**
+   * Refuses turning an applied service stateful or not, or changing its pod management: its replicas' names,
+   * volumes and order would change under them (as Kubernetes refuses such a StatefulSet update).
+   */
+  private static void requireSameMode(ServiceSpec was, ServiceSpec spec) {
+    String before = was.stateful().map(m -> m.podManagement().toString()).orElse("none");
+    String after = spec.stateful().map(m -> m.podManagement().toString()).orElse("none");
+    if (!before.equals(after)) {
+      String path = was.stateful().isPresent() && spec.stateful().isPresent() ? ".stateful.podManagement"
+          : ".stateful";
+      throw new dev.orch.api.spec.InvalidSpecException(List.of(new dev.orch.api.spec.Violation(
+          spec.name() + path, after, "must stay " + before + " while the service is applied "
+          + "(delete it, then apply it again)")));
+    }
   }
 
   /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */
@@ -204,7 +224,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   }
 
   private static ServiceSpec withRevision(ServiceSpec spec, Revision target) {
-    return spec.toBuilder().container(target.container()).probes(target.probes()).build();
+    return target.applyTo(spec);
   }
 
   /** The operations on stateful services: force a replacement, list and delete their volumes. */
@@ -443,6 +463,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       return;
     }
     closed = true;
+    nodeOperations.close();
     intake.close();
     runtimeSubscription.close();
     queue.close();

@@ -48,7 +48,7 @@ final class DesiredState {
    */
   @Nullable ServiceSpec apply(ServiceSpec spec, Instant now) {
     synchronized (lock) {
-      Revision revision = new Revision(Revisions.revision(spec), spec.container(), spec.probes(), now);
+      Revision revision = Revision.of(Revisions.revision(spec), spec, now);
       ServiceRecord known = records.get(spec.name());
       RevisionHistory next = known == null ? new RevisionHistory() : known.rollout.history().copy();
       next.remember(revision, historyLimit);

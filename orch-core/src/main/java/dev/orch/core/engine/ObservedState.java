@@ -292,6 +292,28 @@ final class ObservedState {
     return cordoned.stream().sorted().toList();
   }
 
+  /** The nodes being drained: cordoned, and every replica there moves off. */
+  private final java.util.Set<String> draining = ConcurrentHashMap.newKeySet();
+
+  /** Starts ({@code on}) or ends draining node {@code id}; returns whether that changed anything. */
+  boolean drain(String id, boolean on) {
+    return on ? draining.add(id) : draining.remove(id);
+  }
+
+  /** Whether node {@code id} is being drained. */
+  boolean isDraining(String id) {
+    return !draining.isEmpty() && draining.contains(id);
+  }
+
+  /** The nodes new replicas may go to, as {@link #nodeInfos}: every node but those being drained. */
+  List<NodeInfo> placeableNodeInfos() {
+    List<NodeInfo> all = nodeInfos();
+    if (!draining.isEmpty()) {
+      all.removeIf(n -> draining.contains(n.id()));
+    }
+    return all;
+  }
+
   /** Whether Orch knows node {@code id}. */
   boolean knowsNode(String id) {
     return nodes.containsKey(id);

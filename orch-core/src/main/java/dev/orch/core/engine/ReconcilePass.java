@@ -164,6 +164,11 @@ abstract class ReconcilePass {
     return Tended.DOWN;
   }
 
+  /** Whether {@code c} runs on a node being drained, which it leaves. */
+  final boolean leaving(ContainerInfo c) {
+    return w.observed().isDraining(c.nodeId());
+  }
+
   /** Whether {@code c} runs on a ready node. */
   final boolean runsOnReadyNode(ContainerInfo c) {
     return c.state() == ContainerState.RUNNING && w.observed().isNodeReady(c.nodeId());

@@ -170,7 +170,9 @@ final class ReplicaActions {
           : spec.name() + "-" + ordinal + "-" + suffix();
       ids.add(id);
       String volumeNode = st.volumeNodes.get(ordinal);
-      if (volumeNode != null && ReplicaLifecycle.hasNodeLocalVolume(spec)) {
+      // A stateless replica leaving a draining node starts on fresh volumes elsewhere; a stateful one's move.
+      if (volumeNode != null && ReplicaLifecycle.hasNodeLocalVolume(spec)
+          && (spec.stateful().isPresent() || !observed.isDraining(volumeNode))) {
         bound.put(id, volumeNode);
       }
     }
@@ -183,7 +185,7 @@ final class ReplicaActions {
       if (!waitingForVictims) {
         st.nominated.clear(); // this pass places on the room it was holding
       }
-      outcomes = placement.place(observed.nodeInfos(), existingReplicas(), spec, ids, bound);
+      outcomes = placement.place(observed.placeableNodeInfos(), existingReplicas(), spec, ids, bound);
       for (int i = 0; i < ordinals.size(); i++) {
         SchedulerPlacement.Outcome out = outcomes.get(i);
         if (out.nodeId().isPresent()) {
@@ -232,6 +234,16 @@ final class ReplicaActions {
   }
 
   /** Everything that holds room on a node: observed containers, creates in flight and nominated room. */
+  /**
+   * The node the scheduler would choose now for a new replica {@code id} of {@code spec}, unbound to any
+   * volume (where a stateful replica's volumes move), or why none fits. Reserves nothing.
+   */
+  SchedulerPlacement.Outcome choose(ServiceSpec spec, String id) {
+    synchronized (placementLock) {
+      return placement.place(observed.placeableNodeInfos(), existingReplicas(), spec, List.of(id), Map.of()).get(0);
+    }
+  }
+
   private List<SchedulerPlacement.Existing> existingReplicas() {
     List<SchedulerPlacement.Existing> out = new ArrayList<>();
     for (ContainerInfo c : observed.allContainers()) {

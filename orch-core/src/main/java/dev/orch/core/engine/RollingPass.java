@@ -53,6 +53,7 @@ final class RollingPass extends ReconcilePass {
     }
     List<Integer> toPlace = new ArrayList<>();
     List<Integer> outdated = new ArrayList<>();
+    List<Integer> moving = new ArrayList<>(); // of the revision, leaving a draining node
     Map<Integer, ContainerInfo> outdatedKept = new HashMap<>();
     int total = st.pendingCount();
     // A wave of the update is busy while a new replica is on its way or an old one still stands in for it.
@@ -69,8 +70,8 @@ final class RollingPass extends ReconcilePass {
       }
       List<ContainerInfo> current = new ArrayList<>();
       List<ContainerInfo> old = new ArrayList<>();
-      for (ContainerInfo c : cs) {
-        (revision.equals(revisionOf(c)) ? current : old).add(c);
+      for (ContainerInfo c : cs) { // one leaving a draining node is old too: a successor elsewhere replaces it
+        (revision.equals(revisionOf(c)) && !leaving(c) ? current : old).add(c);
       }
       ContainerInfo keep = keepOne(current.isEmpty() ? old : current, revision, "replica " + ordinal);
       // During an update an old replica keeps serving until its successor is ready.
@@ -80,8 +81,11 @@ final class RollingPass extends ReconcilePass {
         ContainerInfo bestOld = replicas.best(old, revision);
         for (ContainerInfo c : old) {
           if (successorReady || c != bestOld) {
-            w.lifecycle().delete(st, spec, c, "Superseded", "replica " + ordinal + " now runs revision " + revision
-                + " as " + keep.name());
+            boolean drained = revisionOf(c).equals(revision); // of the revision: it left a draining node
+            w.lifecycle().delete(st, spec, c, drained ? "Drained" : "Superseded", drained
+                ? "replica " + ordinal + " left draining node " + c.nodeId() + ": it runs as " + keep.name() + " on "
+                    + keep.nodeId()
+                : "replica " + ordinal + " now runs revision " + revision + " as " + keep.name());
             total--; // leaving: it counts no more towards the surge (as terminating pods do not)
           }
         }
@@ -101,7 +105,7 @@ final class RollingPass extends ReconcilePass {
       availableCurrent += keepAvailable ? 1 : 0;
       waveBusy |= !current.isEmpty() && (serving != null || !keepAvailable);
       if (current.isEmpty() && !pending && keep.state() == ContainerState.RUNNING) {
-        outdated.add(ordinal);
+        (revisionOf(keep).equals(revision) ? moving : outdated).add(ordinal);
         outdatedKept.put(ordinal, keep);
       }
     }
@@ -109,6 +113,20 @@ final class RollingPass extends ReconcilePass {
     int budget = bounds[1] - (spec.replicas() - available);
     boolean startWave = w.rollouts().rolling().begin(st.rollout, spec, revision, !outdated.isEmpty(), now)
         && !waveBusy;
+    // Drains first, within the same surge and unavailable budgets as an update, and not part of one.
+    for (int ordinal : moving) {
+      ContainerInfo old = outdatedKept.get(ordinal);
+      boolean surge = total < spec.replicas() + bounds[0];
+      if (!replicas.isAvailable(spec, old) || (!surge && budget > 0)) {
+        w.lifecycle().delete(st, spec, old, "Drained", "replica " + ordinal + " leaves draining node "
+            + old.nodeId());
+        budget -= replicas.isAvailable(spec, old) ? 1 : 0;
+        toPlace.add(ordinal);
+      } else if (surge) {
+        toPlace.add(ordinal); // it serves until its successor elsewhere is available
+        total++;
+      }
+    }
     int surged = 0;
     int replaced = 0;
     String from = null;

@@ -65,11 +65,16 @@ final class RuntimeCalls {
    * OrderedReady allows only while the ordinals below it are ready).
    */
   <T> CompletionStage<T> callOnce(String node, String what, Supplier<CompletionStage<T>> call) {
+    return callOnce(node, what, callTimeout, call);
+  }
+
+  /** {@link #callOnce(String, String, Supplier)} bounded by {@code limit} instead of the call timeout. */
+  <T> CompletionStage<T> callOnce(String node, String what, Duration limit, Supplier<CompletionStage<T>> call) {
     if (closed.getAsBoolean()) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
     try {
-      return within(call.get(), callTimeout, node, what);
+      return within(call.get(), limit, node, what);
     } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
       return CompletableFuture.failedFuture(e);
     }

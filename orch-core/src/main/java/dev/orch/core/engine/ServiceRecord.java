@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine's memory of one service: what is in flight for it (creates, starts, drains, removals,
@@ -78,6 +79,14 @@ final class ServiceRecord {
   final Set<String> abandoned = ConcurrentHashMap.newKeySet();
   /** Stateful: ordinals whose volumes are being removed (retention DELETE). */
   final Set<Integer> volumeRemovals = ConcurrentHashMap.newKeySet();
+  /** Stateful: ordinals whose volumes are being copied off a draining node, to the node each goes to. */
+  final Map<Integer, String> volumeMoves = new ConcurrentHashMap<>();
+  /** Stateful: ordinals whose volumes were copied, to the node of the originals, removed once it is ready. */
+  final Map<Integer, String> movedFrom = new ConcurrentHashMap<>();
+  /** Sizes of the volumes last listed or copied, by volume name (what the status shows). */
+  final Map<String, Long> volumeSizes = new ConcurrentHashMap<>();
+  /** When {@link #volumeSizes} were last listed. */
+  volatile @Nullable Instant sizesListedAt;
   /** An automatic rollback the state store could not keep: from {@code failed} to {@code target}. */
   record OwedRollback(dev.orch.api.spec.ServiceSpec failed, dev.orch.core.Revision target) {
   }

@@ -74,6 +74,8 @@ final class SlicedPass extends ReconcilePass {
         retire(c);
       }
     }
+    int moving = 0; // replicas leaving draining nodes whose successors are not yet available
+    List<ServiceRecord.Slot> toMove = new ArrayList<>();
     for (RolloutPlanner.Slice slice : slices) {
       ServiceSpec sliceSpec = specs.get(slice.revision());
       List<Integer> toPlace = new ArrayList<>();
@@ -87,7 +89,17 @@ final class SlicedPass extends ReconcilePass {
           }
           continue;
         }
-        ContainerInfo keep = keepOne(cs, slice.revision(), "replica " + ordinal + " of " + slice.revision());
+        List<ContainerInfo> staying = cs.stream().filter(c -> !leaving(c)).toList();
+        ContainerInfo keep = keepOne(staying.isEmpty() ? cs : staying, slice.revision(), "replica " + ordinal + " of "
+            + slice.revision());
+        if (staying.isEmpty()) { // on a draining node: a successor elsewhere replaces it, one at a time
+          moving += pending ? 1 : 0;
+          if (!pending && runsOnReadyNode(keep)) {
+            toMove.add(slot);
+          }
+        } else if (staying.size() < cs.size()) {
+          moving += leaveFor(keep, sliceSpec, cs) ? 0 : 1;
+        }
         if (tend(sliceSpec, keep, ordinal, pending, toPlace) == Tended.RUNNING
             && replicas.isAvailable(sliceSpec, keep)) {
           available.merge(slice.revision(), 1, Integer::sum);
@@ -96,6 +108,10 @@ final class SlicedPass extends ReconcilePass {
       if (!toPlace.isEmpty()) {
         wake(replicas.place(st, sliceSpec, toPlace, slice.revision()));
       }
+    }
+    for (int i = 0; i < toMove.size() && moving < 1; i++, moving++) { // a surge of one, as the rollouts' own
+      ServiceRecord.Slot slot = toMove.get(i);
+      wake(replicas.place(st, specs.get(slot.revision()), List.of(slot.ordinal()), slot.revision()));
     }
     boolean whole = slices.stream().allMatch(sl -> available.getOrDefault(sl.revision(), 0) >= sl.replicas());
     for (ContainerInfo c : surplus) {
@@ -106,6 +122,26 @@ final class SlicedPass extends ReconcilePass {
       }
     }
     return true;
+  }
+
+  /**
+   * The replicas of {@code keep}'s slot left on draining nodes go once {@code keep}, their successor, is
+   * available (returns true); until then they serve.
+   */
+  private boolean leaveFor(ContainerInfo keep, ServiceSpec sliceSpec, List<ContainerInfo> cs) {
+    boolean successorReady = w.replicas().isAvailable(sliceSpec, keep);
+    for (ContainerInfo c : cs) {
+      if (!leaving(c)) {
+        continue;
+      }
+      if (successorReady) {
+        w.lifecycle().delete(st, spec, c, "Drained", "replica " + ServiceRecord.ordinal(c) + " left draining node "
+            + c.nodeId() + ": it runs as " + keep.name() + " on " + keep.nodeId());
+      } else if (runsOnReadyNode(c)) {
+        running.add(c);
+      }
+    }
+    return successorReady;
   }
 
   private void retire(ContainerInfo c) {

@@ -62,7 +62,8 @@ public final class StatefulOperations {
     for (VolumeInfo v : calls(volumesOf(name), "volumes " + name)) {
       int k = StatefulVolumes.ordinal(v);
       out.add(new ServiceVolume(v.name(), name, v.labels().getOrDefault(
-          ReplicaLifecycle.VOLUME_TEMPLATE, ""), k, v.nodeId(), k >= 0 && k < wanted));
+          ReplicaLifecycle.VOLUME_TEMPLATE, ""), k, v.nodeId(), k >= 0 && k < wanted, v.sizeBytes()));
+      state.record(name).ifPresent(st -> StatefulVolumes.noteSize(st, v));
     }
     out.sort(Comparator.comparingInt(ServiceVolume::ordinal)
         .thenComparing(ServiceVolume::name));

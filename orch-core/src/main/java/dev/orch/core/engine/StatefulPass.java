@@ -67,6 +67,7 @@ final class StatefulPass extends ReconcilePass {
     List<Integer> toCreate = new ArrayList<>();
     boolean lowerReady = true;
     List<Integer> outdated = new ArrayList<>();
+    List<Integer> leaving = new ArrayList<>();
     int unavailable = 0;
     for (int k = 0; k < n; k++) {
       List<ContainerInfo> cs = held.getOrDefault(k, List.of());
@@ -105,8 +106,13 @@ final class StatefulPass extends ReconcilePass {
           wake(w.replicas().handleNotRunning(st, specOf(keep), keep, now));
         }
         boolean current = revisionOf(keep).equals(revision);
-        if (!current && k >= mode.update().partition() && !mode.update().onDelete()) {
+        if (w.observed().isDraining(keep.nodeId())) {
+          leaving.add(k);
+        } else if (!current && k >= mode.update().partition() && !mode.update().onDelete()) {
           outdated.add(k);
+        }
+        if (up && keep.nodeId().equals(st.volumeNodes.get(k))) {
+          w.volumes().removeMoved(st, spec, k); // moved off a draining node: the originals go
         }
         availableCurrent += up && current && k >= mode.update().partition() ? 1 : 0;
       }
@@ -114,16 +120,62 @@ final class StatefulPass extends ReconcilePass {
       unavailable += up ? 0 : 1;
       lowerReady &= up;
     }
+    int budget = leave(leaving, mode.update().maxUnavailable() - unavailable);
     if (w.rollouts().rolling().begin(st.rollout, spec, revision, !outdated.isEmpty(), now)) {
-      update(held, outdated, unavailable); // (not while the rollout is paused)
+      update(outdated, budget); // (not while the rollout is paused)
     }
-    if (!toCreate.isEmpty()) {
-      for (int k : toCreate) {
-        String rev = revisionFor(k);
+    for (int k : toCreate) {
+      String rev = revisionFor(k);
+      String volumeNode = st.volumeNodes.get(k);
+      if (volumeNode != null && !mode.volumes().isEmpty() && w.observed().isDraining(volumeNode)) {
+        moveVolumes(k, volumeNode, specFor(rev));
+      } else {
         wake(w.replicas().place(st, specFor(rev), List.of(k), rev));
       }
     }
     return true;
+  }
+
+  /**
+   * Replicas on draining nodes leave them, highest first, within the budget of replicas down: each is
+   * removed, and created again elsewhere once its volumes are copied there. Returns the budget left.
+   */
+  private int leave(List<Integer> leaving, int budget) {
+    for (int i = leaving.size() - 1; i >= 0; i--) {
+      int k = leaving.get(i);
+      ContainerInfo c = kept.get(k);
+      if (!w.volumes().canMove(spec)) {
+        st.waiting.put(k, "stays on draining node " + c.nodeId() + ": the runtime cannot copy volumes to another "
+            + "node (no VOLUME_COPY)");
+      } else if (!(runsOnReadyNode(c) && w.replicas().isAvailable(specOf(c), c))) {
+        w.lifecycle().delete(st, spec, c, "Drained", "replica " + k + " leaves draining node " + c.nodeId()
+            + ", with its volumes (it serves nobody)");
+      } else if (budget > 0) {
+        w.lifecycle().delete(st, spec, c, "Drained", "replica " + k + " leaves draining node " + c.nodeId()
+            + ", with its volumes");
+        budget--;
+      } else {
+        st.waiting.put(k, "waits to leave draining node " + c.nodeId() + " (at most "
+            + mode.update().maxUnavailable() + " replicas down at once)");
+      }
+    }
+    return budget;
+  }
+
+  /** Ordinal {@code k}'s volumes, on draining node {@code from}, move to the node the scheduler chooses. */
+  private void moveVolumes(int k, String from, ServiceSpec own) {
+    String to = st.volumeMoves.get(k);
+    if (to == null) {
+      SchedulerPlacement.Outcome target = w.replicas().choose(own, spec.name() + "-" + k);
+      if (target.nodeId().isEmpty()) {
+        st.waiting.put(k, "its volumes wait to leave draining node " + from + ": " + target.message());
+        wake(Duration.ofSeconds(5));
+        return;
+      }
+      to = target.nodeId().get();
+      w.volumes().move(st, spec, k, from, to);
+    }
+    st.waiting.put(k, "its volumes are being copied from draining node " + from + " to " + to);
   }
 
   /**
@@ -214,10 +266,9 @@ final class StatefulPass extends ReconcilePass {
 
   /**
    * Moves ordinals {@code >= partition} to the revision, highest first: an outdated replica that is not
-   * available is replaced at once; others while fewer than {@code maxUnavailable} replicas are down.
+   * available is replaced at once; others within {@code budget} (what {@code maxUnavailable} leaves).
    */
-  private void update(Map<Integer, List<ContainerInfo>> held, List<Integer> outdated, int unavailable) {
-    int budget = mode.update().maxUnavailable() - unavailable;
+  private void update(List<Integer> outdated, int budget) {
     for (int i = outdated.size() - 1; i >= 0; i--) {
       int k = outdated.get(i);
       ContainerInfo c = kept.get(k);
@@ -267,7 +318,7 @@ final class StatefulPass extends ReconcilePass {
       return spec;
     }
     Revision r = st.rollout.history().find(rev).orElseThrow();
-    return spec.toBuilder().container(r.container()).probes(r.probes()).build();
+    return r.applyTo(spec);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.orch.core.engine;
 
+import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.spec.Stateful;
@@ -21,6 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 final class StatefulVolumes {
   private static final Logger LOG = LoggerFactory.getLogger(StatefulVolumes.class);
+
+  /** How long one volume's copy may take (it moves the volume's data between nodes). */
+  private static final Duration COPY_LIMIT = Duration.ofMinutes(30);
+  /** How often the sizes the status shows are listed again. */
+  private static final Duration SIZES_EVERY = Duration.ofSeconds(30);
 
   private final EngineSettings settings;
   private final EngineEvents events;
@@ -42,7 +49,11 @@ final class StatefulVolumes {
    * returns false: the answer queues the service again.
    */
   boolean known(ServiceRecord st, ServiceSpec spec) {
-    if (st.volumesLearnt || spec.stateful().map(m -> m.volumes().isEmpty()).orElse(true)) {
+    if (spec.stateful().map(m -> m.volumes().isEmpty()).orElse(true)) {
+      return true;
+    }
+    if (st.volumesLearnt) {
+      refreshSizes(st);
       return true;
     }
     if (st.volumesListing) {
@@ -55,7 +66,10 @@ final class StatefulVolumes {
         for (VolumeInfo v : volumes) {
           int k = ordinal(v);
           if (k >= 0) {
-            st.volumeNodes.putIfAbsent(k, v.nodeId());
+            // Two nodes hold an ordinal's volumes when a move's copy was made but its originals not yet
+            // removed: the copy, off the cordoned node it left, is the one its replica runs on.
+            st.volumeNodes.merge(k, v.nodeId(), (was, other) -> observed.cordoned().contains(was) ? other : was);
+            noteSize(st, v);
           }
         }
         // Complete only when every node answered (a listing leaves out those that do not).
@@ -73,6 +87,87 @@ final class StatefulVolumes {
       }
     });
     return false;
+  }
+
+  /** Lists the service's volumes again for their sizes, at most every {@link #SIZES_EVERY}, in the background. */
+  private void refreshSizes(ServiceRecord st) {
+    java.time.Instant now = settings.time().now();
+    java.time.Instant last = st.sizesListedAt;
+    if (last != null && now.isBefore(last.plus(SIZES_EVERY))) {
+      return;
+    }
+    st.sizesListedAt = now;
+    list(st.name).whenComplete((vs, error) -> {
+      if (error == null) {
+        vs.forEach(v -> noteSize(st, v));
+      }
+    });
+  }
+
+  /** Keeps the size of volume {@code v}, when the runtime says it, for the status. */
+  static void noteSize(ServiceRecord st, VolumeInfo v) {
+    if (v.sizeBytes() >= 0) {
+      st.volumeSizes.put(v.name(), v.sizeBytes());
+    }
+  }
+
+  /** Whether the runtime can move volumes between nodes (a stateful replica with volumes drains only then). */
+  boolean canMove(ServiceSpec spec) {
+    return canMove(settings.runtime(), spec);
+  }
+
+  /** Whether {@code runtime} can move {@code spec}'s volumes between nodes. */
+  static boolean canMove(ContainerRuntime runtime, ServiceSpec spec) {
+    return spec.stateful().map(m -> m.volumes().isEmpty()).orElse(true)
+        || runtime.capabilities().contains(RuntimeCapability.VOLUME_COPY);
+  }
+
+  /**
+   * Moves ordinal {@code k}'s volumes of {@code spec} from {@code from} to {@code to} (once at a time): copies
+   * each there, the runtime verifying each copy, then the ordinal's volumes are on {@code to} and its
+   * replica is created there; the originals are removed once it runs ready ({@link #removeMoved}). A failed
+   * copy is retried, the originals untouched.
+   */
+  void move(ServiceRecord st, ServiceSpec spec, int k, String from, String to) {
+    if (st.volumeMoves.putIfAbsent(k, to) != null) {
+      return;
+    }
+    List<String> names = new ArrayList<>();
+    CompletableFuture<Long> bytes = CompletableFuture.completedFuture(0L);
+    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
+      String name = Stateful.volumeName(spec.name(), t.name(), k);
+      names.add(name);
+      bytes = bytes.thenCompose(sum -> calls.callOnce(to, "copy volume " + name + " from " + from, COPY_LIMIT,
+          () -> settings.runtime().copyVolume(from, name, to)).thenApply(copy -> {
+            noteSize(st, copy);
+            return sum + Math.max(0, copy.sizeBytes());
+          }));
+    }
+    bytes.whenComplete((total, error) -> {
+      if (error == null) {
+        st.volumeNodes.put(k, to);
+        st.movedFrom.put(k, from);
+        events.emit(OrchEvent.Type.NORMAL, "VolumesMoved", st.name, "", to, "replica " + k + " leaves draining "
+            + "node " + from + ": " + String.join(", ", names) + " copied to " + to + " (" + total + " bytes) and "
+            + "verified; the originals on " + from + " are removed once replica " + k + " is ready on " + to);
+        st.volumeMoves.remove(k);
+        keys.enqueue(st.name);
+      } else {
+        events.emit(OrchEvent.Type.WARNING, "VolumeMoveFailed", st.name, "", from, "replica " + k + ": copying "
+            + String.join(", ", names) + " from " + from + " to " + to + " failed, will retry; the originals stay: "
+            + Failures.describe(error));
+        st.volumeMoves.remove(k);
+        keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+      }
+    });
+  }
+
+  /** Removes the originals of ordinal {@code k}'s moved volumes, once its replica runs ready on the copies. */
+  void removeMoved(ServiceRecord st, ServiceSpec spec, int k) {
+    String from = st.movedFrom.get(k);
+    if (from != null && !from.equals(st.volumeNodes.get(k))) {
+      remove(st, spec, k, from, "moved to " + st.volumeNodes.get(k));
+    }
   }
 
   /** The volumes of {@code service} in the runtime, owned by this orchestrator. */
@@ -101,6 +196,7 @@ final class StatefulVolumes {
       st.volumeRemovals.remove(k);
       if (error == null) {
         st.volumeNodes.remove(k, node);
+        st.movedFrom.remove(k, node);
         events.emit(OrchEvent.Type.NORMAL, "VolumesRemoved", st.name, "", node, "replica " + k + " " + why + ": "
             + String.join(", ", names) + " removed");
         keys.enqueue(st.name);

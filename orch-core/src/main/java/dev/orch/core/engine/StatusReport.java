@@ -79,11 +79,13 @@ final class StatusReport {
       int ordinal = k;
       Optional<ReplicaStatus> r = replicas.stream().filter(x -> x.ordinal() == ordinal)
           .filter(x -> !st.abandoned.contains(x.containerId())).findFirst();
-      List<String> volumes = new ArrayList<>();
-      for (dev.orch.api.spec.Stateful.VolumeTemplate t : spec.stateful().get().volumes()) {
-        volumes.add(dev.orch.api.spec.Stateful.volumeName(spec.name(), t.name(), k));
-      }
       String node = st.volumeNodes.getOrDefault(k, r.map(ReplicaStatus::node).orElse(""));
+      List<dev.orch.core.ServiceVolume> volumes = new ArrayList<>();
+      for (dev.orch.api.spec.Stateful.VolumeTemplate t : spec.stateful().get().volumes()) {
+        String name = dev.orch.api.spec.Stateful.volumeName(spec.name(), t.name(), k);
+        volumes.add(new dev.orch.core.ServiceVolume(name, spec.name(), t.name(), k, node, k < spec.replicas(),
+            st.volumeSizes.getOrDefault(name, -1L)));
+      }
       out.add(new dev.orch.core.OrdinalStatus(k, r.map(ReplicaStatus::name), node,
           r.map(ReplicaStatus::revision).orElse(""), r.map(ReplicaStatus::ready).orElse(false), volumes,
           st.waiting.getOrDefault(k, "")));

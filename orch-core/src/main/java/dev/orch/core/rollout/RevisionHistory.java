@@ -120,7 +120,7 @@ public final class RevisionHistory {
    */
   public Revision revisionOf(ServiceSpec spec, String id, Instant now) {
     if (id.equals(Revisions.revision(spec))) {
-      return find(id).orElseGet(() -> new Revision(id, spec.container(), spec.probes(), now));
+      return find(id).orElseGet(() -> Revision.of(id, spec, now));
     }
     return find(id).orElseThrow(() -> new IllegalStateException(spec.name() + ": revision " + id + " is not remembered"));
   }

@@ -144,12 +144,34 @@ public final class SpecJson {
 
   // ------------------------------------------------------------------------------------------ stateful
 
-  private static Map<String, Object> stateful(Stateful st) {
+  /** The JSON tree of volume templates (a revision's). */
+  public static List<Object> volumeTemplates(List<Stateful.VolumeTemplate> templates) {
     List<Object> volumes = new ArrayList<>();
-    for (Stateful.VolumeTemplate t : st.volumes()) {
+    for (Stateful.VolumeTemplate t : templates) {
       volumes.add(ordered("name", t.name(), "mountPath", t.mountPath(), "readOnly", t.readOnly(), "options",
           t.options()));
     }
+    return volumes;
+  }
+
+  /**
+   * Volume templates from their JSON tree, read at {@code path}.
+   *
+   * @throws IllegalArgumentException naming the field when the tree is not one
+   */
+  public static List<Stateful.VolumeTemplate> volumeTemplates(String path, @Nullable Object tree) {
+    return new JsonReader(path, Map.of("volumes", tree == null ? List.of() : tree)).list("volumes",
+        SpecJson::volumeTemplate);
+  }
+
+  private static Stateful.VolumeTemplate volumeTemplate(String at, @Nullable Object v) {
+    JsonReader t = new JsonReader(at, v).only("name", "mountPath", "readOnly", "options");
+    return new Stateful.VolumeTemplate(t.string("name"), t.string("mountPath"), t.bool("readOnly"),
+        t.stringMap("options"));
+  }
+
+  private static Map<String, Object> stateful(Stateful st) {
+    List<Object> volumes = volumeTemplates(st.volumes());
     Map<String, Object> m = ordered("podManagement", st.podManagement().name(), "update", ordered("onDelete",
         st.update().onDelete(), "partition", st.update().partition(), "maxUnavailable", st.update().maxUnavailable()),
         "volumes", volumes, "whenDeleted", st.whenDeleted().name(), "whenScaled", st.whenScaled().name());
@@ -160,11 +182,7 @@ public final class SpecJson {
   private static Stateful stateful(JsonReader r) {
     r.only("podManagement", "update", "volumes", "whenDeleted", "whenScaled", "recreateAfterNodeLoss");
     JsonReader u = r.object("update").only("onDelete", "partition", "maxUnavailable");
-    List<Stateful.VolumeTemplate> volumes = r.list("volumes", (at, v) -> {
-      JsonReader t = new JsonReader(at, v).only("name", "mountPath", "readOnly", "options");
-      return new Stateful.VolumeTemplate(t.string("name"), t.string("mountPath"), t.bool("readOnly"),
-          t.stringMap("options"));
-    });
+    List<Stateful.VolumeTemplate> volumes = r.list("volumes", SpecJson::volumeTemplate);
     return new Stateful(r.enumeration("podManagement", Stateful.PodManagement.class),
         new Stateful.Update(u.bool("onDelete"), u.integer("partition"), u.integer("maxUnavailable")), volumes,
         r.enumeration("whenDeleted", Stateful.Retention.class), r.enumeration("whenScaled", Stateful.Retention.class),

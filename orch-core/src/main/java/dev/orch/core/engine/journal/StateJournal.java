@@ -125,7 +125,8 @@ public final class StateJournal {
         for (Object rev : (List<?>) m.get("revisions")) {
           Map<?, ?> rm = (Map<?, ?>) rev;
           revisions.add(new Revision((String) rm.get("id"), SpecJson.container(name + ".revisions", rm.get("container")),
-              SpecJson.probes(name + ".revisions", rm.get("probes")), Instant.parse((String) rm.get("appliedAt"))));
+              SpecJson.probes(name + ".revisions", rm.get("probes")), Instant.parse((String) rm.get("appliedAt")),
+              rm.containsKey("volumes") ? SpecJson.volumeTemplates(name + ".revisions", rm.get("volumes")) : List.of()));
         }
         List<String> good = new ArrayList<>();
         for (Object g : (List<?>) m.get("good")) {
@@ -142,27 +143,29 @@ public final class StateJournal {
   }
 
   /**
-   * The nodes kept cordoned.
+   * The nodes kept cordoned, each to whether it is being drained.
    *
    * @throws StateStoreException when the store fails
    */
-  public List<String> cordons() {
-    List<String> out = new ArrayList<>();
+  public Map<String, Boolean> cordons() {
+    Map<String, Boolean> out = new LinkedHashMap<>();
     for (StateRecord r : call("list the cordons", store.list(prefix + "cordons/"))) {
-      out.add(r.key().substring((prefix + "cordons/").length()));
+      Object draining = Json.parseObject(r.value()).get("draining");
+      out.put(r.key().substring((prefix + "cordons/").length()), Boolean.TRUE.equals(draining));
     }
     return out;
   }
 
   /**
-   * Keeps node {@code node} cordoned ({@code on}), or forgets its cordon.
+   * Keeps node {@code node} cordoned ({@code on}), and whether it is {@code draining}, or forgets its cordon.
    *
    * @throws StateStoreException when the store fails
    */
-  public void saveCordon(String node, boolean on) {
+  public void saveCordon(String node, boolean on, boolean draining) {
     String key = prefix + "cordons/" + node;
     if (on) {
-      call("cordon " + node, store.put(key, "{\"cordoned\":true}", StateStore.ANY));
+      call("cordon " + node, store.put(key, draining ? "{\"cordoned\":true,\"draining\":true}"
+          : "{\"cordoned\":true}", StateStore.ANY));
     } else {
       call("uncordon " + node, store.delete(key, StateStore.ANY));
     }
@@ -222,7 +225,8 @@ public final class StateJournal {
     List<Object> revisions = new ArrayList<>();
     for (Revision r : history.all()) {
       revisions.add(Map.of("id", r.id(), "container", SpecJson.container(r.container()), "probes",
-          SpecJson.probes(r.probes()), "appliedAt", r.appliedAt().toString()));
+          SpecJson.probes(r.probes()), "appliedAt", r.appliedAt().toString(), "volumes",
+          SpecJson.volumeTemplates(r.volumes())));
     }
     m.put("revisions", revisions);
     m.put("good", history.good());
