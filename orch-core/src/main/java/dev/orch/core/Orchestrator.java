@@ -253,7 +253,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * The volumes of stateful service {@code name}'s replicas that the runtime holds, applied or deleted, in use
-   * or retained, by ordinal, each with its node and template.
+   * or retained, by ordinal, each with its node, template and size. Nodes that do not answer are left out
+   * ({@link #nodes} says which are not ready).
    *
    * @throws dev.orch.api.runtime.ContainerRuntimeException when the runtime cannot list them
    */
@@ -267,7 +268,8 @@ public final class Orchestrator implements AutoCloseable {
    * there is no such volume.
    *
    * @throws IllegalStateException when a replica of the service still uses it (its ordinal is wanted, or its
-   *                               container exists)
+   *                               container exists), or when it is not found while some node does not answer
+   *                               (it may be there)
    */
   public boolean deleteVolume(String name, String volume) {
     Objects.requireNonNull(name, "name");

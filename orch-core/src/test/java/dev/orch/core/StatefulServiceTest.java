@@ -199,6 +199,33 @@ class StatefulServiceTest extends VirtualClusterTest {
   }
 
   @Test
+  void aRestartedOrchestratorRemovesTheGivenUpReplicaNotItsSuccessorWhenBothAreSeen() {
+    dev.orch.api.state.StateStore store = new dev.orch.core.state.InMemoryStateStore();
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    ContainerInfo one = byName().get("db-1");
+    runtime.partitionNode(one.nodeId());
+    time.advance(Duration.ofMinutes(1));
+    orch.forceReplace("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    ContainerInfo successor = byName().values().stream().filter(c -> c.name().startsWith("db-1-")).findFirst()
+        .orElseThrow(() -> new AssertionError("a successor of db-1 runs elsewhere: " + byName()));
+
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+    runtime.healPartition(one.nodeId());
+    time.advance(Duration.ofSeconds(30));
+    List<String> ones = runtime.list(LabelSelector.of(OrchLabels.ORDINAL, "1")).toCompletableFuture().join()
+        .stream().map(ContainerInfo::id).toList();
+    assertEquals(List.of(successor.id()), ones, "the given-up db-1 goes, its successor stays");
+    assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
+  }
+
+  @Test
   void aStagedUpdateIsNotRolledBackForLeavingTheOrdinalsBelowThePartition() {
     orch.apply(db("db:1", 3, Stateful.builder().update(Stateful.Update.rolling(1, 1))));
     time.advance(Duration.ofSeconds(10));
@@ -253,10 +280,51 @@ class StatefulServiceTest extends VirtualClusterTest {
     assertEquals(1, runtime.allContainers().stream().filter(c -> c.labels().get(OrchLabels.SERVICE).equals("db")
         && c.labels().get(OrchLabels.ORDINAL).equals("1")).count(), "db-1 still runs once, on the silent node");
     assertTrue(orch.status("db").orElseThrow().pending().stream().anyMatch(p -> p.ordinal() == 1
-        && p.reason().contains("do not answer")), () -> orch.status("db").toString());
+        && p.reason().contains("have not answered since")), () -> orch.status("db").toString());
     runtime.healPartition(one.nodeId());
     time.advance(Duration.ofSeconds(30));
     assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
     assertEquals(one.id(), byName().get("db-1").id(), "the same db-1, adopted once its node answers");
+  }
+
+  @Test
+  void aVolumeOnANodeThatDoesNotAnswerIsNotCalledMissing() {
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    String node = byName().get("db-1").nodeId();
+    orch.scale("db", 1);
+    time.advance(Duration.ofSeconds(10));
+    runtime.partitionNode(node);
+    time.advance(Duration.ofSeconds(10));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> orch.deleteVolume("db", "db-data-1"));
+    assertTrue(e.getMessage().contains("do not: it may be there"), e::getMessage);
+    runtime.healPartition(node);
+    time.advance(Duration.ofSeconds(10));
+    assertTrue(orch.deleteVolume("db", "db-data-1"));
+  }
+
+  @Test
+  void thePlanOfAStatefulUpdateGoesFromTheTopDownToThePartitionWithoutSurge() {
+    orch.apply(db("db:1", 5, Stateful.builder()));
+    RolloutPlan plan = orch.plan(db("db:2", 5, Stateful.builder().update(Stateful.Update.rolling(1, 2))));
+    assertEquals("Stateful", plan.strategy());
+    assertEquals(List.of("replace replicas 4..3", "replace replicas 2..1"), plan.steps().stream()
+        .map(RolloutStep::action).toList());
+    RolloutStep last = plan.steps().get(1);
+    assertEquals(Map.of(plan.from(), 1, plan.to(), 4), last.replicas(), "replica 0, below the partition, stays");
+    assertEquals(3, last.minAvailable());
+    assertEquals(5, last.maxTotal(), "no surge");
+  }
+
+  @Test
+  void aNodeThatFallsSilentAfterItWasListedDoesNotHoldBackANewOrdinal() {
+    orch.apply(db("db:1", 2, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    String idle = runtime.nodes().toCompletableFuture().join().stream().map(n -> n.id())
+        .filter(n -> byName().values().stream().noneMatch(c -> c.nodeId().equals(n))).findFirst().orElseThrow();
+    runtime.partitionNode(idle); // listed since this orchestrator started: nothing of db can be there
+    orch.scale("db", 3);
+    time.advance(Duration.ofSeconds(10));
+    assertTrue(byName().containsKey("db-2"), () -> "db-2 is created: " + orch.status("db"));
   }
 }

@@ -202,6 +202,11 @@ final class ObservedState {
       m.values().removeIf(c -> !seen.contains(c.id()) && isNodeReady(c.nodeId()) && !unanswered.contains(c.nodeId())
           && touched.getOrDefault(c.id(), 0L) < listMark);
     }
+    for (NodeState n : nodes.values()) {
+      if (n.ready() && !unanswered.contains(n.info().id())) {
+        listedNodes.add(n.info().id());
+      }
+    }
     // A listing begun after a removal no longer shows it: that tombstone has served.
     removed.values().removeIf(stamp -> stamp < listMark);
     touched.keySet().removeIf(id -> !seen.contains(id) && find(id).isEmpty());
@@ -247,6 +252,17 @@ final class ObservedState {
 
   Optional<NodeState> node(String id) {
     return Optional.ofNullable(nodes.get(id));
+  }
+
+  /** The nodes whose containers a listing has held since this orchestrator started. */
+  private final java.util.Set<String> listedNodes = ConcurrentHashMap.newKeySet();
+
+  /**
+   * The nodes no listing has answered for since this orchestrator started, sorted: what they run is unknown
+   * (a replica Orch has not seen may run there).
+   */
+  List<String> nodesNeverListed() {
+    return nodes.keySet().stream().filter(id -> !listedNodes.contains(id)).sorted().toList();
   }
 
   /** The nodes that are not ready (lost, partitioned, not answering), sorted. */

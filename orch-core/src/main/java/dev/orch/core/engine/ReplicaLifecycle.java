@@ -68,6 +68,10 @@ final class ReplicaLifecycle {
     labels.put(OrchLabels.REVISION, revision);
     labels.put(OrchLabels.ORDINAL, Integer.toString(ordinal));
     labels.put(OrchLabels.SPEC_HASH, Revisions.specHash(spec));
+    String given = st.supersedes.get(ordinal);
+    if (given != null) {
+      labels.put(SUPERSEDES, given);
+    }
     ContainerCreateRequest request = new ContainerCreateRequest(name, nodeId, volumesFor(spec, ordinal), labels);
     if (hasNodeLocalVolume(spec)) {
       st.volumeNodes.put(ordinal, nodeId);
@@ -330,6 +334,12 @@ final class ReplicaLifecycle {
     }
     return CompletableFuture.allOf(made);
   }
+
+  /**
+   * The label of a stateful replica created in place of one given up unconfirmed: the given-up container's
+   * id, so that an orchestrator that restarts knows which of the two to remove when both are seen.
+   */
+  static final String SUPERSEDES = OrchLabels.PREFIX + "supersedes";
 
   /** The label of a stateful replica's volume that names its template. */
   static final String VOLUME_TEMPLATE = OrchLabels.PREFIX + "volume-template";

@@ -77,6 +77,8 @@ final class ServiceRecord {
    * longer hold it though their stop is unconfirmed; removed once they are seen again.
    */
   final Set<String> abandoned = ConcurrentHashMap.newKeySet();
+  /** Stateful: by ordinal, the id of the container given up last, which its successor's label names. */
+  final Map<Integer, String> supersedes = new ConcurrentHashMap<>();
   /** Stateful: ordinals whose volumes are being removed (retention DELETE). */
   final Set<Integer> volumeRemovals = ConcurrentHashMap.newKeySet();
   /** Stateful: ordinals whose volumes are being copied off a draining node, to the node each goes to. */

@@ -87,6 +87,11 @@ public final class StatefulOperations {
         return true;
       }
     }
+    List<String> silent = observed.nodesNotReady();
+    if (!silent.isEmpty()) {
+      throw new IllegalStateException("deleteVolume " + name + " " + volume + ": not on the nodes that answer, and "
+          + silent + " do not: it may be there; try again once they answer");
+    }
     return false;
   }
 

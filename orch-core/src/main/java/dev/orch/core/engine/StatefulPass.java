@@ -77,12 +77,12 @@ final class StatefulPass extends ReconcilePass {
       }
       boolean up = false;
       if (keep == null) {
-        List<String> silent = w.observed().nodesNotReady();
+        List<String> silent = st.seenOrdinals.contains(k) ? List.of() : w.observed().nodesNeverListed();
         if (st.pendingFor(k)) {
           st.waiting.put(k, "being created");
-        } else if (!st.seenOrdinals.contains(k) && !silent.isEmpty()) {
-          st.waiting.put(k, "not seen since this orchestrator started, and " + silent + " do not answer: it may "
-              + "run there");
+        } else if (!silent.isEmpty()) {
+          st.waiting.put(k, "not seen since this orchestrator started, and " + silent + " have not answered since: "
+              + "it may run there");
         } else if (!beyond.isEmpty() && mode.podManagement() == Stateful.PodManagement.ORDERED_READY) {
           st.waiting.put(k, "waits for the scale-down above it");
         } else if (mode.podManagement() == Stateful.PodManagement.ORDERED_READY && !lowerReady) {
@@ -184,6 +184,12 @@ final class StatefulPass extends ReconcilePass {
    */
   private Map<Integer, List<ContainerInfo>> holders() {
     Map<Integer, List<ContainerInfo>> held = new TreeMap<>();
+    for (ContainerInfo c : mine) { // a successor names the one it replaced: given up, even if this orchestrator
+      String given = c.labels().get(ReplicaLifecycle.SUPERSEDES); // restarted since
+      if (given != null && !w.observed().isRemoved(c.id())) {
+        st.abandoned.add(given);
+      }
+    }
     for (ContainerInfo c : mine) {
       if (w.observed().isRemoved(c.id())) {
         continue;
@@ -250,6 +256,7 @@ final class StatefulPass extends ReconcilePass {
   /** Gives up {@code keep} for its ordinal, which is created again elsewhere; says what that risks. */
   void giveUp(int k, ContainerInfo keep, String reason, String message) {
     st.abandoned.add(keep.id());
+    st.supersedes.put(k, keep.id());
     st.volumeNodes.remove(k);
     w.lifecycle().delete(st, spec, keep, null, null); // tried; it goes once its node answers
     w.events().emit(OrchEvent.Type.WARNING, reason, spec.name(), keep.name(), keep.nodeId(), message);

@@ -114,6 +114,10 @@ public final class RolloutOperations {
     if (from.equals(to)) {
       return new RolloutPlan(spec.name(), strategy, from, to, List.of());
     }
+    if (spec.stateful().isPresent()) {
+      return new RolloutPlan(spec.name(), "Stateful", from, to,
+          RolloutPlanner.statefulSteps(spec.stateful().get().update(), spec.replicas(), from, to));
+    }
     if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
       int[] bounds = RollingProgress.bounds(spec);
       return new RolloutPlan(spec.name(), strategy, from, to,

@@ -160,6 +160,30 @@ public final class RolloutPlanner {
     return out;
   }
 
+  /**
+   * The steps of a stateful service's update of {@code n} replicas: from the highest ordinal down to the
+   * partition, {@code maxUnavailable} at a time, each removed before its successor is created (no surge);
+   * with {@code OnDelete}, one step that moves nothing.
+   */
+  public static List<RolloutStep> statefulSteps(dev.orch.api.spec.Stateful.Update update, int n, String from,
+                                                String to) {
+    List<RolloutStep> out = new ArrayList<>();
+    int floor = Math.max(0, n - update.maxUnavailable());
+    if (update.onDelete()) {
+      out.add(new RolloutStep(0, "OnDelete: each replica moves when it is deleted", Map.of(from, n, to, 0), n, n,
+          rollingWeights(from, n, to, 0)));
+      return out;
+    }
+    int moved = 0;
+    for (int high = n - 1; high >= update.partition(); high -= update.maxUnavailable()) {
+      int low = Math.max(update.partition(), high - update.maxUnavailable() + 1);
+      moved += high - low + 1;
+      out.add(new RolloutStep(out.size(), "replace " + (low == high ? "replica " + high : "replicas " + high + ".."
+          + low), Map.of(from, n - moved, to, moved), floor, n, rollingWeights(from, n - moved, to, moved)));
+    }
+    return out;
+  }
+
   /** A rolling update's traffic: each replica the same share. */
   public static Map<String, Double> rollingWeights(String from, int oldCount, String to, int newCount) {
     Map<String, Double> weights = new LinkedHashMap<>();
