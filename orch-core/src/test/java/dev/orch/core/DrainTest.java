@@ -9,6 +9,7 @@ import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.Probe;
 import dev.orch.api.spec.RolloutStrategy;
@@ -16,6 +17,8 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.spec.Stateful;
 import dev.orch.api.state.StateStore;
 import dev.orch.core.state.InMemoryStateStore;
+import dev.orch.inmemory.CallFault;
+import dev.orch.inmemory.RuntimeOperation;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -86,6 +89,9 @@ class DrainTest extends VirtualClusterTest {
     List<String> there = containers("db").stream().filter(c -> c.nodeId().equals(node)).map(ContainerInfo::name)
         .sorted().toList();
     assertTrue(there.size() >= 2, "the busiest of 3 nodes holds at least 2 of 4");
+    // Each volume call takes 3 s, as a copy of real data does: the drain must wait for the copies.
+    Subscription slowVolumes = runtime.injectFault(CallFault.slow(Duration.ofSeconds(3))
+        .operations(RuntimeOperation.VOLUME).build());
 
     DrainReport report = advanceUntilDone(orch.drain(node, Duration.ofMinutes(5)), () -> {
       Map<String, Integer> running = new HashMap<>();
@@ -99,6 +105,9 @@ class DrainTest extends VirtualClusterTest {
     assertTrue(report.complete(), report::toString);
     assertEquals(there, report.moved());
     assertEquals(Map.of(), report.left());
+    assertTrue(orch.status("db").orElseThrow().ordinals().stream().noneMatch(o -> o.node().equals(node)),
+        () -> "complete once every replica's data left the node: " + orch.status("db"));
+    slowVolumes.close();
     time.advance(Duration.ofSeconds(10));
     assertTrue(orch.status("db").orElseThrow().isReady());
     for (int k = 0; k < 4; k++) {
@@ -110,6 +119,8 @@ class DrainTest extends VirtualClusterTest {
     assertEquals(there.size(), orch.events().recent("db", 500).stream()
         .filter(e -> e.reason().equals("VolumesMoved")).count());
     assertEquals(List.of(node), orch.cordoned(), "the node stays cordoned");
+    assertEquals(List.of(), orch.events().recent("db", 500).stream().filter(e -> e.type() == OrchEvent.Type.WARNING)
+        .toList(), "a drain warns of nothing");
     for (OrdinalStatus o : orch.status("db").orElseThrow().ordinals()) {
       assertEquals(1, o.volumes().size());
       assertEquals(o.node(), o.volumes().get(0).node());

@@ -100,13 +100,14 @@ public final class DockerRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Set.copyOf(EnumSet.of(RuntimeCapability.EXEC,
-      RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.NETWORKS, RuntimeCapability.RESOURCE_LIMITS,
-      RuntimeCapability.HOST_PORTS));
+      RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
+      RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS));
 
   private final Settings settings;
   private final Map<String, EngineNode> nodes = new LinkedHashMap<>();
   /** The networks of each engine: per-owner networks for creates, and the SPI's network calls. */
   private final DockerNetworks networks = new DockerNetworks(this);
+  private final DockerVolumeCopy volumeCopy;
   private final ExecutorService io;
   private final ExecutorService dispatch;
   private final ScheduledExecutorService health;
@@ -123,6 +124,7 @@ public final class DockerRuntime implements ContainerRuntime {
     this.settings = new Settings(b.network, b.publishAddress, b.callTimeout, b.connectTimeout, b.pingTimeout,
         b.healthInterval, b.lostAfterFailures, b.breakerFailures, b.breakerDelay, b.retries, b.maxConnections,
         b.ioThreads);
+    this.volumeCopy = new DockerVolumeCopy(this, b.volumeCopyImage, b.volumeCopyTimeout);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(b.ioThreads, b.ioThreads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), threads("orch-docker-io-"));
     pool.allowCoreThreadTimeOut(true);
@@ -181,7 +183,7 @@ public final class DockerRuntime implements ContainerRuntime {
     return "docker";
   }
 
-  /** Exec, logs, volumes, resource limits and host ports. */
+  /** Exec, logs, volumes and their copies, networks, resource limits and host ports. */
   @Override
   public Set<RuntimeCapability> capabilities() {
     return CAPABILITIES;
@@ -455,7 +457,27 @@ public final class DockerRuntime implements ContainerRuntime {
     });
   }
 
-  /** {@inheritDoc} Engines that do not answer are left out. */
+  /**
+   * {@inheritDoc} Through the engines' archive endpoints, as {@code docker cp} does: on each engine a helper
+   * container is created, never started, with the volume mounted; the source's archive streams straight into the
+   * target, digested on the way, and the target's archive is read back and digested to verify the copy. Owners,
+   * groups and modes are kept. Refuses to empty a volume on {@code toNode} without {@link OrchLabels#OWNER}.
+   * Helpers are created from {@link Builder#volumeCopyImage}'s image, carry the labels {@code orch.volume-copy}
+   * and the owner's, and never appear in listings or events; they are removed whatever happens, unless their
+   * engine stops answering (then remove them by hand: {@code docker rm -f}).
+   */
+  @Override
+  public CompletionStage<VolumeInfo> copyVolume(String fromNode, String name, String toNode) {
+    Objects.requireNonNull(fromNode, "fromNode");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(toNode, "toNode");
+    return volumeCopy.copy(fromNode, name, toNode);
+  }
+
+  /**
+   * {@inheritDoc} Engines that do not answer are left out. Sizes come from each engine's disk usage
+   * ({@code /system/df}); -1 where it fails.
+   */
   @Override
   public CompletionStage<List<VolumeInfo>> listVolumes(LabelSelector selector) {
     Objects.requireNonNull(selector, "selector");
@@ -474,7 +496,7 @@ public final class DockerRuntime implements ContainerRuntime {
         }
       }
       return out;
-    });
+    }).thenCompose(vs -> VolumeSizes.fill(vs, nodes::get));
   }
 
   /** {@code key=value} label filters for {@code selector}, as the engine's list calls take them. */
@@ -515,6 +537,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
     closed = true;
     health.shutdownNow();
+    volumeCopy.close();
     for (EngineNode n : nodes.values()) {
       n.close();
     }
@@ -717,7 +740,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private static ThreadFactory threads(String prefix) {
+  static ThreadFactory threads(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + n.getAndIncrement());
@@ -744,6 +767,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private int retries = 2;
     private int maxConnections = 32;
     private int ioThreads = 16;
+    private @Nullable String volumeCopyImage;
+    private Duration volumeCopyTimeout = Duration.ofHours(1);
 
     private Builder() {
     }
@@ -831,6 +856,22 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
+     * The image {@link DockerRuntime#copyVolume} creates its helper containers from. They are never started, so
+     * any image does, but it must be on every engine a copy touches. Default: the smallest image each engine
+     * holds (a copy fails, saying so, on an engine that holds none).
+     */
+    public Builder volumeCopyImage(String image) {
+      this.volumeCopyImage = Objects.requireNonNull(image, "volumeCopyImage");
+      return this;
+    }
+
+    /** The longest streaming a volume copy, or reading it back to verify it, may take (default 1 h). */
+    public Builder volumeCopyTimeout(Duration timeout) {
+      this.volumeCopyTimeout = Objects.requireNonNull(timeout, "volumeCopyTimeout");
+      return this;
+    }
+
+    /**
      * Connects to the engines and builds the runtime. Engines that do not answer yet become nodes that are
      * not ready, and join when they answer.
      *
@@ -859,6 +900,10 @@ public final class DockerRuntime implements ContainerRuntime {
       if (network != null && network.isBlank()) {
         problems.add("network: \"" + network + "\": must not be blank");
       }
+      if (volumeCopyImage != null && volumeCopyImage.isBlank()) {
+        problems.add("volumeCopyImage: \"" + volumeCopyImage + "\": must not be blank");
+      }
+      positive(problems, "volumeCopyTimeout", volumeCopyTimeout);
       positive(problems, "callTimeout", callTimeout);
       positive(problems, "connectTimeout", connectTimeout);
       positive(problems, "pingTimeout", pingTimeout);

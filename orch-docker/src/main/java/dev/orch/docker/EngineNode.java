@@ -316,6 +316,9 @@ final class EngineNode implements Closeable {
     List<Container> found = c.api().listContainersCmd().withShowAll(true).withLabelFilter(labels).exec();
     List<ContainerInfo> out = new ArrayList<>();
     for (Container ct : found) {
+      if (ct.getLabels() != null && ct.getLabels().containsKey(DockerVolumeCopy.HELPER_LABEL)) {
+        continue; // a volume copy's helper: never a replica
+      }
       try {
         InspectContainerResponse r = c.api().inspectContainerCmd(ct.getId()).exec();
         out.add(ContainerMapping.toInfo(runtimeId(ct.getId()), engine.id(), r));
@@ -515,6 +518,9 @@ final class EngineNode implements Closeable {
     }
     String action = e.getAction() != null ? e.getAction() : e.getStatus();
     Map<String, String> attrs = e.getActor().getAttributes() == null ? Map.of() : e.getActor().getAttributes();
+    if (attrs.containsKey(DockerVolumeCopy.HELPER_LABEL)) {
+      return; // a volume copy's helper: never a replica
+    }
     Map<String, String> labels = new HashMap<>(attrs);
     labels.keySet().removeAll(NOT_LABELS);
     Instant time = e.getTimeNano() != null ? Instant.ofEpochSecond(0, e.getTimeNano())

@@ -5,12 +5,15 @@ import dev.orch.api.spec.ContainerSpec;
 import dev.orch.testkit.RuntimeConformanceKit;
 import java.time.Duration;
 
-/** The runtime conformance kit against {@link DockerRuntime} on a real engine. Needs Docker. */
+/**
+ * The runtime conformance kit against {@link DockerRuntime} on real engines: two where there are (the volume copy
+ * check needs a second node), else one. Needs Docker.
+ */
 class DockerRuntimeConformanceDockerTest extends RuntimeConformanceKit {
 
   @Override
   protected ContainerRuntime createRuntime() {
-    return DockerTestEngines.runtime(1);
+    return DockerTestEngines.runtimeUpTo(2);
   }
 
   @Override

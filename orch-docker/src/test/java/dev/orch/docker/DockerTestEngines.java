@@ -76,6 +76,25 @@ final class DockerTestEngines {
     return b.build();
   }
 
+  /**
+   * A runtime over as many engines as {@link #HOSTS} names, up to {@code max} and at least one, for tests that
+   * use a second node where there is one and skip that part otherwise.
+   */
+  static DockerRuntime runtimeUpTo(int max) {
+    String hosts = System.getenv().getOrDefault(HOSTS, "");
+    long named = java.util.Arrays.stream(hosts.split(",")).filter(h -> !h.isBlank()).count();
+    return runtime((int) Math.max(1, Math.min(max, named)));
+  }
+
+  /** A docker-java client of engine {@code endpoint}, for looking behind the runtime's back; close it. */
+  static DockerClient client(String endpoint) {
+    DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+        .withDockerHost(endpoint).withDockerTlsVerify(false).build();
+    DockerHttpClient http = new ZerodepDockerHttpClient.Builder().dockerHost(config.getDockerHost())
+        .connectionTimeout(Duration.ofSeconds(2)).responseTimeout(Duration.ofSeconds(30)).build();
+    return DockerClientImpl.getInstance(config, http);
+  }
+
   /** Runs {@code scripts/test-engines.sh <args>} (stop-one N, start-one N) and waits for it. */
   static void script(String... args) throws Exception {
     String script = System.getenv("ORCH_ENGINES_SCRIPT");

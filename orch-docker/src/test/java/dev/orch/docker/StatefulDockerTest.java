@@ -11,6 +11,7 @@ import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.spec.Stateful;
+import dev.orch.core.DrainReport;
 import dev.orch.core.Orchestrator;
 import dev.orch.core.ReplicaStatus;
 import dev.orch.core.ServiceVolume;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * A stateful replica on a real engine writes a file into its volume; the file is still there after its
  * container is killed and restarted, after an update replaces the container, and after a scale to 0 and back
  * (the volume retained meanwhile); deleting the service with {@code whenDeleted: Delete} leaves no volume
- * behind. Needs one engine.
+ * behind. And a drain of its engine moves it, with its data, to the other engine. Needs two engines.
  */
 class StatefulDockerTest {
   private DockerRuntime runtime;
@@ -98,5 +99,35 @@ class StatefulDockerTest {
     OrchestratedDocker.awaitUntil("the service and its volume gone", () -> orch.volumes("db").toString(),
         () -> orch.status("db").isEmpty() && orch.volumes("db").isEmpty());
     assertEquals(List.of(), await(runtime.listVolumes(LabelSelector.of(OrchLabels.OWNER, orch.ownerId()))));
+  }
+
+  @Test
+  void aDrainOfItsEngineMovesTheReplicaWithItsDataToTheOtherEngine() throws Exception {
+    runtime = DockerTestEngines.runtime(2);
+    orch = Orchestrator.builder().runtime(runtime).ownerId(OrchestratedDocker.ownerId("drain"))
+        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch.apply(db("1", 1));
+    awaitOne("db-0 ready", r -> true);
+    ExecResult w = await(runtime.exec(replica().containerId(), List.of("sh", "-c",
+        "echo kept > /data/file && mkdir -p /data/dir && head -c 300000 /dev/urandom > /data/dir/blob "
+            + "&& md5sum /data/dir/blob > /data/sum"), Duration.ofSeconds(10)));
+    assertEquals(0, w.exitCode(), () -> "write: " + w);
+    String from = replica().node();
+
+    DrainReport report = orch.drain(from, Duration.ofMinutes(2)).get(3, java.util.concurrent.TimeUnit.MINUTES);
+
+    assertTrue(report.complete(), report::toString);
+    assertEquals(List.of("db-0"), report.moved());
+    awaitOne("db-0 ready on the other engine", r -> !r.node().equals(from));
+    assertEquals("db-0", replica().name(), "the same stable name");
+    assertEquals("kept", read(), "the data moved with it");
+    ExecResult sum = await(runtime.exec(replica().containerId(), List.of("md5sum", "-c", "/data/sum"),
+        Duration.ofSeconds(10)));
+    assertEquals(0, sum.exitCode(), () -> "the 300 kB file is intact: " + sum);
+    OrchestratedDocker.awaitUntil("the original volume removed from " + from, () -> orch.volumes("db").toString(),
+        () -> orch.volumes("db").stream().map(ServiceVolume::node).toList().equals(List.of(replica().node())));
+    long size = orch.volumes("db").get(0).sizeBytes();
+    assertTrue(size >= 300_000, () -> "the engine reports the volume's size: " + size);
+    assertEquals(List.of(from), orch.cordoned());
   }
 }

@@ -171,7 +171,8 @@ abstract class EventAndErrorChecks extends ContainerChecks {
   @Test
   void aMissingCapabilityFailsWithUnsupportedCapability() {
     Set<RuntimeCapability> has = runtime.capabilities();
-    assumeTrue(!has.containsAll(Set.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES)),
+    assumeTrue(!has.containsAll(Set.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
+            RuntimeCapability.VOLUME_COPY)),
         () -> "runtime " + runtime.name() + " has every optional call; nothing to refuse");
     String id = create(runsUntilStopped(), Map.of()).id();
     if (!has.contains(RuntimeCapability.EXEC)) {
@@ -183,6 +184,10 @@ abstract class EventAndErrorChecks extends ContainerChecks {
     }
     if (!has.contains(RuntimeCapability.VOLUMES)) {
       assertInstanceOf(UnsupportedCapabilityException.class, failureOf(runtime.listVolumes(LabelSelector.ALL)));
+    }
+    if (!has.contains(RuntimeCapability.VOLUME_COPY)) {
+      assertInstanceOf(UnsupportedCapabilityException.class,
+          failureOfCall("copyVolume", () -> runtime.copyVolume(node, "kit-" + runId + "-none", node)));
     }
   }
 

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orch.api.runtime.ContainerConflictException;
+import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
 import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchNetworkException;
+import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.ProbeResult;
 import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.runtime.RuntimeCapability;
@@ -29,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kit's checks of the optional parts, each skipped with the reason when the runtime lacks its
- * {@link dev.orch.api.runtime.RuntimeCapability}: exec and logs, volumes, networks, the probe transport. Part of
- * {@link RuntimeConformanceKit}.
+ * {@link dev.orch.api.runtime.RuntimeCapability}: exec and logs, volumes and their copies, networks, the probe
+ * transport. Part of {@link RuntimeConformanceKit}.
  */
 abstract class FeatureChecks extends EventAndErrorChecks {
 
@@ -130,6 +133,44 @@ abstract class FeatureChecks extends EventAndErrorChecks {
     assertEquals(0, r.exitCode(), "read: " + r);
     assertEquals("hello-" + runId, r.stdout().trim());
     await(runtime.remove(reader));
+  }
+
+  @Test
+  void aVolumeCopiedToAnotherNodeHoldsTheSameFiles() {
+    assumeCapabilities(RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.EXEC);
+    String other = await(runtime.nodes()).stream().filter(NodeInfo::ready).map(NodeInfo::id)
+        .filter(id -> !id.equals(node)).findFirst().orElse(null);
+    assumeTrue(other != null, () -> "runtime " + runtime.name() + " has no ready node but " + node
+        + ", and a volume is copied to another; test skipped");
+    String name = "kit-" + runId + "-copy";
+    await(runtime.createVolume(node, name, labels(Map.of("purpose", "kit"))));
+    removeAfterTest(node, name);
+    removeAfterTest(other, name);
+    ContainerSpec withVolume = runsUntilStopped().toBuilder().volume(name, "/kitdata").build();
+    String writer = run(withVolume);
+    awaitState(writer, ContainerState.RUNNING);
+    ExecResult w = await(runtime.exec(writer, writeFileCommand("/kitdata/greeting", "copied-" + runId),
+        Duration.ofSeconds(10)));
+    assertEquals(0, w.exitCode(), "write: " + w);
+    await(runtime.remove(writer)); // Orch copies a volume once its replica is gone
+
+    VolumeInfo copy = await(runtime.copyVolume(node, name, other));
+    assertEquals(name, copy.name());
+    assertEquals(other, copy.nodeId());
+    assertEquals("kit", copy.labels().get("purpose"), () -> "the copy has the source's labels: " + copy.labels());
+    assertTrue(copy.sizeBytes() > 0, () -> "a copy's size is known, and holds the file: " + copy);
+    String reader = await(runtime.create(new ContainerCreateRequest(uniqueName("c"), other, withVolume,
+        labels(Map.of())))).id();
+    await(runtime.start(reader));
+    awaitState(reader, ContainerState.RUNNING);
+    ExecResult r = await(runtime.exec(reader, readFileCommand("/kitdata/greeting"), Duration.ofSeconds(10)));
+    assertEquals(0, r.exitCode(), "read the copy: " + r);
+    assertEquals("copied-" + runId, r.stdout().trim(), "the copy holds the file");
+
+    String source = run(withVolume);
+    awaitState(source, ContainerState.RUNNING);
+    ExecResult s = await(runtime.exec(source, readFileCommand("/kitdata/greeting"), Duration.ofSeconds(10)));
+    assertEquals("copied-" + runId, s.stdout().trim(), () -> "the source keeps the file: " + s);
   }
 
   // ---------------------------------------------------------------- Networks

@@ -127,6 +127,28 @@ public final class NodeOperations {
     return out;
   }
 
+  /**
+   * The stateful replicas that are to run on copies of volumes still on {@code node}: gone from the node, but
+   * their data not yet moved off it; by stable name, each with why.
+   */
+  private Map<String, String> movesPending(String node) {
+    Map<String, String> out = new TreeMap<>();
+    for (String service : state.known()) {
+      ServiceRecord st = state.record(service).orElse(null);
+      int wanted = state.desired(service).filter(s -> s.stateful().map(m -> !m.volumes().isEmpty()).orElse(false))
+          .map(s -> s.replicas()).orElse(0);
+      if (st == null) {
+        continue;
+      }
+      for (int k = 0; k < wanted; k++) {
+        if (node.equals(st.volumeNodes.get(k)) || st.volumeMoves.containsKey(k)) {
+          out.put(service + "-" + k, st.waiting.getOrDefault(k, "its volumes have not left " + node + " yet"));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Why replica {@code c} has not left its draining node yet. */
   private String whyStays(ContainerInfo c) {
     String service = ObservedState.serviceOf(c);
@@ -176,8 +198,8 @@ public final class NodeOperations {
         Instant now = time.now();
         if (!observed.isDraining(node)) { // uncordoned meanwhile
           finish(left, "the drain was ended by uncordon", now);
-        } else if (left.isEmpty() || !now.isBefore(deadline)) {
-          finish(left, null, now);
+        } else if (left.isEmpty() && movesPending(node).isEmpty() || !now.isBefore(deadline)) {
+          finish(left, null, now); // (a replica's data still on the node counts as left)
         } else {
           time.schedule(CHECK_EVERY, this::check);
         }
@@ -197,6 +219,10 @@ public final class NodeOperations {
         why.put(c.name(), ended != null ? ended : whyStays(c));
         stayed.add(c.name());
       }
+      movesPending(node).forEach((name, reason) -> {
+        why.putIfAbsent(name, ended != null ? ended : reason);
+        stayed.add(name);
+      });
       List<String> moved = there.stream().filter(n -> !stayed.contains(n)).toList();
       if (ended == null) {
         synchronized (NodeOperations.this) {
@@ -208,8 +234,8 @@ public final class NodeOperations {
           }
         }
       }
-      DrainReport report = new DrainReport(node, left.isEmpty(), moved, why, Duration.between(began, now));
-      plane.emit(left.isEmpty() ? OrchEvent.Type.NORMAL : OrchEvent.Type.WARNING, left.isEmpty() ? "NodeDrained"
+      DrainReport report = new DrainReport(node, why.isEmpty(), moved, why, Duration.between(began, now));
+      plane.emit(why.isEmpty() ? OrchEvent.Type.NORMAL : OrchEvent.Type.WARNING, why.isEmpty() ? "NodeDrained"
           : "DrainIncomplete", "", "", node, report.toString());
       done.complete(report);
     }

@@ -127,7 +127,8 @@ final class StatefulPass extends ReconcilePass {
     for (int k : toCreate) {
       String rev = revisionFor(k);
       String volumeNode = st.volumeNodes.get(k);
-      if (volumeNode != null && !mode.volumes().isEmpty() && w.observed().isDraining(volumeNode)) {
+      if (volumeNode != null && !mode.volumes().isEmpty()
+          && (w.observed().isDraining(volumeNode) || st.volumeMoves.containsKey(k))) {
         moveVolumes(k, volumeNode, specFor(rev));
       } else {
         wake(w.replicas().place(st, specFor(rev), List.of(k), rev));
