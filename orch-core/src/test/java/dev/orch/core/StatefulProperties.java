@@ -46,7 +46,19 @@ class StatefulProperties {
   sealed interface Op {
   }
 
-  record Apply(int replicas, int image) implements Op {
+  /** {@code logs}: a second volume template, which the replicas take at their next replacement. */
+  record Apply(int replicas, int image, boolean logs) implements Op {
+  }
+
+  /** forceReplace of the replica at {@code pick}, when its node answers (else it may run twice, as it says). */
+  record Force(int pick) implements Op {
+  }
+
+  /** The orchestrator closes and a new one starts on the same store and runtime. */
+  record Restart() implements Op {
+  }
+
+  record SlowCalls(int seconds) implements Op {
   }
 
   record Crash(int pick) implements Op {
@@ -80,15 +92,18 @@ class StatefulProperties {
    * A run: how the service starts and updates (fixed), whether it has a volume (which pins each ordinal to a
    * node: without one, only Orch's own rule keeps an ordinal from running twice), and what happens to it.
    */
-  record Run(boolean ordered, int partition, boolean volume, List<Op> ops) {
+  record Run(boolean ordered, int partition, int maxUnavailable, boolean volume, List<Op> ops) {
   }
 
   @Provide
   Arbitrary<Run> runs() {
     Arbitrary<Integer> node = Arbitraries.integers().between(1, NODES);
     Arbitrary<Op> op = Arbitraries.frequencyOf(
-        Tuple.of(3, Combinators.combine(Arbitraries.integers().between(0, 4), Arbitraries.integers().between(1, 3))
-            .as(Apply::new)),
+        Tuple.of(3, Combinators.combine(Arbitraries.integers().between(0, 4), Arbitraries.integers().between(1, 3),
+            Arbitraries.of(false, false, true)).as(Apply::new)),
+        Tuple.of(1, Arbitraries.integers().between(0, 20).map(Force::new)),
+        Tuple.of(1, Arbitraries.just(new Restart())),
+        Tuple.of(1, Arbitraries.integers().between(1, 5).map(SlowCalls::new)),
         Tuple.of(2, Arbitraries.integers().between(0, 20).map(Crash::new)),
         Tuple.of(1, node.map(FailNode::new)),
         Tuple.of(1, node.map(RecoverNode::new)),
@@ -99,13 +114,14 @@ class StatefulProperties {
         Tuple.of(1, node.map(Uncordon::new)),
         Tuple.of(4, Arbitraries.integers().between(1, 30).map(Advance::new)));
     return Combinators.combine(Arbitraries.of(true, false), Arbitraries.integers().between(0, 2),
-        Arbitraries.of(true, false), op.list().ofMinSize(1).ofMaxSize(20)).as(Run::new);
+        Arbitraries.integers().between(1, 2), Arbitraries.of(true, false), op.list().ofMinSize(1).ofMaxSize(20))
+        .as(Run::new);
   }
 
   @Property(tries = 150, shrinking = ShrinkingMode.BOUNDED)
   @AddLifecycleHook(FaultScheduleTries.class)
   void theInvariantsHoldUnderAnyFaultsAndTheServiceConverges(@ForAll("runs") Run run) {
-    World w = new World(run.ordered(), run.partition(), run.volume());
+    World w = new World(run.ordered(), run.partition(), run.maxUnavailable(), run.volume());
     try {
       w.play(run.ops());
       w.quiesce();
@@ -119,19 +135,19 @@ class StatefulProperties {
     final VirtualTimeSource time = new VirtualTimeSource();
     final InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).seed(5).nodes(NODES,
         Resources.of("4", "8Gi")).defaultBehavior(Behaviors.runForever()).build();
-    final Orchestrator orch = Orchestrator.builder().runtime(new ForwardingRuntime(runtime) {
-          @Override
-          public java.util.concurrent.CompletionStage<ContainerInfo> create(
-              dev.orch.api.runtime.ContainerCreateRequest request) {
-            checkOrderedReady(request); // when Orch decides, not when the runtime's event arrives
-            return super.create(request);
-          }
-        }).timeSource(time).seed(5)
-        .nodeLostGrace(Duration.ofSeconds(10)).terminationGrace(Duration.ofSeconds(1))
-        .crashLoopBackoff(new CrashLoopBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMinutes(1)))
-        .build();
+    final dev.orch.api.state.StateStore store = new dev.orch.core.state.InMemoryStateStore();
+    final ForwardingRuntime checked = new ForwardingRuntime(runtime) {
+      @Override
+      public java.util.concurrent.CompletionStage<ContainerInfo> create(
+          dev.orch.api.runtime.ContainerCreateRequest request) {
+        checkOrderedReady(request); // when Orch decides, not when the runtime's event arrives
+        return super.create(request);
+      }
+    };
+    Orchestrator orch = start();
     final boolean ordered;
     final int partition;
+    final int maxUnavailable;
     final boolean volume;
     final Set<Integer> failed = new HashSet<>();
     final Set<Integer> partitioned = new HashSet<>();
@@ -140,18 +156,29 @@ class StatefulProperties {
     final List<String> violations = new ArrayList<>();
     ServiceSpec desired;
 
-    World(boolean ordered, int partition, boolean volume) {
+    World(boolean ordered, int partition, int maxUnavailable, boolean volume) {
       this.ordered = ordered;
       this.partition = partition;
+      this.maxUnavailable = maxUnavailable;
       this.volume = volume;
     }
 
-    ServiceSpec spec(int replicas, int image) {
+    Orchestrator start() {
+      return Orchestrator.builder().runtime(checked).timeSource(time).seed(5).stateStore(store)
+          .nodeLostGrace(Duration.ofSeconds(10)).terminationGrace(Duration.ofSeconds(1))
+          .crashLoopBackoff(new CrashLoopBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofMinutes(1)))
+          .build();
+    }
+
+    ServiceSpec spec(int replicas, int image, boolean logs) {
       Stateful.Builder mode = Stateful.builder()
           .podManagement(ordered ? Stateful.PodManagement.ORDERED_READY : Stateful.PodManagement.PARALLEL)
-          .update(Stateful.Update.rolling(partition, 1));
+          .update(Stateful.Update.rolling(partition, maxUnavailable));
       if (volume) {
         mode.volume("data", "/data");
+      }
+      if (volume && logs) {
+        mode.volume("logs", "/logs");
       }
       return ServiceSpec.builder("db").replicas(replicas)
           .container(ContainerSpec.builder("img:" + image).requests("250m", "256Mi").build())
@@ -165,6 +192,9 @@ class StatefulProperties {
         return;
       }
       int k = Integer.parseInt(request.labels().getOrDefault(OrchLabels.ORDINAL, "-1"));
+      if (orch == null) {
+        return; // (an orchestrator starting)
+      }
       Set<Integer> ready = new HashSet<>();
       orch.status("db").ifPresent(s -> s.replicas().stream().filter(ReplicaStatus::ready)
           .forEach(r -> ready.add(r.ordinal())));
@@ -179,8 +209,22 @@ class StatefulProperties {
     void play(List<Op> ops) {
       for (Op op : ops) {
         if (op instanceof Apply a) {
-          desired = spec(a.replicas(), a.image());
+          desired = spec(a.replicas(), a.image(), a.logs());
           orch.apply(desired);
+        } else if (op instanceof Force f && desired != null) {
+          List<ContainerInfo> mine = truth();
+          if (!mine.isEmpty()) {
+            ContainerInfo c = mine.get(f.pick() % mine.size());
+            if (!failed.contains(nodeNumber(c)) && !partitioned.contains(nodeNumber(c))) {
+              orch.forceReplace("db", Integer.parseInt(c.labels().get(OrchLabels.ORDINAL)));
+            }
+          }
+        } else if (op instanceof Restart) {
+          orch.close();
+          orch = start();
+        } else if (op instanceof SlowCalls sc) {
+          runtime.injectFault(dev.orch.inmemory.CallFault.slow(Duration.ofSeconds(sc.seconds()))
+              .lasting(Duration.ofSeconds(20)).build());
         } else if (op instanceof Crash c) {
           List<ContainerInfo> mine = truth().stream().filter(x -> x.state() == ContainerState.RUNNING).toList();
           if (!mine.isEmpty()) {
@@ -200,14 +244,18 @@ class StatefulProperties {
           runtime.failCalls(Duration.ofSeconds(fc.seconds()));
         } else if (op instanceof Advance adv) {
           advance(adv.seconds());
-        } else if (op instanceof Drain d) {
+        } else if (op instanceof Drain d && orch.started().isDone()) { // (before, no node is known: refused)
           orch.drain("node-" + d.node(), Duration.ofSeconds(60));
-        } else if (op instanceof Uncordon u) {
+        } else if (op instanceof Uncordon u && orch.started().isDone()) {
           orch.uncordon("node-" + u.node());
         }
         time.runDue();
         check();
       }
+    }
+
+    static int nodeNumber(ContainerInfo c) {
+      return Integer.parseInt(c.nodeId().substring("node-".length()));
     }
 
     /** Every container of the service there is, reachable or not. */
@@ -228,7 +276,7 @@ class StatefulProperties {
         }
       });
       orch.events().recent("db", 1000).stream().filter(e -> e.reason().equals("Updating")).forEach(e -> {
-        int k = Integer.parseInt(e.replica().substring("db-".length()).split("-")[0]);
+        int k = Integer.parseInt(e.message().replaceFirst("^replica (\\d+):.*", "$1")); // "replica 2: revision .."
         if (k < partition) {
           violations.add("an update touched replica " + k + " below the partition " + partition + ": " + e);
         }
@@ -289,13 +337,19 @@ class StatefulProperties {
           .join()) {
         volumesSeen.add(v.nodeId() + "/" + v.name());
       }
-      for (ContainerInfo c : volume ? mine : List.<ContainerInfo>of()) { // each replica on its volume's node
-        String volume = Stateful.volumeName("db", "data", Integer.parseInt(c.labels().get(OrchLabels.ORDINAL)));
-        assertTrue(volumesSeen.contains(c.nodeId() + "/" + volume), () -> c.name() + " on " + c.nodeId()
-            + " without its volume " + volume + ": " + volumesSeen);
-        if (marked.contains(volume)) {
-          assertEquals(java.util.Optional.of(volume), runtime.readVolumeFile(c.nodeId(), volume, "/marker"),
-              () -> c.name() + " on " + c.nodeId() + " lost its data, moved or not");
+      for (ContainerInfo c : volume ? mine : List.<ContainerInfo>of()) { // each replica on its volumes' node
+        int k = Integer.parseInt(c.labels().get(OrchLabels.ORDINAL));
+        // At or above the partition a replica runs the desired revision, with each of its templates' volumes.
+        List<Stateful.VolumeTemplate> templates = k >= partition ? desired.stateful().orElseThrow().volumes()
+            : List.of(desired.stateful().orElseThrow().volumes().get(0));
+        for (Stateful.VolumeTemplate t : templates) {
+          String volume = Stateful.volumeName("db", t.name(), k);
+          assertTrue(volumesSeen.contains(c.nodeId() + "/" + volume), () -> c.name() + " on " + c.nodeId()
+              + " without its volume " + volume + ": " + volumesSeen);
+          if (marked.contains(volume)) {
+            assertEquals(java.util.Optional.of(volume), runtime.readVolumeFile(c.nodeId(), volume, "/marker"),
+                () -> c.name() + " on " + c.nodeId() + " lost its data, moved or not");
+          }
         }
       }
     }

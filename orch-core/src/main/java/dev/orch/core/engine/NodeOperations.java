@@ -55,7 +55,9 @@ public final class NodeOperations {
    * @throws IllegalArgumentException naming the known nodes when {@code node} is not one
    */
   public synchronized void cordon(String node, boolean on) {
-    requireNode(on ? "cordon" : "uncordon", node);
+    if (on || !observed.cordoned().contains(node)) { // a cordon kept in the store may precede its node's discovery
+      requireNode(on ? "cordon" : "uncordon", node);
+    }
     journal.saveCordon(node, on, on && observed.isDraining(node));
     boolean changed = observed.cordon(node, on);
     changed |= !on && observed.drain(node, false);
@@ -112,7 +114,9 @@ public final class NodeOperations {
     Objects.requireNonNull(node, "node");
     plane.ensureOpen(op + " " + node);
     if (!observed.knowsNode(node)) {
-      throw new IllegalArgumentException(op + ": node: \"" + node + "\": must be one of " + observed.nodeIds());
+      List<String> known = observed.nodeIds();
+      throw new IllegalArgumentException(op + ": node: \"" + node + "\": must be one of " + known + (known.isEmpty()
+          ? " (no node is known yet: the orchestrator is starting; started() completes once it knows them)" : ""));
     }
   }
 

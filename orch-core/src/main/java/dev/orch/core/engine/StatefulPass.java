@@ -120,7 +120,9 @@ final class StatefulPass extends ReconcilePass {
       unavailable += up ? 0 : 1;
       lowerReady &= up;
     }
-    int budget = leave(leaving, mode.update().maxUnavailable() - unavailable);
+    // OrderedReady: a replica created this pass needs the ones below it ready, so none of them goes meanwhile.
+    boolean creating = mode.podManagement() == Stateful.PodManagement.ORDERED_READY && !toCreate.isEmpty();
+    int budget = leave(leaving, creating ? 0 : mode.update().maxUnavailable() - unavailable);
     if (w.rollouts().rolling().begin(st.rollout, spec, revision, !outdated.isEmpty(), now)) {
       update(outdated, budget); // (not while the rollout is paused)
     }
