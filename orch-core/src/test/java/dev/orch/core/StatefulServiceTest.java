@@ -135,6 +135,50 @@ class StatefulServiceTest extends VirtualClusterTest {
   }
 
   @Test
+  void anAddedVolumeTemplateReachesEachReplicaAtItsNextReplacementInUpdateOrderAndTheDataStays() {
+    orch.apply(db("db:1", 3, Stateful.builder()));
+    time.advance(Duration.ofSeconds(10));
+    for (int k = 0; k < 3; k++) {
+      write("db-" + k, "data" + k);
+    }
+    orch.apply(db("db:1", 3, Stateful.builder().volume("logs", "/var/logs")));
+    time.advance(Duration.ofSeconds(30));
+    assertEquals(List.of("db-2", "db-1", "db-0"), orch.events().recent("db", 500).stream()
+        .filter(e -> e.reason().equals("Updating")).map(OrchEvent::replica).toList(), "in update order");
+    for (int k = 0; k < 3; k++) {
+      assertEquals("data" + k, read("db-" + k), "db-" + k + " kept its data");
+      String node = byName().get("db-" + k).nodeId();
+      assertTrue(runtime.volumeFiles(node, "db-logs-" + k).isEmpty(), "db-" + k + " has its new, empty volume");
+    }
+    assertTrue(orch.status("db").orElseThrow().ordinals().stream().allMatch(o -> o.volumes().size() == 2));
+  }
+
+  @Test
+  void withTheNodeLossPolicyALostReplicaIsRecreatedEmptyElsewhereAfterTheBoundNamingTheDataLeft() {
+    orch.apply(db("db:1", 2, Stateful.builder().nodeLoss(Stateful.NodeLoss.recreateEmptyAfter(Duration.ofSeconds(60)))));
+    time.advance(Duration.ofSeconds(10));
+    write("db-1", "lost");
+    String node = byName().get("db-1").nodeId();
+    runtime.failNode(node);
+    time.advance(Duration.ofSeconds(40));
+    assertEquals(List.of(), runtime.allContainers().stream().filter(c -> "db".equals(c.labels().get(
+        OrchLabels.SERVICE)) && c.labels().get(OrchLabels.ORDINAL).equals("1")).map(ContainerInfo::nodeId).toList(),
+        "within the bound it waits for its node (the failed node's containers are gone): none created elsewhere");
+    assertTrue(orch.events().recent("db", 500).stream().noneMatch(e -> e.reason().equals("RecreatedEmpty")));
+    time.advance(Duration.ofSeconds(40));
+    OrchEvent warning = orch.events().recent("db", 500).stream().filter(e -> e.reason().equals("RecreatedEmpty"))
+        .findFirst().orElseThrow(() -> new AssertionError(orch.events().recent("db", 50).toString()));
+    assertEquals(OrchEvent.Type.WARNING, warning.type());
+    assertTrue(warning.message().contains("db-data-1") && warning.message().contains(node), warning::toString);
+    time.advance(Duration.ofSeconds(10));
+    ContainerInfo again = byName().values().stream().filter(c -> c.labels().get(OrchLabels.ORDINAL).equals("1"))
+        .findFirst().orElseThrow();
+    assertTrue(!again.nodeId().equals(node), "elsewhere");
+    assertEquals("", runtime.exec(again.id(), List.of("sh", "-c", "cat /var/data/f 2>/dev/null"),
+        Duration.ofSeconds(1)).toCompletableFuture().join().stdout().strip(), "with empty volumes");
+  }
+
+  @Test
   void aBrokenUpdateRecoversWhenTheSpecIsRevertedWithNoManualStep() {
     orch.apply(db("db:1", 3, Stateful.builder()));
     time.advance(Duration.ofSeconds(10));
