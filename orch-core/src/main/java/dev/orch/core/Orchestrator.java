@@ -61,7 +61,8 @@ public final class Orchestrator implements AutoCloseable {
    * spec first: an invalid one is refused with every violation and changes nothing. Idempotent; returns
    * once the state store has kept it (at once with the in-memory default), before any replica changes.
    *
-   * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule
+   * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule, or would make an applied service
+   *                                                 stateful or not, or change its pod management
    * @throws IllegalStateException when the orchestrator is closed
    * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */

@@ -108,29 +108,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     Objects.requireNonNull(spec, "spec");
     requireRunnable(spec);
     ensureOpen("apply " + spec.name());
-    desired(spec.name()).ifPresent(was -> requireSameMode(was, spec));
     ServiceSpec previous = state.apply(spec, settings.time().now()); // kept before acted on; throws if not
     if (!spec.equals(previous)) {
       emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
     }
     queue.enqueue(spec.name());
-  }
-
-  /**
-   * Refuses turning an applied service stateful or not, or changing its pod management: its replicas' names,
-   * volumes and order would change under them (as Kubernetes refuses such a StatefulSet update).
-   */
-  private static void requireSameMode(ServiceSpec was, ServiceSpec spec) {
-    String before = was.stateful().map(m -> m.podManagement().toString()).orElse("none");
-    String after = spec.stateful().map(m -> m.podManagement().toString()).orElse("none");
-    if (!before.equals(after)) {
-      String path = was.stateful().isPresent() && spec.stateful().isPresent() ? ".stateful.podManagement"
-          : ".stateful";
-      throw new dev.orch.api.spec.InvalidSpecException(List.of(new dev.orch.api.spec.Violation(
-          spec.name() + path, after, "must stay " + before + " while the service is applied "
-          + "(delete it, then apply it again)")));
-    }
   }
 
   /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */

@@ -45,9 +45,14 @@ final class DesiredState {
    * {@code now}; returns the spec it replaced, or null.
    *
    * @throws StateStoreException when the store cannot keep it; nothing changed
+   * @throws dev.orch.api.spec.InvalidSpecException when it would change the applied service's stateful mode
    */
   @Nullable ServiceSpec apply(ServiceSpec spec, Instant now) {
     synchronized (lock) {
+      ServiceSpec was = desired.get(spec.name());
+      if (was != null) {
+        requireSameMode(was, spec);
+      }
       Revision revision = Revision.of(Revisions.revision(spec), spec, now);
       ServiceRecord known = records.get(spec.name());
       RevisionHistory next = known == null ? new RevisionHistory() : known.rollout.history().copy();
@@ -273,5 +278,21 @@ final class DesiredState {
   /** Whether no service is remembered. */
   boolean isEmpty() {
     return records.isEmpty();
+  }
+
+  /**
+   * Refuses turning an applied service stateful or not, or changing its pod management: its replicas' names,
+   * volumes and order would change under them (as Kubernetes refuses such a StatefulSet update).
+   */
+  private static void requireSameMode(ServiceSpec was, ServiceSpec spec) {
+    String before = was.stateful().map(m -> m.podManagement().toString()).orElse("none");
+    String after = spec.stateful().map(m -> m.podManagement().toString()).orElse("none");
+    if (!before.equals(after)) {
+      String path = was.stateful().isPresent() && spec.stateful().isPresent() ? ".stateful.podManagement"
+          : ".stateful";
+      throw new dev.orch.api.spec.InvalidSpecException(List.of(new dev.orch.api.spec.Violation(
+          spec.name() + path, after, "must stay " + before + " while the service is applied "
+          + "(delete it, then apply it again)")));
+    }
   }
 }
