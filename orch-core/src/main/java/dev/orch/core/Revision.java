@@ -26,7 +26,7 @@ public record Revision(String id, ContainerSpec container, Probes probes, Instan
     Objects.requireNonNull(container, "container");
     Objects.requireNonNull(probes, "probes");
     Objects.requireNonNull(appliedAt, "appliedAt");
-    volumes = List.copyOf(volumes);
+    volumes = List.copyOf(Objects.requireNonNull(volumes, "volumes"));
   }
 
   /** Creates a revision without volume templates. */

@@ -139,6 +139,8 @@ class DrainTest extends VirtualClusterTest {
     DrainReport report = advanceUntilDone(orch.drain(node, Duration.ofMinutes(5)), () -> {
       ServiceStatus s = orch.status("web").orElseThrow();
       assertTrue(s.ready() >= 5, () -> "the floor is 5 ready: " + s);
+      int total = containers("web").size();
+      assertTrue(total <= 8, () -> "maxSurge 25% of 6 rounds up to 2: at most 8 at once, not " + total);
     });
 
     assertTrue(report.complete(), report::toString);
@@ -215,6 +217,77 @@ class DrainTest extends VirtualClusterTest {
   }
 
   @Test
+  void aMoveNeverOverwritesAVolumeOfTheOrdinalThatAnotherNodeHolds() {
+    orch.apply(db(1));
+    time.advance(Duration.ofSeconds(10));
+    write("db-0", "current");
+    String node = replica("db-0").nodeId();
+    List<String> others = List.of("node-1", "node-2", "node-3").stream().filter(n -> !n.equals(node)).toList();
+    for (String other : others) { // data an earlier db-0 left there (the node-loss policy, forceReplace)
+      runtime.createVolume(other, "db-data-0", Map.of(OrchLabels.OWNER, orch.ownerId(), OrchLabels.SERVICE, "db",
+          OrchLabels.ORDINAL, "0")).toCompletableFuture().join();
+      runtime.writeVolumeFile(other, "db-data-0", "/f", "earlier");
+    }
+
+    DrainReport report = advanceUntilDone(orch.drain(node, Duration.ofSeconds(30)), () -> { });
+
+    assertFalse(report.complete(), "no node may take db-0's volumes: " + report);
+    for (String other : others) {
+      assertEquals(java.util.Optional.of("earlier"), runtime.readVolumeFile(other, "db-data-0", "/f"), other);
+    }
+    assertEquals(java.util.Optional.of("current\n"), runtime.readVolumeFile(node, "db-data-0", "/f"));
+  }
+
+  @Test
+  void anOrchestratorThatRestartsMidCopyRemovesTheCutShortCopyAndMovesAgain() {
+    StateStore store = new InMemoryStateStore();
+    orch.close();
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch.apply(db(1));
+    time.advance(Duration.ofSeconds(10));
+    write("db-0", "kept");
+    String node = replica("db-0").nodeId();
+    Subscription slowVolumes = runtime.injectFault(CallFault.slow(Duration.ofSeconds(5))
+        .operations(RuntimeOperation.VOLUME).build());
+    orch.drain(node, Duration.ofMinutes(5));
+    for (int i = 0; i < 100 && orch.events().recent("db", 100).stream().noneMatch(e -> e.message().contains(
+        "being copied")) && orch.status("db").orElseThrow().ordinals().get(0).waiting().isEmpty(); i++) {
+      time.advance(Duration.ofMillis(100));
+    }
+    assertTrue(orch.status("db").orElseThrow().ordinals().get(0).waiting().contains("being copied"),
+        () -> "a copy is under way: " + orch.status("db"));
+    orch.close(); // mid-copy: the store holds the move as not copied
+    slowVolumes.close();
+    time.advance(Duration.ofSeconds(10)); // the runtime finishes the copy nobody waits for
+
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+    time.advance(Duration.ofSeconds(60));
+    assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
+    assertFalse(replica("db-0").nodeId().equals(node));
+    assertEquals("kept", read("db-0"));
+    assertEquals(List.of(replica("db-0").nodeId()), runtime.allVolumes().stream()
+        .filter(v -> v.name().equals("db-data-0")).map(dev.orch.api.runtime.VolumeInfo::nodeId).toList(),
+        "one volume left, under the replica");
+    assertEquals(List.of(), store.list(orch.ownerId() + "/moves/").toCompletableFuture().join(), "no move kept");
+    assertTrue(orch.events().recent("db", 100).stream().anyMatch(e -> e.reason().equals("VolumesMoved")),
+        "the copy nobody saw verified was not trusted: it was removed and made again");
+  }
+
+  @Test
+  void aSecondDrainOfANodeJoinsTheFirst() {
+    orch.apply(db(2));
+    time.advance(Duration.ofSeconds(10));
+    String node = replica("db-1").nodeId();
+    CompletableFuture<DrainReport> first = orch.drain(node, Duration.ofMinutes(5));
+    CompletableFuture<DrainReport> second = orch.drain(node, Duration.ofMinutes(10));
+    assertTrue(first == second, "the same drain");
+    DrainReport report = advanceUntilDone(second, () -> { });
+    assertTrue(report.complete(), report::toString);
+  }
+
+  @Test
   void badInputIsRefusedNamingTheRule() {
     IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
         () -> orch.drain("node-9", Duration.ofMinutes(1)));
@@ -222,7 +295,8 @@ class DrainTest extends VirtualClusterTest {
         unknown::getMessage);
     IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
         () -> orch.drain("node-1", Duration.ZERO));
-    assertTrue(zero.getMessage().contains("timeout: PT0S: must be positive"), zero::getMessage);
+    assertTrue(zero.getMessage().contains("timeout: PT0S: must be positive and at most 365 days"), zero::getMessage);
+    assertThrows(IllegalArgumentException.class, () -> orch.drain("node-1", Duration.ofSeconds(Long.MAX_VALUE)));
     assertEquals(List.of(), orch.cordoned(), "a refused drain cordons nothing");
   }
 }

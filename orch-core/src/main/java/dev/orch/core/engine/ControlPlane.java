@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -66,8 +67,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
     List<StateJournal.Stored> stored;
+    Map<String, Map<Integer, StateJournal.Move>> moves;
     try {
       stored = journal.open(); // before any thread of the engine starts
+      moves = journal.moves();
       journal.cordons().forEach((n, draining) -> {
         observed.cordon(n, true);
         observed.drain(n, draining); // a drain goes on, without the timeout of the one that began it
@@ -87,8 +90,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints);
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
+    StatefulVolumes volumes = new StatefulVolumes(s, this, this, calls, observed);
     this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
-        rollouts, new StatefulVolumes(s, this, this, calls, observed), this), this, s.time());
+        rollouts, volumes, new VolumeMoves(s, this, this, calls, journal, volumes), this), this, s.time());
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();
@@ -97,6 +101,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.statusReport = new StatusReport(observed, probes, events, rollouts);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
     state.restore(stored, this::requireRunnable);
+    moves.forEach((service, m) -> state.record(service).ifPresent(st -> VolumeMoves.restore(st, m)));
+    nodeOperations.resumeDrains();
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
   }

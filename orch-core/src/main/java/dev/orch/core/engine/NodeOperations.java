@@ -28,6 +28,8 @@ public final class NodeOperations {
   private static final Logger LOG = LoggerFactory.getLogger(NodeOperations.class);
   /** How often a drain looks whether the node is empty. */
   private static final Duration CHECK_EVERY = Duration.ofMillis(100);
+  /** The longest a drain may be given. */
+  private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
 
   private final StateJournal journal;
   private final ObservedState observed;
@@ -77,23 +79,46 @@ public final class NodeOperations {
    * Drains node {@code node} (see {@code Orchestrator.drain}): cordons it, kept in the store with the drain,
    * and completes once no replica Orch runs is left there, or once {@code timeout} passes.
    *
+   * A drain of a node already being drained joins it: the same report, by the later of the two deadlines.
+   *
    * @throws IllegalArgumentException naming the known nodes when {@code node} is not one, or when
-   *                                  {@code timeout} is not positive
+   *                                  {@code timeout} is not positive and at most 365 days
    */
   public synchronized CompletableFuture<DrainReport> drain(String node, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("drain " + node + ": timeout: " + timeout + ": must be positive");
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("drain " + node + ": timeout: " + timeout + ": must be positive and at "
+          + "most 365 days");
     }
     requireNode("drain", node);
+    Instant deadline = time.now().plus(timeout);
+    for (Drain d : active) {
+      if (d.node.equals(node)) {
+        d.deadline = d.deadline.isAfter(deadline) ? d.deadline : deadline;
+        return d.done;
+      }
+    }
     journal.saveCordon(node, true, true);
     observed.cordon(node, true);
     observed.drain(node, true);
+    return start(node, deadline, "within " + timeout.toSeconds() + "s");
+  }
+
+  /** Follows the drains the store kept (at start): they go on, with no deadline, until their nodes are empty. */
+  synchronized void resumeDrains() {
+    for (String node : observed.cordoned()) {
+      if (observed.isDraining(node)) {
+        start(node, time.now().plus(MAX_TIMEOUT), "kept in the store, with no deadline");
+      }
+    }
+  }
+
+  private CompletableFuture<DrainReport> start(String node, Instant deadline, String within) {
     List<String> there = replicasOn(node).stream().map(ContainerInfo::name).sorted().toList();
-    plane.emit(OrchEvent.Type.NORMAL, "NodeDraining", "", "", node, "draining " + node + " within "
-        + timeout.toSeconds() + "s: " + there.size() + " replicas move off it, each within its service's budget");
+    plane.emit(OrchEvent.Type.NORMAL, "NodeDraining", "", "", node, "draining " + node + " " + within + ": "
+        + there.size() + " replicas move off it, each within its service's budget");
     state.known().forEach(plane::enqueue);
-    Drain d = new Drain(node, there, time.now(), time.now().plus(timeout));
+    Drain d = new Drain(node, there, time.now(), deadline);
     active.add(d);
     d.check();
     return d.done;
@@ -145,7 +170,8 @@ public final class NodeOperations {
         continue;
       }
       for (int k = 0; k < wanted; k++) {
-        if (node.equals(st.volumeNodes.get(k)) || st.volumeMoves.containsKey(k)) {
+        // Until its replica runs ready on the copies, and the originals are gone, a replica has not left.
+        if (node.equals(st.volumeNodes.get(k)) || st.volumeMoves.containsKey(k) || node.equals(st.movedFrom.get(k))) {
           out.put(service + "-" + k, st.waiting.getOrDefault(k, "its volumes have not left " + node + " yet"));
         }
       }
@@ -183,7 +209,7 @@ public final class NodeOperations {
     final String node;
     final List<String> there;
     final Instant began;
-    final Instant deadline;
+    volatile Instant deadline;
     final CompletableFuture<DrainReport> done = new CompletableFuture<>();
 
     Drain(String node, List<String> there, Instant began, Instant deadline) {
@@ -200,7 +226,9 @@ public final class NodeOperations {
       try {
         List<ContainerInfo> left = replicasOn(node);
         Instant now = time.now();
-        if (!observed.isDraining(node)) { // uncordoned meanwhile
+        if (!plane.started().isDone()) { // what runs there is not known yet
+          time.schedule(CHECK_EVERY, this::check);
+        } else if (!observed.isDraining(node)) { // uncordoned meanwhile
           finish(left, "the drain was ended by uncordon", now);
         } else if (left.isEmpty() && movesPending(node).isEmpty() || !now.isBefore(deadline)) {
           finish(left, null, now); // (a replica's data still on the node counts as left)

@@ -1,6 +1,7 @@
 package dev.orch.core.engine;
 
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.spec.RestartPolicy;
@@ -235,12 +236,15 @@ final class ReplicaActions {
 
   /** Everything that holds room on a node: observed containers, creates in flight and nominated room. */
   /**
-   * The node the scheduler would choose now for a new replica {@code id} of {@code spec}, unbound to any
-   * volume (where a stateful replica's volumes move), or why none fits. Reserves nothing.
+   * The node the scheduler would choose now for a new replica {@code id} of {@code spec}, among the nodes
+   * {@code allowed}, unbound to any volume (where a stateful replica's volumes move), or why none fits. Reserves
+   * nothing.
    */
-  SchedulerPlacement.Outcome choose(ServiceSpec spec, String id) {
+  SchedulerPlacement.Outcome choose(ServiceSpec spec, String id, java.util.function.Predicate<String> allowed) {
     synchronized (placementLock) {
-      return placement.place(observed.placeableNodeInfos(), existingReplicas(), spec, List.of(id), Map.of()).get(0);
+      List<NodeInfo> nodes = new ArrayList<>(observed.placeableNodeInfos());
+      nodes.removeIf(n -> !allowed.test(n.id()));
+      return placement.place(nodes, existingReplicas(), spec, List.of(id), Map.of()).get(0);
     }
   }
 

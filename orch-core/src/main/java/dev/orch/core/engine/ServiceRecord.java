@@ -85,6 +85,10 @@ final class ServiceRecord {
   final Map<Integer, String> volumeMoves = new ConcurrentHashMap<>();
   /** Stateful: ordinals whose volumes were copied, to the node of the originals, removed once it is ready. */
   final Map<Integer, String> movedFrom = new ConcurrentHashMap<>();
+  /** Stateful: ordinals whose move was cut short, to the node whose copies of their volumes are to go first. */
+  final Map<Integer, String> discards = new ConcurrentHashMap<>();
+  /** Stateful: by ordinal, the nodes a move must not go to (they hold volumes of it already). */
+  final Map<Integer, Set<String>> moveAvoid = new ConcurrentHashMap<>();
   /** Sizes of the volumes last listed or copied, by volume name (what the status shows). */
   final Map<String, Long> volumeSizes = new ConcurrentHashMap<>();
   /** When {@link #volumeSizes} were last listed. */

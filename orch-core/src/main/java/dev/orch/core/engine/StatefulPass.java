@@ -112,7 +112,7 @@ final class StatefulPass extends ReconcilePass {
           outdated.add(k);
         }
         if (up && keep.nodeId().equals(st.volumeNodes.get(k))) {
-          w.volumes().removeMoved(st, spec, k); // moved off a draining node: the originals go
+          w.moves().removeMoved(st, spec, k); // moved off a draining node: the originals go
         }
         availableCurrent += up && current && k >= mode.update().partition() ? 1 : 0;
       }
@@ -128,9 +128,17 @@ final class StatefulPass extends ReconcilePass {
     }
     for (int k : toCreate) {
       String rev = revisionFor(k);
+      if (mode.volumes().isEmpty()) {
+        wake(w.replicas().place(st, specFor(rev), List.of(k), rev));
+        continue;
+      }
+      String moving = st.volumeMoves.get(k); // first: a move ends with its volumes' node set
       String volumeNode = st.volumeNodes.get(k);
-      if (volumeNode != null && !mode.volumes().isEmpty()
-          && (w.observed().isDraining(volumeNode) || st.volumeMoves.containsKey(k))) {
+      if (!w.moves().settled(st, spec, k)) {
+        st.waiting.put(k, "a cut-short copy of its volumes on " + st.discards.get(k) + " is being removed first");
+      } else if (moving != null) {
+        st.waiting.put(k, "its volumes are being copied to " + moving);
+      } else if (volumeNode != null && w.observed().isDraining(volumeNode)) {
         moveVolumes(k, volumeNode, specFor(rev));
       } else {
         wake(w.replicas().place(st, specFor(rev), List.of(k), rev));
@@ -165,20 +173,25 @@ final class StatefulPass extends ReconcilePass {
     return budget;
   }
 
-  /** Ordinal {@code k}'s volumes, on draining node {@code from}, move to the node the scheduler chooses. */
+  /**
+   * Ordinal {@code k}'s volumes, on draining node {@code from}, move to the node the scheduler chooses among
+   * those that hold none of them.
+   */
   private void moveVolumes(int k, String from, ServiceSpec own) {
-    String to = st.volumeMoves.get(k);
-    if (to == null) {
-      SchedulerPlacement.Outcome target = w.replicas().choose(own, spec.name() + "-" + k);
-      if (target.nodeId().isEmpty()) {
-        st.waiting.put(k, "its volumes wait to leave draining node " + from + ": " + target.message());
-        wake(Duration.ofSeconds(5));
-        return;
-      }
-      to = target.nodeId().get();
-      w.volumes().move(st, spec, k, from, to);
+    if (!w.volumes().canMove(spec)) {
+      st.waiting.put(k, "its volumes are on draining node " + from + ", and the runtime cannot copy volumes to "
+          + "another node (no VOLUME_COPY): it goes back there once the drain ends and the node is uncordoned");
+      return;
     }
-    st.waiting.put(k, "its volumes are being copied from draining node " + from + " to " + to);
+    SchedulerPlacement.Outcome target = w.replicas().choose(own, spec.name() + "-" + k,
+        node -> VolumeMoves.mayGoTo(st, k, node));
+    if (target.nodeId().isEmpty()) {
+      st.waiting.put(k, "its volumes wait to leave draining node " + from + ": " + target.message());
+      wake(Duration.ofSeconds(5));
+      return;
+    }
+    w.moves().move(st, spec, k, from, target.nodeId().get());
+    st.waiting.put(k, "its volumes are being copied from draining node " + from + " to " + target.nodeId().get());
   }
 
   /**
@@ -191,6 +204,7 @@ final class StatefulPass extends ReconcilePass {
       String given = c.labels().get(ReplicaLifecycle.SUPERSEDES); // restarted since
       if (given != null && !w.observed().isRemoved(c.id())) {
         st.abandoned.add(given);
+        st.supersedes.putIfAbsent(ServiceRecord.ordinal(c), given); // and its own successor names it too
       }
     }
     for (ContainerInfo c : mine) {

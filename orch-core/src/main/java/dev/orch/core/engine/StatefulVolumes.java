@@ -24,8 +24,6 @@ import org.slf4j.LoggerFactory;
 final class StatefulVolumes {
   private static final Logger LOG = LoggerFactory.getLogger(StatefulVolumes.class);
 
-  /** How long one volume's copy may take (it moves the volume's data between nodes). */
-  private static final Duration COPY_LIMIT = Duration.ofMinutes(30);
   /** How often the sizes the status shows are listed again. */
   private static final Duration SIZES_EVERY = Duration.ofSeconds(30);
 
@@ -66,9 +64,11 @@ final class StatefulVolumes {
         for (VolumeInfo v : volumes) {
           int k = ordinal(v);
           if (k >= 0) {
-            // Two nodes hold an ordinal's volumes when a move's copy was made but its originals not yet
-            // removed: the copy, off the cordoned node it left, is the one its replica runs on.
-            st.volumeNodes.merge(k, v.nodeId(), (was, other) -> observed.cordoned().contains(was) ? other : was);
+            // A move kept in the store says where they are; else, of two nodes holding an ordinal's volumes
+            // (data left by the node-loss policy or forceReplace), the one its replica runs on.
+            if (!st.movedFrom.containsKey(k) && !st.discards.containsKey(k)) {
+              st.volumeNodes.merge(k, v.nodeId(), (was, other) -> runsOn(st.name, k, other) ? other : was);
+            }
             noteSize(st, v);
           }
         }
@@ -104,6 +104,12 @@ final class StatefulVolumes {
     });
   }
 
+  /** Whether a container of replica {@code k} of {@code service} is on {@code node}. */
+  private boolean runsOn(String service, int k, String node) {
+    return observed.containersOf(service).stream().anyMatch(c -> ServiceRecord.ordinal(c) == k
+        && c.nodeId().equals(node) && !observed.isRemoved(c.id()));
+  }
+
   /** Keeps the size of volume {@code v}, when the runtime says it, for the status. */
   static void noteSize(ServiceRecord st, VolumeInfo v) {
     if (v.sizeBytes() >= 0) {
@@ -122,54 +128,6 @@ final class StatefulVolumes {
         || runtime.capabilities().contains(RuntimeCapability.VOLUME_COPY);
   }
 
-  /**
-   * Moves ordinal {@code k}'s volumes of {@code spec} from {@code from} to {@code to} (once at a time): copies
-   * each there, the runtime verifying each copy, then the ordinal's volumes are on {@code to} and its
-   * replica is created there; the originals are removed once it runs ready ({@link #removeMoved}). A failed
-   * copy is retried, the originals untouched.
-   */
-  void move(ServiceRecord st, ServiceSpec spec, int k, String from, String to) {
-    if (st.volumeMoves.putIfAbsent(k, to) != null) {
-      return;
-    }
-    List<String> names = new ArrayList<>();
-    CompletableFuture<Long> bytes = CompletableFuture.completedFuture(0L);
-    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
-      String name = Stateful.volumeName(spec.name(), t.name(), k);
-      names.add(name);
-      bytes = bytes.thenCompose(sum -> calls.callOnce(to, "copy volume " + name + " from " + from, COPY_LIMIT,
-          () -> settings.runtime().copyVolume(from, name, to)).thenApply(copy -> {
-            noteSize(st, copy);
-            return sum + Math.max(0, copy.sizeBytes());
-          }));
-    }
-    bytes.whenComplete((total, error) -> {
-      if (error == null) {
-        st.volumeNodes.put(k, to);
-        st.movedFrom.put(k, from);
-        events.emit(OrchEvent.Type.NORMAL, "VolumesMoved", st.name, "", to, "replica " + k + " leaves draining "
-            + "node " + from + ": " + String.join(", ", names) + " copied to " + to + " (" + total + " bytes) and "
-            + "verified; the originals on " + from + " are removed once replica " + k + " is ready on " + to);
-        st.volumeMoves.remove(k);
-        keys.enqueue(st.name);
-      } else {
-        events.emit(OrchEvent.Type.WARNING, "VolumeMoveFailed", st.name, "", from, "replica " + k + ": copying "
-            + String.join(", ", names) + " from " + from + " to " + to + " failed, will retry; the originals stay: "
-            + Failures.describe(error));
-        st.volumeMoves.remove(k);
-        keys.enqueueAfter(st.name, Duration.ofSeconds(5));
-      }
-    });
-  }
-
-  /** Removes the originals of ordinal {@code k}'s moved volumes, once its replica runs ready on the copies. */
-  void removeMoved(ServiceRecord st, ServiceSpec spec, int k) {
-    String from = st.movedFrom.get(k);
-    if (from != null && !from.equals(st.volumeNodes.get(k))) {
-      remove(st, spec, k, from, "moved to " + st.volumeNodes.get(k));
-    }
-  }
-
   /** The volumes of {@code service} in the runtime, owned by this orchestrator. */
   CompletableFuture<List<VolumeInfo>> list(String service) {
     return settings.runtime().listVolumes(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())
@@ -181,6 +139,11 @@ final class StatefulVolumes {
    * once they are gone, the ordinal has no volume node any more.
    */
   void remove(ServiceRecord st, ServiceSpec spec, int k, String node, String why) {
+    remove(st, spec, k, node, why, () -> { });
+  }
+
+  /** {@link #remove(ServiceRecord, ServiceSpec, int, String, String)}, then {@code after}, once they are gone. */
+  void remove(ServiceRecord st, ServiceSpec spec, int k, String node, String why, Runnable after) {
     if (!st.volumeRemovals.add(k)) {
       return;
     }
@@ -193,6 +156,16 @@ final class StatefulVolumes {
           .toCompletableFuture()); // a volume that is gone already counts as removed
     }
     CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+      if (error == null) {
+        try {
+          after.run();
+        } catch (RuntimeException e) { // (a store that cannot forget a move: the removal is tried again)
+          st.volumeRemovals.remove(k);
+          LOG.debug("{}: after removing the volumes of replica {}: {}", st.name, k, Failures.describe(e));
+          keys.enqueueAfter(st.name, Duration.ofSeconds(5));
+          return;
+        }
+      }
       st.volumeRemovals.remove(k);
       if (error == null) {
         st.volumeNodes.remove(k, node);

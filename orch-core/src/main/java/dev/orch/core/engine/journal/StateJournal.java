@@ -126,7 +126,8 @@ public final class StateJournal {
           Map<?, ?> rm = (Map<?, ?>) rev;
           revisions.add(new Revision((String) rm.get("id"), SpecJson.container(name + ".revisions", rm.get("container")),
               SpecJson.probes(name + ".revisions", rm.get("probes")), Instant.parse((String) rm.get("appliedAt")),
-              rm.containsKey("volumes") ? SpecJson.volumeTemplates(name + ".revisions", rm.get("volumes")) : List.of()));
+              rm.containsKey("volumes") ? SpecJson.volumeTemplates(name + ".revisions", rm.get("volumes"))
+                  : templatesOf(spec))); // kept before revisions kept their templates: the spec's, as they were
         }
         List<String> good = new ArrayList<>();
         for (Object g : (List<?>) m.get("good")) {
@@ -169,6 +170,54 @@ public final class StateJournal {
     } else {
       call("uncordon " + node, store.delete(key, StateStore.ANY));
     }
+  }
+
+  /**
+   * A stateful replica's volumes moving from node {@code from} to node {@code to}: {@code copied} once every
+   * copy is verified (the copies hold the data), before that not (the originals do).
+   */
+  public record Move(String from, String to, boolean copied) {
+  }
+
+  /**
+   * The volume moves kept, by service, then ordinal.
+   *
+   * @throws StateStoreException when the store fails, or a record cannot be read (naming its key)
+   */
+  public Map<String, Map<Integer, Move>> moves() {
+    Map<String, Map<Integer, Move>> out = new LinkedHashMap<>();
+    for (StateRecord r : call("list the volume moves", store.list(prefix + "moves/"))) {
+      String rest = r.key().substring((prefix + "moves/").length());
+      int slash = rest.lastIndexOf('/');
+      try {
+        Map<String, @Nullable Object> m = Json.parseObject(r.value());
+        out.computeIfAbsent(rest.substring(0, slash), k -> new LinkedHashMap<>()).put(
+            Integer.parseInt(rest.substring(slash + 1)), new Move((String) m.get("from"), (String) m.get("to"),
+                Boolean.TRUE.equals(m.get("copied"))));
+      } catch (RuntimeException e) {
+        throw new StateStoreException(store.name() + ": " + r.key() + ": not a volume move: " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Keeps {@code move} of ordinal {@code ordinal}'s volumes of service {@code service}, or (null) forgets it.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void saveMove(String service, int ordinal, @Nullable Move move) {
+    String key = prefix + "moves/" + service + "/" + ordinal;
+    if (move == null) {
+      call("forget the volume move of " + service + "-" + ordinal, store.delete(key, StateStore.ANY));
+    } else {
+      call("keep the volume move of " + service + "-" + ordinal, store.put(key, Json.write(Map.of("from",
+          move.from(), "to", move.to(), "copied", move.copied())), StateStore.ANY));
+    }
+  }
+
+  private static List<dev.orch.api.spec.Stateful.VolumeTemplate> templatesOf(@Nullable ServiceSpec spec) {
+    return spec == null ? List.of() : spec.stateful().map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());
   }
 
   /** Notes what was read back or written by others, so that the next sync writes only what changes. */
