@@ -152,7 +152,9 @@ class StatefulProperties {
     final Set<Integer> failed = new HashSet<>();
     final Set<Integer> partitioned = new HashSet<>();
     final Set<String> volumesSeen = new HashSet<>();
-    final Set<String> marked = new HashSet<>();
+    /** What a replica last wrote into each volume, by volume name. */
+    final Map<String, String> written = new HashMap<>();
+    int writes;
     final List<String> violations = new ArrayList<>();
     ServiceSpec desired;
 
@@ -288,14 +290,33 @@ class StatefulProperties {
       assertEquals(List.of(), violations);
     }
 
-    /** Writes into each volume, once, a file naming it: its data, which must follow it wherever it moves. */
+    /**
+     * Each running replica writes into each of its volumes a new value: the data it last wrote must follow it
+     * wherever its volumes move (an old or cut-short copy would hold an older value, or none).
+     */
     void markVolumes() {
       if (!volume) {
         return;
       }
-      for (VolumeInfo v : runtime.allVolumes()) {
-        if (marked.add(v.name())) {
-          runtime.writeVolumeFile(v.nodeId(), v.name(), "/marker", v.name());
+      Set<String> present = new HashSet<>();
+      runtime.allVolumes().forEach(v -> present.add(v.nodeId() + "/" + v.name()));
+      for (ContainerInfo c : truth()) {
+        if (c.state() != ContainerState.RUNNING) {
+          continue;
+        }
+        int k = Integer.parseInt(c.labels().get(OrchLabels.ORDINAL));
+        for (String template : List.of("data", "logs")) {
+          String name = Stateful.volumeName("db", template, k);
+          if (present.contains(c.nodeId() + "/" + name)) {
+            java.util.Optional<String> seen = runtime.readVolumeFile(c.nodeId(), name, "/marker");
+            if (written.containsKey(name) && !seen.equals(java.util.Optional.of(written.get(name)))) {
+              violations.add(c.name() + " on " + c.nodeId() + " runs on other data than it last wrote: "
+                  + seen.orElse("none") + " instead of " + written.get(name));
+            }
+            String value = name + "#" + (++writes);
+            runtime.writeVolumeFile(c.nodeId(), name, "/marker", value);
+            written.put(name, value);
+          }
         }
       }
     }
@@ -346,9 +367,9 @@ class StatefulProperties {
           String volume = Stateful.volumeName("db", t.name(), k);
           assertTrue(volumesSeen.contains(c.nodeId() + "/" + volume), () -> c.name() + " on " + c.nodeId()
               + " without its volume " + volume + ": " + volumesSeen);
-          if (marked.contains(volume)) {
-            assertEquals(java.util.Optional.of(volume), runtime.readVolumeFile(c.nodeId(), volume, "/marker"),
-                () -> c.name() + " on " + c.nodeId() + " lost its data, moved or not");
+          if (written.containsKey(volume)) {
+            assertEquals(java.util.Optional.of(written.get(volume)), runtime.readVolumeFile(c.nodeId(), volume,
+                "/marker"), () -> c.name() + " on " + c.nodeId() + " runs on other data than it last wrote");
           }
         }
       }
