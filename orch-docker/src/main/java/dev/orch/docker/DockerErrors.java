@@ -1,8 +1,13 @@
 package dev.orch.docker;
 
+import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
+import com.github.dockerjava.api.exception.NotAcceptableException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.exception.UnauthorizedException;
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerRuntimeException;
@@ -37,6 +42,23 @@ final class DockerErrors {
       t = t.getCause();
     }
     return t;
+  }
+
+  /**
+   * The exception docker-java throws for an engine's answer of HTTP {@code status} (not 2xx) with {@code body},
+   * for a call made around docker-java to fail as one made through it does.
+   */
+  static DockerException answered(int status, String body) {
+    return switch (status) {
+      case 304 -> new NotModifiedException(body);
+      case 400 -> new BadRequestException(body);
+      case 401 -> new UnauthorizedException(body);
+      case 404 -> new NotFoundException(body);
+      case 406 -> new NotAcceptableException(body);
+      case 409 -> new ConflictException(body);
+      case 500 -> new InternalServerErrorException(body);
+      default -> new DockerException(body, status);
+    };
   }
 
   /**

@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * endpoints, as {@code docker cp} does. On each engine a helper container is created, never started, with the
  * volume mounted at {@value #MOUNT} (read-only on the source); the source's archive streams straight into the
  * target's, digested on the way ({@link TarDigest}), and the target's archive is read back and digested: the copy
- * counts only when both agree. Owners, groups and modes travel in the archive and are kept.
+ * counts only when both agree. Owners, groups and modes travel in the archive and are kept. The archives stream
+ * through {@link EngineArchives}: in 256 KiB reads and writes on engines reached by {@code unix://} or plain
+ * {@code tcp://}, through docker-java on TLS ones; streaming the source's archive into the target, and reading the
+ * copy back, each take at most the transfer time-out, after which their connections are given up.
  *
  * <p>Helpers carry {@link OrchLabels#OWNER} (the source volume's owner) and {@value #HELPER_LABEL} (the volume's
  * name), join no network, and are removed (force, volumes kept) whatever happens; the runtime leaves them out of
@@ -160,8 +163,9 @@ final class DockerVolumeCopy {
         return null;
       }));
       TarDigest.Summary sent = transfer(from, sourceHelper, to, targetHelper, what);
+      long verifyBy = System.nanoTime() + transferTimeout.toNanos();
       TarDigest.Summary copied = await(to.call(what + ": verify the copy", false, null, null, transferTimeout, c -> {
-        try (InputStream in = c.slow().copyArchiveFromContainerCmd(targetHelper, MOUNT).exec()) {
+        try (InputStream in = EngineArchives.read(to, c, targetHelper, MOUNT, verifyBy)) {
           return TarDigest.of(in);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -190,12 +194,13 @@ final class DockerVolumeCopy {
   private TarDigest.Summary transfer(EngineNode from, String sourceHelper, EngineNode to, String targetHelper,
                                      String what) {
     TarDigest sent = new TarDigest();
+    long deadline = System.nanoTime() + transferTimeout.toNanos();
     InputStream archive = await(from.call(what + ": read the source", false, null, null,
-        c -> c.slow().copyArchiveFromContainerCmd(sourceHelper, MOUNT).exec()));
+        c -> EngineArchives.read(from, c, sourceHelper, MOUNT, deadline)));
     TarFeed feed = sent.feed(archive);
     try {
       await(to.call(what + ": write the copy", false, null, null, transferTimeout, c -> {
-        c.slow().copyArchiveToContainerCmd(targetHelper).withRemotePath("/").withTarInputStream(feed).exec();
+        EngineArchives.write(to, c, targetHelper, "/", feed, deadline);
         return null;
       }));
     } catch (RuntimeException e) {

@@ -136,6 +136,11 @@ final class EngineNode implements Closeable {
     return apiVersion;
   }
 
+  /** How long a call may take that has no time-out of its own. */
+  Duration callTimeout() {
+    return settings.callTimeout();
+  }
+
   NodeInfo info() {
     Resources c = engine.capacity().orElse(capacity);
     return new NodeInfo(engine.id(), engine.labels(), List.of(), c, isReady(), health());
