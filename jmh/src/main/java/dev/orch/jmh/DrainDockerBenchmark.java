@@ -90,10 +90,11 @@ public final class DrainDockerBenchmark {
             throw new IllegalStateException("the drain did not complete: " + report);
           }
           orch.uncordon(from);
-          String a = round % 2 == 0 ? hosts.get(0) : hosts.get(1);
-          String b = round % 2 == 0 ? hosts.get(1) : hosts.get(0);
+          boolean out = (round + 1) % 2 == 0; // src (e0) to dst (e1) first, then back: real data each time
+          String a = out ? hosts.get(0) : hosts.get(1);
+          String b = out ? hosts.get(1) : hosts.get(0);
           t0 = System.nanoTime();
-          pipe(a, (round % 2 == 0 ? src : dst) + ":/data", b, (round % 2 == 0 ? dst : src) + ":/");
+          pipe(a, (out ? src : dst) + ":/data", b, (out ? dst : src) + ":/");
           long c = (System.nanoTime() - t0) / 1_000_000;
           System.out.printf("round %d: drain %d ms (%s -> %s), docker cp out and in %d ms%n", round, d, from,
               replica(orch).node(), c);
