@@ -140,8 +140,19 @@ class StatefulProperties {
       @Override
       public java.util.concurrent.CompletionStage<ContainerInfo> create(
           dev.orch.api.runtime.ContainerCreateRequest request) {
-        checkOrderedReady(request); // when Orch decides, not when the runtime's event arrives
+        if (!volume) { // a replica with volumes is decided on when its first volume is asked for
+          checkOrderedReady(request.labels());
+        }
         return super.create(request);
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<VolumeInfo> createVolume(String nodeId, String name,
+                                                                          Map<String, String> labels) {
+        if (name.startsWith("db-data-")) { // when Orch decides, not when the runtime's event arrives
+          checkOrderedReady(labels);
+        }
+        return super.createVolume(nodeId, name, labels);
       }
     };
     Orchestrator orch = start();
@@ -189,11 +200,11 @@ class StatefulProperties {
     }
 
     /** OrderedReady, checked as each replica's create is asked for: the ordinals below run, ready. */
-    void checkOrderedReady(dev.orch.api.runtime.ContainerCreateRequest request) {
+    void checkOrderedReady(Map<String, String> labels) {
       if (!ordered) {
         return;
       }
-      int k = Integer.parseInt(request.labels().getOrDefault(OrchLabels.ORDINAL, "-1"));
+      int k = Integer.parseInt(labels.getOrDefault(OrchLabels.ORDINAL, "-1"));
       if (orch == null) {
         return; // (an orchestrator starting)
       }

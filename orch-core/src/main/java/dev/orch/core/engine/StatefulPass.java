@@ -53,9 +53,11 @@ final class StatefulPass extends ReconcilePass {
         return cs.isEmpty() ? null : cs;
       });
     }
-    // Replicas beyond the count go, highest first; OrderedReady: one at a time, the next once it is gone.
+    // Replicas beyond the count go, highest first; OrderedReady: one at a time, the next once it is gone, and
+    // none while a create is in flight (a replica above it may be landing).
+    boolean ordered = mode.podManagement() == Stateful.PodManagement.ORDERED_READY;
     List<Integer> beyond = held.keySet().stream().filter(k -> k >= n).sorted(Comparator.reverseOrder()).toList();
-    for (int k : beyond) {
+    for (int k : ordered && st.anyPending() ? List.<Integer>of() : beyond) {
       for (ContainerInfo c : held.get(k)) {
         w.lifecycle().delete(st, spec, c, "ScaledDown", "replica " + k + " is beyond " + n + " replicas");
       }
@@ -120,8 +122,9 @@ final class StatefulPass extends ReconcilePass {
       unavailable += up ? 0 : 1;
       lowerReady &= up;
     }
-    // OrderedReady: a replica created this pass needs the ones below it ready, so none of them goes meanwhile.
-    boolean creating = mode.podManagement() == Stateful.PodManagement.ORDERED_READY && !toCreate.isEmpty();
+    // OrderedReady: a replica created (this pass, or still in flight) needs the ones below it ready, so none of
+    // them goes meanwhile.
+    boolean creating = ordered && (!toCreate.isEmpty() || st.anyPending());
     int budget = leave(leaving, creating ? 0 : mode.update().maxUnavailable() - unavailable);
     if (w.rollouts().rolling().begin(st.rollout, spec, revision, !outdated.isEmpty(), now)) {
       update(outdated, budget); // (not while the rollout is paused)
