@@ -19,12 +19,20 @@ import java.util.Objects;
  */
 public record DrainReport(String node, boolean complete, List<String> moved, Map<String, String> left,
                           Duration took) {
-  /** Creates one, copying the lists. */
+  /**
+   * Creates one, copying the lists.
+   *
+   * @throws IllegalArgumentException when {@code complete} disagrees with {@code left} (complete: nothing left)
+   */
   public DrainReport {
     Objects.requireNonNull(node, "node");
     moved = List.copyOf(moved);
     left = Map.copyOf(left);
     Objects.requireNonNull(took, "took");
+    if (complete != left.isEmpty()) {
+      throw new IllegalArgumentException("complete: " + complete + ": must be true exactly when nothing is left, "
+          + "and left is " + left);
+    }
   }
 
   /** {@code node-2 drained in 4.2s: 3 replicas moved} or what stayed, with why. */
