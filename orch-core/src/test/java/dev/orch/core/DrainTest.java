@@ -60,6 +60,12 @@ class DrainTest extends VirtualClusterTest {
         .toCompletableFuture().join().stdout().strip();
   }
 
+  /** An orchestrator over {@link #runtime} that keeps its state in {@code store}. */
+  private Orchestrator onStore(StateStore store) {
+    return Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+  }
+
   /** The node holding the most replicas of {@code service}. */
   private String busiestNode(String service) {
     Map<String, Integer> count = new HashMap<>();
@@ -197,8 +203,7 @@ class DrainTest extends VirtualClusterTest {
   void aRestartedOrchestratorGoesOnDraining() {
     StateStore store = new InMemoryStateStore();
     orch.close();
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch = onStore(store);
     orch.apply(db(2));
     time.advance(Duration.ofSeconds(10));
     write("db-1", "kept");
@@ -208,8 +213,7 @@ class DrainTest extends VirtualClusterTest {
     assertTrue(drain.isDone(), "closing ends the drain");
     assertFalse(drain.join().complete(), drain.join()::toString);
 
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch = onStore(store);
     time.advance(Duration.ofSeconds(60));
     assertEquals(List.of(node), orch.cordoned());
     assertFalse(replica("db-1").nodeId().equals(node), "the drain went on after the restart");
@@ -242,8 +246,7 @@ class DrainTest extends VirtualClusterTest {
   void anOrchestratorThatRestartsMidCopyRemovesTheCutShortCopyAndMovesAgain() {
     StateStore store = new InMemoryStateStore();
     orch.close();
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch = onStore(store);
     orch.apply(db(1));
     time.advance(Duration.ofSeconds(10));
     write("db-0", "kept");
@@ -261,8 +264,7 @@ class DrainTest extends VirtualClusterTest {
     slowVolumes.close();
     time.advance(Duration.ofSeconds(10)); // the runtime finishes the copy nobody waits for
 
-    orch = Orchestrator.builder().runtime(runtime).timeSource(time).stateStore(store)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+    orch = onStore(store);
     time.advance(Duration.ofSeconds(60));
     assertTrue(orch.status("db").orElseThrow().isReady(), () -> orch.status("db").toString());
     assertFalse(replica("db-0").nodeId().equals(node));
