@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class LayerRulesTest {
   private static final String[] PRIMITIVES = {"dev.orch.core.lb..", "dev.orch.core.probe..",
-      "dev.orch.core.scheduler..", "dev.orch.core.reconcile..", "dev.orch.core.state.."};
+      "dev.orch.core.scheduler..", "dev.orch.core.reconcile..", "dev.orch.core.state..", "dev.orch.core.policy.."};
 
   private static JavaClasses core;
 
@@ -49,7 +49,7 @@ class LayerRulesTest {
     ArchRule rule = noClasses().that().resideInAnyPackage(PRIMITIVES)
         .should().dependOnClassesThat().resideInAnyPackage("dev.orch.core", "dev.orch.core.engine..",
             "dev.orch.core.rollout..")
-        .as("lb, probe, scheduler, reconcile and state depend on neither dev.orch.core, the engine nor rollout "
+        .as("lb, probe, scheduler, reconcile, state and policy depend on neither dev.orch.core, the engine nor rollout "
             + "(only on dev.orch.core.util and orch-api)");
     rule.check(core);
   }
