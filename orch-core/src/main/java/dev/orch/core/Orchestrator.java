@@ -230,6 +230,16 @@ public final class Orchestrator implements AutoCloseable {
     return plane.nodeOperations().drain(node, timeout);
   }
 
+  /**
+   * The network policies ({@link dev.orch.api.policy.NetworkPolicy}): {@code apply}, {@code delete} and
+   * {@code list} them like specs (each kept in the state store before it takes effect; a refused one changes
+   * nothing), and {@code check(from, to, port, protocol)} a connection between applied services, with the
+   * policies on each side and the rule that allowed it, or that none did. Not yet enforced on any runtime.
+   */
+  public dev.orch.core.engine.PolicyOperations policies() {
+    return plane.policies();
+  }
+
   /** The cordoned nodes, sorted. */
   public List<String> cordoned() {
     return plane.nodeOperations().cordoned();

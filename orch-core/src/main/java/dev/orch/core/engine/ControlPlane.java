@@ -55,6 +55,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final Subscription runtimeSubscription;
   private final DesiredState state;
   private final StatefulOperations stateful;
+  private final PolicyOperations policies;
   private final NodeOperations nodeOperations;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
@@ -68,9 +69,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
     List<StateJournal.Stored> stored;
     Map<String, Map<Integer, StateJournal.Move>> moves;
+    List<dev.orch.api.policy.NetworkPolicy> policies;
     try {
       stored = journal.open(); // before any thread of the engine starts
       moves = journal.moves();
+      policies = journal.policies();
       journal.cordons().forEach((n, draining) -> {
         observed.cordon(n, true);
         observed.drain(n, draining); // a drain goes on, without the timeout of the one that began it
@@ -82,6 +85,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
     this.stateful = new StatefulOperations(s, state, observed, this);
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
+    this.policies = new PolicyOperations(journal, state, this, policies);
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
@@ -241,6 +245,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ServiceSpec spec = state.desired(name).orElse(null);
     ServiceRecord st = state.record(name).orElse(null);
     return spec == null || st == null ? Optional.empty() : Optional.of(statusReport.status(spec, st));
+  }
+
+  /** The network policies: apply, list, delete and check. */
+  public PolicyOperations policies() {
+    return policies;
   }
 
   /** The operations on nodes: cordon and uncordon. */

@@ -220,6 +220,38 @@ public final class StateJournal {
     return spec == null ? List.of() : spec.stateful().map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());
   }
 
+  /**
+   * The network policies kept, in key order.
+   *
+   * @throws StateStoreException when the store fails, or a record cannot be read (naming its key)
+   */
+  public List<dev.orch.api.policy.NetworkPolicy> policies() {
+    List<dev.orch.api.policy.NetworkPolicy> out = new ArrayList<>();
+    for (StateRecord r : call("list the network policies", store.list(prefix + "policies/"))) {
+      try {
+        out.add(dev.orch.core.state.PolicyJson.policy(Json.parse(r.value())));
+      } catch (RuntimeException e) {
+        throw new StateStoreException(store.name() + ": " + r.key() + ": not a network policy: " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Keeps network policy {@code policy}, or (only {@code name} given) forgets policy {@code name}.
+   *
+   * @throws StateStoreException when the store fails
+   */
+  public void savePolicy(String name, dev.orch.api.policy.@Nullable NetworkPolicy policy) {
+    String key = prefix + "policies/" + name;
+    if (policy == null) {
+      call("delete network policy " + name, store.delete(key, StateStore.ANY));
+    } else {
+      call("apply network policy " + name, store.put(key, Json.pretty(dev.orch.core.state.PolicyJson.tree(policy)),
+          StateStore.ANY));
+    }
+  }
+
   /** Notes what was read back or written by others, so that the next sync writes only what changes. */
   public void noteRestored(String name, RevisionHistory history, RolloutState rollout) {
     historySaved.put(name, history.changes());
