@@ -284,10 +284,7 @@ final class StatefulPass extends ReconcilePass {
   }
 
   private String volumesOf(int k) {
-    List<String> names = new ArrayList<>();
-    for (Stateful.VolumeTemplate t : mode.volumes()) {
-      names.add(Stateful.volumeName(spec.name(), t.name(), k));
-    }
+    List<String> names = StatefulVolumes.names(spec, k);
     return names.isEmpty() ? "no volumes" : "volumes " + String.join(", ", names);
   }
 

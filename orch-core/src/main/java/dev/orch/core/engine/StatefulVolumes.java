@@ -147,15 +147,8 @@ final class StatefulVolumes {
     if (!st.volumeRemovals.add(k)) {
       return;
     }
-    List<String> names = new ArrayList<>();
-    List<CompletableFuture<?>> removals = new ArrayList<>();
-    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
-      String name = Stateful.volumeName(spec.name(), t.name(), k);
-      names.add(name);
-      removals.add(calls.call(node, "remove volume " + name, () -> settings.runtime().removeVolume(node, name))
-          .toCompletableFuture()); // a volume that is gone already counts as removed
-    }
-    CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+    List<String> names = names(spec, k);
+    removeAll(spec, k, node).whenComplete((v, error) -> {
       if (error == null) {
         try {
           after.run();
@@ -179,6 +172,25 @@ final class StatefulVolumes {
         keys.enqueueAfter(st.name, Duration.ofSeconds(5));
       }
     });
+  }
+
+  /** The names of ordinal {@code k}'s volumes of {@code spec}, one per template, in template order. */
+  static List<String> names(ServiceSpec spec, int k) {
+    List<String> names = new ArrayList<>();
+    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
+      names.add(Stateful.volumeName(spec.name(), t.name(), k));
+    }
+    return names;
+  }
+
+  /** Removes ordinal {@code k}'s volumes of {@code spec} from {@code node}; one that is gone counts as removed. */
+  CompletableFuture<Void> removeAll(ServiceSpec spec, int k, String node) {
+    List<CompletableFuture<?>> removals = new ArrayList<>();
+    for (String name : names(spec, k)) {
+      removals.add(calls.call(node, "remove volume " + name, () -> settings.runtime().removeVolume(node, name))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new));
   }
 
   /** The ordinal a volume's labels give it; -1 when none. */

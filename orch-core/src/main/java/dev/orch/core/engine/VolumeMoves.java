@@ -2,12 +2,10 @@ package dev.orch.core.engine;
 
 import dev.orch.api.runtime.VolumeInfo;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.api.spec.Stateful;
 import dev.orch.core.OrchEvent;
 import dev.orch.core.engine.journal.StateJournal;
 import dev.orch.core.util.Failures;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +64,7 @@ final class VolumeMoves {
       return true;
     }
     if (st.volumeRemovals.add(k)) {
-      removeAll(spec, k, to).whenComplete((v, error) -> {
+      volumes.removeAll(spec, k, to).whenComplete((v, error) -> {
         try {
           if (error == null) {
             journal.saveMove(st.name, k, null);
@@ -93,7 +91,7 @@ final class VolumeMoves {
     if (st.volumeMoves.putIfAbsent(k, to) != null) {
       return;
     }
-    List<String> names = names(spec, k);
+    List<String> names = StatefulVolumes.names(spec, k);
     boolean[] kept = new boolean[1]; // whether the move was kept: only then may a copy of it be on `to`
     volumes.list(st.name).thenCompose(listed -> {
       for (VolumeInfo v : listed) {
@@ -152,23 +150,6 @@ final class VolumeMoves {
   /** Whether a move of ordinal {@code k} may go to {@code node}: it holds none of its volumes. */
   static boolean mayGoTo(ServiceRecord st, int k, String node) {
     return !st.moveAvoid.getOrDefault(k, java.util.Set.of()).contains(node);
-  }
-
-  private CompletableFuture<Void> removeAll(ServiceSpec spec, int k, String node) {
-    List<CompletableFuture<?>> removals = new ArrayList<>();
-    for (String name : names(spec, k)) {
-      removals.add(calls.call(node, "remove volume " + name, () -> settings.runtime().removeVolume(node, name))
-          .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new));
-  }
-
-  private static List<String> names(ServiceSpec spec, int k) {
-    List<String> names = new ArrayList<>();
-    for (Stateful.VolumeTemplate t : spec.stateful().map(Stateful::volumes).orElse(List.of())) {
-      names.add(Stateful.volumeName(spec.name(), t.name(), k));
-    }
-    return names;
   }
 
   private void retryOrQueue(ServiceRecord st, @Nullable Throwable error, String what) {
