@@ -88,7 +88,9 @@ public final class DockerRuntime implements ContainerRuntime {
   /**
    * The prefix of the networks containers join unless {@link Builder#network(String)} names one: a container
    * of owner {@code X} (its {@code orch.owner} label) joins {@code orch-X} on its engine, created there and
-   * labelled with the owner when missing, so that no network is shared by every owner.
+   * labelled with the owner when missing, so that no network is shared by every owner. Such a network carries
+   * no traffic between its containers: they reach each other only through the networks Orch wires, while
+   * their ports published on the publish address still answer.
    */
   public static final String DEFAULT_NETWORK = "orch";
   /** The files a TLS engine's certificate directory must hold. */
@@ -570,7 +572,10 @@ public final class DockerRuntime implements ContainerRuntime {
     CompletableFuture<T> apply(EngineNode node, String dockerId);
   }
 
-  /** {@inheritDoc} A bridge network on that engine, labelled {@value #NETWORK_LABEL} as well. */
+  /**
+   * {@inheritDoc} A bridge network on that engine with a subnet of its own (so that {@link #connect} keeps a
+   * container's address when its aliases change), labelled {@value #NETWORK_LABEL} as well.
+   */
   @Override
   public CompletionStage<NetworkInfo> createNetwork(String nodeId, String name, Map<String, String> labels) {
     Objects.requireNonNull(nodeId, "nodeId");
@@ -594,6 +599,11 @@ public final class DockerRuntime implements ContainerRuntime {
     return networks.list(selector);
   }
 
+  /**
+   * {@inheritDoc} Aliases Docker gives a container itself (its name, its short id) are never compared. On a
+   * network without a subnet configured as the user's (one {@link #createNetwork} did not make), a change of
+   * aliases moves the container to a new address and cuts its connections there, logged at WARN.
+   */
   @Override
   public CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
     Objects.requireNonNull(containerId, "containerId");
@@ -792,8 +802,9 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * The one user-defined bridge network every container joins, created on each engine if missing;
-     * {@code "host"} for host networking; {@code "bridge"} for the engine's default bridge. Default: a network
+     * The one user-defined bridge network every container joins, created on each engine if missing (then
+     * with traffic between its containers off, as on an owner's network: they reach each other through the
+     * networks Orch wires, and their published ports still answer); {@code "host"} for host networking; {@code "bridge"} for the engine's default bridge. Default: a network
      * per owner ({@code orch-<owner>}, see {@link DockerRuntime#DEFAULT_NETWORK}), so that owners stay apart.
      */
     public Builder network(String network) {

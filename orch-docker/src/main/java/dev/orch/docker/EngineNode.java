@@ -266,13 +266,19 @@ final class EngineNode implements Closeable {
         .responseTimeout(responseTimeout).build();
   }
 
+  /**
+   * Creates the configured network every container joins if missing: a bridge that carries no traffic between
+   * its containers ({@link DockerNetworks#ICC_OPTION} off), as an owner's network does; they reach each other
+   * through the networks Orch wires, and their published ports still answer. One that exists is left as it is.
+   */
   private static void ensureNetwork(DockerClient api, String network) {
     boolean exists = api.listNetworksCmd().withNameFilter(network).exec().stream()
         .anyMatch(n -> network.equals(n.getName()));
     if (!exists) {
       try {
         api.createNetworkCmd().withName(network).withDriver("bridge").withCheckDuplicate(true)
-            .withLabels(Map.of(DockerRuntime.NETWORK_LABEL, "true")).exec();
+            .withLabels(Map.of(DockerRuntime.NETWORK_LABEL, "true"))
+            .withOptions(Map.of(DockerNetworks.ICC_OPTION, "false")).exec();
       } catch (com.github.dockerjava.api.exception.ConflictException raced) {
         // Another runtime created it meanwhile.
       }

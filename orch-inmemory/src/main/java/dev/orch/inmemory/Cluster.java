@@ -659,6 +659,81 @@ final class Cluster {
     if (c == null) {
       return new Served(null, null, new java.net.UnknownHostException(where + ": no container answers there"));
     }
+    return deliver(c, where, port, request);
+  }
+
+  /**
+   * Serves {@code request} from container {@code callerId} to {@code address}:{@code port} as the network
+   * between containers carries it: {@code address} is a name (a network alias) or a container name or id on a
+   * network the caller is connected to, a name standing for several containers going to each in turn (as an
+   * engine's DNS rotates its answers), and the connection filters decide before the container sees it.
+   */
+  synchronized Served serveFrom(String callerId, String address, int port, SimRequest request) {
+    String where = address + ":" + port;
+    SimContainer from = containers.get(callerId);
+    if (from == null || from.run == null) {
+      return new Served(null, null, new java.net.SocketException(where + ": the caller " + callerId
+          + " is not running"));
+    }
+    List<SimContainer> behind = reachable(from, address);
+    if (behind.isEmpty()) {
+      SimContainer direct = containerAt(address, port);
+      return new Served(null, null, direct != null
+          ? new java.net.SocketTimeoutException(where + ": connect timed out (no network joins " + from.name + " and "
+              + direct.name + ")")
+          : new java.net.UnknownHostException(address + ": bad address (no container or name on the networks of "
+              + from.name + ")"));
+    }
+    int turn = turns.merge(from.nodeId + "/" + address, 1, Integer::sum);
+    SimContainer c = behind.get(Math.floorMod(turn - 1, behind.size()));
+    for (dev.orch.api.runtime.ConnectionFilter f : filters) {
+      String why = f.refusal(from.labels, c.labels, port, "tcp");
+      if (why != null) {
+        return new Served(null, null, new java.net.SocketTimeoutException(where + ": connect timed out (dropped: "
+            + why + ")"));
+      }
+    }
+    String service = from.labels.get(dev.orch.api.runtime.OrchLabels.SERVICE);
+    return deliver(c, where, port, service == null || !request.caller().isEmpty() ? request : request.from(service));
+  }
+
+  /** The containers {@code address} names on the networks {@code from} is connected to, in a stable order. */
+  private List<SimContainer> reachable(SimContainer from, String address) {
+    List<SimContainer> out = new ArrayList<>();
+    for (SimNetwork net : nodes.get(from.nodeId).networks.values()) {
+      if (!net.members.containsKey(from.id)) {
+        continue;
+      }
+      net.members.forEach((id, aliases) -> {
+        SimContainer c = containers.get(id);
+        if (c != null && !out.contains(c) && (aliases.contains(address) || c.name.equals(address)
+            || c.id.equals(address))) {
+          out.add(c);
+        }
+      });
+    }
+    return out;
+  }
+
+  private final Map<String, Integer> turns = new java.util.HashMap<>();
+  /** How a container's process calls out ({@link InMemoryRuntime#callFrom}); set by the runtime. */
+  volatile @Nullable InContainerCalls caller;
+
+  /** A call made from inside a container. */
+  @FunctionalInterface
+  interface InContainerCalls {
+    java.util.concurrent.CompletionStage<SimResponse> call(String callerId, String address, int port,
+                                                          SimRequest request);
+  }
+  private final List<dev.orch.api.runtime.ConnectionFilter> filters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Registers {@code filter} for connections between containers; closing the subscription removes it. */
+  dev.orch.api.runtime.Subscription filter(dev.orch.api.runtime.ConnectionFilter filter) {
+    filters.add(filter);
+    return () -> filters.remove(filter);
+  }
+
+  private Served deliver(SimContainer c, String where, int port, SimRequest request) {
     SimNode n = nodes.get(c.nodeId);
     if (n.condition != SimNode.Condition.READY) {
       return new Served(null, null, new java.net.NoRouteToHostException(where + ": no route to host (node "
@@ -770,7 +845,7 @@ final class Cluster {
       throw new NoSuchNetworkException(c.nodeId + ": connect " + c.describe() + " failed: no network " + network
           + " on " + c.nodeId);
     }
-    net.members.putIfAbsent(id, Set.copyOf(aliases));
+    net.members.put(id, Set.copyOf(aliases)); // other aliases replace the old; its connections stay
   }
 
   synchronized void disconnect(String id, String network) {

@@ -34,6 +34,15 @@ public interface ContainerProcess {
   /** Its labels. */
   Map<String, String> labels();
 
+  /**
+   * Calls {@code address}:{@code port} from this container, as its process would over the networks it is
+   * connected to: a service's name (Orch's discovery puts it on the service's ready replicas), a stateful
+   * replica's {@code name-<ordinal>}, or a container's name; see {@link InMemoryRuntime#callFrom}. The request
+   * names this container's service as its caller. Completes on the runtime's time source after the callee's
+   * latency; may be called from a callback (it does not block).
+   */
+  java.util.concurrent.CompletionStage<SimResponse> call(String address, int port, SimRequest request);
+
   /** The time source's instant at which this run started. */
   Instant startedAt();
 

@@ -83,7 +83,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
       RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
-      RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
+      RuntimeCapability.CONNECTION_FILTER, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
 
   private final String name;
   private final TimeSource time;
@@ -99,6 +99,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     this.time = ownsTime ? TimeSource.system() : b.timeSource;
     this.cluster = new Cluster(name, time, b.seed, b.behaviors, b.defaultBehavior, new ArrayList<>(b.nodes.values()),
         b.missingImages);
+    this.cluster.caller = this::callFrom;
     this.faults = new FaultInjector(time, b.callLatency);
     LOG.debug("{}: started with {} nodes, seed {}, {} time", name, b.nodes.size(), b.seed,
         ownsTime ? "system" : time.getClass().getSimpleName());
@@ -117,7 +118,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
     return name;
   }
 
-  /** Every capability except {@link RuntimeCapability#NETWORKS}. */
+  /** Every capability. */
   @Override
   public Set<RuntimeCapability> capabilities() {
     return CAPABILITIES;
@@ -243,7 +244,41 @@ public final class InMemoryRuntime implements ContainerRuntime {
           + ": the runtime is closed"));
     }
     String target = names.resolve(address, a -> cluster.answersTo(a, port));
-    Cluster.Served served = cluster.serve(target, port, request);
+    return answer(address, port, cluster.serve(target, port, request));
+  }
+
+  /**
+   * Calls {@code address}:{@code port} from inside container {@code callerId}, as its process would (what
+   * {@link ContainerProcess#call} does): {@code address} is a name on a network the caller is connected to (a
+   * service's name, which Orch's discovery gives its ready replicas, or a stateful replica's
+   * {@code name-<ordinal>}) or a container's name there; a name for several containers goes to each in turn.
+   * Containers that share no network do not reach each other, and networks are node-local, so a name reaches
+   * the containers of the caller's node only. A connection a {@link dev.orch.api.runtime.ConnectionFilter}
+   * refuses (Orch's network policy) fails as a dropped one: {@code SocketTimeoutException}, with the reason. An
+   * unknown name fails with {@code UnknownHostException}; the rest as {@link #call} says.
+   */
+  public CompletionStage<SimResponse> callFrom(String callerId, String address, int port, SimRequest request) {
+    Objects.requireNonNull(callerId, "callerId");
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(request, "request");
+    if (cluster.isClosed()) {
+      return CompletableFuture.failedFuture(new java.net.SocketException(address + ":" + port
+          + ": the runtime is closed"));
+    }
+    return answer(address, port, cluster.serveFrom(callerId, address, port, request));
+  }
+
+  /**
+   * {@inheritDoc} The filter sees every {@link #callFrom} (and {@link ContainerProcess#call}) between two
+   * containers; calls from outside ({@link #call}) reach published ports and container endpoints as a host would,
+   * unfiltered.
+   */
+  @Override
+  public Subscription filterConnections(dev.orch.api.runtime.ConnectionFilter filter) {
+    return cluster.filter(Objects.requireNonNull(filter, "filter"));
+  }
+
+  private CompletionStage<SimResponse> answer(String address, int port, Cluster.Served served) {
     if (served.error() != null) {
       return CompletableFuture.failedFuture(served.error());
     }

@@ -69,6 +69,16 @@ final class SimRun implements ContainerProcess {
   }
 
   @Override
+  public java.util.concurrent.CompletionStage<SimResponse> call(String address, int port, SimRequest request) {
+    Cluster.InContainerCalls calls = cluster.caller;
+    if (calls == null) {
+      return java.util.concurrent.CompletableFuture.failedFuture(new java.net.SocketException(address + ":" + port
+          + ": this container cannot call out"));
+    }
+    return calls.call(container.id, address, port, request);
+  }
+
+  @Override
   public Instant startedAt() {
     return startedAt;
   }

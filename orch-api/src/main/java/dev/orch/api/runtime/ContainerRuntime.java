@@ -153,7 +153,10 @@ public interface ContainerRuntime extends AutoCloseable {
   /**
    * Connects container {@code containerId} to network {@code network} on its node, reachable there under
    * {@code aliases} as well as its name ({@link RuntimeCapability#NETWORKS}). Connecting a connected container
-   * does nothing. Fails with {@link NoSuchNetworkException} when its node has no such network.
+   * under the aliases it has does nothing; under other aliases, it changes them and keeps the container's
+   * address on that network and the connections open on it (Docker: the container leaves the network and joins
+   * it again at the same address, which TCP rides out), so that a name can leave a replica whose requests are
+   * still in flight. Fails with {@link NoSuchNetworkException} when its node has no such network.
    */
   default CompletionStage<Void> connect(String containerId, String network, Set<String> aliases) {
     return unsupported(RuntimeCapability.NETWORKS);
@@ -165,6 +168,18 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   default CompletionStage<Void> disconnect(String containerId, String network) {
     return unsupported(RuntimeCapability.NETWORKS);
+  }
+
+  /**
+   * Lets {@code filter} refuse connections this runtime carries between its containers from now on
+   * ({@link RuntimeCapability#CONNECTION_FILTER}): a refused one fails as a dropped connection would. The
+   * runtime only asks the filter; the filter decides (Orch's network policy). Closing the subscription ends it.
+   *
+   * @throws UnsupportedCapabilityException on a runtime without the capability
+   */
+  default Subscription filterConnections(ConnectionFilter filter) {
+    throw new UnsupportedCapabilityException(name() + ": " + RuntimeCapability.CONNECTION_FILTER
+        + " is not supported by this runtime");
   }
 
   /**

@@ -18,6 +18,11 @@ public enum RuntimeCapability {
    * {@code removeNetwork}, {@code listNetworks}, {@code connect} and {@code disconnect}.
    */
   NETWORKS,
+  /**
+   * {@link ContainerRuntime#filterConnections}: every connection between two of the runtime's containers is
+   * put to a filter first, port by port (the in-memory runtime; Docker's networks decide by membership only).
+   */
+  CONNECTION_FILTER,
   /** Memory and CPU limits enforced on containers (OOM kills among them). */
   RESOURCE_LIMITS,
   /** Container ports published on host ports. */
