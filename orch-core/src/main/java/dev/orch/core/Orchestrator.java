@@ -234,7 +234,9 @@ public final class Orchestrator implements AutoCloseable {
    * The network policies ({@link dev.orch.api.policy.NetworkPolicy}): {@code apply}, {@code delete} and
    * {@code list} them like specs (each kept in the state store before it takes effect; a refused one changes
    * nothing), and {@code check(from, to, port, protocol)} a connection between applied services, with the
-   * policies on each side and the rule that allowed it, or that none did. Not yet enforced on any runtime.
+   * policies on each side and the rule that allowed it, or that none did, and what the runtime cannot enforce
+   * ({@code limits}). Enforced through the runtime's networks, its connection filter where it has one, and the
+   * callers that name themselves to {@link #loadBalancer}'s balancers (see the README).
    */
   public dev.orch.core.engine.PolicyOperations policies() {
     return plane.policies();

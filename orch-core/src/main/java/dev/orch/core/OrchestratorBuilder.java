@@ -44,6 +44,8 @@ public final class OrchestratorBuilder {
   private Duration resyncPeriod = Duration.ofSeconds(30);
   private Duration callTimeout = Duration.ofSeconds(60);
   private Duration drainTimeout = Duration.ofSeconds(30);
+  private boolean discovery = true;
+  private Duration nameDrainDelay = Duration.ofSeconds(2);
   private int revisionHistoryLimit = 10;
   private boolean autoRollback = true;
   private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
@@ -134,6 +136,27 @@ public final class OrchestratorBuilder {
    */
   public OrchestratorBuilder drainTimeout(Duration timeout) {
     this.drainTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Whether Orch wires its runtime's networks (on a runtime with {@code NETWORKS}) so that containers find the
+   * services they call by name and reach only what the network policies allow (default true). Without it,
+   * containers reach each other only as the runtime connects them by itself, and no policy holds inside the
+   * runtime; Orch's load balancers still check callers.
+   */
+  public OrchestratorBuilder discovery(boolean on) {
+    this.discovery = on;
+    return this;
+  }
+
+  /**
+   * How long a replica that left its service's name keeps running before it stops, when containers of other
+   * services may have looked the name up (default 2 s; zero: no wait), so that calls that resolved the name just
+   * before it left still reach a running replica. Requests already in flight are not cut by the name leaving.
+   */
+  public OrchestratorBuilder nameDrainDelay(Duration delay) {
+    this.nameDrainDelay = delay;
     return this;
   }
 
@@ -254,6 +277,9 @@ public final class OrchestratorBuilder {
     Durations.requirePositive(problems, "resyncPeriod", resyncPeriod);
     Durations.requirePositive(problems, "callTimeout", callTimeout);
     Durations.requirePositive(problems, "drainTimeout", drainTimeout);
+    if (nameDrainDelay == null || nameDrainDelay.isNegative()) {
+      problems.add("nameDrainDelay: " + nameDrainDelay + ": must be >= 0");
+    }
     if (revisionHistoryLimit < 1) {
       problems.add("revisionHistoryLimit: " + revisionHistoryLimit + ": must be >= 1");
     }
@@ -291,7 +317,8 @@ public final class OrchestratorBuilder {
         meterRegistry != null, ownerId, shards, isDeterministic, nodeLostGrace, terminationGrace, resyncPeriod,
         callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
         prober, healthProber == null, Map.copyOf(analysisChecks),
-        stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null));
+        stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null, discovery,
+        nameDrainDelay));
   }
 
   /** The system property that names the runtime to discover when none is passed. */

@@ -255,7 +255,7 @@ class DrainTest extends VirtualClusterTest {
         .operations(RuntimeOperation.VOLUME).build());
     orch.drain(node, Duration.ofMinutes(5));
     for (int i = 0; i < 100 && orch.events().recent("db", 100).stream().noneMatch(e -> e.message().contains(
-        "being copied")) && orch.status("db").orElseThrow().ordinals().get(0).waiting().isEmpty(); i++) {
+        "being copied")) && !orch.status("db").orElseThrow().ordinals().get(0).waiting().contains("being copied"); i++) {
       time.advance(Duration.ofMillis(100));
     }
     assertTrue(orch.status("db").orElseThrow().ordinals().get(0).waiting().contains("being copied"),

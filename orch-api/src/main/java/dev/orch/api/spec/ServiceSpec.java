@@ -25,10 +25,13 @@ import org.jspecify.annotations.Nullable;
  * @param priority      scheduling priority; a higher one may preempt lower ones
  * @param labels        labels of the service, copied onto its replicas
  * @param stateful      the stateful mode (stable identities, ordered start, volumes per replica), if set
+ * @param dependencies  the services this one calls, by name: each replica finds each of them in its
+ *                      environment ({@code INVENTORY_HOST}, {@code INVENTORY_PORT}; see
+ *                      {@link Builder#dependsOn}), and the status says when one cannot be reached
  */
 public record ServiceSpec(String name, int replicas, ContainerSpec container, Placement placement, Probes probes,
                           RestartPolicy restartPolicy, RolloutStrategy rollout, int priority,
-                          Map<String, String> labels, Optional<Stateful> stateful) {
+                          Map<String, String> labels, Optional<Stateful> stateful, List<String> dependencies) {
 
   /** Creates a spec, copying the labels; use the builder for validation. */
   public ServiceSpec {
@@ -41,6 +44,14 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     Objects.requireNonNull(labels, "labels");
     labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     Objects.requireNonNull(stateful, "stateful");
+    dependencies = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(dependencies));
+  }
+
+  /** Creates a spec that names no dependencies. */
+  public ServiceSpec(String name, int replicas, ContainerSpec container, Placement placement, Probes probes,
+                     RestartPolicy restartPolicy, RolloutStrategy rollout, int priority, Map<String, String> labels,
+                     Optional<Stateful> stateful) {
+    this(name, replicas, container, placement, probes, restartPolicy, rollout, priority, labels, stateful, List.of());
   }
 
   /** Creates a spec that is not stateful. */
@@ -66,13 +77,14 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     b.priority = priority;
     b.labels.putAll(labels);
     b.stateful = stateful.orElse(null);
+    b.dependencies.addAll(dependencies);
     return b;
   }
 
   /** This spec with another replica count (not validated: call {@link #validate()} or apply it). */
   public ServiceSpec withReplicas(int replicas) {
     return new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout, priority,
-        labels, stateful);
+        labels, stateful, dependencies);
   }
 
   /** Every violation in this spec, with paths rooted at its name; empty when valid. */
@@ -104,11 +116,45 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     validateRollout(root + ".rollout", v);
     stateful.ifPresent(st -> validateStateful(root, st, v));
     v.labels(root + ".labels", labels);
+    validateDependencies(root + ".dependencies", v);
     for (String key : labels.keySet()) {
       if (key.startsWith("orch.")) {
         v.add(root + ".labels[" + key + "]", Violations.quoted(key), "must not use the reserved prefix 'orch.'");
       }
     }
+  }
+
+  private void validateDependencies(String path, Violations v) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    Map<String, String> byEnv = new java.util.HashMap<>();
+    for (int i = 0; i < dependencies.size(); i++) {
+      String d = dependencies.get(i);
+      String at = path + "[" + i + "]";
+      if (d == null) {
+        v.add(at, "null", "must be a service name");
+        continue;
+      }
+      v.dnsLabel(at, d);
+      if (d.equals(name)) {
+        v.add(at, Violations.quoted(d), "must not be the service itself");
+      } else if (!seen.add(d)) {
+        v.add(at, Violations.quoted(d), "must not repeat an earlier dependency");
+      } else {
+        String other = byEnv.putIfAbsent(envPrefix(d), d);
+        if (other != null) {
+          v.add(at, Violations.quoted(d), "must not map to the same environment variables as '" + other + "' ("
+              + envPrefix(d) + "_HOST)");
+        }
+      }
+    }
+  }
+
+  /**
+   * The prefix of dependency {@code service}'s environment variables: its name in upper case with {@code -}
+   * as {@code _} ({@code inventory-db} gives {@code INVENTORY_DB}, read as {@code INVENTORY_DB_HOST}).
+   */
+  public static String envPrefix(String service) {
+    return service.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
   }
 
   private void validateStateful(String root, Stateful st, Violations v) {
@@ -219,6 +265,7 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     private int priority;
     private final Map<String, String> labels = new LinkedHashMap<>();
     private @Nullable Stateful stateful;
+    private final List<String> dependencies = new java.util.ArrayList<>();
 
     private Builder(@Nullable String name) {
       this.name = name;
@@ -290,6 +337,19 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
       return this;
     }
 
+    /**
+     * Names services this one calls (added to those named before). Each replica gets, for each of them, its
+     * name as {@code <NAME>_HOST} and its first port as {@code <NAME>_PORT} in its environment
+     * ({@link ServiceSpec#envPrefix}; the port once that service is applied), for software configured by its
+     * environment; where networks allow, the name resolves to that service's ready replicas (Orch's discovery).
+     * The status says when a dependency has no route from a replica. Policy, not this list, decides what may
+     * connect.
+     */
+    public Builder dependsOn(String... services) {
+      dependencies.addAll(java.util.Arrays.asList(Objects.requireNonNull(services, "services")));
+      return this;
+    }
+
     /** Adds a label. */
     public Builder label(String key, String value) {
       labels.put(Objects.requireNonNull(key, "label key"), Objects.requireNonNull(value, "label value"));
@@ -319,7 +379,7 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
         v.throwIfAny();
       }
       ServiceSpec spec = new ServiceSpec(name, replicas, container, placement, probes, restartPolicy, rollout,
-          priority, labels, Optional.ofNullable(stateful));
+          priority, labels, Optional.ofNullable(stateful), dependencies);
       spec.validate(v);
       v.throwIfAny();
       return spec;

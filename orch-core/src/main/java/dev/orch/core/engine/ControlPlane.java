@@ -57,6 +57,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final StatefulOperations stateful;
   private final PolicyOperations policies;
   private final NodeOperations nodeOperations;
+  private final ServiceNetworks networks;
+  private final PolicyEnforcement enforcement;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -89,9 +91,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
+    this.networks = new ServiceNetworks(s, observed, state, this.policies::evaluator, endpoints, this,
+        this::setCondition);
+    endpoints.onPublished(networks::published);
+    this.enforcement = new PolicyEnforcement(s, this.policies::evaluator, state::desired, this);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
-    ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints);
+    ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints, networks);
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
     StatefulVolumes volumes = new StatefulVolumes(s, this, this, calls, observed);
@@ -109,6 +115,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     nodeOperations.resumeDrains();
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
+    intake.started().thenRun(networks::changed);
   }
 
   // ------------------------------------------------------------------------------------------ desired state
@@ -122,6 +129,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (!spec.equals(previous)) {
       emit(OrchEvent.Type.NORMAL, previous == null ? "Applied" : "Updated", spec.name(), "", "",
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
+      policiesChanged(); // what the policies select may have changed
     }
     queue.enqueue(spec.name());
   }
@@ -148,6 +156,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     boolean orphaned = deletion == DesiredState.Deletion.ORPHANED;
     emit(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
+    policiesChanged();
     queue.enqueue(name);
     return true;
   }
@@ -291,6 +300,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
     }
+    if (name.equals(ServiceNetworks.KEY)) {
+      return networks.sync();
+    }
     long t0 = settings.time().nanoTime();
     try {
       ServiceRecord.OwedRollback owed = state.record(name).map(st -> st.owedRollback).orElse(null);
@@ -422,7 +434,18 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public LoadBalancer.Builder loadBalancer(String name) {
     Objects.requireNonNull(name, "name");
     ensureOpen("loadBalancer " + name);
-    return endpoints.balancer(name, name);
+    return endpoints.balancer(name, name).onBuild(enforcement::track);
+  }
+
+  /** The policies or the services changed: the wiring and the load balancers' callers are judged again. */
+  void policiesChanged() {
+    networks.changed();
+    enforcement.refresh();
+  }
+
+  /** What the runtime cannot do about connections {@code from -> to}, for {@code check}'s verdict. */
+  List<String> trafficLimits(String from, String to) {
+    return networks.limits(from, to);
   }
 
   /** A load balancer builder over service {@code name}'s preview endpoints, wired. */
@@ -464,7 +487,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     nodeOperations.close();
     intake.close();
     runtimeSubscription.close();
+    enforcement.close();
     queue.close();
+    if (!settings.deterministic()) { // (on virtual time nothing completes while close waits)
+      Duration ten = Duration.ofSeconds(10);
+      networks.awaitCreations(settings.callTimeout().compareTo(ten) < 0 ? settings.callTimeout() : ten);
+    }
     probes.close(); // (its watches; the prober itself below, if the builder made it)
     settings.closeOwned();
     LOG.info("orchestrator {} closed", settings.ownerId());

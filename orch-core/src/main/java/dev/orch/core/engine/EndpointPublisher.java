@@ -36,11 +36,18 @@ final class EndpointPublisher {
   /** Requests, failures and latency per service revision, as reported through the balancers below. */
   final RevisionTraffic traffic = new RevisionTraffic();
   private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
+  /** Told the service's name after each publication of its (not preview) endpoints. */
+  private volatile Consumer<String> onPublished = service -> { };
 
   EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed) {
     this.time = time;
     this.probes = probes;
     this.observed = observed;
+  }
+
+  /** Tells {@code listener} the service's name after each publication of its endpoints (preview ones aside). */
+  void onPublished(Consumer<String> listener) {
+    this.onPublished = listener;
   }
 
   /** The endpoint-registry key of service {@code name}'s preview endpoints. */
@@ -108,6 +115,7 @@ final class EndpointPublisher {
                Function<ContainerInfo, ServiceSpec> specOf, ToIntFunction<ContainerInfo> weightOf) {
     if (spec.container().ports().isEmpty()) {
       registry.clear(key);
+      published(key);
       return;
     }
     List<Endpoint> out = new ArrayList<>(running.size());
@@ -131,5 +139,12 @@ final class EndpointPublisher {
     }
     out.sort(Comparator.comparing(Endpoint::id));
     registry.update(key, out);
+    published(key);
+  }
+
+  private void published(String key) {
+    if (!key.endsWith("/preview")) {
+      onPublished.accept(key);
+    }
   }
 }

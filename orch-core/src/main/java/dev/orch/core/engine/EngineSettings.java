@@ -40,6 +40,8 @@ import java.util.function.Predicate;
  * @param analysisChecks       the analysis checks registered by name
  * @param store                where the engine keeps what it knows
  * @param ownsStore            whether closing the engine closes the store (it is the default one)
+ * @param discovery            whether the engine wires the runtime's networks for discovery and policy
+ * @param nameDrainDelay       how long a replica that left its service's name runs on before it stops
  */
 public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
                              MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
@@ -48,7 +50,7 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              int revisionHistoryLimit, boolean autoRollback, CrashLoopBackoff crashLoop,
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
                              boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
-                             StateStore store, boolean ownsStore) {
+                             StateStore store, boolean ownsStore, boolean discovery, Duration nameDrainDelay) {
 
   /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */
   void closeOwned() {

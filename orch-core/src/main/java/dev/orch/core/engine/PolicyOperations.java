@@ -15,8 +15,9 @@ import java.util.Optional;
 /**
  * The network policies applied to the orchestrator: applied, listed and deleted like specs, each kept in the
  * state store before it takes effect, and checked by one {@link PolicyEvaluator} over the applied services
- * (names, labels, ports). Not yet enforced: the runtimes and the load balancer do not consult it (issue #18).
- * Thread-safe: changes are serialised; checks read the current evaluator.
+ * (names, labels, ports), which every enforcement point asks: the wiring of the runtime's networks
+ * ({@link ServiceNetworks}), the runtime's connection filter and the load balancers' caller check
+ * ({@link PolicyEnforcement}). Thread-safe: changes are serialised; checks read the current evaluator.
  */
 public final class PolicyOperations {
   private final StateJournal journal;
@@ -46,6 +47,7 @@ public final class PolicyOperations {
     }
     journal.savePolicy(policy.name(), policy);
     evaluator = evaluator.withPolicy(policy);
+    plane.policiesChanged();
     plane.emit(OrchEvent.Type.NORMAL, was.isPresent() ? "PolicyUpdated" : "PolicyApplied", "", "", "",
         "network policy " + policy.name() + (policy.mode() == dev.orch.api.policy.PolicyMode.AUDIT ? " (audit)" : "")
             + " applied");
@@ -64,6 +66,7 @@ public final class PolicyOperations {
     }
     journal.savePolicy(name, null);
     evaluator = evaluator.withoutPolicy(name);
+    plane.policiesChanged();
     plane.emit(OrchEvent.Type.NORMAL, "PolicyDeleted", "", "", "", "network policy " + name + " deleted");
     return true;
   }
@@ -87,11 +90,11 @@ public final class PolicyOperations {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(protocol, "protocol");
-    return current().check(from, to, port, protocol);
+    return evaluator().check(from, to, port, protocol).withLimits(plane.trafficLimits(from, to));
   }
 
-  /** The evaluator over the services applied now, recompiled when they changed since the last check. */
-  private PolicyEvaluator current() {
+  /** The evaluator over the services applied now, recompiled when they changed since the last look. */
+  PolicyEvaluator evaluator() {
     List<PolicySubject> subjects = new ArrayList<>();
     for (String name : state.known()) {
       state.desired(name).map(PolicySubject::of).ifPresent(subjects::add);

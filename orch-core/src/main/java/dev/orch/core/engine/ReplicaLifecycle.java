@@ -44,15 +44,17 @@ final class ReplicaLifecycle {
   private final ObservedState observed;
   private final RuntimeCalls calls;
   private final EndpointPublisher endpoints;
+  private final ServiceNetworks networks;
 
   ReplicaLifecycle(EngineSettings settings, EngineEvents events, KeyQueue keys, ObservedState observed,
-                   RuntimeCalls calls, EndpointPublisher endpoints) {
+                   RuntimeCalls calls, EndpointPublisher endpoints, ServiceNetworks networks) {
     this.settings = settings;
     this.events = events;
     this.keys = keys;
     this.observed = observed;
     this.calls = calls;
     this.endpoints = endpoints;
+    this.networks = networks;
   }
 
   /** The delay before retry number {@code n} of a failed create or an unschedulable replica. */
@@ -72,7 +74,8 @@ final class ReplicaLifecycle {
     if (given != null) {
       labels.put(SUPERSEDES, given);
     }
-    ContainerCreateRequest request = new ContainerCreateRequest(name, nodeId, volumesFor(spec, ordinal), labels);
+    ContainerCreateRequest request = new ContainerCreateRequest(name, nodeId, withDependencies(spec,
+        volumesFor(spec, ordinal)), labels);
     if (hasNodeLocalVolume(spec)) {
       st.volumeNodes.put(ordinal, nodeId);
     }
@@ -96,8 +99,9 @@ final class ReplicaLifecycle {
           if (!adopted[0]) {
             events.emit(OrchEvent.Type.NORMAL, "Created", spec.name(), name, nodeId, "replica " + ordinal + " created");
           }
-          return calls.call(nodeId, "start " + name, () -> settings.runtime().start(info.id()))
-              .thenApply(v -> info);
+          // On the networks of what it may call before it runs, so that its first calls find them.
+          return networks.join(spec, info).thenCompose(j -> calls.call(nodeId, "start " + name,
+              () -> settings.runtime().start(info.id()))).thenApply(v -> info);
         })
         .whenComplete((info, error) -> {
           if (error == null) {
@@ -253,10 +257,12 @@ final class ReplicaLifecycle {
       events.emit(OrchEvent.Type.NORMAL, reason, st.name, c.name(), c.nodeId(), message);
     }
     boolean serving = c.state() == ContainerState.RUNNING && observed.isNodeReady(c.nodeId())
-        && (endpoints.isPublished(st.name, c.name()) || endpoints.inFlight(c.name()) > 0);
+        && (endpoints.isPublished(st.name, c.name()) || endpoints.inFlight(c.name()) > 0
+        || !networks.nameReleased(c));
     if (serving) {
-      // Out of the endpoints first (this pass publishes without it), its requests finish, then it stops. (One
-      // already out, such as blue/green's old set after promotion, may still have requests to finish.)
+      // Out of the endpoints first (this pass publishes without it) and out of its service's name, its requests
+      // finish, then it stops. (One already out, such as blue/green's old set after promotion, may still have
+      // requests to finish.)
       st.draining.put(c.id(), new ServiceRecord.Draining(c, settings.time().now().plus(settings.drainTimeout())));
       return;
     }
@@ -274,7 +280,8 @@ final class ReplicaLifecycle {
       ContainerInfo c = d.container();
       boolean published = endpoints.isPublished(st.name, c.name());
       long inFlight = endpoints.inFlight(c.name());
-      if (!published && (inFlight == 0 || !now.isBefore(d.until()))) {
+      boolean timedOut = !now.isBefore(d.until());
+      if (!published && (inFlight == 0 && networks.nameReleased(c) || timedOut)) {
         st.draining.remove(c.id());
         if (inFlight > 0) {
           events.emit(OrchEvent.Type.WARNING, "DrainTimedOut", st.name, c.name(), c.nodeId(), inFlight
@@ -353,6 +360,17 @@ final class ReplicaLifecycle {
    * Each replica gets its own volumes: {@code <service>-<volume>-<ordinal>}, from the container's mounts or,
    * in a stateful service, from its volume templates (node-local: the data is where the volume is).
    */
+  /** {@code container} with the environment {@code spec}'s dependencies give (their names and ports). */
+  private dev.orch.api.spec.ContainerSpec withDependencies(ServiceSpec spec, dev.orch.api.spec.ContainerSpec container) {
+    Map<String, String> env = networks.environment(spec);
+    if (env.isEmpty()) {
+      return container;
+    }
+    dev.orch.api.spec.ContainerSpec.Builder b = container.toBuilder();
+    env.forEach(b::env);
+    return b.build();
+  }
+
   private static dev.orch.api.spec.ContainerSpec volumesFor(ServiceSpec spec, int ordinal) {
     List<dev.orch.api.spec.Stateful.VolumeTemplate> templates = spec.stateful()
         .map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());

@@ -67,6 +67,9 @@ public final class LoadBalancer implements AutoCloseable {
   private volatile PickState state;
   private final PickStateWriter writer;
   private final Subscription subscription;
+  private final @Nullable String caller;
+  /** Why picks are refused now (a network policy denies the caller), or null. */
+  private volatile @Nullable Refusal refusal;
 
   private LoadBalancer(Builder b) {
     this.picker = b.picker;
@@ -83,6 +86,7 @@ public final class LoadBalancer implements AutoCloseable {
         stats, next -> state = next);
     this.state = PickState.empty(service);
     this.subscription = b.source.subscribe(writer::onEndpoints);
+    this.caller = b.caller;
   }
 
   /** A builder for a load balancer over the endpoints of {@code source}. */
@@ -113,6 +117,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws NoAvailableEndpointException if no endpoint may take traffic
    */
   public Endpoint pick() {
+    refuseIfDenied();
     PickState s = state;
     return select(s, hashesKey ? ThreadLocalRandom.current().nextLong() : 0L);
   }
@@ -124,6 +129,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws NoAvailableEndpointException if no endpoint may take traffic
    */
   public Endpoint pick(CharSequence key) {
+    refuseIfDenied();
     return select(state, Hashing.hash(key));
   }
 
@@ -133,11 +139,17 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws NoAvailableEndpointException if no endpoint may take traffic
    */
   public Endpoint pickByHash(long keyHash) {
+    refuseIfDenied();
     return select(state, keyHash);
   }
 
-  /** Like {@link #pick()}, but empty instead of throwing when no endpoint may take traffic. */
+  /**
+   * Like {@link #pick()}, but empty instead of throwing when no endpoint may take traffic.
+   *
+   * @throws CallRefusedException when the caller is refused (see {@link #refuse})
+   */
   public Optional<Endpoint> tryPick() {
+    refuseIfDenied();
     PickState s = state;
     int i = s.table.pick(hashesKey ? ThreadLocalRandom.current().nextLong() : 0L);
     if (i < 0) {
@@ -145,6 +157,35 @@ public final class LoadBalancer implements AutoCloseable {
     }
     s.stats[i].acquire();
     return Optional.of(s.endpoints[i]);
+  }
+
+  private void refuseIfDenied() {
+    Refusal r = refusal;
+    if (r != null) {
+      r.onRefused.run();
+      throw new CallRefusedException(caller, service, r.reason);
+    }
+  }
+
+  /**
+   * The caller that named itself to this balancer ({@link Builder#caller}), whose calls the orchestrator checks
+   * against its network policies; empty when none did.
+   */
+  public Optional<String> caller() {
+    return Optional.ofNullable(caller);
+  }
+
+  /**
+   * Refuses every pick from now on with a {@link CallRefusedException} giving {@code reason} (the rule that
+   * denies the caller), running {@code onRefused} at each refusal (to count it); {@code reason} null allows picks
+   * again. The orchestrator calls it for a balancer whose caller its network policies deny, whenever they change.
+   */
+  public void refuse(@Nullable String reason, Runnable onRefused) {
+    Objects.requireNonNull(onRefused, "onRefused");
+    this.refusal = reason == null ? null : new Refusal(reason, onRefused);
+  }
+
+  private record Refusal(String reason, Runnable onRefused) {
   }
 
   private Endpoint select(PickState s, long keyHash) {
@@ -337,6 +378,7 @@ public final class LoadBalancer implements AutoCloseable {
     private double panicThresholdPercent = 50.0;
     private final List<OutcomeListener> outcomeListeners = new ArrayList<>();
     private final List<Consumer<? super LoadBalancer>> onBuild = new ArrayList<>();
+    private @Nullable String caller;
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -389,6 +431,17 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Builder outcomeListener(OutcomeListener listener) {
       outcomeListeners.add(Objects.requireNonNull(listener, "outcomeListener"));
+      return this;
+    }
+
+    /**
+     * Names the service that calls through this balancer (default: none). An orchestrator's balancer
+     * ({@code orch.loadBalancer("inventory").caller("orders")}) then checks it against the network policies, and
+     * picks throw {@link CallRefusedException} naming the rule while they deny it; a balancer built alone only
+     * remembers the name ({@link LoadBalancer#caller()}).
+     */
+    public Builder caller(String caller) {
+      this.caller = Objects.requireNonNull(caller, "caller");
       return this;
     }
 

@@ -27,9 +27,13 @@ import java.util.Optional;
  *                     not require it; it is reported so that a verdict on a port nothing listens on says so)
  * @param egress       the source's side
  * @param ingress      the destination's side
+ * @param limits       what the runtime cannot do about this connection, in words (the evaluator gives none; the
+ *                     orchestrator's {@code check} adds them: a runtime that decides by service pair rather than by
+ *                     port, ports published on the host that bypass networks, replicas with no route to the
+ *                     destination); they change neither {@link #allowed()} nor what Orch enforces
  */
 public record Verdict(String from, String to, int port, Protocol protocol, boolean fromKnown, boolean toKnown,
-                      boolean portDeclared, Side egress, Side ingress) {
+                      boolean portDeclared, Side egress, Side ingress, List<String> limits) {
 
   /** Creates a verdict; every component is required. */
   public Verdict {
@@ -38,6 +42,23 @@ public record Verdict(String from, String to, int port, Protocol protocol, boole
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(ingress, "ingress");
+    limits = List.copyOf(limits);
+  }
+
+  /** A verdict without limits. */
+  public Verdict(String from, String to, int port, Protocol protocol, boolean fromKnown, boolean toKnown,
+                 boolean portDeclared, Side egress, Side ingress) {
+    this(from, to, port, protocol, fromKnown, toKnown, portDeclared, egress, ingress, List.of());
+  }
+
+  /** This verdict with {@code more} limits after its own. */
+  public Verdict withLimits(List<String> more) {
+    if (more.isEmpty()) {
+      return this;
+    }
+    List<String> all = new ArrayList<>(limits);
+    all.addAll(more);
+    return new Verdict(from, to, port, protocol, fromKnown, toKnown, portDeclared, egress, ingress, all);
   }
 
   /** Whether the enforced policies allow the connection: both sides allow it. */
@@ -80,6 +101,9 @@ public record Verdict(String from, String to, int port, Protocol protocol, boole
       notes.add(to + " is not a known service");
     } else if (!portDeclared) {
       notes.add(to + " declares no port " + port + "/" + protocol);
+    }
+    for (String limit : limits) {
+      notes.add("limit: " + limit);
     }
     for (String note : notes) {
       b.append("; ").append(note);

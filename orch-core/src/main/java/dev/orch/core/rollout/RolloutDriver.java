@@ -114,7 +114,7 @@ public final class RolloutDriver {
       return spec;
     }
     return new ServiceSpec(spec.name(), spec.replicas(), stable.container(), spec.placement(), stable.probes(),
-        spec.restartPolicy(), spec.rollout(), spec.priority(), spec.labels(), spec.stateful());
+        spec.restartPolicy(), spec.rollout(), spec.priority(), spec.labels(), spec.stateful(), spec.dependencies());
   }
 
   private void begin(RolloutState r, ServiceSpec spec, String revision, Instant now) {

@@ -68,6 +68,9 @@ public final class SpecJson {
     m.put("priority", spec.priority());
     m.put("labels", spec.labels());
     spec.stateful().ifPresent(st -> m.put("stateful", stateful(st)));
+    if (!spec.dependencies().isEmpty()) {
+      m.put("dependencies", spec.dependencies());
+    }
     return m;
   }
 
@@ -78,11 +81,12 @@ public final class SpecJson {
       r = new JsonReader(name, tree);
     }
     r.only("name", "replicas", "container", "placement", "probes", "restartPolicy", "rollout", "priority", "labels",
-        "stateful");
+        "stateful", "dependencies");
     return new ServiceSpec(r.string("name"), r.integer("replicas"), container(r.object("container")),
         placement(r.object("placement")), probes(r.object("probes")),
         r.enumeration("restartPolicy", RestartPolicy.class), rollout(r.object("rollout")), r.integer("priority"),
-        r.stringMap("labels"), r.has("stateful") ? Optional.of(stateful(r.object("stateful"))) : Optional.empty());
+        r.stringMap("labels"), r.has("stateful") ? Optional.of(stateful(r.object("stateful"))) : Optional.empty(),
+        r.has("dependencies") ? r.strings("dependencies") : List.of());
   }
 
   // ------------------------------------------------------------------------------------------ container

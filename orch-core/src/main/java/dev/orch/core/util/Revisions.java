@@ -28,7 +28,8 @@ public final class Revisions {
     Objects.requireNonNull(spec, "spec");
     return sha(template(spec) + "|" + spec.replicas() + "|" + spec.placement() + "|" + spec.restartPolicy()
         + "|" + spec.rollout() + "|" + spec.priority() + "|" + new TreeMap<>(spec.labels())
-        + spec.stateful().map(st -> "|" + st).orElse(""));
+        + spec.stateful().map(st -> "|" + st).orElse("")
+        + (spec.dependencies().isEmpty() ? "" : "|" + spec.dependencies()));
   }
 
   /** The template in a canonical form: maps sorted, so equal specs hash equal whatever their insertion order. */

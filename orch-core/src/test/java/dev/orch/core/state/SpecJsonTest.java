@@ -83,7 +83,7 @@ class SpecJsonTest {
         assertThrows(IllegalArgumentException.class, () -> SpecJson.read(good.replace("\"containerPort\": 80",
             "\"containerPort\": \"x\""))).getMessage());
     assertEquals("web.sidecar: true: is not a field this version reads (it reads [name, replicas, container, "
-            + "placement, probes, restartPolicy, rollout, priority, labels, stateful])",
+            + "placement, probes, restartPolicy, rollout, priority, labels, stateful, dependencies])",
         assertThrows(IllegalArgumentException.class, () -> SpecJson.read(good.replaceFirst("\\{",
             "{\"sidecar\": true,"))).getMessage());
     assertEquals("web.restartPolicy: \"SOMETIMES\": must be one of [ALWAYS, ON_FAILURE, NEVER]",
@@ -127,9 +127,10 @@ class SpecJsonTest {
     return Combinators.combine(words, Arbitraries.integers().between(0, 100), containers, rollouts,
             Arbitraries.integers().between(-5, 5), Arbitraries.maps(words, words).ofMaxSize(3))
         .as((name, replicas, container, rollout, priority, labels) -> {
-          ServiceSpec s = new ServiceSpec(name, replicas, container, Placement.ANYWHERE,
-              dev.orch.api.spec.Probes.NONE, RestartPolicy.ALWAYS, rollout, priority, labels);
-          return s;
+          // Dependencies from the labels' keys: none, or some, in the order the map gives them.
+          return new ServiceSpec(name, replicas, container, Placement.ANYWHERE, dev.orch.api.spec.Probes.NONE,
+              RestartPolicy.ALWAYS, rollout, priority, labels, java.util.Optional.empty(),
+              List.copyOf(labels.keySet()));
         });
   }
 }

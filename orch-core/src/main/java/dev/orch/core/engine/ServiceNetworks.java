@@ -1,0 +1,542 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.NetworkInfo;
+import dev.orch.api.runtime.NoSuchContainerException;
+import dev.orch.api.runtime.OrchLabels;
+import dev.orch.api.runtime.RuntimeCapability;
+import dev.orch.api.spec.PortSpec;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.policy.PolicyEvaluator;
+import dev.orch.core.reconcile.ReconcileResult;
+import dev.orch.core.util.Failures;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Discovery and network policy through the runtime's networks ({@link RuntimeCapability#NETWORKS}).
+ *
+ * <p>Each destination service (one with ports) gets a network of its own on each node where it or a caller of
+ * it runs, named {@code orch.<owner>.<service>} and labelled with the owner and the service. A replica joins its
+ * service's network under the service's name (a stateful one also under {@code <name>-<ordinal>}) once it is
+ * ready, and keeps its place there without the name when it stops being ready or leaves, so the name stands for
+ * ready replicas only and the connections open on a replica survive its leaving the name (the runtime keeps its
+ * address; see {@link ContainerRuntime#connect}). A replica of a service the policies allow to call a destination
+ * on at least one of the destination's ports joins that destination's network, without a name, before it
+ * starts; one the policies stop allowing leaves it. Containers that share no network cannot reach each other
+ * (Docker with its iptables on; the in-memory runtime), and networks are node-local, so a name reaches the
+ * replicas of its caller's node only.
+ *
+ * <p>The wiring runs as one key of the work queue ({@link #KEY}): one pass at a time compares what should be
+ * connected with what is and makes the runtime calls, each change of a container's place on a network one at a
+ * time; a failed call is tried again by a later pass. Thread-safe.
+ */
+final class ServiceNetworks {
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceNetworks.class);
+  /** The work-queue key of the wiring pass (not a service name: those are DNS labels). */
+  static final String KEY = "#networks";
+  /** The label naming the destination service of a network Orch made. */
+  static final String SERVICE_LABEL = "orch.network-service";
+  /** A place on a network whose aliases are not known (learnt from a listing after a restart). */
+  private static final Set<String> UNKNOWN = Set.of("\0unknown");
+
+  /** Where the wiring sets a service's conditions. */
+  @FunctionalInterface
+  interface Conditions {
+    void set(String service, String type, boolean status, String reason, String message);
+  }
+
+  private final EngineSettings settings;
+  private final ContainerRuntime runtime;
+  private final boolean enabled;
+  private final ObservedState observed;
+  private final DesiredState state;
+  private final Supplier<PolicyEvaluator> policies;
+  private final EndpointPublisher endpoints;
+  private final KeyQueue keys;
+  private final Conditions conditions;
+  /** Container id to network to the aliases it has there. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Set<String>>> joined = new ConcurrentHashMap<>();
+  /** The networks known to exist, as {@code node/name}. */
+  private final Set<String> networks = ConcurrentHashMap.newKeySet();
+  /** Network creations in flight, by {@code node/name}, so that a second caller waits on the first. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> creating = new ConcurrentHashMap<>();
+  /** Changes in flight, as {@code containerId/network} or {@code node/name}: one at a time each. */
+  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+  /** When a service's name left a container that callers may have looked it up on, by container id. */
+  private final ConcurrentHashMap<String, Instant> nameLeft = new ConcurrentHashMap<>();
+  /** The ready replicas each service's name stood for at the last look, to spot a change cheaply. */
+  private final ConcurrentHashMap<String, List<String>> lastReady = new ConcurrentHashMap<>();
+  private volatile boolean learnt;
+  private volatile boolean learning;
+
+  ServiceNetworks(EngineSettings settings, ObservedState observed, DesiredState state,
+                  Supplier<PolicyEvaluator> policies, EndpointPublisher endpoints, KeyQueue keys, Conditions conditions) {
+    this.settings = settings;
+    this.runtime = settings.runtime();
+    this.enabled = settings.discovery() && runtime.capabilities().contains(RuntimeCapability.NETWORKS);
+    this.observed = observed;
+    this.state = state;
+    this.policies = policies;
+    this.endpoints = endpoints;
+    this.keys = keys;
+    this.conditions = conditions;
+  }
+
+  /** Whether the engine wires the runtime's networks. */
+  boolean enabled() {
+    return enabled;
+  }
+
+  /** The network that carries service {@code service}'s name for this owner. */
+  String networkOf(String service) {
+    return "orch." + settings.ownerId() + "." + service;
+  }
+
+  /** Something that decides the wiring changed (a policy, a spec): a pass looks again. */
+  void changed() {
+    if (enabled) {
+      keys.enqueue(KEY);
+    }
+  }
+
+  /** Service {@code service}'s endpoints were published: a pass looks again if its ready replicas changed. */
+  void published(String service) {
+    if (!enabled) {
+      return;
+    }
+    List<String> ready = readyNames(service);
+    if (!ready.equals(lastReady.put(service, ready))) {
+      keys.enqueue(KEY);
+    }
+  }
+
+  private List<String> readyNames(String service) {
+    List<Endpoint> ready = endpoints.registry.endpoints(service).ready();
+    List<String> names = new ArrayList<>(ready.size());
+    for (Endpoint e : ready) {
+      names.add(e.id());
+    }
+    return names;
+  }
+
+  /**
+   * The environment a replica of {@code spec} gets for its dependencies: {@code <NAME>_HOST} (the service's
+   * name) and {@code <NAME>_PORT} (its first port, once applied); the spec's own variables win.
+   */
+  Map<String, String> environment(ServiceSpec spec) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (String d : spec.dependencies()) {
+      String prefix = ServiceSpec.envPrefix(d);
+      env.put(prefix + "_HOST", d);
+      state.desired(d).filter(ds -> !ds.container().ports().isEmpty())
+          .ifPresent(ds -> env.put(prefix + "_PORT", Integer.toString(ds.container().ports().get(0).containerPort())));
+    }
+    env.keySet().removeAll(spec.container().env().keySet());
+    return env;
+  }
+
+  /**
+   * Joins new replica {@code c} of {@code spec}, before it starts, to the networks of the destinations the
+   * policies allow it to call; completes when it has (a failure is left to the next pass and completes normally).
+   */
+  CompletableFuture<Void> join(ServiceSpec spec, ContainerInfo c) {
+    if (!enabled) {
+      return CompletableFuture.completedFuture(null);
+    }
+    PolicyEvaluator ev = policies.get();
+    List<CompletableFuture<Void>> joins = new ArrayList<>();
+    for (String d : state.known()) {
+      ServiceSpec dest = state.desired(d).orElse(null);
+      if (dest != null && !d.equals(spec.name()) && allowed(ev, spec.name(), dest)) {
+        String net = networkOf(d);
+        joins.add(ensureNetwork(c.nodeId(), d).thenCompose(v -> connect(c, net, Set.of())).toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(joins.toArray(CompletableFuture[]::new)).handle((v, e) -> null);
+  }
+
+  /**
+   * Whether {@code c} no longer carries its service's name and, if callers may have looked it up, has run on for
+   * the name drain delay since it left: a draining replica stops only then. True when the engine does not wire
+   * networks.
+   */
+  boolean nameReleased(ContainerInfo c) {
+    if (!enabled) {
+      return true;
+    }
+    Map<String, Set<String>> nets = joined.get(c.id());
+    if (nets != null && nets.values().stream().anyMatch(a -> !a.isEmpty())) {
+      keys.enqueue(KEY); // its name leaves in the next pass
+      return false;
+    }
+    Instant left = nameLeft.get(c.id());
+    return left == null || !settings.time().now().isBefore(left.plus(settings.nameDrainDelay()));
+  }
+
+  // ------------------------------------------------------------------------------------------ the pass
+
+  /** One wiring pass: compares what should be connected with what is and makes the calls that differ. */
+  ReconcileResult sync() {
+    if (!enabled) {
+      return ReconcileResult.done();
+    }
+    if (!learnt) {
+      learn();
+      return ReconcileResult.done(); // the listing's completion queues the next pass
+    }
+    Map<String, ServiceSpec> specs = new TreeMap<>();
+    for (String name : state.known()) {
+      state.desired(name).ifPresent(s -> specs.put(name, s));
+    }
+    Map<String, List<ContainerInfo>> byService = new TreeMap<>();
+    Map<String, ContainerInfo> byId = new HashMap<>();
+    for (String service : observed.services()) {
+      List<ContainerInfo> cs = observed.containersOf(service);
+      byService.put(service, cs);
+      cs.forEach(c -> byId.put(c.id(), c));
+    }
+    Map<String, Map<String, Set<String>>> want = wanted(specs, byService);
+    List<String> calls = new ArrayList<>();
+    want.forEach((id, nets) -> nets.forEach((net, aliases) -> {
+      ContainerInfo c = byId.get(id);
+      String service = net.substring(net.lastIndexOf('.') + 1);
+      if (!observed.isNodeReady(c.nodeId())) {
+        return; // wired once its node answers again
+      }
+      if (!networks.contains(c.nodeId() + "/" + net)) {
+        calls.add("create " + net + " on " + c.nodeId());
+        ensureNetwork(c.nodeId(), service); // its success queues the next pass, its failure a later one
+      } else if (!aliases.equals(aliasesOf(id, net))) {
+        calls.add("connect " + c.name() + " to " + net + " as " + aliases);
+        connect(c, net, aliases);
+      }
+    }));
+    joined.forEach((id, nets) -> nets.keySet().forEach(net -> {
+      ContainerInfo c = byId.get(id);
+      if (c == null) {
+        nets.remove(net); // removed with its container
+      } else if (!want.getOrDefault(id, Map.of()).containsKey(net) && observed.isNodeReady(c.nodeId())) {
+        calls.add("disconnect " + c.name() + " from " + net);
+        disconnect(c, net);
+      }
+    }));
+    joined.entrySet().removeIf(e -> e.getValue().isEmpty() && !byId.containsKey(e.getKey()));
+    nameLeft.keySet().removeIf(id -> !byId.containsKey(id));
+    removeUnused(want, byId, specs, byService);
+    reportRoutes(specs, byService);
+    if (!calls.isEmpty()) {
+      LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
+    }
+    return ReconcileResult.done();
+  }
+
+  /** Container id to network to aliases: what the specs, the ready replicas and the policies call for. */
+  private Map<String, Map<String, Set<String>>> wanted(Map<String, ServiceSpec> specs,
+                                                       Map<String, List<ContainerInfo>> byService) {
+    PolicyEvaluator ev = policies.get();
+    Map<String, Map<String, Set<String>>> want = new HashMap<>();
+    for (ServiceSpec dest : specs.values()) {
+      if (dest.container().ports().isEmpty()) {
+        continue;
+      }
+      String d = dest.name();
+      String net = networkOf(d);
+      Set<String> ready = new java.util.HashSet<>(readyNames(d));
+      for (ContainerInfo c : byService.getOrDefault(d, List.of())) {
+        boolean named = ready.contains(c.name());
+        if (named || joined.getOrDefault(c.id(), new ConcurrentHashMap<>()).containsKey(net)) {
+          want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, named ? names(dest, c) : Set.of());
+        }
+      }
+      for (Map.Entry<String, List<ContainerInfo>> caller : byService.entrySet()) {
+        if (!caller.getKey().equals(d) && allowed(ev, caller.getKey(), dest)) {
+          for (ContainerInfo c : caller.getValue()) {
+            want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, Set.of());
+          }
+        }
+      }
+    }
+    return want;
+  }
+
+  /** The names a ready replica {@code c} of {@code spec} carries: the service's, and a stateful one's own. */
+  private static Set<String> names(ServiceSpec spec, ContainerInfo c) {
+    String ordinal = c.labels().get(OrchLabels.ORDINAL);
+    if (spec.stateful().isEmpty() || ordinal == null) {
+      return Set.of(spec.name());
+    }
+    return Set.of(spec.name(), spec.name() + "-" + ordinal);
+  }
+
+  /** Whether the enforced policies allow {@code from} to call {@code dest} on at least one of its ports. */
+  static boolean allowed(PolicyEvaluator ev, String from, ServiceSpec dest) {
+    for (PortSpec p : dest.container().ports()) {
+      if (ev.allows(from, dest.name(), p.containerPort(), p.protocol())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Set<String> aliasesOf(String id, String net) {
+    Map<String, Set<String>> nets = joined.get(id);
+    Set<String> a = nets == null ? null : nets.get(net);
+    return a == null ? UNKNOWN : a;
+  }
+
+  // ------------------------------------------------------------------------------------------ runtime calls
+
+  /** Learns, once, which containers the owner's networks already hold (after a restart), then queues a pass. */
+  private void learn() {
+    if (learning) {
+      return;
+    }
+    learning = true;
+    runtime.listNetworks(LabelSelector.of(OrchLabels.OWNER, settings.ownerId())).whenComplete((list, e) -> {
+      learning = false;
+      if (e != null) {
+        LOG.debug("orchestrator {}: listing its networks failed, will retry: {}", settings.ownerId(),
+            Failures.describe(e));
+        keys.enqueueAfter(KEY, Duration.ofSeconds(2));
+        return;
+      }
+      for (NetworkInfo n : list) {
+        if (n.labels().containsKey(SERVICE_LABEL)) {
+          networks.add(n.nodeId() + "/" + n.name());
+          for (String member : n.containers()) {
+            joined.computeIfAbsent(member, k -> new ConcurrentHashMap<>()).putIfAbsent(n.name(), UNKNOWN);
+          }
+        }
+      }
+      learnt = true;
+      keys.enqueue(KEY);
+    });
+  }
+
+  private CompletionStage<Void> ensureNetwork(String nodeId, String service) {
+    String net = networkOf(service);
+    String key = nodeId + "/" + net;
+    if (networks.contains(key)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Map<String, String> labels = Map.of(OrchLabels.OWNER, settings.ownerId(), SERVICE_LABEL, service);
+    CompletableFuture<Void> made = creating.computeIfAbsent(key, k -> runtime.createNetwork(nodeId, net, labels)
+        .thenAccept(info -> {
+          networks.add(key);
+          keys.enqueue(KEY);
+        }).exceptionally(e -> {
+          LOG.debug("orchestrator {}: create network {} on {} failed, will retry: {}", settings.ownerId(), net, nodeId,
+              Failures.describe(e));
+          keys.enqueueAfter(KEY, Duration.ofSeconds(2));
+          return null;
+        }).toCompletableFuture());
+    made.whenComplete((v, e) -> creating.remove(key, made)); // outside computeIfAbsent: it may be done already
+    return made;
+  }
+
+  private CompletionStage<Void> connect(ContainerInfo c, String net, Set<String> aliases) {
+    String key = c.id() + "/" + net;
+    if (!busy.add(key)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Set<String> had = aliasesOf(c.id(), net);
+    return runtime.connect(c.id(), net, aliases).handle((v, e) -> {
+      busy.remove(key);
+      if (e != null) {
+        failed("connect " + c.name() + " to " + net, e);
+        return null;
+      }
+      joined.computeIfAbsent(c.id(), k -> new ConcurrentHashMap<>()).put(net, aliases);
+      if (!had.isEmpty() && aliases.isEmpty() && hasCallers(c.nodeId(), net, c)) {
+        nameLeft.put(c.id(), settings.time().now());
+      }
+      keys.enqueue(KEY); // a drain may be waiting for this
+      return null;
+    });
+  }
+
+  private void disconnect(ContainerInfo c, String net) {
+    String key = c.id() + "/" + net;
+    if (!busy.add(key)) {
+      return;
+    }
+    runtime.disconnect(c.id(), net).whenComplete((v, e) -> {
+      busy.remove(key);
+      if (e != null && !(Failures.rootCause(e) instanceof NoSuchContainerException)) {
+        failed("disconnect " + c.name() + " from " + net, e);
+        return;
+      }
+      Map<String, Set<String>> nets = joined.get(c.id());
+      if (nets != null) {
+        nets.remove(net);
+      }
+      keys.enqueue(KEY);
+    });
+  }
+
+  private void failed(String what, Throwable e) {
+    LOG.debug("orchestrator {}: {} failed, will retry: {}", settings.ownerId(), what, Failures.describe(e));
+    keys.enqueueAfter(KEY, Duration.ofSeconds(2));
+  }
+
+  /** Whether containers other than {@code c}'s service's are on network {@code net} of node {@code nodeId}. */
+  private boolean hasCallers(String nodeId, String net, ContainerInfo c) {
+    String service = ObservedState.serviceOf(c);
+    Map<String, ContainerInfo> byId = new HashMap<>();
+    observed.allContainers().forEach(o -> byId.put(o.id(), o));
+    for (Map.Entry<String, ConcurrentHashMap<String, Set<String>>> e : joined.entrySet()) {
+      ContainerInfo other = e.getValue().containsKey(net) ? byId.get(e.getKey()) : null;
+      if (other != null && other.nodeId().equals(nodeId) && !ObservedState.serviceOf(other).equals(service)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Removes the networks no container is wanted on or joined to and whose service has no replica on their node
+   * (a service deleted, its replicas and callers gone), so that a rollout does not remove and make them again.
+   */
+  private void removeUnused(Map<String, Map<String, Set<String>>> want, Map<String, ContainerInfo> byId,
+                            Map<String, ServiceSpec> specs, Map<String, List<ContainerInfo>> byService) {
+    Set<String> used = new LinkedHashSet<>();
+    specs.keySet().forEach(d -> byService.getOrDefault(d, List.of())
+        .forEach(c -> used.add(c.nodeId() + "/" + networkOf(d))));
+    want.forEach((id, nets) -> nets.keySet().forEach(net -> used.add(byId.get(id).nodeId() + "/" + net)));
+    joined.forEach((id, nets) -> {
+      ContainerInfo c = byId.get(id);
+      nets.keySet().forEach(net -> used.add((c == null ? "?" : c.nodeId()) + "/" + net));
+    });
+    for (String key : networks) {
+      if (used.contains(key) || creating.containsKey(key) || !busy.add(key)) {
+        continue;
+      }
+      int slash = key.indexOf('/');
+      String node = key.substring(0, slash);
+      String net = key.substring(slash + 1);
+      runtime.removeNetwork(node, net).whenComplete((v, e) -> {
+        busy.remove(key);
+        if (e == null) {
+          networks.remove(key);
+        } else {
+          LOG.debug("orchestrator {}: network {} on {} stays: {}", settings.ownerId(), net, node, Failures.describe(e));
+        }
+      });
+    }
+  }
+
+  /**
+   * Waits, up to {@code timeout}, for the network creations in flight, so that a removal of everything that
+   * follows the engine's close sees the networks they make.
+   */
+  void awaitCreations(Duration timeout) {
+    try {
+      CompletableFuture.allOf(creating.values().toArray(CompletableFuture[]::new))
+          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.debug("orchestrator {}: network creations still in flight at close: {}", settings.ownerId(), e.toString());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ routes
+
+  /**
+   * Says, in each service's {@code DependenciesReachable} condition, whether every dependency it names has a
+   * ready replica on the node of each of its replicas (a name reaches its own node only) and is allowed.
+   */
+  private void reportRoutes(Map<String, ServiceSpec> specs, Map<String, List<ContainerInfo>> byService) {
+    PolicyEvaluator ev = policies.get();
+    for (ServiceSpec spec : specs.values()) {
+      if (spec.dependencies().isEmpty()) {
+        continue;
+      }
+      List<String> problems = new ArrayList<>();
+      for (String d : spec.dependencies()) {
+        ServiceSpec dest = specs.get(d);
+        if (dest == null) {
+          problems.add(d + " is not applied");
+        } else if (dest.container().ports().isEmpty()) {
+          problems.add(d + " declares no port");
+        } else if (!allowed(ev, spec.name(), dest)) {
+          problems.add("no network policy allows " + spec.name() + " to call " + d + " ("
+              + ev.check(spec.name(), d, dest.container().ports().get(0).containerPort()).explain() + ")");
+        } else {
+          List<String> without = nodesWithout(spec.name(), d, byService);
+          if (!without.isEmpty()) {
+            problems.add(noRoute(d, without));
+          }
+        }
+      }
+      if (problems.isEmpty()) {
+        conditions.set(spec.name(), "DependenciesReachable", true, "Reachable", "every dependency ("
+            + String.join(", ", spec.dependencies()) + ") has a ready replica where this service's replicas run");
+      } else {
+        conditions.set(spec.name(), "DependenciesReachable", false, "NoRoute", String.join("; ", problems));
+      }
+    }
+  }
+
+  /** The nodes where {@code from} has a replica and {@code to} has no ready one, sorted. */
+  List<String> nodesWithout(String from, String to, Map<String, List<ContainerInfo>> byService) {
+    Set<String> ready = new java.util.HashSet<>(readyNames(to));
+    Set<String> served = new java.util.TreeSet<>();
+    Set<String> callers = new java.util.TreeSet<>();
+    byService.getOrDefault(to, List.of()).stream().filter(c -> ready.contains(c.name()))
+        .forEach(c -> served.add(c.nodeId()));
+    byService.getOrDefault(from, List.of()).forEach(c -> callers.add(c.nodeId()));
+    callers.removeAll(served);
+    return new ArrayList<>(callers);
+  }
+
+  /** The words for {@code to} having no ready replica on {@code nodes}. */
+  static String noRoute(String to, List<String> nodes) {
+    return to + " has no ready replica on " + String.join(", ", nodes) + ", where callers run: networks are per node"
+        + " (Docker: per engine), so its name does not reach replicas on other nodes";
+  }
+
+  /**
+   * What the runtime cannot do about connections {@code from -> to}, for a verdict's limits: deciding by
+   * service pair rather than by port, ports published on the host, replicas with no route.
+   */
+  List<String> limits(String from, String to) {
+    List<String> out = new ArrayList<>();
+    if (!enabled) {
+      out.add("the runtime's networks are not wired (" + (settings.discovery() ? runtime.name() + " has no networks"
+          : "discovery is off") + "): inside the runtime this verdict holds only for callers through Orch's load"
+          + " balancers");
+      return out;
+    }
+    if (!runtime.capabilities().contains(RuntimeCapability.CONNECTION_FILTER)) {
+      out.add("on " + runtime.name() + " networks decide by service pair, not by port: once a port of " + to
+          + " is allowed from " + from + ", every port of it is reachable from " + from);
+      out.add("ports published on the host are reached from outside the networks: no policy holds there");
+    }
+    Map<String, List<ContainerInfo>> byService = Map.of(from, observed.containersOf(from), to,
+        observed.containersOf(to));
+    List<String> without = nodesWithout(from, to, byService);
+    if (!without.isEmpty() && !observed.containersOf(from).isEmpty()) {
+      out.add("no route: " + noRoute(to, without));
+    }
+    return out;
+  }
+}
