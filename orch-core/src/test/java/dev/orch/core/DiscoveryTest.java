@@ -58,8 +58,12 @@ class DiscoveryTest {
   private Orchestrator orch = orchestrator();
 
   private InMemoryRuntime runtime(int nodes) {
+    // Each answer takes 200 ms, so that calls are in flight whenever a replica is taken away.
+    var slow = Behaviors.serving(Behaviors.controlled(), dev.orch.inmemory.RequestModel.builder()
+        .latency(Duration.ofMillis(200)).build());
     InMemoryRuntime.Builder b = InMemoryRuntime.builder().timeSource(time)
-        .behavior("inventory:1", Behaviors.controlled()).behavior("inventory:2", Behaviors.controlled());
+        .behavior("inventory:1", Behaviors.controlled()).behavior("inventory:2", Behaviors.controlled())
+        .behavior("slow:1", slow).behavior("slow:2", slow);
     for (int i = 0; i < nodes; i++) {
       b.node("n" + i, Resources.of("8", "16Gi"), Map.of("slot", "s" + i));
     }
@@ -67,8 +71,12 @@ class DiscoveryTest {
   }
 
   private Orchestrator orchestrator() {
+    return orchestrator(Duration.ofSeconds(2));
+  }
+
+  private Orchestrator orchestrator(Duration nameDrainDelay) {
     return Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
-        .terminationGrace(Duration.ofSeconds(1)).build();
+        .terminationGrace(Duration.ofSeconds(1)).nameDrainDelay(nameDrainDelay).build();
   }
 
   @AfterEach
@@ -137,6 +145,54 @@ class DiscoveryTest {
       callFrom("orders", "inventory", 8080);
     }
     assertEquals(Set.of("inventory"), runtime.networksOf(ready.id()).get("orch.orch.inventory"));
+  }
+
+  /**
+   * Runs a rolling update of inventory (3 replicas, slow:1 to slow:2, surge 1) while orders calls it by name
+   * from inside its container every 50 ms; returns the failed calls and the answers.
+   */
+  private List<String> rollOutUnderLoad(List<String> answers) {
+    orch.apply(service("inventory", "slow:1", 3).rollout(dev.orch.api.spec.RolloutStrategy.RollingUpdate.of(
+        dev.orch.api.spec.IntOrPercent.of(1), dev.orch.api.spec.IntOrPercent.of(0))).build());
+    orch.apply(service("orders", "orders:1", 1).build());
+    settle();
+    String caller = replicas("orders").get(0).id();
+    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    orch.apply(service("inventory", "slow:2", 3).rollout(dev.orch.api.spec.RolloutStrategy.RollingUpdate.of(
+        dev.orch.api.spec.IntOrPercent.of(1), dev.orch.api.spec.IntOrPercent.of(0))).build());
+    for (int i = 0; i < 600; i++) { // 30 s
+      runtime.callFrom(caller, "inventory", 8080, SimRequest.get("/")).whenComplete((r, e) -> {
+        if (e != null) {
+          failures.add(e.toString());
+        } else {
+          answers.add(r.body());
+        }
+      });
+      time.advance(Duration.ofMillis(50));
+    }
+    settle();
+    assertTrue(replicas("inventory").stream().allMatch(c -> c.labels().get(OrchLabels.REVISION)
+        .equals(orch.revisions("inventory").get(1).id())) && replicas("inventory").size() == 3,
+        () -> "the update finished: " + orch.status("inventory"));
+    return failures;
+  }
+
+  @Test
+  void noCallByNameFailsThroughARollingUpdate() {
+    List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> failures = rollOutUnderLoad(answers);
+    assertEquals(List.of(), failures);
+    assertTrue(answers.contains("slow:1") && answers.contains("slow:2"), answers::toString);
+    assertEquals("slow:2", answers.get(answers.size() - 1));
+  }
+
+  @Test
+  void withoutTheNameDrainDelayCallsInFlightAreCut() {
+    orch.close();
+    orch = orchestrator(Duration.ZERO);
+    List<String> failures = rollOutUnderLoad(new java.util.concurrent.CopyOnWriteArrayList<>());
+    assertFalse(failures.isEmpty(), "a replica that stops as soon as it leaves the name cuts calls in flight");
+    assertTrue(failures.stream().allMatch(f -> f.contains("connection reset")), failures::toString);
   }
 
   @Test

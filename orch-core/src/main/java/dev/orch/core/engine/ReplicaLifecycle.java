@@ -361,7 +361,8 @@ final class ReplicaLifecycle {
    * in a stateful service, from its volume templates (node-local: the data is where the volume is).
    */
   /** {@code container} with the environment {@code spec}'s dependencies give (their names and ports). */
-  private dev.orch.api.spec.ContainerSpec withDependencies(ServiceSpec spec, dev.orch.api.spec.ContainerSpec container) {
+  private dev.orch.api.spec.ContainerSpec withDependencies(ServiceSpec spec,
+                                                           dev.orch.api.spec.ContainerSpec container) {
     Map<String, String> env = networks.environment(spec);
     if (env.isEmpty()) {
       return container;

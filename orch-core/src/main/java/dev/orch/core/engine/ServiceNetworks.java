@@ -84,6 +84,7 @@ final class ServiceNetworks {
   private final ConcurrentHashMap<String, Instant> nameLeft = new ConcurrentHashMap<>();
   /** The ready replicas each service's name stood for at the last look, to spot a change cheaply. */
   private final ConcurrentHashMap<String, List<String>> lastReady = new ConcurrentHashMap<>();
+  private final NetworkRoutes routes;
   private volatile boolean learnt;
   private volatile boolean learning;
 
@@ -98,6 +99,7 @@ final class ServiceNetworks {
     this.endpoints = endpoints;
     this.keys = keys;
     this.conditions = conditions;
+    this.routes = new NetworkRoutes(settings, enabled, observed, policies, this::readyNames, conditions);
   }
 
   /** Whether the engine wires the runtime's networks. */
@@ -128,7 +130,8 @@ final class ServiceNetworks {
     }
   }
 
-  private List<String> readyNames(String service) {
+  /** The ready replicas on service {@code service}'s endpoints, by name. */
+  List<String> readyNames(String service) {
     List<Endpoint> ready = endpoints.registry.endpoints(service).ready();
     List<String> names = new ArrayList<>(ready.size());
     for (Endpoint e : ready) {
@@ -161,11 +164,15 @@ final class ServiceNetworks {
     if (!enabled) {
       return CompletableFuture.completedFuture(null);
     }
-    PolicyEvaluator ev = policies.get();
+    PolicyEvaluator ev = null; // asked only if some other service has ports: most creates need no network
     List<CompletableFuture<Void>> joins = new ArrayList<>();
     for (String d : state.known()) {
       ServiceSpec dest = state.desired(d).orElse(null);
-      if (dest != null && !d.equals(spec.name()) && allowed(ev, spec.name(), dest)) {
+      if (dest == null || d.equals(spec.name()) || dest.container().ports().isEmpty()) {
+        continue;
+      }
+      ev = ev == null ? policies.get() : ev;
+      if (allowed(ev, spec.name(), dest)) {
         String net = networkOf(d);
         joins.add(ensureNetwork(c.nodeId(), d).thenCompose(v -> connect(c, net, Set.of())).toCompletableFuture());
       }
@@ -241,7 +248,7 @@ final class ServiceNetworks {
     joined.entrySet().removeIf(e -> e.getValue().isEmpty() && !byId.containsKey(e.getKey()));
     nameLeft.keySet().removeIf(id -> !byId.containsKey(id));
     removeUnused(want, byId, specs, byService);
-    reportRoutes(specs, byService);
+    routes.report(specs, byService);
     if (!calls.isEmpty()) {
       LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
     }
@@ -458,85 +465,8 @@ final class ServiceNetworks {
     }
   }
 
-  // ------------------------------------------------------------------------------------------ routes
-
-  /**
-   * Says, in each service's {@code DependenciesReachable} condition, whether every dependency it names has a
-   * ready replica on the node of each of its replicas (a name reaches its own node only) and is allowed.
-   */
-  private void reportRoutes(Map<String, ServiceSpec> specs, Map<String, List<ContainerInfo>> byService) {
-    PolicyEvaluator ev = policies.get();
-    for (ServiceSpec spec : specs.values()) {
-      if (spec.dependencies().isEmpty()) {
-        continue;
-      }
-      List<String> problems = new ArrayList<>();
-      for (String d : spec.dependencies()) {
-        ServiceSpec dest = specs.get(d);
-        if (dest == null) {
-          problems.add(d + " is not applied");
-        } else if (dest.container().ports().isEmpty()) {
-          problems.add(d + " declares no port");
-        } else if (!allowed(ev, spec.name(), dest)) {
-          problems.add("no network policy allows " + spec.name() + " to call " + d + " ("
-              + ev.check(spec.name(), d, dest.container().ports().get(0).containerPort()).explain() + ")");
-        } else {
-          List<String> without = nodesWithout(spec.name(), d, byService);
-          if (!without.isEmpty()) {
-            problems.add(noRoute(d, without));
-          }
-        }
-      }
-      if (problems.isEmpty()) {
-        conditions.set(spec.name(), "DependenciesReachable", true, "Reachable", "every dependency ("
-            + String.join(", ", spec.dependencies()) + ") has a ready replica where this service's replicas run");
-      } else {
-        conditions.set(spec.name(), "DependenciesReachable", false, "NoRoute", String.join("; ", problems));
-      }
-    }
-  }
-
-  /** The nodes where {@code from} has a replica and {@code to} has no ready one, sorted. */
-  List<String> nodesWithout(String from, String to, Map<String, List<ContainerInfo>> byService) {
-    Set<String> ready = new java.util.HashSet<>(readyNames(to));
-    Set<String> served = new java.util.TreeSet<>();
-    Set<String> callers = new java.util.TreeSet<>();
-    byService.getOrDefault(to, List.of()).stream().filter(c -> ready.contains(c.name()))
-        .forEach(c -> served.add(c.nodeId()));
-    byService.getOrDefault(from, List.of()).forEach(c -> callers.add(c.nodeId()));
-    callers.removeAll(served);
-    return new ArrayList<>(callers);
-  }
-
-  /** The words for {@code to} having no ready replica on {@code nodes}. */
-  static String noRoute(String to, List<String> nodes) {
-    return to + " has no ready replica on " + String.join(", ", nodes) + ", where callers run: networks are per node"
-        + " (Docker: per engine), so its name does not reach replicas on other nodes";
-  }
-
-  /**
-   * What the runtime cannot do about connections {@code from -> to}, for a verdict's limits: deciding by
-   * service pair rather than by port, ports published on the host, replicas with no route.
-   */
+  /** What the runtime cannot do about connections {@code from -> to}, for a verdict's limits. */
   List<String> limits(String from, String to) {
-    List<String> out = new ArrayList<>();
-    if (!enabled) {
-      out.add("the runtime's networks are not wired (" + (settings.discovery() ? runtime.name() + " has no networks"
-          : "discovery is off") + "): inside the runtime this verdict holds only for callers through Orch's load"
-          + " balancers");
-      return out;
-    }
-    if (!runtime.capabilities().contains(RuntimeCapability.CONNECTION_FILTER)) {
-      out.add("on " + runtime.name() + " networks decide by service pair, not by port: once a port of " + to
-          + " is allowed from " + from + ", every port of it is reachable from " + from);
-      out.add("ports published on the host are reached from outside the networks: no policy holds there");
-    }
-    Map<String, List<ContainerInfo>> byService = Map.of(from, observed.containersOf(from), to,
-        observed.containersOf(to));
-    List<String> without = nodesWithout(from, to, byService);
-    if (!without.isEmpty() && !observed.containersOf(from).isEmpty()) {
-      out.add("no route: " + noRoute(to, without));
-    }
-    return out;
+    return routes.limits(from, to);
   }
 }
