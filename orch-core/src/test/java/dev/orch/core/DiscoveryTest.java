@@ -54,6 +54,7 @@ class DiscoveryTest {
 
   private final VirtualTimeSource time = new VirtualTimeSource();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final dev.orch.core.state.InMemoryStateStore store = new dev.orch.core.state.InMemoryStateStore();
   private InMemoryRuntime runtime = runtime(1);
   private Orchestrator orch = orchestrator();
 
@@ -61,8 +62,11 @@ class DiscoveryTest {
     // Each answer takes 200 ms, so that calls are in flight whenever a replica is taken away.
     var slow = Behaviors.serving(Behaviors.controlled(), dev.orch.inmemory.RequestModel.builder()
         .latency(Duration.ofMillis(200)).build());
+    // Inventory answers with the replica's name, so that a test sees which replica a name reached.
+    var named = Behaviors.serving(Behaviors.controlled(), dev.orch.inmemory.RequestModel.builder()
+        .handler((p, r) -> SimResponse.ok(p.name())).build());
     InMemoryRuntime.Builder b = InMemoryRuntime.builder().timeSource(time)
-        .behavior("inventory:1", Behaviors.controlled()).behavior("inventory:2", Behaviors.controlled())
+        .behavior("inventory:1", named).behavior("inventory:2", named).behavior("db:1", named)
         .behavior("slow:1", slow).behavior("slow:2", slow);
     for (int i = 0; i < nodes; i++) {
       b.node("n" + i, Resources.of("8", "16Gi"), Map.of("slot", "s" + i));
@@ -75,7 +79,7 @@ class DiscoveryTest {
   }
 
   private Orchestrator orchestrator(Duration nameDrainDelay) {
-    return Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
+    return Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters).stateStore(store)
         .terminationGrace(Duration.ofSeconds(1)).nameDrainDelay(nameDrainDelay).build();
   }
 
@@ -125,13 +129,8 @@ class DiscoveryTest {
   @Test
   void aContainerCallsAServiceByNameAndReachesItsReadyReplicasOnly() {
     applyAll();
-    Set<String> answered = new HashSet<>();
-    for (int i = 0; i < 6; i++) {
-      SimResponse r = callFrom("orders", "inventory", 8080);
-      assertEquals(200, r.status());
-      answered.add(r.body());
-    }
-    assertEquals(Set.of("inventory:1"), answered);
+    Set<String> all = new HashSet<>(replicas("inventory").stream().map(ContainerInfo::name).toList());
+    assertEquals(all, answers(6), "the name goes to each ready replica in turn");
     ContainerInfo unready = replicas("inventory").get(0);
     Map<String, Set<String>> before = runtime.networksOf(unready.id());
     assertEquals(Set.of("inventory"), before.get("orch.orch.inventory"), "a ready replica carries the name");
@@ -141,10 +140,32 @@ class DiscoveryTest {
     assertEquals(Set.of(), runtime.networksOf(unready.id()).get("orch.orch.inventory"),
         "a replica that is not ready keeps its place on the network without the name");
     ContainerInfo ready = replicas("inventory").get(1);
-    for (int i = 0; i < 4; i++) {
-      callFrom("orders", "inventory", 8080);
-    }
+    assertEquals(Set.of(ready.name()), answers(4), "only the ready replica answers to the name");
     assertEquals(Set.of("inventory"), runtime.networksOf(ready.id()).get("orch.orch.inventory"));
+  }
+
+  /** Who answered {@code n} calls to inventory by name from orders. */
+  private Set<String> answers(int n) {
+    Set<String> answered = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      SimResponse r = callFrom("orders", "inventory", 8080);
+      assertEquals(200, r.status());
+      answered.add(r.body());
+    }
+    return answered;
+  }
+
+  @Test
+  void aRestartedOrchestratorLeavesTheNamesOnReplicasItHasNotProbedYet() {
+    applyAll();
+    Set<String> all = answers(6);
+    orch.close();
+    orch = orchestrator();
+    for (int i = 0; i < 30; i++) { // 3 s: start-up, adoption and the first probes (every second)
+      time.advance(Duration.ofMillis(100));
+      assertEquals(200, callFrom("orders", "inventory", 8080).status(), "after " + (i + 1) * 100 + " ms");
+    }
+    assertEquals(all, answers(6), "both replicas still carry the name");
   }
 
   /**
@@ -260,11 +281,20 @@ class DiscoveryTest {
   }
 
   @Test
-  void aStatefulReplicaIsReachedByItsOwnName() {
+  void aStatefulReplicaIsReachedByItsOwnNameAndItsPeersReachItBeforeItIsReady() {
     orch.apply(service("db", "db:1", 2).stateful(Stateful.builder().build()).build());
     orch.apply(service("orders", "orders:1", 1).build());
     settle();
-    assertEquals(200, callFrom("orders", "db-1", 8080).status());
+    assertEquals("db-1", callFrom("orders", "db-1", 8080).body());
+    ContainerInfo db0 = replicas("db").stream().filter(c -> c.name().equals("db-0")).findFirst().orElseThrow();
+    runtime.process(db0.id()).orElseThrow().attributes().put(Behaviors.READY, Boolean.FALSE);
+    settle();
+    assertEquals(Set.of("db-1"), new HashSet<>(List.of(callFrom("orders", "db", 8080).body(),
+        callFrom("orders", "db", 8080).body())), "the service's name: ready replicas only");
+    var fromPeer = runtime.callFrom(replicas("db").stream().filter(c -> c.name().equals("db-1")).findFirst()
+        .orElseThrow().id(), "db-0", 8080, SimRequest.get("/")).toCompletableFuture();
+    time.advance(Duration.ofMillis(1));
+    assertEquals("db-0", fromPeer.join().body(), "a peer reaches a replica that is not ready by its own name");
     ContainerInfo db1 = replicas("db").stream().filter(c -> "1".equals(c.labels().get(OrchLabels.ORDINAL)))
         .findFirst().orElseThrow();
     assertEquals(Set.of("db", "db-1"), runtime.networksOf(db1.id()).get("orch.orch.db"));

@@ -58,6 +58,8 @@ final class DockerNetworks {
   private final Map<String, Object> networkLocks = new ConcurrentHashMap<>();
   /** The networks ({@code node/name}) already named in a warning that they cannot keep addresses. */
   private final Set<String> warnedWithoutSubnet = ConcurrentHashMap.newKeySet();
+  /** Owner networks found carrying traffic between their containers, warned of once each. */
+  private final Set<String> warnedIcc = ConcurrentHashMap.newKeySet();
 
   /** How a missing network is made on an engine; may throw {@link ConflictException} if another made it. */
   @FunctionalInterface
@@ -84,9 +86,15 @@ final class DockerNetworks {
     if (owner != null) {
       networkLabels.put(OrchLabels.OWNER, owner);
     }
-    return ensureNetwork(n, c, name, cl -> cl.api().createNetworkCmd().withName(name).withDriver("bridge")
-        .withCheckDuplicate(true).withLabels(networkLabels).withOptions(Map.of(ICC_OPTION, "false")).exec())
-        .getId();
+    Network net = ensureNetwork(n, c, name, cl -> cl.api().createNetworkCmd().withName(name).withDriver("bridge")
+        .withCheckDuplicate(true).withLabels(networkLabels).withOptions(Map.of(ICC_OPTION, "false")).exec());
+    Map<String, String> options = net.getOptions() == null ? Map.of() : net.getOptions();
+    if (!"false".equals(options.get(ICC_OPTION)) && warnedIcc.add(n.id() + DockerRuntime.ID_SEPARATOR + name)) {
+      log.warn("{}: network {} carries traffic between its containers (an older Orch made it, or someone else):"
+          + " network policy does not hold between the containers on it; once no container uses it, remove it"
+          + " and Orch makes it anew without", n.id(), name);
+    }
+    return net.getId();
   }
 
   /**

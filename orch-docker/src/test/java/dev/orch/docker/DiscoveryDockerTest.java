@@ -157,6 +157,10 @@ class DiscoveryDockerTest {
     String cut = get("payments", "/index.html");
     assertTrue((System.nanoTime() - c0) / 1_000_000 < 10_000, "the refused call ends within a bounded time");
     assertTrue(cut.contains("bad address") || cut.isBlank(), () -> "payments' call: " + cut);
+    String address = addresses(exec("orders", "nslookup inventory").stdout()).get(0);
+    String direct = exec("payments", "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + address + " "
+        + PORT + " 2>&1; echo rc=$?").stdout();
+    assertFalse(direct.contains("inv-v1"), () -> "payments by inventory's address " + address + ": " + direct);
     Verdict v = orch.policies().check("payments", "inventory", PORT, Protocol.TCP);
     assertFalse(v.allowed(), v::explain);
     assertTrue(v.explain().contains("limit: on docker networks decide by service pair"), v::explain);

@@ -39,9 +39,13 @@ public interface ContainerProcess {
    * connected to: a service's name (Orch's discovery puts it on the service's ready replicas), a stateful
    * replica's {@code name-<ordinal>}, or a container's name; see {@link InMemoryRuntime#callFrom}. The request
    * names this container's service as its caller. Completes on the runtime's time source after the callee's
-   * latency; may be called from a callback (it does not block).
+   * latency; may be called from a callback (it does not block). The default (for a process of your own, not the
+   * runtime's) fails: it has no network to call over.
    */
-  java.util.concurrent.CompletionStage<SimResponse> call(String address, int port, SimRequest request);
+  default java.util.concurrent.CompletionStage<SimResponse> call(String address, int port, SimRequest request) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new java.net.SocketException(address + ":" + port
+        + ": this process is not one of the in-memory runtime's, so it has no network to call over"));
+  }
 
   /** The time source's instant at which this run started. */
   Instant startedAt();

@@ -204,6 +204,10 @@ abstract class FeatureChecks extends EventAndErrorChecks {
     await(runtime.connect(id, name, Set.of("kit-alias")));
     await(runtime.connect(id, name, Set.of("kit-alias"))); // connecting again does nothing
     assertEquals(Set.of(id), members(name), "the network lists its container");
+    await(runtime.connect(id, name, Set.of())); // other aliases (none): the name leaves, the container stays
+    assertEquals(Set.of(id), members(name), "a container whose aliases change stays on the network");
+    await(runtime.connect(id, name, Set.of("kit-alias", "kit-other")));
+    assertEquals(Set.of(id), members(name), "and again");
     assertInstanceOf(ContainerConflictException.class, failureOf(runtime.removeNetwork(node, name)),
         "a network in use is not removed");
     assertEquals(Set.of(id), members(name), "and stays");

@@ -44,6 +44,7 @@ public record ServiceSpec(String name, int replicas, ContainerSpec container, Pl
     Objects.requireNonNull(labels, "labels");
     labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     Objects.requireNonNull(stateful, "stateful");
+    Objects.requireNonNull(dependencies, "dependencies");
     dependencies = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(dependencies));
   }
 

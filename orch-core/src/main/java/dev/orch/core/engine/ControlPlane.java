@@ -57,8 +57,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final StatefulOperations stateful;
   private final PolicyOperations policies;
   private final NodeOperations nodeOperations;
-  private final ServiceNetworks networks;
-  private final PolicyEnforcement enforcement;
+  private final TrafficControl traffic;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -91,13 +90,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
-    this.networks = new ServiceNetworks(s, observed, state, this.policies::evaluator, endpoints, this,
-        this::setCondition);
-    endpoints.onPublished(networks::published);
-    this.enforcement = new PolicyEnforcement(s, this.policies::evaluator, state::desired, this);
+    this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
-    ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints, networks);
+    ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints,
+        traffic.networks());
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
         new SchedulerPlacement(s.scheduler()), probes, lifecycle);
     StatefulVolumes volumes = new StatefulVolumes(s, this, this, calls, observed);
@@ -115,7 +112,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     nodeOperations.resumeDrains();
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
-    intake.started().thenRun(networks::changed);
+    intake.started().thenRun(traffic::changed);
   }
 
   // ------------------------------------------------------------------------------------------ desired state
@@ -300,8 +297,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
     }
-    if (name.equals(ServiceNetworks.KEY)) {
-      return networks.sync();
+    if (TrafficControl.isKey(name)) {
+      return traffic.sync();
     }
     long t0 = settings.time().nanoTime();
     try {
@@ -434,25 +431,24 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public LoadBalancer.Builder loadBalancer(String name) {
     Objects.requireNonNull(name, "name");
     ensureOpen("loadBalancer " + name);
-    return endpoints.balancer(name, name).onBuild(enforcement::track);
+    return traffic.gated(endpoints.balancer(name, name));
   }
 
   /** The policies or the services changed: the wiring and the load balancers' callers are judged again. */
   void policiesChanged() {
-    networks.changed();
-    enforcement.refresh();
+    traffic.changed();
   }
 
   /** What the runtime cannot do about connections {@code from -> to}, for {@code check}'s verdict. */
   List<String> trafficLimits(String from, String to) {
-    return networks.limits(from, to);
+    return traffic.limits(from, to);
   }
 
   /** A load balancer builder over service {@code name}'s preview endpoints, wired. */
   public LoadBalancer.Builder previewLoadBalancer(String name) {
     Objects.requireNonNull(name, "name");
     ensureOpen("previewLoadBalancer " + name);
-    return endpoints.balancer(EndpointPublisher.previewKey(name), name);
+    return traffic.gated(endpoints.balancer(EndpointPublisher.previewKey(name), name));
   }
 
   /** The event log. */
@@ -487,12 +483,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     nodeOperations.close();
     intake.close();
     runtimeSubscription.close();
-    enforcement.close();
     queue.close();
-    if (!settings.deterministic()) { // (on virtual time nothing completes while close waits)
-      Duration ten = Duration.ofSeconds(10);
-      networks.awaitCreations(settings.callTimeout().compareTo(ten) < 0 ? settings.callTimeout() : ten);
-    }
+    traffic.close();
     probes.close(); // (its watches; the prober itself below, if the builder made it)
     settings.closeOwned();
     LOG.info("orchestrator {} closed", settings.ownerId());

@@ -44,6 +44,7 @@ final class NetworkRoutes {
     PolicyEvaluator ev = policies.get();
     for (ServiceSpec spec : specs.values()) {
       if (spec.dependencies().isEmpty()) {
+        conditions.clear(spec.name(), "DependenciesReachable"); // (it may have named some before)
         continue;
       }
       List<String> problems = new ArrayList<>();
@@ -106,6 +107,9 @@ final class NetworkRoutes {
       out.add("on " + settings.runtime().name() + " networks decide by service pair, not by port: once a port of "
           + to + " is allowed from " + from + ", every port of it is reachable from " + from);
       out.add("ports published on the host are reached from outside the networks: no policy holds there");
+      out.add("a destination's network holds its replicas and all its allowed callers, and containers on one network"
+          + " reach each other both ways: two callers of one service reach each other, and it reaches them,"
+          + " whatever the policies say about those pairs");
     }
     Map<String, List<ContainerInfo>> byService = new java.util.HashMap<>();
     byService.put(from, observed.containersOf(from));

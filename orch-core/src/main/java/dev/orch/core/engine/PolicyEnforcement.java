@@ -7,6 +7,7 @@ import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.Protocol;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.core.OrchEvent;
+import dev.orch.core.lb.CallerGate;
 import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.policy.PolicyEvaluator;
 import dev.orch.core.policy.Verdict;
@@ -45,7 +46,7 @@ final class PolicyEnforcement implements AutoCloseable {
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> lastEvent = new ConcurrentHashMap<>();
-  private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Tracked> balancers = new CopyOnWriteArrayList<>();
   private final @Nullable Subscription filter;
 
   PolicyEnforcement(EngineSettings settings, Supplier<PolicyEvaluator> evaluator,
@@ -130,45 +131,50 @@ final class PolicyEnforcement implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------------ load balancers
 
-  /** Tracks balancer {@code lb} if a caller named itself to it, and judges that caller now. */
-  void track(LoadBalancer lb) {
+  /** A balancer whose caller named itself, and the gate its picks pass. */
+  private record Tracked(LoadBalancer lb, CallerGate gate) {
+  }
+
+  /** Tracks balancer {@code lb}, which passes {@code gate}, if a caller named itself to it; judges it now. */
+  void track(LoadBalancer lb, CallerGate gate) {
     if (lb.caller().isPresent()) {
-      balancers.add(lb);
-      judge(lb);
+      Tracked t = new Tracked(lb, gate);
+      balancers.add(t);
+      judge(t);
     }
   }
 
-  /** Judges every tracked balancer's caller again: the policies or the services changed. */
-  void refresh() {
-    for (LoadBalancer lb : balancers) {
-      if (lb.isClosed()) {
-        balancers.remove(lb);
+  /** Judges every tracked balancer's caller again: the policies or the services changed. Serialised. */
+  synchronized void refresh() {
+    for (Tracked t : balancers) {
+      if (t.lb.isClosed()) {
+        balancers.remove(t);
       } else {
-        judge(lb);
+        judge(t);
       }
     }
   }
 
   /**
-   * Refuses {@code lb}'s picks while the policies deny its caller on the service's first port (what Orch's
-   * endpoints carry), and allows them otherwise.
+   * Closes {@code t}'s gate while the policies deny its caller on the service's first port (what Orch's
+   * endpoints carry), and opens it otherwise.
    */
-  private void judge(LoadBalancer lb) {
-    String caller = lb.caller().orElseThrow();
-    ServiceSpec spec = specs.apply(lb.service()).orElse(null);
+  private synchronized void judge(Tracked t) {
+    String caller = t.lb.caller().orElseThrow();
+    ServiceSpec spec = specs.apply(t.lb.service()).orElse(null);
     if (spec == null || spec.container().ports().isEmpty()) {
-      lb.refuse(null, () -> { });
+      t.gate.allow();
       return;
     }
     var port = spec.container().ports().get(0);
-    Verdict v = evaluator.get().check(caller, lb.service(), port.containerPort(), port.protocol());
+    Verdict v = evaluator.get().check(caller, t.lb.service(), port.containerPort(), port.protocol());
     if (v.allowed()) {
       if (v.auditWouldDeny()) {
         judge(v, false);
       }
-      lb.refuse(null, () -> { });
+      t.gate.allow();
     } else {
-      lb.refuse(v.explain(), () -> judge(v, false));
+      t.gate.refuse(v.explain(), () -> judge(v, false));
     }
   }
 

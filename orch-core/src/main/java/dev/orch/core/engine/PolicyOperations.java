@@ -23,13 +23,14 @@ public final class PolicyOperations {
   private final StateJournal journal;
   private final DesiredState state;
   private final ControlPlane plane;
-  private volatile PolicyEvaluator evaluator;
+  /** The current evaluator: replaced whole (a policy, or the services, changed), read without a lock. */
+  private final java.util.concurrent.atomic.AtomicReference<PolicyEvaluator> evaluator;
 
   PolicyOperations(StateJournal journal, DesiredState state, ControlPlane plane, List<NetworkPolicy> kept) {
     this.journal = journal;
     this.state = state;
     this.plane = plane;
-    this.evaluator = PolicyEvaluator.of(kept, List.of());
+    this.evaluator = new java.util.concurrent.atomic.AtomicReference<>(PolicyEvaluator.of(kept, List.of()));
   }
 
   /**
@@ -46,7 +47,7 @@ public final class PolicyOperations {
       return;
     }
     journal.savePolicy(policy.name(), policy);
-    evaluator = evaluator.withPolicy(policy);
+    evaluator.updateAndGet(e -> e.withPolicy(policy));
     plane.policiesChanged();
     plane.emit(OrchEvent.Type.NORMAL, was.isPresent() ? "PolicyUpdated" : "PolicyApplied", "", "", "",
         "network policy " + policy.name() + (policy.mode() == dev.orch.api.policy.PolicyMode.AUDIT ? " (audit)" : "")
@@ -65,7 +66,7 @@ public final class PolicyOperations {
       return false;
     }
     journal.savePolicy(name, null);
-    evaluator = evaluator.withoutPolicy(name);
+    evaluator.updateAndGet(e -> e.withoutPolicy(name));
     plane.policiesChanged();
     plane.emit(OrchEvent.Type.NORMAL, "PolicyDeleted", "", "", "", "network policy " + name + " deleted");
     return true;
@@ -73,7 +74,7 @@ public final class PolicyOperations {
 
   /** The policies applied, by name. */
   public List<NetworkPolicy> list() {
-    return evaluator.policies();
+    return evaluator.get().policies();
   }
 
   /** Policy {@code name}, if applied. */
@@ -100,11 +101,7 @@ public final class PolicyOperations {
       state.desired(name).map(PolicySubject::of).ifPresent(subjects::add);
     }
     subjects.sort(java.util.Comparator.comparing(PolicySubject::name));
-    synchronized (this) {
-      if (!evaluator.services().equals(subjects)) {
-        evaluator = evaluator.withServices(subjects);
-      }
-      return evaluator;
-    }
+    // No lock: an enforcement point may ask under a runtime's lock, while a change holds this one over the store.
+    return evaluator.updateAndGet(e -> e.services().equals(subjects) ? e : e.withServices(subjects));
   }
 }

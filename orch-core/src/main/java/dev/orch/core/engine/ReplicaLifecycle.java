@@ -286,6 +286,10 @@ final class ReplicaLifecycle {
         if (inFlight > 0) {
           events.emit(OrchEvent.Type.WARNING, "DrainTimedOut", st.name, c.name(), c.nodeId(), inFlight
               + " requests still in flight after " + settings.drainTimeout().toMillis() + "ms; stopping anyway");
+        } else if (!networks.nameReleased(c)) {
+          events.emit(OrchEvent.Type.WARNING, "DrainTimedOut", st.name, c.name(), c.nodeId(), "its service's name"
+              + " had not left it (or not for the name drain delay) after " + settings.drainTimeout().toMillis()
+              + "ms; stopping anyway");
         }
         stopAndRemove(st, c);
       } else {
@@ -309,6 +313,7 @@ final class ReplicaLifecycle {
             // ServiceRemoved) comes after this event.
             events.emit(OrchEvent.Type.NORMAL, "Removed", st.name, c.name(), c.nodeId(), "container removed");
             observed.remove(st.name, c.id());
+            networks.removed(c);
             st.deleting.remove(c.id());
             st.restarts.remove(c.id());
             if (st.startRetries.remove(c.id()) != null) {
@@ -356,10 +361,6 @@ final class ReplicaLifecycle {
         || spec.stateful().map(st -> !st.volumes().isEmpty()).orElse(false);
   }
 
-  /**
-   * Each replica gets its own volumes: {@code <service>-<volume>-<ordinal>}, from the container's mounts or,
-   * in a stateful service, from its volume templates (node-local: the data is where the volume is).
-   */
   /** {@code container} with the environment {@code spec}'s dependencies give (their names and ports). */
   private dev.orch.api.spec.ContainerSpec withDependencies(ServiceSpec spec,
                                                            dev.orch.api.spec.ContainerSpec container) {
@@ -372,6 +373,10 @@ final class ReplicaLifecycle {
     return b.build();
   }
 
+  /**
+   * Each replica gets its own volumes: {@code <service>-<volume>-<ordinal>}, from the container's mounts or,
+   * in a stateful service, from its volume templates (node-local: the data is where the volume is).
+   */
   private static dev.orch.api.spec.ContainerSpec volumesFor(ServiceSpec spec, int ordinal) {
     List<dev.orch.api.spec.Stateful.VolumeTemplate> templates = spec.stateful()
         .map(dev.orch.api.spec.Stateful::volumes).orElse(List.of());

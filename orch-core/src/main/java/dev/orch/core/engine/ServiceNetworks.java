@@ -57,10 +57,11 @@ final class ServiceNetworks {
   /** A place on a network whose aliases are not known (learnt from a listing after a restart). */
   private static final Set<String> UNKNOWN = Set.of("\0unknown");
 
-  /** Where the wiring sets a service's conditions. */
-  @FunctionalInterface
+  /** Where the wiring sets and clears a service's conditions. */
   interface Conditions {
     void set(String service, String type, boolean status, String reason, String message);
+
+    void clear(String service, String type);
   }
 
   private final EngineSettings settings;
@@ -76,6 +77,10 @@ final class ServiceNetworks {
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, Set<String>>> joined = new ConcurrentHashMap<>();
   /** The networks known to exist, as {@code node/name}. */
   private final Set<String> networks = ConcurrentHashMap.newKeySet();
+  /** When to try again to remove a network whose removal failed, by {@code node/name}. */
+  private final ConcurrentHashMap<String, Instant> removeAfter = new ConcurrentHashMap<>();
+  /** Changes of a place on a network in flight, by {@code containerId/network}: a second caller waits on the first. */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> connecting = new ConcurrentHashMap<>();
   /** Network creations in flight, by {@code node/name}, so that a second caller waits on the first. */
   private final ConcurrentHashMap<String, CompletableFuture<Void>> creating = new ConcurrentHashMap<>();
   /** Changes in flight, as {@code containerId/network} or {@code node/name}: one at a time each. */
@@ -157,8 +162,10 @@ final class ServiceNetworks {
   }
 
   /**
-   * Joins new replica {@code c} of {@code spec}, before it starts, to the networks of the destinations the
-   * policies allow it to call; completes when it has (a failure is left to the next pass and completes normally).
+   * Joins new replica {@code c} of {@code spec}, before it starts, to its own service's network (without the
+   * name, which it gets once ready: its peers reach it, and it them, meanwhile) and to the networks of the
+   * destinations the policies allow it to call; completes when it has (a failure is left to the next pass and
+   * completes normally).
    */
   CompletableFuture<Void> join(ServiceSpec spec, ContainerInfo c) {
     if (!enabled) {
@@ -168,11 +175,11 @@ final class ServiceNetworks {
     List<CompletableFuture<Void>> joins = new ArrayList<>();
     for (String d : state.known()) {
       ServiceSpec dest = state.desired(d).orElse(null);
-      if (dest == null || d.equals(spec.name()) || dest.container().ports().isEmpty()) {
+      if (dest == null || dest.container().ports().isEmpty()) {
         continue;
       }
       ev = ev == null ? policies.get() : ev;
-      if (allowed(ev, spec.name(), dest)) {
+      if (d.equals(spec.name()) || allowed(ev, spec.name(), dest)) {
         String net = networkOf(d);
         joins.add(ensureNetwork(c.nodeId(), d).thenCompose(v -> connect(c, net, Set.of())).toCompletableFuture());
       }
@@ -191,11 +198,17 @@ final class ServiceNetworks {
     }
     Map<String, Set<String>> nets = joined.get(c.id());
     if (nets != null && nets.values().stream().anyMatch(a -> !a.isEmpty())) {
-      keys.enqueue(KEY); // its name leaves in the next pass
-      return false;
+      return false; // its name leaves in the pass its leaving the endpoints queued
     }
     Instant left = nameLeft.get(c.id());
     return left == null || !settings.time().now().isBefore(left.plus(settings.nameDrainDelay()));
+  }
+
+  /** Container {@code c} was removed: a pass forgets its places and removes the networks nobody uses now. */
+  void removed(ContainerInfo c) {
+    if (enabled && joined.containsKey(c.id())) {
+      keys.enqueue(KEY);
+    }
   }
 
   // ------------------------------------------------------------------------------------------ the pass
@@ -245,7 +258,10 @@ final class ServiceNetworks {
         disconnect(c, net);
       }
     }));
-    joined.entrySet().removeIf(e -> e.getValue().isEmpty() && !byId.containsKey(e.getKey()));
+    for (String id : List.copyOf(joined.keySet())) {
+      joined.computeIfPresent(id, (k, nets) -> nets.isEmpty() && !byId.containsKey(k) ? null : nets);
+    }
+    lastReady.keySet().retainAll(specs.keySet());
     nameLeft.keySet().removeIf(id -> !byId.containsKey(id));
     removeUnused(want, byId, specs, byService);
     routes.report(specs, byService);
@@ -267,15 +283,29 @@ final class ServiceNetworks {
       String d = dest.name();
       String net = networkOf(d);
       Set<String> ready = new java.util.HashSet<>(readyNames(d));
+      ServiceRecord st = state.record(d).orElse(null);
       for (ContainerInfo c : byService.getOrDefault(d, List.of())) {
-        boolean named = ready.contains(c.name());
-        if (named || joined.getOrDefault(c.id(), new ConcurrentHashMap<>()).containsKey(net)) {
-          want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, named ? names(dest, c) : Set.of());
-        }
+        // One an orchestrator adopted keeps the names it has until its probes judge it (after a restart it is
+        // not ready until then, and its callers must not lose it meanwhile), unless it is leaving.
+        boolean leaving = st != null && (st.draining.containsKey(c.id()) || st.deleting.containsKey(c.id()));
+        Set<String> aliases = ready.contains(c.name()) ? names(dest, c)
+            : observed.isAdoptedUnprobed(c.id()) && !leaving && joined.containsKey(c.id()) ? aliasesOf(c.id(), net)
+            : Set.of();
+        want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, aliases);
       }
       for (Map.Entry<String, List<ContainerInfo>> caller : byService.entrySet()) {
         if (!caller.getKey().equals(d) && allowed(ev, caller.getKey(), dest)) {
           for (ContainerInfo c : caller.getValue()) {
+            want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, Set.of());
+          }
+        }
+      }
+    }
+    for (Map.Entry<String, List<ContainerInfo>> gone : byService.entrySet()) {
+      String net = networkOf(gone.getKey());
+      if (!specs.containsKey(gone.getKey())) { // deleted: its replicas lose the name, not their connections
+        for (ContainerInfo c : gone.getValue()) {
+          if (joined.getOrDefault(c.id(), new ConcurrentHashMap<>()).containsKey(net)) {
             want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, Set.of());
           }
         }
@@ -361,23 +391,35 @@ final class ServiceNetworks {
 
   private CompletionStage<Void> connect(ContainerInfo c, String net, Set<String> aliases) {
     String key = c.id() + "/" + net;
-    if (!busy.add(key)) {
-      return CompletableFuture.completedFuture(null);
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = connecting.putIfAbsent(key, mine);
+    if (running != null) {
+      return running; // one change of a place at a time; a second caller (a create's join) waits for the first
     }
     Set<String> had = aliasesOf(c.id(), net);
-    return runtime.connect(c.id(), net, aliases).handle((v, e) -> {
-      busy.remove(key);
+    runtime.connect(c.id(), net, aliases).handle((v, e) -> {
       if (e != null) {
+        if (Failures.rootCause(e) instanceof dev.orch.api.runtime.NoSuchNetworkException) {
+          networks.remove(c.nodeId() + "/" + net); // gone under Orch: made again by the next pass
+        }
         failed("connect " + c.name() + " to " + net, e);
         return null;
       }
-      joined.computeIfAbsent(c.id(), k -> new ConcurrentHashMap<>()).put(net, aliases);
+      joined.compute(c.id(), (k, nets) -> {
+        ConcurrentHashMap<String, Set<String>> m = nets == null ? new ConcurrentHashMap<>() : nets;
+        m.put(net, aliases);
+        return m;
+      });
       if (!had.isEmpty() && aliases.isEmpty() && hasCallers(c.nodeId(), net, c)) {
         nameLeft.put(c.id(), settings.time().now());
       }
       keys.enqueue(KEY); // a drain may be waiting for this
       return null;
+    }).whenComplete((v, e) -> {
+      connecting.remove(key, mine);
+      mine.complete(null);
     });
+    return mine;
   }
 
   private void disconnect(ContainerInfo c, String net) {
@@ -433,17 +475,30 @@ final class ServiceNetworks {
       nets.keySet().forEach(net -> used.add((c == null ? "?" : c.nodeId()) + "/" + net));
     });
     for (String key : networks) {
-      if (used.contains(key) || creating.containsKey(key) || !busy.add(key)) {
+      Instant notBefore = removeAfter.get(key);
+      if (used.contains(key) || creating.containsKey(key) || notBefore != null
+          && settings.time().now().isBefore(notBefore) || !busy.add(key)) {
         continue;
       }
       int slash = key.indexOf('/');
       String node = key.substring(0, slash);
       String net = key.substring(slash + 1);
+      if (!observed.knowsNode(node)) {
+        networks.remove(key); // its node left the cluster, with its networks
+        busy.remove(key);
+        continue;
+      }
+      if (!observed.isNodeReady(node)) {
+        busy.remove(key); // removed once the node answers
+        continue;
+      }
       runtime.removeNetwork(node, net).whenComplete((v, e) -> {
         busy.remove(key);
         if (e == null) {
           networks.remove(key);
+          removeAfter.remove(key);
         } else {
+          removeAfter.put(key, settings.time().now().plus(Duration.ofSeconds(30))); // (foreign members, say)
           LOG.debug("orchestrator {}: network {} on {} stays: {}", settings.ownerId(), net, node, Failures.describe(e));
         }
       });

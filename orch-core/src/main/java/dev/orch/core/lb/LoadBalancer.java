@@ -68,8 +68,7 @@ public final class LoadBalancer implements AutoCloseable {
   private final PickStateWriter writer;
   private final Subscription subscription;
   private final @Nullable String caller;
-  /** Why picks are refused now (a network policy denies the caller), or null. */
-  private volatile @Nullable Refusal refusal;
+  private final CallerGate gate;
 
   private LoadBalancer(Builder b) {
     this.picker = b.picker;
@@ -87,6 +86,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.state = PickState.empty(service);
     this.subscription = b.source.subscribe(writer::onEndpoints);
     this.caller = b.caller;
+    this.gate = b.gate;
   }
 
   /** A builder for a load balancer over the endpoints of {@code source}. */
@@ -115,6 +115,7 @@ public final class LoadBalancer implements AutoCloseable {
    * consistent-hashing picker without a key picks at random. Allocates nothing.
    *
    * @throws NoAvailableEndpointException if no endpoint may take traffic
+   * @throws CallRefusedException        while the balancer's gate refuses its caller ({@link Builder#gate})
    */
   public Endpoint pick() {
     refuseIfDenied();
@@ -127,6 +128,7 @@ public final class LoadBalancer implements AutoCloseable {
    * the same endpoint while it stays healthy; other pickers ignore the key. Allocates nothing.
    *
    * @throws NoAvailableEndpointException if no endpoint may take traffic
+   * @throws CallRefusedException        while the balancer's gate refuses its caller ({@link Builder#gate})
    */
   public Endpoint pick(CharSequence key) {
     refuseIfDenied();
@@ -137,6 +139,7 @@ public final class LoadBalancer implements AutoCloseable {
    * Picks an endpoint for a request whose key hashes to {@code keyHash} (any well-mixed 64-bit hash).
    *
    * @throws NoAvailableEndpointException if no endpoint may take traffic
+   * @throws CallRefusedException        while the balancer's gate refuses its caller ({@link Builder#gate})
    */
   public Endpoint pickByHash(long keyHash) {
     refuseIfDenied();
@@ -144,9 +147,9 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Like {@link #pick()}, but empty instead of throwing when no endpoint may take traffic.
+   * Like {@link #pick()}, but empty when no endpoint may take traffic (a refused caller still throws).
    *
-   * @throws CallRefusedException when the caller is refused (see {@link #refuse})
+   * @throws CallRefusedException while the balancer's gate refuses its caller ({@link Builder#gate})
    */
   public Optional<Endpoint> tryPick() {
     refuseIfDenied();
@@ -160,11 +163,7 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   private void refuseIfDenied() {
-    Refusal r = refusal;
-    if (r != null) {
-      r.onRefused.run();
-      throw new CallRefusedException(caller, service, r.reason);
-    }
+    gate.check(caller, service);
   }
 
   /**
@@ -173,19 +172,6 @@ public final class LoadBalancer implements AutoCloseable {
    */
   public Optional<String> caller() {
     return Optional.ofNullable(caller);
-  }
-
-  /**
-   * Refuses every pick from now on with a {@link CallRefusedException} giving {@code reason} (the rule that
-   * denies the caller), running {@code onRefused} at each refusal (to count it); {@code reason} null allows picks
-   * again. The orchestrator calls it for a balancer whose caller its network policies deny, whenever they change.
-   */
-  public void refuse(@Nullable String reason, Runnable onRefused) {
-    Objects.requireNonNull(onRefused, "onRefused");
-    this.refusal = reason == null ? null : new Refusal(reason, onRefused);
-  }
-
-  private record Refusal(String reason, Runnable onRefused) {
   }
 
   private Endpoint select(PickState s, long keyHash) {
@@ -379,6 +365,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final List<OutcomeListener> outcomeListeners = new ArrayList<>();
     private final List<Consumer<? super LoadBalancer>> onBuild = new ArrayList<>();
     private @Nullable String caller;
+    private CallerGate gate = CallerGate.OPEN;
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -439,9 +426,24 @@ public final class LoadBalancer implements AutoCloseable {
      * ({@code orch.loadBalancer("inventory").caller("orders")}) then checks it against the network policies, and
      * picks throw {@link CallRefusedException} naming the rule while they deny it; a balancer built alone only
      * remembers the name ({@link LoadBalancer#caller()}).
+     *
+     * @throws IllegalArgumentException when {@code caller} is not a service name (a DNS-1123 label)
      */
     public Builder caller(String caller) {
-      this.caller = Objects.requireNonNull(caller, "caller");
+      Objects.requireNonNull(caller, "caller");
+      if (!caller.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        throw new IllegalArgumentException("caller: \"" + caller + "\": must be a service name (a DNS-1123 label)");
+      }
+      this.caller = caller;
+      return this;
+    }
+
+    /**
+     * The gate that refuses picks while its holder says so (default: always open). An orchestrator's balancer
+     * has one that its network policies hold; a balancer built alone may take one of the caller's own.
+     */
+    public Builder gate(CallerGate gate) {
+      this.gate = Objects.requireNonNull(gate, "gate");
       return this;
     }
 

@@ -42,7 +42,7 @@ public record Verdict(String from, String to, int port, Protocol protocol, boole
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(egress, "egress");
     Objects.requireNonNull(ingress, "ingress");
-    limits = List.copyOf(limits);
+    limits = List.copyOf(Objects.requireNonNull(limits, "limits"));
   }
 
   /** A verdict without limits. */
