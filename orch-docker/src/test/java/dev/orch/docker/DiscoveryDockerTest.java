@@ -72,6 +72,14 @@ class DiscoveryDockerTest {
         .rollout(web.rollout()).build();
   }
 
+  /** One engine running {@code replicas} of inventory answering {@code answer}, and orders calling it, ready. */
+  private void inventoryAndOrders(String hint, String answer, int replicas) {
+    start(1, hint);
+    orch.apply(inventory(answer, replicas));
+    orch.apply(caller("orders", "inventory"));
+    awaitReady("inventory", "orders");
+  }
+
   private static ServiceSpec caller(String name, String... dependencies) {
     return ServiceSpec.builder(name).replicas(1)
         .container(ContainerSpec.builder(DockerTestEngines.image())
@@ -183,10 +191,7 @@ class DiscoveryDockerTest {
 
   @Test
   void aReplicaThatStopsBeingReadyLeavesTheName() {
-    start(1, "discovery-ready");
-    orch.apply(inventory("inv-v1", 2));
-    orch.apply(caller("orders", "inventory"));
-    awaitReady("inventory", "orders");
+    inventoryAndOrders("discovery-ready", "inv-v1", 2);
     OrchestratedDocker.awaitUntil("inventory's name stands for both replicas",
         () -> exec("orders", "nslookup inventory").stdout(),
         () -> addresses(exec("orders", "nslookup inventory").stdout()).size() == 2);
@@ -205,10 +210,7 @@ class DiscoveryDockerTest {
 
   @Test
   void noRequestFromInsideAContainerFailsThroughARollingUpdate() {
-    start(1, "discovery-rollout");
-    orch.apply(inventory("v1", 3));
-    orch.apply(caller("orders", "inventory"));
-    awaitReady("inventory", "orders");
+    inventoryAndOrders("discovery-rollout", "v1", 3);
     OrchestratedDocker.awaitUntil("orders reaches inventory by name", () -> get("orders", "/index.html"),
         () -> get("orders", "/index.html").contains("v1"));
     startLoad("orders", ZeroDowntimeRollingUpdateDockerTest.SLOW_PAGE);
