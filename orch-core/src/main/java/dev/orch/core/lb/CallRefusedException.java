@@ -4,7 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A pick refused because the caller that named itself to the balancer may not call the service: the network
- * policies deny it ({@link LoadBalancer#refuse}). The message names the caller, the service and the rule.
+ * policies deny it ({@link CallerGate#refuse}). The message names the caller, the service and the rule.
  */
 public final class CallRefusedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
