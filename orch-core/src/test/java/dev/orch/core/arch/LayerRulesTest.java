@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class LayerRulesTest {
   private static final String[] PRIMITIVES = {"dev.orch.core.lb..", "dev.orch.core.probe..",
-      "dev.orch.core.scheduler..", "dev.orch.core.reconcile..", "dev.orch.core.state..", "dev.orch.core.policy.."};
+      "dev.orch.core.scheduler..", "dev.orch.core.reconcile..", "dev.orch.core.state..", "dev.orch.core.policy..",
+      "dev.orch.core.autoscale.."};
 
   private static JavaClasses core;
 
@@ -49,8 +50,8 @@ class LayerRulesTest {
     ArchRule rule = noClasses().that().resideInAnyPackage(PRIMITIVES)
         .should().dependOnClassesThat().resideInAnyPackage("dev.orch.core", "dev.orch.core.engine..",
             "dev.orch.core.rollout..")
-        .as("lb, probe, scheduler, reconcile, state and policy depend on neither dev.orch.core, the engine nor rollout "
-            + "(only on dev.orch.core.util and orch-api)");
+        .as("lb, probe, scheduler, reconcile, state, policy and autoscale depend on neither dev.orch.core, the engine"
+            + " nor rollout (only on dev.orch.core.util and orch-api)");
     rule.check(core);
   }
 
