@@ -103,7 +103,7 @@ public final class DockerRuntime implements ContainerRuntime {
   private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Set.copyOf(EnumSet.of(RuntimeCapability.EXEC,
       RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
-      RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS));
+      RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.USAGE_STATS));
 
   private final Settings settings;
   private final Map<String, EngineNode> nodes = new LinkedHashMap<>();
@@ -293,6 +293,14 @@ public final class DockerRuntime implements ContainerRuntime {
     return withContainer(containerId, "inspect", (n, dockerId) -> n.call("inspect " + containerId, true,
         containerId, null, c -> ContainerMapping.toInfo(containerId, n.id(),
             c.api().inspectContainerCmd(dockerId).exec())));
+  }
+
+  /** {@inheritDoc} From the engine's stats, one sample without waiting for a second ({@code one-shot}). */
+  @Override
+  public CompletionStage<dev.orch.api.runtime.ContainerUsage> usage(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
+    return withContainer(containerId, "usage", (n, dockerId) -> n.call("usage of " + containerId, true,
+        containerId, null, c -> DockerUsage.read(n, c, containerId, dockerId)));
   }
 
   /** {@inheritDoc} An engine that does not answer leaves its containers out (none answering: an empty list). */

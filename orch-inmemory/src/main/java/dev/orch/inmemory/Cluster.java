@@ -856,6 +856,14 @@ final class Cluster {
     }
   }
 
+  /** What container {@code id}'s current run has used (nothing when it does not run). */
+  synchronized dev.orch.api.runtime.ContainerUsage usage(String id) {
+    SimContainer c = require("usage", id);
+    SimRun run = c.run;
+    return new dev.orch.api.runtime.ContainerUsage(c.id, run == null ? java.time.Duration.ZERO
+        : java.time.Duration.ofNanos(run.cpuNanos), run == null ? 0 : run.memoryUsage, time.now());
+  }
+
   /** The networks container {@code id} is connected to, by name, with its aliases on each. */
   synchronized Map<String, Set<String>> networksOf(String id) {
     SimContainer c = require("networks", id);

@@ -83,7 +83,7 @@ public final class InMemoryRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
       RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
-      RuntimeCapability.CONNECTION_FILTER, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
+      RuntimeCapability.CONNECTION_FILTER, RuntimeCapability.USAGE_STATS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
 
   private final String name;
   private final TimeSource time;
@@ -266,6 +266,16 @@ public final class InMemoryRuntime implements ContainerRuntime {
           + ": the runtime is closed"));
     }
     return answer(address, port, cluster.serveFrom(callerId, address, port, request));
+  }
+
+  /**
+   * {@inheritDoc} The CPU time is what the requests its behaviour served cost ({@link RequestModel.Builder#cpuPerRequest}
+   * and {@link ContainerProcess#useCpu}); the memory what the behaviour set ({@link ContainerProcess#useMemory}).
+   */
+  @Override
+  public CompletionStage<dev.orch.api.runtime.ContainerUsage> usage(String containerId) {
+    Objects.requireNonNull(containerId, "containerId");
+    return onContainer(RuntimeOperation.INSPECT, containerId, () -> cluster.usage(containerId));
   }
 
   /**

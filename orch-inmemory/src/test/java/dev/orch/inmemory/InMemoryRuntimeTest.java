@@ -60,7 +60,8 @@ class InMemoryRuntimeTest {
       assertTrue(nodes.get(0).ready());
       assertEquals("in-memory", rt.name());
       assertEquals(java.util.EnumSet.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
-          RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS, RuntimeCapability.CONNECTION_FILTER, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
+          RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS, RuntimeCapability.CONNECTION_FILTER,
+          RuntimeCapability.USAGE_STATS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
           RuntimeCapability.PROBE_TRANSPORT),
           rt.capabilities());
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orch.api.runtime.ContainerConflictException;
 import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
@@ -215,6 +216,23 @@ abstract class FeatureChecks extends EventAndErrorChecks {
     await(runtime.disconnect(id, name)); // disconnecting again does nothing
     assertEquals(Set.of(), members(name));
     await(runtime.removeNetwork(node, name));
+  }
+
+  @Test
+  void aContainersUsageIsItsCpuTimeAndMemoryAndTheCpuTimeNeverGoesBack() {
+    assumeCapabilities(RuntimeCapability.USAGE_STATS);
+    ContainerInfo created = create(runsUntilStopped(), Map.of());
+    dev.orch.api.runtime.ContainerUsage idle = await(runtime.usage(created.id()));
+    assertEquals(created.id(), idle.containerId());
+    assertEquals(Duration.ZERO, idle.cpuTime(), "a container that does not run uses nothing");
+    assertEquals(0, idle.memoryBytes());
+    await(runtime.start(created.id()));
+    dev.orch.api.runtime.ContainerUsage first = await(runtime.usage(created.id()));
+    dev.orch.api.runtime.ContainerUsage second = await(runtime.usage(created.id()));
+    assertTrue(first.memoryBytes() >= 0 && !first.cpuTime().isNegative(), first::toString);
+    assertTrue(second.cpuTime().compareTo(first.cpuTime()) >= 0, () -> first + " then " + second);
+    assertInstanceOf(dev.orch.api.runtime.NoSuchContainerException.class,
+        failureOf(runtime.usage(created.nodeId() + "-none")));
   }
 
   @Test

@@ -171,6 +171,15 @@ public interface ContainerRuntime extends AutoCloseable {
   }
 
   /**
+   * What container {@code containerId} uses now ({@link RuntimeCapability#USAGE_STATS}): its CPU time since it
+   * started and the memory it holds; one that does not run uses nothing. Fails with
+   * {@link NoSuchContainerException} when there is no such container.
+   */
+  default CompletionStage<ContainerUsage> usage(String containerId) {
+    return unsupported(RuntimeCapability.USAGE_STATS);
+  }
+
+  /**
    * Lets {@code filter} refuse connections this runtime carries between its containers from now on
    * ({@link RuntimeCapability#CONNECTION_FILTER}): a refused one fails as a dropped connection would. The
    * runtime only asks the filter; the filter decides (Orch's network policy). Closing the subscription ends it.

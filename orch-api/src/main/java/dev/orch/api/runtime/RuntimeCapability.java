@@ -23,6 +23,11 @@ public enum RuntimeCapability {
    * put to a filter first, port by port (the in-memory runtime; Docker's networks decide by membership only).
    */
   CONNECTION_FILTER,
+  /**
+   * {@link ContainerRuntime#usage}: the CPU time and memory a container uses, for autoscaling on them (Docker:
+   * the engine's stats; in memory: what the request model's load costs).
+   */
+  USAGE_STATS,
   /** Memory and CPU limits enforced on containers (OOM kills among them). */
   RESOURCE_LIMITS,
   /** Container ports published on host ports. */
