@@ -75,6 +75,7 @@ public final class Orchestrator implements AutoCloseable {
    * Sets the desired replica count of service {@code name}.
    *
    * @throws UnknownServiceException when no such service was applied
+   * @throws IllegalStateException when the service is autoscaled and its autoscaling is not paused
    * @throws dev.orch.api.spec.InvalidSpecException when {@code replicas} is negative
    * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
@@ -240,6 +241,18 @@ public final class Orchestrator implements AutoCloseable {
    */
   public dev.orch.core.engine.PolicyOperations policies() {
     return plane.policies();
+  }
+
+  /**
+   * The autoscaling of services ({@link dev.orch.api.spec.AutoscalePolicy}, decided by
+   * {@link dev.orch.core.autoscale.Autoscaler}): {@code apply(policy)}, {@code delete}, {@code pause},
+   * {@code resume}, the recent {@code decisions(service)} with every number, and {@code metricSource(name, source)}
+   * for metrics of your own ({@code cpu} and {@code memory} come from the runtime's usage stats). While a service is
+   * autoscaled, {@link #scale} is refused unless its autoscaling is paused, and an {@link #apply} keeps the count
+   * the autoscaler set.
+   */
+  public dev.orch.core.engine.AutoscaleOperations autoscaling() {
+    return plane.autoscaling();
   }
 
   /** The cordoned nodes, sorted. */

@@ -58,6 +58,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final PolicyOperations policies;
   private final NodeOperations nodeOperations;
   private final TrafficControl traffic;
+  private final AutoscaleOperations autoscaling;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -91,6 +92,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
+    this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints,
@@ -120,6 +122,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Validates {@code spec} whole and makes it its service's desired state (see {@code Orchestrator.apply}). */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
+    applyScaled(autoscaling.keepScaled(spec, desired(spec.name()).orElse(null)));
+  }
+
+  /** Applies {@code spec} as it is: its replica count too, even if the service is autoscaled (the autoscaler's). */
+  void applyScaled(ServiceSpec spec) {
     requireRunnable(spec);
     ensureOpen("apply " + spec.name());
     ServiceSpec previous = state.apply(spec, settings.time().now()); // kept before acted on; throws if not
@@ -140,7 +147,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   /** Sets the desired replica count of service {@code name} (see {@code Orchestrator.scale}). */
   public void scale(String name, int replicas) {
-    apply(desired(name).orElseThrow(() -> new UnknownServiceException("scale", name)).withReplicas(replicas));
+    autoscaling.requireManualScale(name);
+    applyScaled(desired(name).orElseThrow(() -> new UnknownServiceException("scale", name)).withReplicas(replicas));
   }
 
   /** Deletes service {@code name}, or the owned replicas of one never applied (see {@code Orchestrator.delete}). */
@@ -258,6 +266,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     return policies;
   }
 
+  /** The autoscaling of services (see {@code Orchestrator.autoscaling}). */
+  public AutoscaleOperations autoscaling() {
+    return autoscaling;
+  }
+
   /** The operations on nodes: cordon and uncordon. */
   public NodeOperations nodeOperations() {
     return nodeOperations;
@@ -299,6 +312,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     if (TrafficControl.isKey(name)) {
       return traffic.sync();
+    }
+    if (AutoscaleOperations.isKey(name)) {
+      return autoscaling.sync(name);
     }
     long t0 = settings.time().nanoTime();
     try {

@@ -1,0 +1,246 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.spec.AutoscalePolicy;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.autoscale.Autoscaler;
+import dev.orch.core.autoscale.Decision;
+import dev.orch.core.autoscale.MetricReading;
+import dev.orch.core.autoscale.MetricSource;
+import dev.orch.core.autoscale.UsageRates;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.reconcile.ReconcileResult;
+import dev.orch.core.util.Failures;
+import io.micrometer.core.instrument.Counter;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The orchestrator's autoscaling: one {@link Autoscaler} per service with a policy, deciding every sync period
+ * (one work-queue key per service, {@code #autoscale:<service>}) from its replicas' {@code cpu} and
+ * {@code memory} (the runtime's usage stats, {@link UsageRates}) and from the metric sources registered by name,
+ * and setting the service's replica count. A manual {@code scale} of an autoscaled service is refused unless its
+ * autoscaling is paused; an {@code apply} keeps the count the autoscaler set. Each change is a {@code Scaled}
+ * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. Not yet: the balancers'
+ * traffic and Micrometer meters as built-in sources, scale to zero and back, rollout awareness, and the state
+ * store (policies and histories live as long as the orchestrator). Thread-safe.
+ */
+public final class AutoscaleOperations {
+  private static final String PREFIX = "#autoscale:";
+  private static final int KEPT_DECISIONS = 20;
+
+  /** One autoscaled service. */
+  private static final class Entry {
+    final AutoscalePolicy policy;
+    final Autoscaler autoscaler;
+    volatile boolean paused;
+    final ArrayDeque<Decision> recent = new ArrayDeque<>();
+
+    Entry(AutoscalePolicy policy) {
+      this.policy = policy;
+      this.autoscaler = new Autoscaler(policy);
+    }
+  }
+
+  private final EngineSettings settings;
+  private final DesiredState state;
+  private final ObservedState observed;
+  private final EndpointPublisher endpoints;
+  private final ControlPlane plane;
+  private final UsageRates usage;
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, MetricSource> sources = new ConcurrentHashMap<>();
+
+  AutoscaleOperations(EngineSettings settings, DesiredState state, ObservedState observed, EndpointPublisher endpoints,
+                      ControlPlane plane) {
+    this.settings = settings;
+    this.state = state;
+    this.observed = observed;
+    this.endpoints = endpoints;
+    this.plane = plane;
+    this.usage = new UsageRates(settings.runtime());
+  }
+
+  /** Whether {@code key} is an autoscaling key of the work queue. */
+  static boolean isKey(String key) {
+    return key.startsWith(PREFIX);
+  }
+
+  /**
+   * Autoscales {@code policy.service()} from now on (replacing an earlier policy and its history). The service
+   * may be applied later; the first decision comes one sync period after both are there.
+   *
+   * @throws dev.orch.api.spec.InvalidSpecException listing every violation of the policy; nothing changed
+   */
+  public void apply(AutoscalePolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    plane.ensureOpen("autoscale " + policy.service());
+    List<dev.orch.api.spec.Violation> violations = policy.validate();
+    if (!violations.isEmpty()) {
+      throw new dev.orch.api.spec.InvalidSpecException(violations);
+    }
+    entries.put(policy.service(), new Entry(policy));
+    plane.emit(OrchEvent.Type.NORMAL, "AutoscalingApplied", policy.service(), "", "", policy.minReplicas() + ".."
+        + policy.maxReplicas() + " replicas on " + policy.metrics().stream().map(m -> m.metric()).toList());
+    plane.enqueueAfter(PREFIX + policy.service(), policy.syncPeriod());
+  }
+
+  /** Stops autoscaling {@code service}; returns whether it was. Its replica count stays as it is. */
+  public boolean delete(String service) {
+    Objects.requireNonNull(service, "service");
+    return entries.remove(service) != null;
+  }
+
+  /** The policy of {@code service}, if autoscaled. */
+  public Optional<AutoscalePolicy> get(String service) {
+    return Optional.ofNullable(entries.get(Objects.requireNonNull(service, "service"))).map(e -> e.policy);
+  }
+
+  /** The policies, by service. */
+  public List<AutoscalePolicy> list() {
+    return entries.values().stream().map(e -> e.policy)
+        .sorted(java.util.Comparator.comparing(AutoscalePolicy::service)).toList();
+  }
+
+  /** Pauses {@code service}'s autoscaling, so that a manual {@code scale} is accepted. */
+  public void pause(String service) {
+    require(service, "pause").paused = true;
+  }
+
+  /** Resumes {@code service}'s autoscaling. */
+  public void resume(String service) {
+    require(service, "resume").paused = false;
+  }
+
+  /** {@code service}'s recent decisions, oldest first (at most 20). */
+  public List<Decision> decisions(String service) {
+    Entry e = entries.get(Objects.requireNonNull(service, "service"));
+    if (e == null) {
+      return List.of();
+    }
+    synchronized (e.recent) {
+      return List.copyOf(e.recent);
+    }
+  }
+
+  /**
+   * Reads metric {@code metric} from {@code source} from now on (a metric of the user's own; {@code cpu} and
+   * {@code memory} come from the runtime's usage stats).
+   */
+  public void metricSource(String metric, MetricSource source) {
+    Objects.requireNonNull(metric, "metric");
+    Objects.requireNonNull(source, "source");
+    if (metric.equals(UsageRates.CPU) || metric.equals(UsageRates.MEMORY)) {
+      throw new IllegalArgumentException("metric: \"" + metric + "\": is read from the runtime's usage stats");
+    }
+    sources.put(metric, source);
+  }
+
+  private Entry require(String service, String what) {
+    Entry e = entries.get(Objects.requireNonNull(service, "service"));
+    if (e == null) {
+      throw new IllegalArgumentException(what + " autoscaling: service: \"" + service + "\": is not autoscaled");
+    }
+    return e;
+  }
+
+  /**
+   * Refuses a manual scale of an autoscaled service whose autoscaling is not paused.
+   *
+   * @throws IllegalStateException naming the policy and the way out
+   */
+  void requireManualScale(String service) {
+    Entry e = entries.get(service);
+    if (e != null && !e.paused) {
+      throw new IllegalStateException("scale " + service + " refused: it is autoscaled (" + e.policy.minReplicas()
+          + ".." + e.policy.maxReplicas() + " replicas); pause its autoscaling first (pauseAutoscaling)");
+    }
+  }
+
+  /** {@code spec} with the replica count the autoscaler set, when it scales the service (an apply keeps it). */
+  ServiceSpec keepScaled(ServiceSpec spec, ServiceSpec previous) {
+    Entry e = entries.get(spec.name());
+    return e == null || e.paused || previous == null ? spec : spec.withReplicas(previous.replicas());
+  }
+
+  /** One sync of the service the key names: read, decide, apply; the next one a sync period later. */
+  ReconcileResult sync(String key) {
+    String service = key.substring(PREFIX.length());
+    Entry e = entries.get(service);
+    ServiceSpec spec = state.desired(service).orElse(null);
+    if (e == null) {
+      return ReconcileResult.done();
+    }
+    if (spec == null || e.paused) {
+      return ReconcileResult.requeueAfter(e.policy.syncPeriod());
+    }
+    List<ContainerInfo> replicas = observed.containersOf(service).stream()
+        .filter(c -> c.state() == ContainerState.RUNNING).toList();
+    Map<String, Boolean> ready = readiness(spec, replicas);
+    usage.retainOnly(new HashSet<>(replicas.stream().map(ContainerInfo::id).toList()));
+    CompletableFuture<Map<String, MetricReading>> reads = usage.read(replicas,
+        spec.container().resources().requests()).toCompletableFuture();
+    for (var m : e.policy.metrics()) {
+      MetricSource source = sources.get(m.metric());
+      if (source != null) {
+        List<String> names = replicas.stream().map(ContainerInfo::name).toList();
+        reads = reads.thenCombine(source.read(service, m.metric(), names).toCompletableFuture()
+            .exceptionally(x -> MetricReading.failed(Failures.describe(x))), (all, one) -> {
+              Map<String, MetricReading> more = new HashMap<>(all);
+              more.put(m.metric(), one);
+              return more;
+            });
+      }
+    }
+    reads.thenAccept(readings -> decide(e, spec, ready, readings))
+        .whenComplete((v, x) -> plane.enqueueAfter(key, e.policy.syncPeriod()));
+    return ReconcileResult.done();
+  }
+
+  private void decide(Entry e, ServiceSpec spec, Map<String, Boolean> ready, Map<String, MetricReading> readings) {
+    if (entries.get(spec.name()) != e || e.paused) {
+      return; // replaced, deleted or paused meanwhile
+    }
+    Decision d = e.autoscaler.decide(spec.replicas(), ready, readings, settings.time().now());
+    synchronized (e.recent) {
+      e.recent.addLast(d);
+      while (e.recent.size() > KEPT_DECISIONS) {
+        e.recent.removeFirst();
+      }
+    }
+    Counter.builder("orch.autoscaler.decisions").description("autoscaling decisions, by what they decided")
+        .tag("owner", settings.ownerId()).tag("service", spec.name()).tag("reason", d.reason())
+        .register(settings.meterRegistry()).increment();
+    if (d.changed()) {
+      ServiceSpec now = state.desired(spec.name()).orElse(null);
+      if (now != null) {
+        plane.applyScaled(now.withReplicas(d.desired()));
+        plane.emit(OrchEvent.Type.NORMAL, "Scaled", spec.name(), "", "", d.explain());
+      }
+    }
+  }
+
+  /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */
+  private Map<String, Boolean> readiness(ServiceSpec spec, List<ContainerInfo> replicas) {
+    Set<String> ready = new HashSet<>();
+    for (Endpoint ep : endpoints.registry.endpoints(spec.name()).ready()) {
+      ready.add(ep.id());
+    }
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (ContainerInfo c : replicas) {
+      out.put(c.name(), spec.container().ports().isEmpty() || ready.contains(c.name()));
+    }
+    return out;
+  }
+}

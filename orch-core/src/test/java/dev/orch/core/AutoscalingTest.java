@@ -1,0 +1,146 @@
+package dev.orch.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.spec.AutoscalePolicy;
+import dev.orch.api.spec.AutoscalePolicy.RatePolicy;
+import dev.orch.api.spec.AutoscalePolicy.ScalingRules;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.autoscale.Decision;
+import dev.orch.core.autoscale.MetricReading;
+import dev.orch.core.autoscale.Sample;
+import dev.orch.core.lb.Endpoint;
+import dev.orch.core.lb.LoadBalancer;
+import dev.orch.inmemory.Behaviors;
+import dev.orch.inmemory.InMemoryRuntime;
+import dev.orch.inmemory.RequestModel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The orchestrator's autoscaling on virtual time, in memory: a load through the balancer whose requests cost CPU
+ * raises the CPU utilization and the service scales up to share it, then, once the load stops, down after the
+ * window, with no failed request; a manual scale is refused unless autoscaling is paused; an apply keeps the
+ * autoscaler's count; a metric of the user's own drives it too.
+ */
+class AutoscalingTest {
+  private final VirtualTimeSource time = new VirtualTimeSource();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("8",
+      "16Gi")).behavior("web:1", Behaviors.serving(Behaviors.runForever(), RequestModel.builder()
+      .cpuPerRequest(Duration.ofMillis(100)).build())).build();
+  private final Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
+      .terminationGrace(Duration.ofSeconds(1)).build();
+
+  @AfterEach
+  void close() {
+    orch.close();
+    runtime.close();
+  }
+
+  private static ServiceSpec web(int replicas) {
+    return ServiceSpec.builder("web").replicas(replicas).container(ContainerSpec.builder("web:1")
+        .port("http", 8080).requests("500m", "64Mi").build()).build();
+  }
+
+  /** CPU at 50% of the request, a decision every 5 s, down only after a 30 s window. */
+  private static AutoscalePolicy policy() {
+    return AutoscalePolicy.builder("web").minReplicas(1).maxReplicas(5).utilization("cpu", 50)
+        .syncPeriod(Duration.ofSeconds(5))
+        .scaleDown(ScalingRules.of(Duration.ofSeconds(30), RatePolicy.percent(100, Duration.ofSeconds(15))))
+        .build();
+  }
+
+  /** {@code seconds} of virtual time, with 10 requests a second through {@code lb} when {@code lb} is not null. */
+  private void run(int seconds, LoadBalancer lb, AtomicInteger failed, AtomicInteger served) {
+    for (int i = 0; i < seconds * 10; i++) {
+      if (lb != null) {
+        Endpoint e = lb.pick();
+        CompletableFuture<?> call = runtime.get(e.address(), e.port(), "/").toCompletableFuture()
+            .whenComplete((r, x) -> {
+              lb.report(e, x == null && r.status() == 200, Duration.ZERO);
+              (x == null ? served : failed).incrementAndGet();
+            });
+        assertTrue(call != null);
+      }
+      time.advance(Duration.ofMillis(100));
+    }
+  }
+
+  @Test
+  void aCpuLoadScalesTheServiceUpAndItsEndScalesItDownAfterTheWindow() {
+    orch.apply(web(1));
+    orch.autoscaling().apply(policy());
+    run(5, null, null, null);
+    AtomicInteger failed = new AtomicInteger();
+    AtomicInteger served = new AtomicInteger();
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      run(60, lb, failed, served); // 1 core of load against 0.5 cores requested per replica at 50%: 4 replicas
+      assertEquals(4, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+          .toString());
+      assertEquals(4, orch.status("web").orElseThrow().ready());
+      run(20, lb, failed, served);
+      assertEquals(4, orch.spec("web").orElseThrow().replicas(), "steady load: no change");
+    }
+    assertEquals(0, failed.get(), "no request failed while the service scaled");
+    assertTrue(served.get() >= 700, () -> "served " + served);
+    run(20, null, null, null);
+    assertEquals(4, orch.spec("web").orElseThrow().replicas(), "the load stopped, the window holds the count");
+    run(40, null, null, null);
+    assertEquals(1, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("Scaled")
+        && e.message().contains("cpu")));
+    assertTrue(meters.get("orch.autoscaler.decisions").tags("service", "web", "reason", "ScaleUp").counter()
+        .count() >= 1);
+  }
+
+  @Test
+  void aManualScaleIsRefusedUnlessPausedAndAnApplyKeepsTheAutoscalersCount() {
+    orch.apply(web(2));
+    orch.autoscaling().apply(policy());
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> orch.scale("web", 3));
+    assertTrue(refused.getMessage().contains("autoscaled"), refused::getMessage);
+    orch.apply(web(5));
+    assertEquals(2, orch.spec("web").orElseThrow().replicas(), "an apply keeps the count the autoscaler set");
+    orch.autoscaling().pause("web");
+    orch.scale("web", 3);
+    assertEquals(3, orch.spec("web").orElseThrow().replicas());
+    orch.autoscaling().resume("web");
+    assertTrue(orch.autoscaling().delete("web"));
+    orch.scale("web", 1);
+    assertEquals(1, orch.spec("web").orElseThrow().replicas());
+  }
+
+  @Test
+  void aMetricOfTheUsersOwnDrivesIt() {
+    orch.apply(web(2));
+    Map<String, Double> queue = new HashMap<>();
+    orch.autoscaling().metricSource("queue-depth", (service, metric, replicas) -> {
+      Map<String, Sample> samples = new HashMap<>();
+      replicas.forEach(r -> samples.put(r, Sample.of(queue.getOrDefault("depth", 0.0) / replicas.size(),
+          time.now())));
+      return CompletableFuture.completedFuture(MetricReading.of(samples));
+    });
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").maxReplicas(8).averageValue("queue-depth", 10)
+        .syncPeriod(Duration.ofSeconds(5)).build());
+    queue.put("depth", 60.0); // 60 waiting, 10 per replica: 6
+    run(15, null, null, null);
+    assertEquals(6, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    List<Decision> decisions = orch.autoscaling().decisions("web");
+    assertTrue(decisions.get(decisions.size() - 1).explain().contains("queue-depth"));
+  }
+}
