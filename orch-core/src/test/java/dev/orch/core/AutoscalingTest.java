@@ -41,8 +41,13 @@ class AutoscalingTest {
   private final InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("8",
       "16Gi")).behavior("web:1", Behaviors.serving(Behaviors.runForever(), RequestModel.builder()
       .cpuPerRequest(Duration.ofMillis(100)).build())).build();
-  private final Orchestrator orch = Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters)
-      .terminationGrace(Duration.ofSeconds(1)).build();
+  private final dev.orch.core.state.InMemoryStateStore store = new dev.orch.core.state.InMemoryStateStore();
+  private Orchestrator orch = newOrchestrator();
+
+  private Orchestrator newOrchestrator() {
+    return Orchestrator.builder().runtime(runtime).timeSource(time).meterRegistry(meters).stateStore(store)
+        .terminationGrace(Duration.ofSeconds(1)).build();
+  }
 
   @AfterEach
   void close() {
@@ -103,8 +108,54 @@ class AutoscalingTest {
         .toString());
     assertTrue(orch.events().recent().stream().anyMatch(e -> e.reason().equals("Scaled")
         && e.message().contains("cpu")));
+    Condition autoscaling = orch.status("web").orElseThrow().conditions().stream()
+        .filter(c -> c.type().equals("Autoscaling")).findFirst().orElseThrow();
+    assertTrue(autoscaling.message().contains("cpu") && autoscaling.message().contains("target 50"),
+        autoscaling::message);
     assertTrue(meters.get("orch.autoscaler.decisions").tags("service", "web", "reason", "ScaleUp").counter()
         .count() >= 1);
+  }
+
+  @Test
+  void requestsPerSecondThroughTheBalancerScaleItToo() {
+    orch.apply(web(1));
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").maxReplicas(8)
+        .averageValue(dev.orch.core.engine.AutoscaleOperations.REQUESTS_PER_SECOND, 2.5)
+        .syncPeriod(Duration.ofSeconds(5)).build());
+    run(5, null, null, null);
+    AtomicInteger failed = new AtomicInteger();
+    AtomicInteger served = new AtomicInteger();
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      run(60, lb, failed, served); // 10 requests a second at 2.5 per replica: 4
+    }
+    assertEquals(4, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    assertEquals(0, failed.get());
+  }
+
+  @Test
+  void aRestartedOrchestratorGoesOnWithThePolicyAndItsWindow() {
+    orch.apply(web(1));
+    orch.autoscaling().apply(policy());
+    run(5, null, null, null);
+    AtomicInteger failed = new AtomicInteger();
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      run(60, lb, failed, new AtomicInteger());
+    }
+    assertEquals(4, orch.spec("web").orElseThrow().replicas());
+    run(25, null, null, null); // the load stops; the 30 s window holds 4 until 30 s after it
+    assertEquals(4, orch.spec("web").orElseThrow().replicas());
+    orch.close();
+    orch = newOrchestrator();
+    assertEquals(policy(), orch.autoscaling().get("web").orElseThrow(), "the policy is kept in the store");
+    run(20, null, null, null);
+    // The window went on from before the restart: a fresh one would open at the restart and hold 4 for 30 s.
+    assertEquals(1, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    assertTrue(orch.autoscaling().delete("web"));
+    orch.close();
+    orch = newOrchestrator();
+    assertTrue(orch.autoscaling().get("web").isEmpty(), "a deleted policy is gone from the store");
   }
 
   @Test

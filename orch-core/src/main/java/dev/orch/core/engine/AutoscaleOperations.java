@@ -29,15 +29,21 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The orchestrator's autoscaling: one {@link Autoscaler} per service with a policy, deciding every sync period
  * (one work-queue key per service, {@code #autoscale:<service>}) from its replicas' {@code cpu} and
- * {@code memory} (the runtime's usage stats, {@link UsageRates}) and from the metric sources registered by name,
+ * {@code memory} (the runtime's usage stats, {@link UsageRates}), their {@value #REQUESTS_PER_SECOND} and
+ * {@value #REQUESTS_IN_FLIGHT} through the orchestrator's balancers, and the metric sources registered by name,
  * and setting the service's replica count. A manual {@code scale} of an autoscaled service is refused unless its
  * autoscaling is paused; an {@code apply} keeps the count the autoscaler set. Each change is a {@code Scaled}
- * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. Not yet: the balancers'
- * traffic and Micrometer meters as built-in sources, scale to zero and back, rollout awareness, and the state
- * store (policies and histories live as long as the orchestrator). Thread-safe.
+ * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. Not yet: Micrometer meters
+ * as a built-in source, scale to zero and back, and rollout awareness. Policies and
+ * their autoscalers' histories are kept in the state store (a policy before it takes effect, a history at each
+ * decision), so a restarted orchestrator goes on with the same windows. Thread-safe.
  */
 public final class AutoscaleOperations {
   private static final String PREFIX = "#autoscale:";
+  /** Requests per second per replica through the orchestrator's balancers (reported ones). */
+  public static final String REQUESTS_PER_SECOND = "requests-per-second";
+  /** Requests in flight per replica through the orchestrator's balancers. */
+  public static final String REQUESTS_IN_FLIGHT = "requests-in-flight";
   private static final int KEPT_DECISIONS = 20;
 
   /** One autoscaled service. */
@@ -47,9 +53,9 @@ public final class AutoscaleOperations {
     volatile boolean paused;
     final ArrayDeque<Decision> recent = new ArrayDeque<>();
 
-    Entry(AutoscalePolicy policy) {
+    Entry(AutoscalePolicy policy, dev.orch.core.autoscale.ScaleHistory history) {
       this.policy = policy;
-      this.autoscaler = new Autoscaler(policy);
+      this.autoscaler = new Autoscaler(policy, history);
     }
   }
 
@@ -59,12 +65,21 @@ public final class AutoscaleOperations {
   private final EndpointPublisher endpoints;
   private final ControlPlane plane;
   private final UsageRates usage;
+  private final dev.orch.core.engine.journal.StateJournal journal;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, MetricSource> sources = new ConcurrentHashMap<>();
+  /** The last count of requests reported on each replica, with when: a rate is taken between two. */
+  private final ConcurrentHashMap<String, Counted> counted = new ConcurrentHashMap<>();
+
+  private record Counted(long requests, java.time.Instant at) {
+  }
 
   AutoscaleOperations(EngineSettings settings, DesiredState state, ObservedState observed, EndpointPublisher endpoints,
-                      ControlPlane plane) {
+                      ControlPlane plane, dev.orch.core.engine.journal.StateJournal journal,
+                      List<dev.orch.core.state.AutoscaleJson.Kept> kept) {
     this.settings = settings;
+    this.journal = journal;
+    kept.forEach(k -> entries.put(k.policy().service(), new Entry(k.policy(), k.history())));
     this.state = state;
     this.observed = observed;
     this.endpoints = endpoints;
@@ -90,16 +105,31 @@ public final class AutoscaleOperations {
     if (!violations.isEmpty()) {
       throw new dev.orch.api.spec.InvalidSpecException(violations);
     }
-    entries.put(policy.service(), new Entry(policy));
+    journal.saveAutoscaling(policy.service(), policy, dev.orch.core.autoscale.ScaleHistory.EMPTY); // kept first
+    entries.put(policy.service(), new Entry(policy, dev.orch.core.autoscale.ScaleHistory.EMPTY));
     plane.emit(OrchEvent.Type.NORMAL, "AutoscalingApplied", policy.service(), "", "", policy.minReplicas() + ".."
         + policy.maxReplicas() + " replicas on " + policy.metrics().stream().map(m -> m.metric()).toList());
     plane.enqueueAfter(PREFIX + policy.service(), policy.syncPeriod());
   }
 
-  /** Stops autoscaling {@code service}; returns whether it was. Its replica count stays as it is. */
+  /**
+   * Stops autoscaling {@code service}; returns whether it was. Its replica count stays as it is.
+   *
+   * @throws dev.orch.api.state.StateStoreException when the store cannot forget it; nothing changed
+   */
   public boolean delete(String service) {
     Objects.requireNonNull(service, "service");
-    return entries.remove(service) != null;
+    Entry e = entries.get(service);
+    if (e == null) {
+      return false;
+    }
+    journal.saveAutoscaling(service, null, dev.orch.core.autoscale.ScaleHistory.EMPTY);
+    return entries.remove(service, e);
+  }
+
+  /** Queues the first sync of every kept policy, once the orchestrator has started. */
+  void resume() {
+    entries.forEach((service, e) -> plane.enqueueAfter(PREFIX + service, e.policy.syncPeriod()));
   }
 
   /** The policy of {@code service}, if autoscaled. */
@@ -141,8 +171,10 @@ public final class AutoscaleOperations {
   public void metricSource(String metric, MetricSource source) {
     Objects.requireNonNull(metric, "metric");
     Objects.requireNonNull(source, "source");
-    if (metric.equals(UsageRates.CPU) || metric.equals(UsageRates.MEMORY)) {
-      throw new IllegalArgumentException("metric: \"" + metric + "\": is read from the runtime's usage stats");
+    if (metric.equals(UsageRates.CPU) || metric.equals(UsageRates.MEMORY) || metric.equals(REQUESTS_PER_SECOND)
+        || metric.equals(REQUESTS_IN_FLIGHT)) {
+      throw new IllegalArgumentException("metric: \"" + metric + "\": is built in (the runtime's usage stats, or"
+          + " the traffic through the orchestrator's balancers)");
     }
     sources.put(metric, source);
   }
@@ -188,9 +220,15 @@ public final class AutoscaleOperations {
     List<ContainerInfo> replicas = observed.containersOf(service).stream()
         .filter(c -> c.state() == ContainerState.RUNNING).toList();
     Map<String, Boolean> ready = readiness(spec, replicas);
-    usage.retainOnly(new HashSet<>(replicas.stream().map(ContainerInfo::id).toList()));
+    Set<String> alive = new HashSet<>(replicas.stream().map(ContainerInfo::id).toList());
+    usage.retainOnly(alive);
+    Map<String, MetricReading> traffic = traffic(replicas, alive);
     CompletableFuture<Map<String, MetricReading>> reads = usage.read(replicas,
-        spec.container().resources().requests()).toCompletableFuture();
+        spec.container().resources().requests()).toCompletableFuture().thenApply(u -> {
+          Map<String, MetricReading> all = new HashMap<>(u);
+          all.putAll(traffic);
+          return all;
+        });
     for (var m : e.policy.metrics()) {
       MetricSource source = sources.get(m.metric());
       if (source != null) {
@@ -213,12 +251,21 @@ public final class AutoscaleOperations {
       return; // replaced, deleted or paused meanwhile
     }
     Decision d = e.autoscaler.decide(spec.replicas(), ready, readings, settings.time().now());
+    try {
+      journal.saveAutoscaling(spec.name(), e.policy, e.autoscaler.history()); // so that a restart keeps the windows
+    } catch (dev.orch.api.state.StateStoreException x) {
+      plane.emit(OrchEvent.Type.WARNING, "AutoscalingNotKept", spec.name(), "", "", "the state store did not keep"
+          + " the autoscaler's history (" + x.getMessage() + "); this decision stands, the next sync tries again");
+    }
     synchronized (e.recent) {
       e.recent.addLast(d);
       while (e.recent.size() > KEPT_DECISIONS) {
         e.recent.removeFirst();
       }
     }
+    // In the status: the last decision, with every number (false when no metric could drive one).
+    plane.setCondition(spec.name(), "Autoscaling", !d.reason().equals("MetricsUnavailable"), d.reason(),
+        d.explain());
     Counter.builder("orch.autoscaler.decisions").description("autoscaling decisions, by what they decided")
         .tag("owner", settings.ownerId()).tag("service", spec.name()).tag("reason", d.reason())
         .register(settings.meterRegistry()).increment();
@@ -229,6 +276,28 @@ public final class AutoscaleOperations {
         plane.emit(OrchEvent.Type.NORMAL, "Scaled", spec.name(), "", "", d.explain());
       }
     }
+  }
+
+  /**
+   * The traffic through the orchestrator's balancers per replica: requests in flight now, and requests reported
+   * per second since the last reading (a replica's first reading, or one whose count went back when a balancer
+   * closed, gives no rate).
+   */
+  private Map<String, MetricReading> traffic(List<ContainerInfo> replicas, Set<String> alive) {
+    java.time.Instant now = settings.time().now();
+    Map<String, dev.orch.core.autoscale.Sample> inFlight = new HashMap<>();
+    Map<String, dev.orch.core.autoscale.Sample> rate = new HashMap<>();
+    for (ContainerInfo c : replicas) {
+      inFlight.put(c.name(), dev.orch.core.autoscale.Sample.of(endpoints.inFlight(c.name()), now));
+      Counted was = counted.put(c.id(), new Counted(endpoints.reported(c.name()), now));
+      Counted is = counted.get(c.id());
+      if (was != null && is.at().isAfter(was.at()) && is.requests() >= was.requests()) {
+        double seconds = java.time.Duration.between(was.at(), is.at()).toNanos() / 1e9;
+        rate.put(c.name(), dev.orch.core.autoscale.Sample.of((is.requests() - was.requests()) / seconds, now));
+      }
+    }
+    counted.keySet().retainAll(alive);
+    return Map.of(REQUESTS_IN_FLIGHT, MetricReading.of(inFlight), REQUESTS_PER_SECOND, MetricReading.of(rate));
   }
 
   /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */

@@ -72,10 +72,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     List<StateJournal.Stored> stored;
     Map<String, Map<Integer, StateJournal.Move>> moves;
     List<dev.orch.api.policy.NetworkPolicy> policies;
+    List<dev.orch.core.state.AutoscaleJson.Kept> autoscaled;
     try {
       stored = journal.open(); // before any thread of the engine starts
       moves = journal.moves();
       policies = journal.policies();
+      autoscaled = journal.autoscaling();
       journal.cordons().forEach((n, draining) -> {
         observed.cordon(n, true);
         observed.drain(n, draining); // a drain goes on, without the timeout of the one that began it
@@ -92,7 +94,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
-    this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this);
+    this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this, journal, autoscaled);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints,
@@ -115,6 +117,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.runtimeSubscription = s.runtime().subscribe(intake::onRuntimeEvent);
     intake.startUp();
     intake.started().thenRun(traffic::changed);
+    intake.started().thenRun(autoscaling::resume);
   }
 
   // ------------------------------------------------------------------------------------------ desired state

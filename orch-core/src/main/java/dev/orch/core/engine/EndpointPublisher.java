@@ -101,6 +101,15 @@ final class EndpointPublisher {
     return n;
   }
 
+  /** Requests reported done on endpoint {@code endpointId} over every load balancer this orchestrator made. */
+  long reported(String endpointId) {
+    long n = 0;
+    for (LoadBalancer lb : balancers) {
+      n += lb.reported(endpointId); // a closed one's count stays: the rate is taken between two readings
+    }
+    return n;
+  }
+
   /** Publishes, for a rolling update, the endpoints of {@code spec}'s running replicas, each ready or not as its probes say. */
   void publish(ServiceSpec spec, List<ContainerInfo> running) {
     publish(spec.name(), spec, running, c -> spec, c -> Endpoint.DEFAULT_WEIGHT);

@@ -197,6 +197,7 @@ public final class LoadBalancer implements AutoCloseable {
       return;
     }
     st.release();
+    st.reported();
     if (recordLatency && latencyNanos >= 0) {
       long now = time.nanoTime();
       st.observe(now, latencyNanos, ewmaTauNanos);
@@ -257,6 +258,17 @@ public final class LoadBalancer implements AutoCloseable {
     Objects.requireNonNull(endpointId, "endpointId");
     EndpointStats st = stats.get(endpointId);
     return st == null ? 0 : st.inFlight();
+  }
+
+  /**
+   * The requests reported done ({@link #report}) on endpoint {@code endpointId} since this balancer first saw it,
+   * successes and failures (a request released without a report is not counted; reports on one endpoint from
+   * two threads at once may lose a count: it is a rate's source, not an exact tally).
+   */
+  public long reported(String endpointId) {
+    Objects.requireNonNull(endpointId, "endpointId");
+    EndpointStats st = stats.get(endpointId);
+    return st == null ? 0 : st.reported;
   }
 
   /** Whether {@link #close()} was called. */

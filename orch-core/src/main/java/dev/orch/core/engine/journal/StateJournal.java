@@ -252,6 +252,37 @@ public final class StateJournal {
     }
   }
 
+  /** The autoscaling policies kept, each with its autoscaler's history. */
+  public List<dev.orch.core.state.AutoscaleJson.Kept> autoscaling() {
+    List<dev.orch.core.state.AutoscaleJson.Kept> out = new ArrayList<>();
+    for (StateRecord r : call("list the autoscaling policies", store.list(prefix + "autoscale/"))) {
+      try {
+        out.add(dev.orch.core.state.AutoscaleJson.read(Json.parse(r.value())));
+      } catch (RuntimeException e) {
+        throw new StateStoreException(store.name() + ": " + r.key() + ": not an autoscaling policy: "
+            + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Keeps {@code service}'s autoscaling {@code policy} with its autoscaler's {@code history}, or forgets it when
+   * {@code policy} is null.
+   *
+   * @throws StateStoreException when the store cannot
+   */
+  public void saveAutoscaling(String service, dev.orch.api.spec.@Nullable AutoscalePolicy policy,
+                              dev.orch.core.autoscale.ScaleHistory history) {
+    String key = prefix + "autoscale/" + service;
+    if (policy == null) {
+      call("delete autoscaling of " + service, store.delete(key, StateStore.ANY));
+    } else {
+      call("keep autoscaling of " + service, store.put(key, Json.pretty(dev.orch.core.state.AutoscaleJson.tree(
+          policy, history)), StateStore.ANY));
+    }
+  }
+
   /** Notes what was read back or written by others, so that the next sync writes only what changes. */
   public void noteRestored(String name, RevisionHistory history, RolloutState rollout) {
     historySaved.put(name, history.changes());
