@@ -159,6 +159,43 @@ class AutoscalingTest {
   }
 
   @Test
+  void aServiceAtZeroWakesOnAWaitingPickAndGoesBackToZeroWhenIdle() {
+    orch.apply(web(0));
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").minReplicas(0).maxReplicas(4)
+        .averageValue(dev.orch.core.engine.AutoscaleOperations.REQUESTS_PER_SECOND, 5)
+        .syncPeriod(Duration.ofSeconds(5))
+        .scaleDown(ScalingRules.of(Duration.ofSeconds(30), RatePolicy.percent(100, Duration.ofSeconds(15))))
+        .build());
+    run(10, null, null, null);
+    assertEquals(0, orch.spec("web").orElseThrow().replicas());
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      assertThrows(dev.orch.core.lb.NoAvailableEndpointException.class, lb::pick, "a plain pick does not wait");
+      CompletableFuture<Endpoint> waiting = lb.pickAsync(Duration.ofSeconds(30));
+      for (int i = 0; i < 100 && !waiting.isDone(); i++) {
+        time.advance(Duration.ofMillis(100));
+      }
+      assertTrue(waiting.isDone() && !waiting.isCompletedExceptionally(), () -> "woken within 10 s: "
+          + orch.status("web"));
+      Endpoint e = waiting.join();
+      assertEquals(200, runtime.get(e.address(), e.port(), "/").toCompletableFuture().join().status());
+      lb.report(e, true, Duration.ZERO);
+      assertTrue(orch.events().recent().stream().anyMatch(x -> x.reason().equals("Woken")));
+    }
+    run(60, null, null, null); // idle past the window: back to zero
+    assertEquals(0, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    orch.autoscaling().pause("web");
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      CompletableFuture<Endpoint> paused = lb.pickAsync(Duration.ofSeconds(2));
+      for (int i = 0; i < 30; i++) {
+        time.advance(Duration.ofMillis(100));
+      }
+      assertTrue(paused.isCompletedExceptionally(), "paused: nothing wakes it, and the pick fails at its bound");
+      assertEquals(0, orch.spec("web").orElseThrow().replicas());
+    }
+  }
+
+  @Test
   void aManualScaleIsRefusedUnlessPausedAndAnApplyKeepsTheAutoscalersCount() {
     orch.apply(web(2));
     orch.autoscaling().apply(policy());

@@ -51,6 +51,8 @@ public final class AutoscaleOperations {
     final AutoscalePolicy policy;
     final Autoscaler autoscaler;
     volatile boolean paused;
+    /** A pick waits on a service at zero: the next sync starts a replica at once. */
+    volatile boolean wake;
     final ArrayDeque<Decision> recent = new ArrayDeque<>();
 
     Entry(AutoscalePolicy policy, dev.orch.core.autoscale.ScaleHistory history) {
@@ -143,7 +145,10 @@ public final class AutoscaleOperations {
         .sorted(java.util.Comparator.comparing(AutoscalePolicy::service)).toList();
   }
 
-  /** Pauses {@code service}'s autoscaling, so that a manual {@code scale} is accepted. */
+  /**
+   * Pauses {@code service}'s autoscaling, so that a manual {@code scale} is accepted (for this orchestrator's
+   * life: a restarted one autoscales it again).
+   */
   public void pause(String service) {
     require(service, "pause").paused = true;
   }
@@ -188,6 +193,18 @@ public final class AutoscaleOperations {
   }
 
   /**
+   * A pick through one of the orchestrator's balancers waits for {@code service}, which has no endpoint: if it is
+   * autoscaled at zero replicas, its next sync (queued now) starts one. Fast: it only queues.
+   */
+  void wake(String service) {
+    Entry e = entries.get(service);
+    if (e != null && !e.paused && state.desired(service).map(s -> s.replicas() == 0).orElse(false)) {
+      e.wake = true;
+      plane.enqueue(PREFIX + service);
+    }
+  }
+
+  /**
    * Refuses a manual scale of an autoscaled service whose autoscaling is not paused.
    *
    * @throws IllegalStateException naming the policy and the way out
@@ -196,7 +213,8 @@ public final class AutoscaleOperations {
     Entry e = entries.get(service);
     if (e != null && !e.paused) {
       throw new IllegalStateException("scale " + service + " refused: it is autoscaled (" + e.policy.minReplicas()
-          + ".." + e.policy.maxReplicas() + " replicas); pause its autoscaling first (pauseAutoscaling)");
+          + ".." + e.policy.maxReplicas() + " replicas); pause its autoscaling first (orch.autoscaling().pause(\""
+          + service + "\"))");
     }
   }
 
@@ -216,6 +234,15 @@ public final class AutoscaleOperations {
     }
     if (spec == null || e.paused) {
       return ReconcileResult.requeueAfter(e.policy.syncPeriod());
+    }
+    if (e.wake) {
+      e.wake = false;
+      if (spec.replicas() == 0) {
+        int to = Math.max(1, e.policy.minReplicas());
+        plane.applyScaled(spec.withReplicas(to));
+        plane.emit(OrchEvent.Type.NORMAL, "Woken", service, "", "", "a call through the balancer waits: 0 -> " + to);
+        return ReconcileResult.requeueAfter(e.policy.syncPeriod());
+      }
     }
     List<ContainerInfo> replicas = observed.containersOf(service).stream()
         .filter(c -> c.state() == ContainerState.RUNNING).toList();

@@ -450,7 +450,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public LoadBalancer.Builder loadBalancer(String name) {
     Objects.requireNonNull(name, "name");
     ensureOpen("loadBalancer " + name);
-    return traffic.gated(endpoints.balancer(name, name));
+    return traffic.gated(endpoints.balancer(name, name)).onNoEndpoint(() -> autoscaling.wake(name));
   }
 
   /** The policies or the services changed: the wiring and the load balancers' callers are judged again. */

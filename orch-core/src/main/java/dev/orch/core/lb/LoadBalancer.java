@@ -69,6 +69,10 @@ public final class LoadBalancer implements AutoCloseable {
   private final Subscription subscription;
   private final @Nullable String caller;
   private final CallerGate gate;
+  /** Picks waiting for an endpoint ({@link #pickAsync}), completed as soon as one may take traffic. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<Endpoint>> waiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final @Nullable Runnable onNoEndpoint;
 
   private LoadBalancer(Builder b) {
     this.picker = b.picker;
@@ -82,11 +86,17 @@ public final class LoadBalancer implements AutoCloseable {
     Endpoints first = b.source.current();
     this.service = first.service();
     this.writer = new PickStateWriter(service, picker, time, outliers, b.slowStart, b.panicThresholdPercent,
-        stats, next -> state = next);
+        stats, next -> {
+          state = next;
+          if (!waiters.isEmpty()) {
+            releaseWaiters();
+          }
+        });
     this.state = PickState.empty(service);
     this.subscription = b.source.subscribe(writer::onEndpoints);
     this.caller = b.caller;
     this.gate = b.gate;
+    this.onNoEndpoint = b.onNoEndpoint;
   }
 
   /** A builder for a load balancer over the endpoints of {@code source}. */
@@ -160,6 +170,58 @@ public final class LoadBalancer implements AutoCloseable {
     }
     s.stats[i].acquire();
     return Optional.of(s.endpoints[i]);
+  }
+
+  /**
+   * Picks an endpoint, waiting up to {@code timeout} for one when none may take traffic now (a service scaled to
+   * zero that an orchestrator wakes on this call, a cold start): completes with the endpoint picked (counted in
+   * flight: report or release it), or fails with {@link NoAvailableEndpointException} at the timeout. Unlike
+   * {@link #pick()}, which never waits and allocates nothing, this allocates a future. A caller the gate refuses
+   * fails at once with {@link CallRefusedException}.
+   */
+  public java.util.concurrent.CompletableFuture<Endpoint> pickAsync(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    java.util.concurrent.CompletableFuture<Endpoint> f = new java.util.concurrent.CompletableFuture<>();
+    try {
+      refuseIfDenied();
+    } catch (CallRefusedException refused) {
+      f.completeExceptionally(refused);
+      return f;
+    }
+    Optional<Endpoint> now = tryPick();
+    if (now.isPresent()) {
+      f.complete(now.get());
+      return f;
+    }
+    waiters.add(f);
+    if (onNoEndpoint != null) {
+      onNoEndpoint.run(); // an orchestrator's balancer wakes a service at zero
+    }
+    releaseWaiters(); // an endpoint may have come meanwhile
+    time.schedule(timeout, () -> {
+      if (waiters.remove(f)) {
+        f.completeExceptionally(new NoAvailableEndpointException(service, "none within the pick's "
+            + timeout.toMillis() + " ms"));
+      }
+    });
+    return f;
+  }
+
+  /** Gives each waiting pick an endpoint while one may take traffic. */
+  private void releaseWaiters() {
+    for (java.util.concurrent.CompletableFuture<Endpoint> w; (w = waiters.peek()) != null; ) {
+      Optional<Endpoint> e = tryPick();
+      if (e.isEmpty()) {
+        return;
+      }
+      if (waiters.remove(w)) {
+        if (!w.complete(e.get())) {
+          release(e.get());
+        }
+      } else {
+        release(e.get());
+      }
+    }
   }
 
   private void refuseIfDenied() {
@@ -378,6 +440,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final List<Consumer<? super LoadBalancer>> onBuild = new ArrayList<>();
     private @Nullable String caller;
     private CallerGate gate = CallerGate.OPEN;
+    private @Nullable Runnable onNoEndpoint;
 
     private Builder(EndpointSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -447,6 +510,16 @@ public final class LoadBalancer implements AutoCloseable {
         throw new IllegalArgumentException("caller: \"" + caller + "\": must be a service name (a DNS-1123 label)");
       }
       this.caller = caller;
+      return this;
+    }
+
+    /**
+     * What to run when {@link LoadBalancer#pickAsync} finds no endpoint and waits (default: nothing); an
+     * orchestrator's balancer wakes an autoscaled service at zero replicas with it. Must be fast; runs on the
+     * picking thread.
+     */
+    public Builder onNoEndpoint(Runnable action) {
+      this.onNoEndpoint = Objects.requireNonNull(action, "action");
       return this;
     }
 

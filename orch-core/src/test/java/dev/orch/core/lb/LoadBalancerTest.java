@@ -391,4 +391,28 @@ class LoadBalancerTest {
     LoadBalancer lb = lb(LoadBalancer.builder(registry.source("s")));
     assertEquals("endpointId", assertThrows(NullPointerException.class, () -> lb.inFlight(null)).getMessage());
   }
+
+  @Test
+  void aWaitingPickGetsTheFirstEndpointThatComesOrFailsAtItsBound() {
+    int[] woken = new int[1];
+    LoadBalancer lb = lb(LoadBalancer.builder(registry.source("svc")).onNoEndpoint(() -> woken[0]++));
+    java.util.concurrent.CompletableFuture<Endpoint> waiting = lb.pickAsync(java.time.Duration.ofSeconds(5));
+    assertEquals(1, woken[0], "the wake hook runs when the pick has to wait");
+    org.junit.jupiter.api.Assertions.assertFalse(waiting.isDone());
+    registry.update("svc", endpoints(1));
+    org.junit.jupiter.api.Assertions.assertTrue(waiting.isDone(), "completed as the endpoint came");
+    assertEquals("e0", waiting.join().id());
+    assertEquals(1, lb.inFlight("e0"), "counted in flight, like a pick");
+    lb.release(waiting.join());
+
+    registry.update("svc", List.of());
+    java.util.concurrent.CompletableFuture<Endpoint> late = lb.pickAsync(java.time.Duration.ofSeconds(1));
+    time.advance(java.time.Duration.ofMillis(1001));
+    org.junit.jupiter.api.Assertions.assertTrue(late.isCompletedExceptionally(), "fails at its bound");
+    Throwable cause = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+        late::join).getCause();
+    org.junit.jupiter.api.Assertions.assertInstanceOf(NoAvailableEndpointException.class, cause);
+    registry.update("svc", endpoints(1));
+    assertEquals(0, lb.inFlight("e0"), "a pick that timed out takes no endpoint when one comes");
+  }
 }
