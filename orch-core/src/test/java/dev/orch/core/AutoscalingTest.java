@@ -196,6 +196,28 @@ class AutoscalingTest {
   }
 
   @Test
+  void duringARolloutItDoesNotScaleDown() {
+    dev.orch.api.spec.RolloutStrategy canary = dev.orch.api.spec.RolloutStrategy.canary().setWeight(25).pause()
+        .build();
+    orch.apply(web(4).toBuilder().rollout(canary).build());
+    run(5, null, null, null);
+    ServiceSpec v2 = web(4).toBuilder().rollout(canary).container(ContainerSpec.builder("web:1")
+        .port("http", 8080).requests("500m", "64Mi").env("V", "2").build()).build();
+    orch.apply(v2); // the canary pauses at 25%
+    run(5, null, null, null);
+    assertEquals(RolloutStatus.Phase.PAUSED, orch.status("web").orElseThrow().rollout().phase());
+    orch.autoscaling().apply(policy()); // no load: it would go down to 1
+    run(60, null, null, null);
+    assertEquals(4, orch.spec("web").orElseThrow().replicas(), "held while the rollout runs");
+    assertTrue(orch.status("web").orElseThrow().conditions().stream().anyMatch(c -> c.type().equals("Autoscaling")
+        && c.reason().equals("RolloutInProgress")));
+    orch.resume("web");
+    run(60, null, null, null);
+    assertEquals(RolloutStatus.Phase.COMPLETE, orch.status("web").orElseThrow().rollout().phase());
+    assertEquals(1, orch.spec("web").orElseThrow().replicas(), "once it is done, down it goes");
+  }
+
+  @Test
   void aManualScaleIsRefusedUnlessPausedAndAnApplyKeepsTheAutoscalersCount() {
     orch.apply(web(2));
     orch.autoscaling().apply(policy());

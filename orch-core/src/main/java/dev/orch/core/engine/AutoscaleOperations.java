@@ -33,8 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@value #REQUESTS_IN_FLIGHT} through the orchestrator's balancers, and the metric sources registered by name,
  * and setting the service's replica count. A manual {@code scale} of an autoscaled service is refused unless its
  * autoscaling is paused; an {@code apply} keeps the count the autoscaler set. Each change is a {@code Scaled}
- * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. Not yet: Micrometer meters
- * as a built-in source, scale to zero and back, and rollout awareness. Policies and
+ * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. During a rollout it scales up, not
+ * down (never below the rollout's availability floor). A pick that waits on one of the orchestrator's balancers
+ * ({@code pickAsync}) wakes a service at zero. Not yet: Micrometer meters as a built-in source. Policies and
  * their autoscalers' histories are kept in the state store (a policy before it takes effect, a history at each
  * decision), so a restarted orchestrator goes on with the same windows. Thread-safe.
  */
@@ -296,6 +297,15 @@ public final class AutoscaleOperations {
     Counter.builder("orch.autoscaler.decisions").description("autoscaling decisions, by what they decided")
         .tag("owner", settings.ownerId()).tag("service", spec.name()).tag("reason", d.reason())
         .register(settings.meterRegistry()).increment();
+    boolean rolling = plane.status(spec.name()).map(st -> st.rollout().phase() == dev.orch.core.RolloutStatus.Phase
+        .PROGRESSING || st.rollout().phase() == dev.orch.core.RolloutStatus.Phase.PAUSED).orElse(false);
+    if (d.changed() && d.desired() < d.current() && rolling) {
+      // During a rollout the autoscaler may add replicas (the rollout keeps its proportions of the total) but
+      // takes none away: a scale-down could take the service below the rollout's availability floor.
+      plane.setCondition(spec.name(), "Autoscaling", true, "RolloutInProgress", "holding " + d.current()
+          + " while the rollout runs (wanted " + d.desired() + ")");
+      return;
+    }
     if (d.changed()) {
       ServiceSpec now = state.desired(spec.name()).orElse(null);
       if (now != null) {
