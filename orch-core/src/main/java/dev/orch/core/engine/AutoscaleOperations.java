@@ -10,7 +10,6 @@ import dev.orch.core.autoscale.Decision;
 import dev.orch.core.autoscale.MetricReading;
 import dev.orch.core.autoscale.MetricSource;
 import dev.orch.core.autoscale.UsageRates;
-import dev.orch.core.lb.Endpoint;
 import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.util.Failures;
 import io.micrometer.core.instrument.Counter;
@@ -339,10 +338,7 @@ public final class AutoscaleOperations {
 
   /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */
   private Map<String, Boolean> readiness(ServiceSpec spec, List<ContainerInfo> replicas) {
-    Set<String> ready = new HashSet<>();
-    for (Endpoint ep : endpoints.registry.endpoints(spec.name()).ready()) {
-      ready.add(ep.id());
-    }
+    Set<String> ready = new HashSet<>(endpoints.readyNames(spec.name()));
     Map<String, Boolean> out = new LinkedHashMap<>();
     for (ContainerInfo c : replicas) {
       out.put(c.name(), spec.container().ports().isEmpty() || ready.contains(c.name()));

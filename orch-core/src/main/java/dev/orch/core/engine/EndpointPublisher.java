@@ -101,6 +101,16 @@ final class EndpointPublisher {
     return n;
   }
 
+  /** The ready replicas on service {@code service}'s endpoints (not its preview ones), by name. */
+  List<String> readyNames(String service) {
+    List<Endpoint> ready = registry.endpoints(service).ready();
+    List<String> names = new ArrayList<>(ready.size());
+    for (Endpoint e : ready) {
+      names.add(e.id());
+    }
+    return names;
+  }
+
   /** Requests reported done on endpoint {@code endpointId} over every load balancer this orchestrator made. */
   long reported(String endpointId) {
     long n = 0;

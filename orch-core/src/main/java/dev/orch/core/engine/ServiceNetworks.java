@@ -9,7 +9,6 @@ import dev.orch.api.runtime.OrchLabels;
 import dev.orch.api.runtime.RuntimeCapability;
 import dev.orch.api.spec.PortSpec;
 import dev.orch.api.spec.ServiceSpec;
-import dev.orch.core.lb.Endpoint;
 import dev.orch.core.policy.PolicyEvaluator;
 import dev.orch.core.reconcile.ReconcileResult;
 import dev.orch.core.util.Failures;
@@ -104,7 +103,7 @@ final class ServiceNetworks {
     this.endpoints = endpoints;
     this.keys = keys;
     this.conditions = conditions;
-    this.routes = new NetworkRoutes(settings, enabled, observed, policies, this::readyNames, conditions);
+    this.routes = new NetworkRoutes(settings, enabled, observed, policies, endpoints::readyNames, conditions);
   }
 
   /** Whether the engine wires the runtime's networks. */
@@ -129,20 +128,10 @@ final class ServiceNetworks {
     if (!enabled) {
       return;
     }
-    List<String> ready = readyNames(service);
+    List<String> ready = endpoints.readyNames(service);
     if (!ready.equals(lastReady.put(service, ready))) {
       keys.enqueue(KEY);
     }
-  }
-
-  /** The ready replicas on service {@code service}'s endpoints, by name. */
-  List<String> readyNames(String service) {
-    List<Endpoint> ready = endpoints.registry.endpoints(service).ready();
-    List<String> names = new ArrayList<>(ready.size());
-    for (Endpoint e : ready) {
-      names.add(e.id());
-    }
-    return names;
   }
 
   /**
@@ -282,7 +271,7 @@ final class ServiceNetworks {
       }
       String d = dest.name();
       String net = networkOf(d);
-      Set<String> ready = new java.util.HashSet<>(readyNames(d));
+      Set<String> ready = new java.util.HashSet<>(endpoints.readyNames(d));
       ServiceRecord st = state.record(d).orElse(null);
       for (ContainerInfo c : byService.getOrDefault(d, List.of())) {
         // One an orchestrator adopted keeps the names it has until its probes judge it (after a restart it is
