@@ -127,6 +127,37 @@ delete_leftover_bridges() {
   rm -f "$DIR/leftover-bridges"
 }
 
+# Deletes what killed engines leave on the host; called only while no engine runs. Every bridge with an address
+# in the engines' pools (10.200.0.0/16 and up) is a leftover then, and so is every iptables rule naming a bridge
+# that is gone or a subnet of those pools. A leftover MASQUERADE rule ("-s <subnet> ! -o <its dead bridge>")
+# matches the traffic of a later network on the same subnet (bridged traffic passes iptables here), so that
+# network's connections are NATed, and a container that leaves and re-joins at its address loses them (the
+# engine clears their conntrack entries): a request in flight across an alias change then hangs. Reproduced with
+# such a rule, never without it.
+delete_leftovers() {
+  local b t rule
+  for b in $(ip -br -4 addr show type bridge 2>/dev/null | awk '$1 ~ /^br-/ && $3 ~ /^10\.2[0-9][0-9]\./ {print $1}'); do
+    ip link delete "$b" 2>/dev/null || true
+  done
+  command -v iptables >/dev/null 2>&1 || return 0
+  for t in nat filter; do
+    { iptables -t "$t" -S 2>/dev/null || true; } | { grep -E -- '^-A .*(br-[0-9a-f]{12}|-s 10\.2[0-9][0-9]\.)' || true; } | while read -r rule; do
+      local stale=no
+      if echo "$rule" | grep -qE -- '-s 10\.2[0-9][0-9]\.'; then stale=yes; fi
+      for b in $(echo "$rule" | grep -oE 'br-[0-9a-f]{12}'); do
+        ip link show "$b" >/dev/null 2>&1 || stale=yes
+      done
+      if [ "$stale" = yes ]; then eval "iptables -t $t ${rule/#-A/-D}" 2>/dev/null || true; fi
+    done
+  done
+}
+
+any_running() {
+  local n
+  for n in $(seq 0 $((COUNT - 1))); do [ -z "$(running_pid "$n")" ] || return 0; done
+  return 1
+}
+
 stop_one() {
   local n="$1" p i
   p="$(running_pid "$n")"
@@ -145,6 +176,7 @@ case "$cmd" in
     install_missing
     mkdir -p "$DIR"
     all=()
+    any_running || delete_leftovers
     # One after the other: engines starting together race to create the same iptables chains.
     for n in $(seq 0 $((COUNT - 1))); do start_one "$n"; all+=("$n"); done
     build_image "${all[@]}"
@@ -165,6 +197,7 @@ case "$cmd" in
     for n in $(seq 0 $((COUNT - 1))); do stop_one "$n" & done
     wait
     delete_leftover_bridges
+    any_running || delete_leftovers
     # Container runtimes' mounts must be gone before the directories can be removed.
     if [ -d "$DIR" ]; then
       { grep -o " $DIR[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
