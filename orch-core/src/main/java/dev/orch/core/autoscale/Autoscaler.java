@@ -73,8 +73,36 @@ public final class Autoscaler {
    * @param replicas the replicas that exist, by name, each ready or not
    * @param readings each metric's reading, by metric name; a metric of the policy without one counts as failed
    */
-  public synchronized Decision decide(int current, Map<String, Boolean> replicas, Map<String, MetricReading> readings,
-                                      Instant now) {
+  public Decision decide(int current, Map<String, Boolean> replicas, Map<String, MetricReading> readings,
+                        Instant now) {
+    return decide(current, 0, replicas, readings, now);
+  }
+
+  /**
+   * Decides the replica count at {@code now}, going below {@code floor} only as far as {@code current} is below
+   * it already: a scale-down the metrics want below the floor is held there (reason {@code Held}) and recorded
+   * as the change it makes, not the one it wanted, so the rate policies count only what happened. A caller
+   * holds a rollout's count this way ({@code floor = current}).
+   *
+   * @param floor the count a scale-down stops at; 0 for none
+   * @throws IllegalArgumentException if {@code current} or {@code floor} is negative
+   */
+  public synchronized Decision decide(int current, int floor, Map<String, Boolean> replicas,
+                                      Map<String, MetricReading> readings, Instant now) {
+    if (floor < 0) {
+      throw new IllegalArgumentException("floor: " + floor + ": must be >= 0");
+    }
+    Decision d = decideUnrecorded(current, replicas, readings, now);
+    if (d.desired() < current && d.desired() < floor) {
+      int held = Math.min(current, floor);
+      d = new Decision(d.service(), d.at(), current, d.metrics(), d.proposal(), d.stabilized(), held, "Held",
+          "wanted " + d.desired() + ", held at " + held);
+    }
+    return record(d, now);
+  }
+
+  private Decision decideUnrecorded(int current, Map<String, Boolean> replicas, Map<String, MetricReading> readings,
+                                    Instant now) {
     Objects.requireNonNull(replicas, "replicas");
     Objects.requireNonNull(readings, "readings");
     Objects.requireNonNull(now, "now");
@@ -87,9 +115,9 @@ public final class Autoscaler {
     }
     if (current > policy.maxReplicas() || current < policy.minReplicas()) {
       int bounded = Math.max(policy.minReplicas(), Math.min(policy.maxReplicas(), current));
-      return record(new Decision(policy.service(), now, current, List.of(), bounded, bounded, bounded,
+      return new Decision(policy.service(), now, current, List.of(), bounded, bounded, bounded,
           current > bounded ? "AboveMaxReplicas" : "BelowMinReplicas", "the count is brought within "
-          + policy.minReplicas() + ".." + policy.maxReplicas()), now);
+          + policy.minReplicas() + ".." + policy.maxReplicas());
     }
     if (current == 0) {
       return new Decision(policy.service(), now, 0, List.of(), 0, 0, 0, "AtZero", "no replica reports a metric: "
@@ -116,7 +144,7 @@ public final class Autoscaler {
           "MetricsUnavailable", why);
     }
     int stabilized = stabilize(current, best, now);
-    return record(limit(current, stabilized, proposals, best, now), now);
+    return limit(current, stabilized, proposals, best, now);
   }
 
   /** Keeps {@code desired} between the scale-up window's lowest and the scale-down window's highest. */
@@ -181,7 +209,7 @@ public final class Autoscaler {
     for (RatePolicy p : rules.policies()) {
       int start = current - changed(scaleUps, p.period(), now) + changed(scaleDowns, p.period(), now);
       int proposed = p.kind() == RateKind.PODS ? start + p.value()
-          : (int) Math.ceil(start * (1 + p.value() / 100.0));
+          : ReplicaCalc.ceil(start * (1 + p.value() / 100.0));
       result = rules.select() == Select.MIN ? Math.min(result, proposed) : Math.max(result, proposed);
     }
     return result;

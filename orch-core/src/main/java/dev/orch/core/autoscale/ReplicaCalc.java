@@ -4,7 +4,6 @@ import dev.orch.api.spec.AutoscalePolicy.MetricTarget;
 import dev.orch.api.spec.AutoscalePolicy.TargetKind;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -19,13 +18,34 @@ final class ReplicaCalc {
   private ReplicaCalc() {
   }
 
-  /** A replica's value (for utilization: its usage and its request). */
-  private record Point(double value, double request) {
+  /** The sums over the replicas counted: how many, their values and their requests. */
+  private static final class Sums {
+    int n;
+    double value;
+    double request;
+
+    void add(double v, double r) {
+      n++;
+      value += v;
+      request += r;
+    }
+
+    /** The ratio to {@code target}: usage over request for utilization, the average otherwise. */
+    double ratio(MetricTarget target) {
+      return target.kind() == TargetKind.UTILIZATION ? value / request * 100 / target.target()
+          : value / n / target.target();
+    }
+
+    /** The average value per replica (utilization: in percent of the request). */
+    double average(MetricTarget target) {
+      return target.kind() == TargetKind.UTILIZATION ? value / request * 100 : value / n;
+    }
   }
 
   /**
    * The proposal of {@code target} for {@code current} replicas, given which replicas exist (and whether each is
-   * ready) and the samples read; a metric with no usable sample fails.
+   * ready) and the samples read; a metric with no usable sample fails. Sums as it goes: no map, no per-replica
+   * object, so a decision over many replicas costs little.
    */
   static Decision.MetricProposal propose(MetricTarget target, int current, Map<String, Boolean> replicas,
                                          MetricReading reading, Instant now, Duration staleAfter,
@@ -33,109 +53,93 @@ final class ReplicaCalc {
     if (reading.failure() != null) {
       return Decision.MetricProposal.failed(target, reading.failure());
     }
-    Map<String, Point> points = new HashMap<>();
+    Instant staleBefore = now.minus(staleAfter);
+    Map<String, Sample> samples = reading.samples();
+    Sums sums = new Sums();
     int missing = 0;
     int unready = 0;
+    boolean requestsKnown = true;
     for (Map.Entry<String, Boolean> r : replicas.entrySet()) {
-      Sample s = reading.samples().get(r.getKey());
-      boolean fresh = s != null && !s.at().isBefore(now.minus(staleAfter)) && Double.isFinite(s.value());
       if (!r.getValue()) {
         unready++; // left out; counts as 0 on a scale-up
-      } else if (!fresh) {
-        missing++;
+        continue;
+      }
+      Sample s = samples.get(r.getKey());
+      if (s != null && !s.at().isBefore(staleBefore) && Double.isFinite(s.value())) {
+        sums.add(s.value(), s.request());
+        requestsKnown &= s.request() > 0;
       } else {
-        points.put(r.getKey(), new Point(s.value(), s.request()));
+        missing++;
       }
     }
-    if (points.isEmpty()) {
+    if (sums.n == 0) {
       return Decision.MetricProposal.failed(target, "no fresh sample from a ready replica (" + missing
           + " ready replicas without one, " + unready + " not ready)");
     }
-    if (target.kind() == TargetKind.UTILIZATION && points.values().stream().anyMatch(p -> !(p.request > 0))) {
+    if (target.kind() == TargetKind.UTILIZATION && !requestsKnown) {
       return Decision.MetricProposal.failed(target, "a replica reports no request of " + target.metric()
           + ", so its utilization is unknown");
     }
-    double ratio = ratio(target, points);
-    double average = average(target, points);
+    double ratio = sums.ratio(target);
+    double average = sums.average(target);
     boolean upWithUnready = unready > 0 && ratio > 1.0;
     if (!upWithUnready && missing == 0) {
       if (Math.abs(1.0 - ratio) <= tolerance) {
         return new Decision.MetricProposal(target, average, ratio, current, "within tolerance");
       }
-      return new Decision.MetricProposal(target, average, ratio, (int) Math.ceil(ratio * points.size()),
-          "ceil(" + fmt(ratio) + " x " + points.size() + " ready)");
+      return new Decision.MetricProposal(target, average, ratio, ceil(ratio * sums.n),
+          "ceil(" + fmt(ratio) + " x " + sums.n + " ready)");
     }
     // Fill in the replicas left out, in the direction that moves the least.
+    double averageRequest = sums.request / sums.n;
     for (Map.Entry<String, Boolean> r : replicas.entrySet()) {
-      if (points.containsKey(r.getKey())) {
+      Sample s = samples.get(r.getKey());
+      boolean counted = r.getValue() && s != null && !s.at().isBefore(staleBefore) && Double.isFinite(s.value());
+      if (counted) {
         continue;
       }
-      double request = requestOf(reading, r.getKey(), points);
+      double request = s != null && s.request() > 0 ? s.request() : averageRequest;
       if (r.getValue()) { // missing: at target on a scale-down, 0 on a scale-up
-        if (ratio < 1.0) {
-          points.put(r.getKey(), atTarget(target, request));
-        } else {
-          points.put(r.getKey(), new Point(0, request));
-        }
+        sums.add(ratio < 1.0 ? atTarget(target, request) : 0, request);
       } else if (upWithUnready) {
-        points.put(r.getKey(), new Point(0, request));
+        sums.add(0, request);
       }
     }
-    double recomputed = ratio(target, points);
-    String counted = points.size() + " counted (" + missing + " missing, " + unready + " not ready)";
+    double recomputed = sums.ratio(target);
     if (Math.abs(1.0 - recomputed) <= tolerance || ratio < 1.0 && recomputed > 1.0
         || ratio > 1.0 && recomputed < 1.0) {
       return new Decision.MetricProposal(target, average, recomputed, current, "recomputed ratio "
-          + fmt(recomputed) + " over " + counted + " is within tolerance or against the first " + fmt(ratio));
+          + fmt(recomputed) + " over " + counted(sums, missing, unready) + " is within tolerance or against the"
+          + " first " + fmt(ratio));
     }
-    int proposal = (int) Math.ceil(recomputed * points.size());
+    int proposal = ceil(recomputed * sums.n);
     if (recomputed < 1.0 && proposal > current || recomputed > 1.0 && proposal < current) {
       return new Decision.MetricProposal(target, average, recomputed, current, "ceil(" + fmt(recomputed) + " x "
-          + points.size() + ") would move against the ratio");
+          + sums.n + ") would move against the ratio");
     }
     return new Decision.MetricProposal(target, average, recomputed, proposal, "ceil(" + fmt(recomputed) + " x "
-        + counted + ")");
+        + counted(sums, missing, unready) + ")");
   }
 
-  private static double ratio(MetricTarget target, Map<String, Point> points) {
+  private static String counted(Sums sums, int missing, int unready) {
+    return sums.n + " counted (" + missing + " missing, " + unready + " not ready)";
+  }
+
+  /** A replica's value at target: the target itself, or (utilization) its request at the larger of 100% and the target. */
+  private static double atTarget(MetricTarget target, double request) {
     if (target.kind() == TargetKind.UTILIZATION) {
-      double used = 0;
-      double requested = 0;
-      for (Point p : points.values()) {
-        used += p.value;
-        requested += p.request;
-      }
-      return used / requested * 100 / target.target();
+      return request * Math.max(100, target.target()) / 100;
     }
-    return average(target, points) / target.target();
+    return target.target();
   }
 
-  /** The average value per replica (utilization: in percent of the request). */
-  private static double average(MetricTarget target, Map<String, Point> points) {
-    double sum = 0;
-    double requested = 0;
-    for (Point p : points.values()) {
-      sum += p.value;
-      requested += p.request;
-    }
-    return target.kind() == TargetKind.UTILIZATION ? sum / requested * 100 : sum / points.size();
-  }
-
-  /** A replica at target: the target itself, or (utilization) its request at the larger of 100% and the target. */
-  private static Point atTarget(MetricTarget target, double request) {
-    if (target.kind() == TargetKind.UTILIZATION) {
-      return new Point(request * Math.max(100, target.target()) / 100, request);
-    }
-    return new Point(target.target(), request);
-  }
-
-  /** The request of replica {@code name}: its own sample's, or else the average of those counted. */
-  private static double requestOf(MetricReading reading, String name, Map<String, Point> points) {
-    Sample s = reading.samples().get(name);
-    if (s != null && s.request() > 0) {
-      return s.request();
-    }
-    return points.values().stream().mapToDouble(Point::request).average().orElse(0);
+  /**
+   * {@code ceil(x)}, where an {@code x} within 1e-9 above a whole number is that number: floating-point rounding
+   * of a ratio that comes to a whole count (30 requests over 7 replicas against 5 each: 6) must not add a
+   * replica, or proposals alternate between two counts and the stabilization window holds the larger forever.
+   */
+  static int ceil(double x) {
+    return (int) Math.ceil(x - 1e-9);
   }
 
   /** {@code x} to three decimals, in words cheaply (String.format would be most of a decision's cost). */

@@ -77,7 +77,9 @@ class AutoscalerTest {
         Arguments.of("recomputed ratio flips direction: keep", 2, "12 -", 2, "WithinTolerance"),
         Arguments.of("recomputed ratio within tolerance: keep", 3, "16 16 -", 3, "WithinTolerance"),
         Arguments.of("a stale sample counts as missing", 4, "20 20 20 old", 6, "ScaleUp"),
-        Arguments.of("no load: down to the minimum", 3, "0 0 0", 1, "TooFewReplicas"));
+        Arguments.of("no load: down to the minimum", 3, "0 0 0", 1, "TooFewReplicas"),
+        Arguments.of("60 over 7 at 10 each is 6: floating-point noise adds none", 7,
+            "8.571428571428575 ".repeat(7).trim(), 6, "ScaleDown"));
   }
 
   @ParameterizedTest(name = "{0}: {1} replicas reporting [{2}] -> {3}")
@@ -147,6 +149,22 @@ class AutoscalerTest {
 
     Autoscaler disabled = new Autoscaler(rps().scaleDown(ScalingRules.disabled()).build());
     assertEquals(6, decide(disabled, 6, "1 1 1 1 1 1", T0).desired(), "scale-down disabled");
+  }
+
+  @Test
+  void aHeldScaleDownStopsAtTheFloorAndSpendsNoneOfTheRatePolicies() {
+    Autoscaler a = new Autoscaler(rps().scaleDown(ScalingRules.of(Duration.ZERO,
+        RatePolicy.pods(1, Duration.ofSeconds(60)))).build());
+    Decision held = a.decide(6, 6, replicas("1 1 1 1 1 1"), Map.of("rps", reading("1 1 1 1 1 1", T0)), T0);
+    assertEquals(6, held.desired(), held::explain);
+    assertEquals("Held", held.reason());
+    assertTrue(held.explain().contains("wanted 5, held at 6"), held::explain);
+
+    Decision free = decide(a, 6, "1 1 1 1 1 1", T0.plusSeconds(1));
+    assertEquals(5, free.desired(), () -> "the held one spent nothing of the one-per-minute policy: " + free.explain());
+    Decision up = a.decide(2, 4, replicas("20 20"), Map.of("rps", reading("20 20", T0.plusSeconds(90))),
+        T0.plusSeconds(90));
+    assertEquals(4, up.desired(), () -> "a floor does not limit a scale-up: " + up.explain());
   }
 
   @Test
