@@ -20,10 +20,13 @@ import java.util.Optional;
  *                     created, or a create the runtime keeps refusing)
  * @param ordinals     a stateful service's ordinals, each with its replica, node, volumes and why it waits;
  *                     empty for a service that is not stateful
+ * @param autoscaling  the autoscaler's last decisions, oldest first, each with every number that made it (at
+ *                     most 20, since this orchestrator started); empty for a service that is not autoscaled
  */
 public record ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
                             List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout,
-                            List<PendingReplica> pending, List<OrdinalStatus> ordinals) {
+                            List<PendingReplica> pending, List<OrdinalStatus> ordinals,
+                            List<dev.orch.core.autoscale.Decision> autoscaling) {
   /** Creates a status, copying the lists. */
   public ServiceStatus {
     Objects.requireNonNull(name, "name");
@@ -37,6 +40,14 @@ public record ServiceStatus(String name, int desired, int running, int ready, Li
     Objects.requireNonNull(rollout, "rollout");
     pending = List.copyOf(pending);
     ordinals = List.copyOf(ordinals);
+    autoscaling = List.copyOf(autoscaling);
+  }
+
+  /** Creates the status of a service that is not autoscaled. */
+  public ServiceStatus(String name, int desired, int running, int ready, List<Condition> conditions,
+                       List<ReplicaStatus> replicas, List<OrchEvent> recentEvents, RolloutStatus rollout,
+                       List<PendingReplica> pending, List<OrdinalStatus> ordinals) {
+    this(name, desired, running, ready, conditions, replicas, recentEvents, rollout, pending, ordinals, List.of());
   }
 
   /** Creates the status of a service that is not stateful. */

@@ -134,7 +134,7 @@ class AutoscalingTest {
   }
 
   @Test
-  void aRestartedOrchestratorGoesOnWithThePolicyAndItsWindow() {
+  void aRestartedOrchestratorGoesOnWithThePolicyItsWindowAndItsPause() {
     orch.apply(web(1));
     orch.autoscaling().apply(policy());
     run(5, null, null, null);
@@ -152,6 +152,13 @@ class AutoscalingTest {
     // The window went on from before the restart: a fresh one would open at the restart and hold 4 for 30 s.
     assertEquals(1, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
         .toString());
+    orch.autoscaling().pause("web");
+    orch.close();
+    orch = newOrchestrator();
+    orch.scale("web", 3); // refused unless the pause is kept
+    run(30, null, null, null);
+    assertEquals(3, orch.spec("web").orElseThrow().replicas(), "paused before the restart, paused after it");
+    orch.autoscaling().resume("web");
     assertTrue(orch.autoscaling().delete("web"));
     orch.close();
     orch = newOrchestrator();
@@ -252,5 +259,43 @@ class AutoscalingTest {
         .toString());
     List<Decision> decisions = orch.autoscaling().decisions("web");
     assertTrue(decisions.get(decisions.size() - 1).explain().contains("queue-depth"));
+  }
+
+  @Test
+  void aMicrometerMeterInTheOrchestratorsRegistryDrivesItWithNoSourceRegistered() {
+    orch.apply(web(1));
+    AtomicInteger backlog = new AtomicInteger(50);
+    io.micrometer.core.instrument.Gauge.builder("jobs.backlog", backlog, AtomicInteger::get).tag("service", "web")
+        .register(meters);
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").maxReplicas(8).averageValue("jobs.backlog", 10)
+        .syncPeriod(Duration.ofSeconds(5)).build());
+    run(30, null, null, null); // 50 waiting, 10 per replica: 5
+    assertEquals(5, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    List<Decision> decisions = orch.status("web").orElseThrow().autoscaling();
+    assertTrue(decisions.get(decisions.size() - 1).explain().contains("jobs.backlog 10.0 per replica, target 10.0"),
+        () -> "the status lists the decisions with their numbers: " + decisions);
+  }
+
+  @Test
+  void theLatencyQuantileOfTheTrafficThroughTheBalancerDrivesIt() {
+    orch.apply(web(1));
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").maxReplicas(8)
+        .averageValue(dev.orch.core.engine.AutoscaleOperations.LATENCY_P99, 0.2).syncPeriod(Duration.ofSeconds(5))
+        .build());
+    run(5, null, null, null);
+    try (LoadBalancer lb = orch.loadBalancer("web").build()) {
+      for (int i = 0; i < 600; i++) { // 60 s; the latency clients see falls as replicas share the load
+        Endpoint e = lb.pick();
+        lb.report(e, true, Duration.ofMillis(800 / lb.members().ready().size()));
+        time.advance(Duration.ofMillis(100));
+      }
+    }
+    // 1 replica: 0.8 s at p99 against 0.2: 4 replicas, where it is 0.2 s.
+    assertEquals(4, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
+        .toString());
+    assertTrue(orch.autoscaling().decisions("web").stream().anyMatch(d -> d.reason().equals("ScaleUp")
+        && Math.abs(d.metrics().get(0).average() - 0.8) < 0.8 * 0.02), // the histogram's error is under 2%
+        () -> orch.autoscaling().decisions("web").toString());
   }
 }

@@ -27,16 +27,19 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The orchestrator's autoscaling: one {@link Autoscaler} per service with a policy, deciding every sync period
- * (one work-queue key per service, {@code #autoscale:<service>}) from its replicas' {@code cpu} and
- * {@code memory} (the runtime's usage stats, {@link UsageRates}), their {@value #REQUESTS_PER_SECOND} and
- * {@value #REQUESTS_IN_FLIGHT} through the orchestrator's balancers, and the metric sources registered by name,
- * and setting the service's replica count. A manual {@code scale} of an autoscaled service is refused unless its
- * autoscaling is paused; an {@code apply} keeps the count the autoscaler set. Each change is a {@code Scaled}
- * event with the decision's numbers and counts in {@code orch.autoscaler.decisions}. During a rollout it scales up, not
- * down (never below the rollout's availability floor). A pick that waits on one of the orchestrator's balancers
- * ({@code pickAsync}) wakes a service at zero. Not yet: Micrometer meters as a built-in source. Policies and
- * their autoscalers' histories are kept in the state store (a policy before it takes effect, a history at each
- * decision), so a restarted orchestrator goes on with the same windows. Thread-safe.
+ * (one work-queue key per service, {@code #autoscale:<service>}) from its replicas' metrics and setting the
+ * service's replica count. Metrics with no agent to install: {@code cpu} and {@code memory} (the runtime's usage
+ * stats, {@link UsageRates}); {@value #REQUESTS_PER_SECOND}, {@value #REQUESTS_IN_FLIGHT} and the latency
+ * quantiles {@value #LATENCY_P50}, {@value #LATENCY_P90} and {@value #LATENCY_P99} of the traffic through the
+ * orchestrator's balancers; a metric source registered by name ({@link #metricSource}); and any other name is read
+ * from the meters of that name in the orchestrator's meter registry ({@link dev.orch.core.autoscale.MeterSource}).
+ * A manual {@code scale} of an autoscaled service is refused unless its autoscaling is paused; an {@code apply}
+ * keeps the count the autoscaler set. Each change is a {@code Scaled} event with the decision's numbers and
+ * counts in {@code orch.autoscaler.decisions}. During a rollout it scales up, not down (never below the
+ * rollout's availability floor). A pick that waits on one of the orchestrator's balancers ({@code pickAsync})
+ * wakes a service at zero. Policies, their autoscalers' histories and pauses are kept in the state store (a
+ * policy before it takes effect, a history at each decision), so a restarted orchestrator goes on with the same
+ * windows. Thread-safe.
  */
 public final class AutoscaleOperations {
   private static final String PREFIX = "#autoscale:";
@@ -44,6 +47,17 @@ public final class AutoscaleOperations {
   public static final String REQUESTS_PER_SECOND = "requests-per-second";
   /** Requests in flight per replica through the orchestrator's balancers. */
   public static final String REQUESTS_IN_FLIGHT = "requests-in-flight";
+  /** The median latency, in seconds, of each replica's requests through the balancers since the last sync. */
+  public static final String LATENCY_P50 = "latency-p50";
+  /** The 90th percentile latency, in seconds, per replica, since the last sync. */
+  public static final String LATENCY_P90 = "latency-p90";
+  /** The 99th percentile latency, in seconds, per replica, since the last sync. */
+  public static final String LATENCY_P99 = "latency-p99";
+  private static final Map<String, Double> LATENCIES = Map.of(LATENCY_P50, 0.5, LATENCY_P90, 0.9, LATENCY_P99,
+      0.99);
+  /** The metrics read without a source registered: the runtime's usage and the balancers' traffic. */
+  private static final Set<String> BUILT_IN = Set.of(UsageRates.CPU, UsageRates.MEMORY, REQUESTS_PER_SECOND,
+      REQUESTS_IN_FLIGHT, LATENCY_P50, LATENCY_P90, LATENCY_P99);
   private static final int KEPT_DECISIONS = 20;
 
   /** One autoscaled service. */
@@ -54,10 +68,13 @@ public final class AutoscaleOperations {
     /** A pick waits on a service at zero: the next sync starts a replica at once. */
     volatile boolean wake;
     final ArrayDeque<Decision> recent = new ArrayDeque<>();
+    /** Each replica's latencies at the last sync, by name: a quantile is taken over the requests since. */
+    final Map<String, dev.orch.core.rollout.RevisionTraffic.Snapshot> latencySeen = new HashMap<>();
 
-    Entry(AutoscalePolicy policy, dev.orch.core.autoscale.ScaleHistory history) {
+    Entry(AutoscalePolicy policy, dev.orch.core.autoscale.ScaleHistory history, boolean paused) {
       this.policy = policy;
       this.autoscaler = new Autoscaler(policy, history);
+      this.paused = paused;
     }
   }
 
@@ -70,6 +87,8 @@ public final class AutoscaleOperations {
   private final dev.orch.core.engine.journal.StateJournal journal;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, MetricSource> sources = new ConcurrentHashMap<>();
+  /** Any other metric: the meters of the orchestrator's registry. */
+  private final dev.orch.core.autoscale.MeterSource meters;
   /** The last count of requests reported on each replica, with when: a rate is taken between two. */
   private final ConcurrentHashMap<String, Counted> counted = new ConcurrentHashMap<>();
 
@@ -81,12 +100,18 @@ public final class AutoscaleOperations {
                       List<dev.orch.core.state.AutoscaleJson.Kept> kept) {
     this.settings = settings;
     this.journal = journal;
-    kept.forEach(k -> entries.put(k.policy().service(), new Entry(k.policy(), k.history())));
+    kept.forEach(k -> entries.put(k.policy().service(), new Entry(k.policy(), k.history(), k.paused())));
     this.state = state;
     this.observed = observed;
     this.endpoints = endpoints;
     this.plane = plane;
     this.usage = new UsageRates(settings.runtime());
+    this.meters = new dev.orch.core.autoscale.MeterSource(settings.meterRegistry(), settings.time());
+    entries.values().forEach(e -> endpoints.recordReplicaLatency(e.policy.service(), usesLatency(e.policy)));
+  }
+
+  private static boolean usesLatency(AutoscalePolicy policy) {
+    return policy.metrics().stream().anyMatch(m -> LATENCIES.containsKey(m.metric()));
   }
 
   /** Whether {@code key} is an autoscaling key of the work queue. */
@@ -107,8 +132,9 @@ public final class AutoscaleOperations {
     if (!violations.isEmpty()) {
       throw new dev.orch.api.spec.InvalidSpecException(violations);
     }
-    journal.saveAutoscaling(policy.service(), policy, dev.orch.core.autoscale.ScaleHistory.EMPTY); // kept first
-    entries.put(policy.service(), new Entry(policy, dev.orch.core.autoscale.ScaleHistory.EMPTY));
+    journal.saveAutoscaling(policy.service(), policy, dev.orch.core.autoscale.ScaleHistory.EMPTY, false); // kept first
+    entries.put(policy.service(), new Entry(policy, dev.orch.core.autoscale.ScaleHistory.EMPTY, false));
+    endpoints.recordReplicaLatency(policy.service(), usesLatency(policy));
     plane.emit(OrchEvent.Type.NORMAL, "AutoscalingApplied", policy.service(), "", "", policy.minReplicas() + ".."
         + policy.maxReplicas() + " replicas on " + policy.metrics().stream().map(m -> m.metric()).toList());
     plane.enqueueAfter(PREFIX + policy.service(), policy.syncPeriod());
@@ -125,8 +151,12 @@ public final class AutoscaleOperations {
     if (e == null) {
       return false;
     }
-    journal.saveAutoscaling(service, null, dev.orch.core.autoscale.ScaleHistory.EMPTY);
-    return entries.remove(service, e);
+    journal.saveAutoscaling(service, null, dev.orch.core.autoscale.ScaleHistory.EMPTY, false);
+    boolean removed = entries.remove(service, e);
+    if (removed) {
+      endpoints.recordReplicaLatency(service, false);
+    }
+    return removed;
   }
 
   /** Queues the first sync of every kept policy, once the orchestrator has started. */
@@ -146,16 +176,36 @@ public final class AutoscaleOperations {
   }
 
   /**
-   * Pauses {@code service}'s autoscaling, so that a manual {@code scale} is accepted (for this orchestrator's
-   * life: a restarted one autoscales it again).
+   * Pauses {@code service}'s autoscaling, so that a manual {@code scale} is accepted; kept in the state store, so
+   * a restarted orchestrator keeps it paused.
+   *
+   * @throws IllegalArgumentException if {@code service} is not autoscaled
+   * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public void pause(String service) {
-    require(service, "pause").paused = true;
+    setPaused(require(service, "pause"), service, true);
   }
 
-  /** Resumes {@code service}'s autoscaling. */
+  /**
+   * Resumes {@code service}'s autoscaling (kept in the state store).
+   *
+   * @throws IllegalArgumentException if {@code service} is not autoscaled
+   * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
+   */
   public void resume(String service) {
-    require(service, "resume").paused = false;
+    setPaused(require(service, "resume"), service, false);
+  }
+
+  private void setPaused(Entry e, String service, boolean paused) {
+    synchronized (e) {
+      if (e.paused != paused) {
+        journal.saveAutoscaling(service, e.policy, e.autoscaler.history(), paused); // kept first
+        e.paused = paused;
+        plane.setCondition(service, "Autoscaling", true, paused ? "Paused" : "Resumed", paused
+            ? "autoscaling is paused: the replica count is the user's until it is resumed"
+            : "autoscaling resumed: the next sync decides");
+      }
+    }
   }
 
   /** {@code service}'s recent decisions, oldest first (at most 20). */
@@ -170,14 +220,16 @@ public final class AutoscaleOperations {
   }
 
   /**
-   * Reads metric {@code metric} from {@code source} from now on (a metric of the user's own; {@code cpu} and
-   * {@code memory} come from the runtime's usage stats).
+   * Reads metric {@code metric} from {@code source} from now on, instead of from the meters of that name in
+   * the orchestrator's registry.
+   *
+   * @throws IllegalArgumentException if {@code metric} is built in (the runtime's usage stats, or the traffic
+   *                                  through the orchestrator's balancers)
    */
   public void metricSource(String metric, MetricSource source) {
     Objects.requireNonNull(metric, "metric");
     Objects.requireNonNull(source, "source");
-    if (metric.equals(UsageRates.CPU) || metric.equals(UsageRates.MEMORY) || metric.equals(REQUESTS_PER_SECOND)
-        || metric.equals(REQUESTS_IN_FLIGHT)) {
+    if (BUILT_IN.contains(metric)) {
       throw new IllegalArgumentException("metric: \"" + metric + "\": is built in (the runtime's usage stats, or"
           + " the traffic through the orchestrator's balancers)");
     }
@@ -250,6 +302,7 @@ public final class AutoscaleOperations {
     Set<String> alive = new HashSet<>(replicas.stream().map(ContainerInfo::id).toList());
     usage.retainOnly(alive);
     Map<String, MetricReading> traffic = traffic(replicas, alive);
+    latencies(e, replicas).ifPresent(traffic::putAll);
     CompletableFuture<Map<String, MetricReading>> reads = usage.read(replicas,
         spec.container().resources().requests()).toCompletableFuture().thenApply(u -> {
           Map<String, MetricReading> all = new HashMap<>(u);
@@ -257,7 +310,7 @@ public final class AutoscaleOperations {
           return all;
         });
     for (var m : e.policy.metrics()) {
-      MetricSource source = sources.get(m.metric());
+      MetricSource source = BUILT_IN.contains(m.metric()) ? null : sources.getOrDefault(m.metric(), meters);
       if (source != null) {
         List<String> names = replicas.stream().map(ContainerInfo::name).toList();
         reads = reads.thenCombine(source.read(service, m.metric(), names).toCompletableFuture()
@@ -277,9 +330,16 @@ public final class AutoscaleOperations {
     if (entries.get(spec.name()) != e || e.paused) {
       return; // replaced, deleted or paused meanwhile
     }
-    Decision d = e.autoscaler.decide(spec.replicas(), ready, readings, settings.time().now());
+    // During a rollout the autoscaler may add replicas (the rollout keeps its proportions of the total) but
+    // takes none away: a scale-down could take the service below the rollout's availability floor.
+    boolean rolling = plane.status(spec.name()).map(st -> st.rollout().phase() == dev.orch.core.RolloutStatus.Phase
+        .PROGRESSING || st.rollout().phase() == dev.orch.core.RolloutStatus.Phase.PAUSED).orElse(false);
+    Decision d = e.autoscaler.decide(spec.replicas(), rolling ? spec.replicas() : 0, ready, readings,
+        settings.time().now());
     try {
-      journal.saveAutoscaling(spec.name(), e.policy, e.autoscaler.history()); // so that a restart keeps the windows
+      synchronized (e) { // not over a pause asked meanwhile
+        journal.saveAutoscaling(spec.name(), e.policy, e.autoscaler.history(), e.paused); // a restart keeps windows
+      }
     } catch (dev.orch.api.state.StateStoreException x) {
       plane.emit(OrchEvent.Type.WARNING, "AutoscalingNotKept", spec.name(), "", "", "the state store did not keep"
           + " the autoscaler's history (" + x.getMessage() + "); this decision stands, the next sync tries again");
@@ -291,20 +351,13 @@ public final class AutoscaleOperations {
       }
     }
     // In the status: the last decision, with every number (false when no metric could drive one).
-    plane.setCondition(spec.name(), "Autoscaling", !d.reason().equals("MetricsUnavailable"), d.reason(),
-        d.explain());
+    boolean held = d.reason().equals("Held");
+    plane.setCondition(spec.name(), "Autoscaling", !d.reason().equals("MetricsUnavailable"),
+        held ? "RolloutInProgress" : d.reason(), held ? "holding " + d.current() + " while the rollout runs ("
+        + d.explain() + ")" : d.explain());
     Counter.builder("orch.autoscaler.decisions").description("autoscaling decisions, by what they decided")
         .tag("owner", settings.ownerId()).tag("service", spec.name()).tag("reason", d.reason())
         .register(settings.meterRegistry()).increment();
-    boolean rolling = plane.status(spec.name()).map(st -> st.rollout().phase() == dev.orch.core.RolloutStatus.Phase
-        .PROGRESSING || st.rollout().phase() == dev.orch.core.RolloutStatus.Phase.PAUSED).orElse(false);
-    if (d.changed() && d.desired() < d.current() && rolling) {
-      // During a rollout the autoscaler may add replicas (the rollout keeps its proportions of the total) but
-      // takes none away: a scale-down could take the service below the rollout's availability floor.
-      plane.setCondition(spec.name(), "Autoscaling", true, "RolloutInProgress", "holding " + d.current()
-          + " while the rollout runs (wanted " + d.desired() + ")");
-      return;
-    }
     if (d.changed()) {
       ServiceSpec now = state.desired(spec.name()).orElse(null);
       if (now != null) {
@@ -333,7 +386,45 @@ public final class AutoscaleOperations {
       }
     }
     counted.keySet().retainAll(alive);
-    return Map.of(REQUESTS_IN_FLIGHT, MetricReading.of(inFlight), REQUESTS_PER_SECOND, MetricReading.of(rate));
+    return new HashMap<>(Map.of(REQUESTS_IN_FLIGHT, MetricReading.of(inFlight), REQUESTS_PER_SECOND,
+        MetricReading.of(rate)));
+  }
+
+  /**
+   * Each replica's latency quantiles over its requests through the balancers since the last sync, when the
+   * policy asks for one (a replica with no request since has no sample); the latencies of replicas gone are
+   * forgotten.
+   */
+  private Optional<Map<String, MetricReading>> latencies(Entry e, List<ContainerInfo> replicas) {
+    if (!usesLatency(e.policy)) {
+      return Optional.empty();
+    }
+    String service = e.policy.service();
+    java.time.Instant now = settings.time().now();
+    Set<String> names = new HashSet<>();
+    Map<String, Map<String, dev.orch.core.autoscale.Sample>> samples = new HashMap<>();
+    LATENCIES.keySet().forEach(m -> samples.put(m, new HashMap<>()));
+    synchronized (e.latencySeen) {
+      for (ContainerInfo c : replicas) {
+        names.add(c.name());
+        var snapshot = endpoints.replicaTraffic.snapshot(service, c.name());
+        var was = e.latencySeen.put(c.name(), snapshot);
+        var since = was == null ? snapshot : snapshot.since(was);
+        if (since.requests() > 0) {
+          LATENCIES.forEach((m, q) -> samples.get(m).put(c.name(), dev.orch.core.autoscale.Sample.of(
+              since.latency(q).toNanos() / 1e9, now)));
+        }
+      }
+      e.latencySeen.keySet().retainAll(names);
+    }
+    for (String gone : endpoints.replicaTraffic.revisions(service)) {
+      if (!names.contains(gone)) {
+        endpoints.replicaTraffic.forget(service, gone);
+      }
+    }
+    Map<String, MetricReading> out = new HashMap<>();
+    samples.forEach((m, byReplica) -> out.put(m, MetricReading.of(byReplica)));
+    return Optional.of(out);
   }
 
   /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */

@@ -109,7 +109,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         .handler(this::reconcile).build();
     Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", s.ownerId())
         .description("keys waiting to be reconciled").register(s.meterRegistry());
-    this.statusReport = new StatusReport(observed, probes, events, rollouts);
+    this.statusReport = new StatusReport(observed, probes, events, rollouts, autoscaling::decisions);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
     state.restore(stored, this::requireRunnable);
     moves.forEach((service, m) -> state.record(service).ifPresent(st -> VolumeMoves.restore(st, m)));

@@ -35,6 +35,12 @@ final class EndpointPublisher {
   final EndpointRegistry registry = new EndpointRegistry();
   /** Requests, failures and latency per service revision, as reported through the balancers below. */
   final RevisionTraffic traffic = new RevisionTraffic();
+  /**
+   * Requests and latency per replica (a "revision" here is a replica's name), recorded only for the services in
+   * {@link #latencyServices}: each replica's histogram takes about 8 KB.
+   */
+  final RevisionTraffic replicaTraffic = new RevisionTraffic();
+  private final java.util.Set<String> latencyServices = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
   /** Told the service's name after each publication of its (not preview) endpoints. */
   private volatile Consumer<String> onPublished = service -> { };
@@ -71,7 +77,6 @@ final class EndpointPublisher {
     };
   }
 
-  /** A balancer over the endpoints under {@code key} whose outcomes count for {@code service}; tracked. */
   /**
    * A balancer builder over the endpoints under {@code key}, wired for service {@code service}: the
    * orchestrator's time source, its outcomes counted per revision (for analyses), and, once built, its
@@ -79,7 +84,21 @@ final class EndpointPublisher {
    */
   LoadBalancer.Builder balancer(String key, String service) {
     return LoadBalancer.builder(source(key)).timeSource(time).outcomeListener(traffic.listener(service))
+        .outcomeListener((endpoint, success, latencyNanos) -> {
+          if (latencyServices.contains(service)) {
+            replicaTraffic.record(service, endpoint.id(), success, latencyNanos);
+          }
+        })
         .onBuild(balancers::add);
+  }
+
+  /** Records each replica's latencies for {@code service} from now on, or stops and forgets them. */
+  void recordReplicaLatency(String service, boolean on) {
+    if (on) {
+      latencyServices.add(service);
+    } else if (latencyServices.remove(service)) {
+      replicaTraffic.forget(service);
+    }
   }
 
   /** Whether replica {@code endpointId} is on service {@code service}'s endpoints or its preview endpoints. */

@@ -18,15 +18,20 @@ import java.util.Optional;
 
 /**
  * Builds a service's {@link ServiceStatus} from what Orch observes: its replicas with their state, readiness,
- * restarts and probes, its conditions, its recent events and its rollout. Thread-safe; reads only.
+ * restarts and probes, its conditions, its recent events, its rollout and its autoscaler's last decisions.
+ * Thread-safe; reads only.
  */
 final class StatusReport {
   private final ObservedState observed;
   private final ReplicaProbes probes;
   private final EventLog events;
   private final RolloutOperations rollouts;
+  /** A service's last autoscaling decisions (empty when not autoscaled). */
+  private final java.util.function.Function<String, List<dev.orch.core.autoscale.Decision>> decisions;
 
-  StatusReport(ObservedState observed, ReplicaProbes probes, EventLog events, RolloutOperations rollouts) {
+  StatusReport(ObservedState observed, ReplicaProbes probes, EventLog events, RolloutOperations rollouts,
+               java.util.function.Function<String, List<dev.orch.core.autoscale.Decision>> decisions) {
+    this.decisions = decisions;
     this.observed = observed;
     this.probes = probes;
     this.events = events;
@@ -61,7 +66,7 @@ final class StatusReport {
     List<PendingReplica> pending = rollout.revision().equals(rollout.stable())
         ? pending(spec, rollout.revision(), st, replicas) : List.of();
     return new ServiceStatus(name, spec.replicas(), running, ready, st.conditions(), replicas,
-        events.recent(name, 10), rollout, pending, ordinals(spec, st, replicas));
+        events.recent(name, 10), rollout, pending, ordinals(spec, st, replicas), decisions.apply(name));
   }
 
   /** A stateful service's ordinals: each wanted one, and any other that still holds a replica. */

@@ -134,6 +134,24 @@ public final class RevisionTraffic {
     byService.remove(Objects.requireNonNull(service, "service"));
   }
 
+  /**
+   * Drops the counts of {@code revision} of {@code service} alone; a later record of it starts from zero. A
+   * record that runs at the same time may be lost.
+   */
+  public void forget(String service, String revision) {
+    Objects.requireNonNull(revision, "revision");
+    ConcurrentHashMap<String, Series> revisions = byService.get(Objects.requireNonNull(service, "service"));
+    if (revisions != null) {
+      revisions.remove(revision);
+    }
+  }
+
+  /** The revisions of {@code service} with counts, in no order. */
+  public java.util.Set<String> revisions(String service) {
+    ConcurrentHashMap<String, Series> revisions = byService.get(Objects.requireNonNull(service, "service"));
+    return revisions == null ? java.util.Set.of() : java.util.Set.copyOf(revisions.keySet());
+  }
+
   @Override
   public String toString() {
     return "RevisionTraffic[" + byService.keySet() + "]";

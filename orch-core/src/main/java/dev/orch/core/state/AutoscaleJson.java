@@ -23,8 +23,8 @@ public final class AutoscaleJson {
   private AutoscaleJson() {
   }
 
-  /** The JSON tree of {@code policy} with {@code history}. */
-  public static Map<String, Object> tree(AutoscalePolicy policy, ScaleHistory history) {
+  /** The JSON tree of {@code policy} with {@code history}, and whether its autoscaling is {@code paused}. */
+  public static Map<String, Object> tree(AutoscalePolicy policy, ScaleHistory history, boolean paused) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("service", policy.service());
     m.put("minReplicas", policy.minReplicas());
@@ -38,6 +38,7 @@ public final class AutoscaleJson {
     m.put("scaleDown", rules(policy.scaleDown()));
     m.put("history", Map.of("recommendations", stamps(history.recommendations()), "scaleUps",
         stamps(history.scaleUps()), "scaleDowns", stamps(history.scaleDowns())));
+    m.put("paused", paused);
     return m;
   }
 
@@ -51,19 +52,25 @@ public final class AutoscaleJson {
     return stamps.stream().<Object>map(s -> Map.of("replicas", s.replicas(), "at", s.at().toString())).toList();
   }
 
-  /** What a JSON tree holds: a policy and its history. */
-  public record Kept(AutoscalePolicy policy, ScaleHistory history) {
+  /**
+   * What a JSON tree holds.
+   *
+   * @param policy  the policy
+   * @param history its autoscaler's history
+   * @param paused  whether its autoscaling is paused
+   */
+  public record Kept(AutoscalePolicy policy, ScaleHistory history, boolean paused) {
   }
 
   /**
-   * The policy and history a JSON tree holds.
+   * The policy, history and pause a JSON tree holds (one without {@code paused} is not paused).
    *
    * @throws IllegalArgumentException naming the field when the tree is not one
    * @throws dev.orch.api.spec.InvalidSpecException when the policy it holds breaks a rule
    */
   public static Kept read(@Nullable Object tree) {
     JsonReader r = new JsonReader("autoscale", tree).only("service", "minReplicas", "maxReplicas", "metrics",
-        "syncPeriod", "tolerance", "staleAfter", "scaleUp", "scaleDown", "history");
+        "syncPeriod", "tolerance", "staleAfter", "scaleUp", "scaleDown", "history", "paused");
     AutoscalePolicy.Builder b = AutoscalePolicy.builder(r.string("service")).minReplicas(r.integer("minReplicas"))
         .maxReplicas(r.integer("maxReplicas")).syncPeriod(r.duration("syncPeriod")).tolerance(r.number("tolerance"))
         .staleAfter(r.duration("staleAfter")).scaleUp(rules(r.object("scaleUp")))
@@ -81,7 +88,7 @@ public final class AutoscaleJson {
     JsonReader h = r.object("history").only("recommendations", "scaleUps", "scaleDowns");
     ScaleHistory history = new ScaleHistory(stamps(h, "recommendations"), stamps(h, "scaleUps"),
         stamps(h, "scaleDowns"));
-    return new Kept(b.build(), history);
+    return new Kept(b.build(), history, r.has("paused") && r.bool("paused"));
   }
 
   private static ScalingRules rules(JsonReader r) {

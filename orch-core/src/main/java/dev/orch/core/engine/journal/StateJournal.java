@@ -267,19 +267,19 @@ public final class StateJournal {
   }
 
   /**
-   * Keeps {@code service}'s autoscaling {@code policy} with its autoscaler's {@code history}, or forgets it when
-   * {@code policy} is null.
+   * Keeps {@code service}'s autoscaling {@code policy} with its autoscaler's {@code history} and whether it is
+   * {@code paused}, or forgets it when {@code policy} is null.
    *
    * @throws StateStoreException when the store cannot
    */
   public void saveAutoscaling(String service, dev.orch.api.spec.@Nullable AutoscalePolicy policy,
-                              dev.orch.core.autoscale.ScaleHistory history) {
+                              dev.orch.core.autoscale.ScaleHistory history, boolean paused) {
     String key = prefix + "autoscale/" + service;
     if (policy == null) {
       call("delete autoscaling of " + service, store.delete(key, StateStore.ANY));
     } else {
       call("keep autoscaling of " + service, store.put(key, Json.pretty(dev.orch.core.state.AutoscaleJson.tree(
-          policy, history)), StateStore.ANY));
+          policy, history, paused)), StateStore.ANY));
     }
   }
 
