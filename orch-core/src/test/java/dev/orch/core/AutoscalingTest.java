@@ -225,6 +225,38 @@ class AutoscalingTest {
   }
 
   @Test
+  void duringACanaryAScaleUpSetsTheTotalAndTheCanaryKeepsItsShare() {
+    dev.orch.api.spec.RolloutStrategy canary = dev.orch.api.spec.RolloutStrategy.canary().setWeight(25).pause()
+        .build();
+    orch.apply(web(4).toBuilder().rollout(canary).build());
+    run(5, null, null, null);
+    orch.apply(web(4).toBuilder().rollout(canary).container(ContainerSpec.builder("web:1").port("http", 8080)
+        .requests("500m", "64Mi").env("V", "2").build()).build()); // the canary pauses at 25%: 1 of 4
+    run(5, null, null, null);
+    RolloutStatus before = orch.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.PAUSED, before.phase());
+    AtomicInteger backlog = new AtomicInteger(80);
+    io.micrometer.core.instrument.Gauge.builder("jobs.backlog", backlog, AtomicInteger::get).tag("service", "web")
+        .register(meters);
+    orch.autoscaling().apply(AutoscalePolicy.builder("web").maxReplicas(8).averageValue("jobs.backlog", 10)
+        .syncPeriod(Duration.ofSeconds(5)).build()); // 80 waiting, 10 per replica: 8
+    run(30, null, null, null);
+    ServiceStatus st = orch.status("web").orElseThrow();
+    assertEquals(8, st.desired(), () -> orch.autoscaling().decisions("web").toString());
+    RolloutStatus.Counts canaryCounts = st.rollout().revisions().get(st.rollout().revision());
+    RolloutStatus.Counts stableCounts = st.rollout().revisions().get(st.rollout().stable());
+    assertEquals(RolloutStatus.Phase.PAUSED, st.rollout().phase(), "still paused at its step");
+    // Orch's canary keeps the stable revision at the service's count and adds the canary's share of it (as
+    // Argo Rollouts does with traffic routing): 4 + 1 before, 8 + 2 after, and 25% of the traffic throughout.
+    assertEquals(List.of(1, 4), List.of(before.revisions().get(before.revision()).desired(),
+        before.revisions().get(before.stable()).desired()), before::toString);
+    assertEquals(2, canaryCounts.desired(), () -> "25% of 8: " + st.rollout());
+    assertEquals(8, stableCounts.desired(), () -> "the stable revision at the new total: " + st.rollout());
+    assertEquals(before.weights(), st.rollout().weights(), "the traffic split stays at its step");
+    assertEquals(10, st.ready(), st::toString);
+  }
+
+  @Test
   void aManualScaleIsRefusedUnlessPausedAndAnApplyKeepsTheAutoscalersCount() {
     orch.apply(web(2));
     orch.autoscaling().apply(policy());
