@@ -331,6 +331,28 @@ public final class Orchestrator implements AutoCloseable {
     return plane.nodes();
   }
 
+  /**
+   * The merged log of every replica of service {@code name}, each line with its replica, as {@code options} say:
+   * {@code LogOptions.defaults().following()} follows the service as replicas come and go, as
+   * {@code kubectl logs -l app=x --prefix -f} does. Close it when done.
+   *
+   * <pre>{@code
+   * try (ServiceLogs logs = orch.logs("orders", LogOptions.defaults().withTail(10).following())) {
+   *   for (ServiceLogs.Line l; (l = logs.poll(Duration.ofSeconds(1))) != null || !logs.isEnded(); ) {
+   *     if (l != null) System.out.println(l); // orders-0-x7k2p | GET /orders 200
+   *   }
+   * }
+   * }</pre>
+   *
+   * @throws IllegalArgumentException if the service is not applied
+   * @throws dev.orch.api.runtime.UnsupportedCapabilityException if the runtime cannot stream logs
+   */
+  public ServiceLogs logs(String name, dev.orch.api.runtime.LogOptions options) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(options, "options");
+    return plane.logs(name, options);
+  }
+
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
     Objects.requireNonNull(name, "name");

@@ -46,6 +46,7 @@ public final class OrchestratorBuilder {
   private Duration drainTimeout = Duration.ofSeconds(30);
   private boolean discovery = true;
   private Duration nameDrainDelay = Duration.ofSeconds(2);
+  private int lastWords = 10;
   private int revisionHistoryLimit = 10;
   private boolean autoRollback = true;
   private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
@@ -157,6 +158,20 @@ public final class OrchestratorBuilder {
    */
   public OrchestratorBuilder nameDrainDelay(Duration delay) {
     this.nameDrainDelay = delay;
+    return this;
+  }
+
+  /**
+   * How many of an exited container's last log lines Orch keeps (default 10; 0: none), for its replica's status
+   * and its {@code Exited} event, so that a crash-looping replica's last words show without reading its log.
+   *
+   * @throws IllegalArgumentException if {@code lines} is outside 0..1,000
+   */
+  public OrchestratorBuilder lastWords(int lines) {
+    if (lines < 0 || lines > 1000) {
+      throw new IllegalArgumentException("lastWords: " + lines + ": must be in 0..1000");
+    }
+    this.lastWords = lines;
     return this;
   }
 
@@ -318,7 +333,7 @@ public final class OrchestratorBuilder {
         callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
         prober, healthProber == null, Map.copyOf(analysisChecks),
         stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null, discovery,
-        nameDrainDelay));
+        nameDrainDelay, lastWords));
   }
 
   /** The system property that names the runtime to discover when none is passed. */

@@ -1,6 +1,7 @@
 package dev.orch.core;
 
 import dev.orch.api.runtime.ContainerState;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -21,13 +22,15 @@ import java.util.OptionalInt;
  * @param live        whether it passes its liveness probe (true when it has none and runs)
  * @param lastProbeFailure the last probe failure of its current run, in words
  * @param lastStartFailure while its starts keep failing, the last failure in the runtime's words
+ * @param lastWords   the last lines its container printed before its last exit, oldest first (as many as the
+ *                    orchestrator's {@code lastWords} setting; empty if it has not exited or printed nothing)
  *                    ({@code start web-0-x: e1: start web-0-x failed: engine answered HTTP 500: ... address
  *                    already in use}); empty once a start succeeds
  */
 public record ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
                             boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled,
                             String revision, boolean live, Optional<String> lastProbeFailure,
-                            Optional<String> lastStartFailure) {
+                            Optional<String> lastStartFailure, List<String> lastWords) {
   /** Creates a replica status. */
   public ReplicaStatus {
     Objects.requireNonNull(name, "name");
@@ -38,7 +41,16 @@ public record ReplicaStatus(int ordinal, String name, String containerId, String
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(lastProbeFailure, "lastProbeFailure");
     Objects.requireNonNull(lastStartFailure, "lastStartFailure");
+    lastWords = List.copyOf(lastWords);
   }
+  /** Creates the status of a replica whose last words are not known. */
+  public ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
+                       boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled, String revision,
+                       boolean live, Optional<String> lastProbeFailure, Optional<String> lastStartFailure) {
+    this(ordinal, name, containerId, node, state, ready, restarts, lastExit, oomKilled, revision, live,
+        lastProbeFailure, lastStartFailure, List.of());
+  }
+
 
   /**
    * A one-line summary: {@code web-0-x7k2p on node-1: RUNNING, ready, revision 61a1bf7ae4}, with restarts,

@@ -35,9 +35,20 @@ final class ContainerMapping {
   private ContainerMapping() {
   }
 
+  /** The log limits of a container whose spec sets none: 10 MiB in 3 files. */
+  static final dev.orch.api.spec.LogLimits DEFAULT_LOG_LIMITS = new dev.orch.api.spec.LogLimits(10L << 20, 3);
+
+  /** The engine's {@code json-file} log driver, rotated at {@code limits}. */
+  static com.github.dockerjava.api.model.LogConfig logConfig(dev.orch.api.spec.LogLimits limits) {
+    return new com.github.dockerjava.api.model.LogConfig(com.github.dockerjava.api.model.LogConfig.LoggingType
+        .JSON_FILE, Map.of("max-size", Long.toString(Math.max(1, limits.maxSizeBytes() / 1024)) + "k", "max-file",
+        Integer.toString(limits.maxFiles())));
+  }
+
   /**
    * Fills {@code cmd}: labels, entry point and arguments, environment, resource limits, ports published on
-   * {@code publishAddress}, named volumes, network and restart policy "no" (Orch restarts, not the engine).
+   * {@code publishAddress}, named volumes, network, restart policy "no" (Orch restarts, not the engine) and
+   * a json-file log rotated at the spec's log limits ({@link #DEFAULT_LOG_LIMITS} when it sets none).
    */
   static CreateContainerCmd fill(CreateContainerCmd cmd, String name, ContainerSpec spec, Map<String, String> labels,
                                  @Nullable String network, String publishAddress) {
@@ -45,7 +56,8 @@ final class ContainerMapping {
     if (!spec.ports().isEmpty()) {
       all.put(PORTS_LABEL, encodePorts(spec.ports()));
     }
-    HostConfig host = HostConfig.newHostConfig().withRestartPolicy(RestartPolicy.noRestart());
+    HostConfig host = HostConfig.newHostConfig().withRestartPolicy(RestartPolicy.noRestart())
+        .withLogConfig(logConfig(spec.logLimits() == null ? DEFAULT_LOG_LIMITS : spec.logLimits()));
     if (network != null) {
       host.withNetworkMode(network);
     }

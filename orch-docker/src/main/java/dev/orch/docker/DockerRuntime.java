@@ -15,6 +15,9 @@ import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.LogBuffer;
+import dev.orch.api.runtime.LogOptions;
+import dev.orch.api.runtime.LogStream;
 import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
@@ -102,7 +105,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
   private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Set.copyOf(EnumSet.of(RuntimeCapability.EXEC,
-      RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
+      RuntimeCapability.LOGS, RuntimeCapability.LOG_STREAM, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
       RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.USAGE_STATS));
 
   private final Settings settings;
@@ -420,6 +423,26 @@ public final class DockerRuntime implements ContainerRuntime {
           List<String> lines = new ArrayList<>(out.lines());
           return lines.size() > tailLines ? lines.subList(lines.size() - tailLines, lines.size()) : lines;
         }));
+  }
+
+  /**
+   * {@inheritDoc} Docker: the engine's log endpoint ({@code logs --follow}) through docker-java, on the engine's
+   * slow connection pool (each stream holds one of its {@code maxConnections} while it is open); lines go into a
+   * {@link LogBuffer}, and with {@code PAUSE} a full buffer stops the reading thread, so the engine's stream waits
+   * (TCP backpressure) and nothing is lost. A line longer than a frame arrives in pieces as the engine sends them.
+   */
+  @Override
+  public LogStream streamLogs(String containerId, LogOptions options) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(options, "options");
+    int sep = containerId.indexOf(ID_SEPARATOR);
+    EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;
+    if (n == null || sep == containerId.length() - 1) {
+      LogBuffer none = new LogBuffer(options, () -> { });
+      none.end(new NoSuchContainerException("docker: logs of " + containerId + " failed: no container " + containerId));
+      return none;
+    }
+    return DockerLogs.open(n, containerId, containerId.substring(sep + 1), options);
   }
 
   @Override

@@ -5,6 +5,10 @@ import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntimeException;
+import dev.orch.api.runtime.LogBuffer;
+import dev.orch.api.runtime.LogLine;
+import dev.orch.api.runtime.LogOptions;
+import dev.orch.api.runtime.LogStream;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.ImageNotFoundException;
@@ -174,6 +178,7 @@ final class Cluster {
   private void loseContainers(SimNode n, String reason) {
     for (String id : n.containerIds) {
       SimContainer c = containers.remove(id);
+      c.log.removed();
       idByName.remove(c.name);
       SimRun run = c.run;
       if (run != null) {
@@ -291,6 +296,7 @@ final class Cluster {
       return;
     }
     c.state = ContainerState.RUNNING;
+    c.log.started();
     c.exitCode = -1;
     c.oomKilled = false;
     c.startedAt = time.now();
@@ -320,7 +326,7 @@ final class Cluster {
       synchronized (this) {
         run.tasks.remove(killer[0]);
         if (!run.ended) {
-          c.log("killed after the grace period of " + g);
+          c.log(LogLine.Source.STDERR, time.now(), "killed after the grace period of " + g);
           endRun(run, 137, false);
         }
       }
@@ -349,7 +355,7 @@ final class Cluster {
     if (c.run == null) {
       return false;
     }
-    c.log("crashed with code " + exitCode + " (injected)");
+    c.log(LogLine.Source.STDERR, time.now(), "crashed with code " + exitCode + " (injected)");
     endRun(c.run, exitCode, false);
     return true;
   }
@@ -360,6 +366,7 @@ final class Cluster {
       endRun(c.run, 137, false);
     }
     containers.remove(id);
+    c.log.removed();
     idByName.remove(c.name);
     SimNode n = nodes.get(c.nodeId);
     n.containerIds.remove(id);
@@ -442,6 +449,17 @@ final class Cluster {
     return require("logs", id).tail(tailLines);
   }
 
+  /** A reader of container {@code id}'s log; a container that does not exist gives one that has ended. */
+  synchronized LogStream streamLogs(String id, LogOptions options) {
+    SimContainer c = containers.get(id);
+    if (c == null) {
+      LogBuffer gone = new LogBuffer(options, () -> { });
+      gone.end(new NoSuchContainerException(runtimeName + ": logs of " + id + " failed: no such container"));
+      return gone;
+    }
+    return c.log.open(options);
+  }
+
   synchronized ProbeResult probe(String id, ProbeKind kind, ProbeAction action) {
     SimContainer c = containers.get(id);
     if (c == null) {
@@ -479,6 +497,7 @@ final class Cluster {
     SimContainer c = run.container;
     c.run = null;
     c.state = ContainerState.EXITED;
+    c.log.stopped();
     c.exitCode = exitCode;
     c.oomKilled = oom;
     c.finishedAt = time.now();
@@ -509,7 +528,7 @@ final class Cluster {
     } catch (RuntimeException e) {
       LOG.warn("{}: behavior {} failed; the container crashes with exit code 1", run.container.describe(),
           run.container.behavior, e);
-      run.container.log("behavior failed: " + e);
+      run.container.log(LogLine.Source.STDERR, time.now(), "behavior failed: " + e);
       endRun(run, 1, false);
     }
   }

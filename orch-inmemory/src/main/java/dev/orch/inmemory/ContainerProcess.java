@@ -91,8 +91,11 @@ public interface ContainerProcess {
    */
   void useMemory(long bytes);
 
-  /** Appends a line to the container's log (read through {@code logs(...)}). */
+  /** Appends a line to the container's standard output (read through {@code logs(...)} and {@code streamLogs}). */
   void log(String line);
+
+  /** Appends a line to the container's standard output or standard error. */
+  void log(dev.orch.api.runtime.LogLine.Source source, String line);
 
   /** The CPU time this run has used serving requests (see {@link RequestModel}). */
   Duration cpuUsed();

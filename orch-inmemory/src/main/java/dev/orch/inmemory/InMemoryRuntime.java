@@ -6,6 +6,8 @@ import dev.orch.api.runtime.ContainerListing;
 import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.LogOptions;
+import dev.orch.api.runtime.LogStream;
 import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchContainerException;
 import dev.orch.api.runtime.NoSuchNodeException;
@@ -82,7 +84,7 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryRuntime implements ContainerRuntime {
   private static final Logger LOG = LoggerFactory.getLogger(InMemoryRuntime.class);
   private static final Set<RuntimeCapability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
-      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
+      RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.LOG_STREAM, RuntimeCapability.VOLUMES, RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS,
       RuntimeCapability.CONNECTION_FILTER, RuntimeCapability.USAGE_STATS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS, RuntimeCapability.PROBE_TRANSPORT));
 
   private final String name;
@@ -223,6 +225,20 @@ public final class InMemoryRuntime implements ContainerRuntime {
   @Override
   public CompletionStage<List<String>> logs(String containerId, int tailLines) {
     return onContainer(RuntimeOperation.LOGS, containerId, () -> cluster.logs(containerId, tailLines));
+  }
+
+  /**
+   * {@inheritDoc} In memory a container's log is its last 1,000 lines (kept after it exits, until it is removed),
+   * and a stream is a cursor over them: the container never waits for a reader, whatever the overflow policy, and
+   * the lines a slow reader falls behind by (past the 1,000 kept, or past {@code bufferLines} with
+   * {@code DROP_OLDEST}) are counted as dropped. Lines carry the time source's time; waiting in {@code poll} is in
+   * real time.
+   */
+  @Override
+  public LogStream streamLogs(String containerId, LogOptions options) {
+    Objects.requireNonNull(containerId, "containerId");
+    Objects.requireNonNull(options, "options");
+    return cluster.streamLogs(containerId, options);
   }
 
   /**

@@ -26,8 +26,10 @@ public final class RequestModel {
   private final @Nullable String body;
   private final @Nullable BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
   private final SplittableRandom random;
+  private final boolean accessLog;
 
   private RequestModel(Builder b) {
+    this.accessLog = b.accessLog;
     this.errorRate = b.errorRate;
     this.median = b.median;
     this.p99 = b.p99;
@@ -37,7 +39,10 @@ public final class RequestModel {
     this.random = new SplittableRandom(b.seed);
   }
 
-  /** Starts a model: 200 with the image as body, no errors, no latency, 1 ms of CPU per request. */
+  /**
+   * Starts a model: 200 with the image as body, no errors, no latency, 1 ms of CPU per request, each request a
+   * line of the container's log (caller, method, path, status; a 5xx to standard error).
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -53,7 +58,13 @@ public final class RequestModel {
     } else {
       r = SimResponse.ok(body != null ? body : process.spec().image());
     }
-    return r.latency().isZero() ? r.after(latency()) : r;
+    SimResponse out = r.latency().isZero() ? r.after(latency()) : r;
+    if (accessLog) { // as an httpd's access log: errors to standard error
+      process.log(out.status() >= 500 ? dev.orch.api.runtime.LogLine.Source.STDERR
+          : dev.orch.api.runtime.LogLine.Source.STDOUT, request.caller() + " \"" + request.method() + " "
+          + request.path() + "\" " + out.status());
+    }
+    return out;
   }
 
   /** A log-normal draw through the median and the 99th percentile (all of it the median when they are equal). */
@@ -81,8 +92,15 @@ public final class RequestModel {
     private @Nullable String body;
     private @Nullable BiFunction<ContainerProcess, SimRequest, SimResponse> handler;
     private long seed = 1;
+    private boolean accessLog = true;
 
     private Builder() {
+    }
+
+    /** Whether each request is a line of the container's log (default true). */
+    public Builder accessLog(boolean on) {
+      this.accessLog = on;
+      return this;
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.PortBinding;
 import dev.orch.api.spec.ContainerSpec;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +14,6 @@ import org.jspecify.annotations.Nullable;
 
 /** A simulated container's mutable state; guarded by the {@link Cluster}'s lock. */
 final class SimContainer {
-  static final int MAX_LOG_LINES = 1000;
 
   final String id;
   final String name;
@@ -34,7 +32,8 @@ final class SimContainer {
   @Nullable Instant finishedAt;
   @Nullable SimRun run;
   int starts;
-  private @Nullable ArrayDeque<String> logs;
+  /** Its log, kept after it exits until it is removed (as Docker keeps a stopped container's). */
+  final SimLog log;
 
   SimContainer(String id, String name, String nodeId, ContainerSpec spec, Map<String, String> labels,
                ContainerBehavior behavior, SplittableRandom random, Instant createdAt, List<PortBinding> ports) {
@@ -47,24 +46,16 @@ final class SimContainer {
     this.random = random;
     this.createdAt = createdAt;
     this.ports = List.copyOf(ports);
+    this.log = new SimLog(id);
   }
 
-  void log(String line) {
-    if (logs == null) {
-      logs = new ArrayDeque<>();
-    }
-    if (logs.size() == MAX_LOG_LINES) {
-      logs.removeFirst();
-    }
-    logs.addLast(line);
+  /** Appends {@code line} to its log, printed at {@code at} to {@code source}. */
+  void log(dev.orch.api.runtime.LogLine.Source source, Instant at, String line) {
+    log.append(source, at, line);
   }
 
   List<String> tail(int lines) {
-    if (logs == null || lines <= 0) {
-      return List.of();
-    }
-    List<String> all = List.copyOf(logs);
-    return all.subList(Math.max(0, all.size() - lines), all.size());
+    return log.tail(lines);
   }
 
   ContainerInfo info() {

@@ -1,6 +1,7 @@
 package dev.orch.inmemory;
 
 import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.runtime.LogLine;
 import dev.orch.api.time.ScheduledTask;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,7 +187,7 @@ final class SimRun implements ContainerProcess {
       memoryUsage = bytes;
       long limit = memoryLimitBytes();
       if (limit > 0 && bytes > limit) {
-        container.log("OOM: memory " + bytes + " exceeds limit " + limit);
+        container.log(LogLine.Source.STDERR, cluster.time.now(), "OOM: memory " + bytes + " exceeds limit " + limit);
         cluster.endRun(this, 137, true);
       }
     }
@@ -194,8 +195,15 @@ final class SimRun implements ContainerProcess {
 
   @Override
   public void log(String line) {
+    log(LogLine.Source.STDOUT, line);
+  }
+
+  @Override
+  public void log(LogLine.Source source, String line) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(line, "line");
     synchronized (cluster) {
-      container.log(Objects.requireNonNull(line, "line"));
+      container.log(source, cluster.time.now(), line);
     }
   }
 

@@ -59,7 +59,7 @@ class InMemoryRuntimeTest {
       assertEquals(List.of(Taint.noSchedule("gpu", "")), nodes.get(1).taints());
       assertTrue(nodes.get(0).ready());
       assertEquals("in-memory", rt.name());
-      assertEquals(java.util.EnumSet.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.VOLUMES,
+      assertEquals(java.util.EnumSet.of(RuntimeCapability.EXEC, RuntimeCapability.LOGS, RuntimeCapability.LOG_STREAM, RuntimeCapability.VOLUMES,
           RuntimeCapability.VOLUME_COPY, RuntimeCapability.NETWORKS, RuntimeCapability.CONNECTION_FILTER,
           RuntimeCapability.USAGE_STATS, RuntimeCapability.RESOURCE_LIMITS, RuntimeCapability.HOST_PORTS,
           RuntimeCapability.PROBE_TRANSPORT),

@@ -14,6 +14,8 @@ import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.LogOptions;
+import dev.orch.api.runtime.LogStream;
 import dev.orch.api.runtime.NetworkInfo;
 import dev.orch.api.runtime.NoSuchNetworkException;
 import dev.orch.api.runtime.NodeInfo;
@@ -93,6 +95,31 @@ abstract class FeatureChecks extends EventAndErrorChecks {
     awaitState(id, ContainerState.EXITED);
     List<String> lines = await(runtime.logs(id, 100));
     assertTrue(lines.size() <= 100, "at most the lines asked for");
+  }
+
+  @Test
+  void aFollowingLogStreamEndsWhenItsContainerStopsAndOneOfAnExitedContainerAtItsEnd() throws Exception {
+    assumeCapabilities(RuntimeCapability.LOG_STREAM);
+    String id = run(runsUntilStopped());
+    awaitState(id, ContainerState.RUNNING);
+    try (LogStream follow = runtime.streamLogs(id, LogOptions.defaults().following())) {
+      assertFalse(follow.isEnded(), "following a running container: not ended");
+      await(runtime.stop(id, Duration.ofSeconds(10)));
+      assertTrue(readToEnd(follow), "the container stopped: a following stream ends");
+    }
+    try (LogStream exited = runtime.streamLogs(id, LogOptions.defaults().following())) {
+      assertTrue(readToEnd(exited), "an exited container's stream ends at the end of its log, following or not");
+      assertTrue(exited.failure() == null, () -> "no failure: " + exited.failure());
+    }
+  }
+
+  /** Reads {@code s} until it ends, for at most 30 s; whether it ended. */
+  private static boolean readToEnd(LogStream s) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!s.isEnded() && System.nanoTime() < deadline) {
+      s.poll(Duration.ofMillis(200));
+    }
+    return s.isEnded();
   }
 
   // ---------------------------------------------------------------- Volumes

@@ -94,6 +94,20 @@ public interface ContainerRuntime extends AutoCloseable {
     return unsupported(RuntimeCapability.LOGS);
   }
 
+  /**
+   * Streams a container's log as {@code options} say ({@link RuntimeCapability#LOG_STREAM}): the lines printed so
+   * far (from {@code since}, the last {@code tail}), then, when following, new ones until the container stops or is
+   * removed, or the stream is closed. The reader pulls; lines waiting for it are bounded
+   * ({@link LogOptions#bufferLines()}, {@link LogOptions#overflow()}). Returns at once: a container that does not
+   * exist gives a stream that has ended with a {@link NoSuchContainerException} as its failure.
+   *
+   * @throws UnsupportedCapabilityException if the runtime cannot
+   */
+  default LogStream streamLogs(String containerId, LogOptions options) {
+    throw new UnsupportedCapabilityException(name() + ": " + RuntimeCapability.LOG_STREAM
+        + " is not supported by this runtime");
+  }
+
   /** Creates a named volume on a node, or returns it if it exists ({@link RuntimeCapability#VOLUMES}). */
   default CompletionStage<VolumeInfo> createVolume(String nodeId, String name, Map<String, String> labels) {
     return unsupported(RuntimeCapability.VOLUMES);

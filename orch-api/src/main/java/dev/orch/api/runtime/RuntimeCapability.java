@@ -6,6 +6,11 @@ public enum RuntimeCapability {
   EXEC,
   /** {@link ContainerRuntime#logs}: read a container's output. */
   LOGS,
+  /**
+   * {@link ContainerRuntime#streamLogs}: a container's log as a stream the reader pulls, with follow, since,
+   * tail, timestamps and the two output streams told apart, and a bounded buffer.
+   */
+  LOG_STREAM,
   /** Named volumes that outlive their container. */
   VOLUMES,
   /**

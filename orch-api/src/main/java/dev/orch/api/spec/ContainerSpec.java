@@ -21,10 +21,11 @@ import org.jspecify.annotations.Nullable;
  * @param ports        named ports; names and container ports unique
  * @param resources    requests (reserved at placement) and limits (enforced by the runtime)
  * @param volumeMounts named volumes to mount; mount paths unique
+ * @param logLimits    how much log the container keeps on its node; null for the runtime's default
  */
 public record ContainerSpec(String image, List<String> command, List<String> args, Map<String, String> env,
                             List<PortSpec> ports, ResourceRequirements resources,
-                            List<VolumeMount> volumeMounts) {
+                            List<VolumeMount> volumeMounts, @Nullable LogLimits logLimits) {
 
   /** Creates a template, copying every collection; use the builder for validation. */
   public ContainerSpec {
@@ -42,6 +43,12 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     volumeMounts = List.copyOf(volumeMounts);
   }
 
+  /** Creates a template with the runtime's default log limits. */
+  public ContainerSpec(String image, List<String> command, List<String> args, Map<String, String> env,
+                       List<PortSpec> ports, ResourceRequirements resources, List<VolumeMount> volumeMounts) {
+    this(image, command, args, env, ports, resources, volumeMounts, null);
+  }
+
   /** Starts a builder for a container running {@code image}. */
   public static Builder builder(@Nullable String image) {
     return new Builder(image);
@@ -56,6 +63,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     b.ports.addAll(ports);
     b.resources = resources;
     b.volumeMounts.addAll(volumeMounts);
+    b.logLimits = logLimits;
     return b;
   }
 
@@ -96,6 +104,9 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
       }
     }
     resources.validate(path + ".resources", v);
+    if (logLimits != null) {
+      logLimits.validate(path + ".logLimits", v);
+    }
     Set<String> mountPaths = new HashSet<>();
     for (int i = 0; i < volumeMounts.size(); i++) {
       VolumeMount m = volumeMounts.get(i);
@@ -116,11 +127,33 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     private final List<PortSpec> ports = new ArrayList<>();
     private ResourceRequirements resources = ResourceRequirements.NONE;
     private final List<VolumeMount> volumeMounts = new ArrayList<>();
+    private @Nullable LogLimits logLimits;
     /** Quantities that did not parse, reported with every other violation by {@link #build()}. */
     private final Map<String, Violation> unparsed = new LinkedHashMap<>();
 
     private Builder(@Nullable String image) {
       this.image = image;
+    }
+
+    /**
+     * Keeps at most {@code maxFiles} log files of {@code maxSize} each (a memory quantity such as {@code "10Mi"})
+     * on the node; without it the runtime's default applies (Docker: 10 MiB in 3 files).
+     */
+    public Builder logLimits(String maxSize, int maxFiles) {
+      try {
+        this.logLimits = LogLimits.of(maxSize, maxFiles);
+        unparsed.remove("container.logLimits.maxSize");
+      } catch (IllegalArgumentException e) {
+        unparsed.put("container.logLimits.maxSize", new Violation("container.logLimits.maxSize",
+            Violations.quoted(maxSize), "must be a quantity such as \"10Mi\""));
+      }
+      return this;
+    }
+
+    /** Sets the log limits; null for the runtime's default. */
+    public Builder logLimits(@Nullable LogLimits limits) {
+      this.logLimits = limits;
+      return this;
     }
 
     /** Sets the image. */
@@ -244,7 +277,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
       }
       if (v.notNull("container.image", image)) {
         v.throwIfAny();
-        return new ContainerSpec(image, command, args, env, ports, resources, volumeMounts);
+        return new ContainerSpec(image, command, args, env, ports, resources, volumeMounts, logLimits);
       }
       v.throwIfAny();
       throw new AssertionError("unreachable");

@@ -119,6 +119,11 @@ public final class AutoscaleOperations {
     return key.startsWith(PREFIX);
   }
 
+  /** The service an autoscaling key is of. */
+  static String service(String key) {
+    return key.substring(PREFIX.length());
+  }
+
   /**
    * Autoscales {@code policy.service()} from now on (replacing an earlier policy and its history). The service
    * may be applied later; the first decision comes one sync period after both are there.

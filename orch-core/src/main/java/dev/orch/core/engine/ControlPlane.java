@@ -310,6 +310,14 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   // ------------------------------------------------------------------------------------------ the worker
 
   private ReconcileResult reconcile(String name) {
+    String service = AutoscaleOperations.isKey(name) ? AutoscaleOperations.service(name)
+        : TrafficControl.isKey(name) ? "" : name;
+    try (dev.orch.core.util.LogContext context = dev.orch.core.util.LogContext.of(service, "")) {
+      return reconcileIn(name);
+    }
+  }
+
+  private ReconcileResult reconcileIn(String name) {
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
     }
@@ -362,17 +370,38 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   @Override
   public void emit(OrchEvent.Type type, String reason, String service, String replica, String node, String message) {
     OrchEvent e = new OrchEvent(settings.time().now(), type, reason, service, replica, node, message);
-    if (type == OrchEvent.Type.WARNING) {
-      LOG.warn("{}", e);
-    } else {
-      LOG.debug("{}", e);
+    try (dev.orch.core.util.LogContext context = dev.orch.core.util.LogContext.of(service, replica)) {
+      if (type == OrchEvent.Type.WARNING) {
+        LOG.warn("{}", e);
+      } else {
+        LOG.debug("{}", e);
+      }
+      events.record(e);
     }
-    events.record(e);
   }
 
   @Override
   public void event(OrchEvent.Type type, String reason, String service, String message) {
     emit(type, reason, service, "", "", message);
+  }
+
+  /**
+   * The merged log of service {@code service}'s replicas, as {@code options} say.
+   *
+   * @throws IllegalArgumentException if the service is not applied
+   * @throws dev.orch.api.runtime.UnsupportedCapabilityException if the runtime cannot stream logs
+   */
+  public dev.orch.core.ServiceLogs logs(String service, dev.orch.api.runtime.LogOptions options) {
+    if (state.desired(service).isEmpty()) {
+      throw new IllegalArgumentException("logs: service: \"" + service + "\": is not applied");
+    }
+    if (!settings.runtime().capabilities().contains(dev.orch.api.runtime.RuntimeCapability.LOG_STREAM)) {
+      throw new dev.orch.api.runtime.UnsupportedCapabilityException("logs of " + service + ": runtime "
+          + settings.runtime().name() + " cannot stream logs (" + dev.orch.api.runtime.RuntimeCapability.LOG_STREAM
+          + ")");
+    }
+    return new ServiceLogStream(settings.runtime(), () -> observed.containersOf(service).stream()
+        .filter(c -> !observed.isRemoved(c.id())).toList(), options, () -> settings.time().now());
   }
 
   @Override

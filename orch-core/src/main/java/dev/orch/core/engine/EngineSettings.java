@@ -42,6 +42,7 @@ import java.util.function.Predicate;
  * @param ownsStore            whether closing the engine closes the store (it is the default one)
  * @param discovery            whether the engine wires the runtime's networks for discovery and policy
  * @param nameDrainDelay       how long a replica that left its service's name runs on before it stops
+ * @param lastWords            how many of an exited container's last log lines its status and event keep
  */
 public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
                              MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
@@ -50,7 +51,8 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              int revisionHistoryLimit, boolean autoRollback, CrashLoopBackoff crashLoop,
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
                              boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
-                             StateStore store, boolean ownsStore, boolean discovery, Duration nameDrainDelay) {
+                             StateStore store, boolean ownsStore, boolean discovery, Duration nameDrainDelay,
+                             int lastWords) {
 
   /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */
   void closeOwned() {

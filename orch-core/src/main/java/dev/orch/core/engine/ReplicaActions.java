@@ -118,8 +118,7 @@ final class ReplicaActions {
       Duration delay = settings.crashLoop().delay(rt.inARow);
       rt.restartAt = exitedAt.plus(delay);
       String why = c.oomKilled() ? "OOM-killed (exit " + exit + ")" : "exited with code " + exit;
-      events.emit(OrchEvent.Type.WARNING, c.oomKilled() ? "OOMKilled" : "Exited", spec.name(), c.name(), c.nodeId(),
-          why + "; restart " + rt.inARow + " in a row in " + delay.toMillis() + "ms");
+      exited(spec, c, rt, why + "; restart " + rt.inARow + " in a row in " + delay.toMillis() + "ms");
     }
     if (exitedAt.equals(rt.restartedFor)) {
       return null; // restarted already; waiting for the runtime to report it running
@@ -133,6 +132,29 @@ final class ReplicaActions {
       return null;
     }
     return Duration.between(now, rt.restartAt);
+  }
+
+  /**
+   * Tells of an exit: reads the container's last log lines (at most {@link EngineSettings#lastWords()}, bounded by
+   * the call timeout), keeps them for its status and emits the {@code Exited} (or {@code OOMKilled}) event with
+   * them; without them (a runtime that keeps no logs, a failed read) the event says so and goes out all the same.
+   */
+  private void exited(ServiceSpec spec, ContainerInfo c, ServiceRecord.RestartTracker rt, String message) {
+    String reason = c.oomKilled() ? "OOMKilled" : "Exited";
+    int lines = settings.lastWords();
+    if (lines == 0 || !settings.runtime().capabilities().contains(dev.orch.api.runtime.RuntimeCapability.LOGS)) {
+      events.emit(OrchEvent.Type.WARNING, reason, spec.name(), c.name(), c.nodeId(), message);
+      return;
+    }
+    settings.runtime().logs(c.id(), lines).toCompletableFuture()
+        .orTimeout(settings.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenComplete((words, x) -> {
+          List<String> kept = x == null ? List.copyOf(words) : List.of();
+          rt.lastWords = kept;
+          String said = x != null ? "; its last lines could not be read (" + dev.orch.core.util.Failures.describe(x)
+              + ")" : kept.isEmpty() ? "; it printed nothing" : "; last lines: " + String.join(" | ", kept);
+          events.emit(OrchEvent.Type.WARNING, reason, spec.name(), c.name(), c.nodeId(), message + said);
+        });
   }
 
   /**

@@ -275,5 +275,7 @@ final class ServiceRecord {
     Instant restartAt;
     /** The exit a restart was already issued for: one start per exit, whatever the events' timing. */
     Instant restartedFor;
+    /** The container's last log lines at its last exit (kept until the next one), oldest first. */
+    volatile List<String> lastWords = List.of();
   }
 }

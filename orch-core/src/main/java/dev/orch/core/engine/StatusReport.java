@@ -58,7 +58,8 @@ final class StatusReport {
           nodeReady ? c.state() : ContainerState.UNKNOWN, isReady, rt == null ? 0 : rt.total, c.exitCode(),
           c.oomKilled(), c.labels().getOrDefault(OrchLabels.REVISION, ""), probe.map(ProbeState::live).orElse(isRunning),
           probe.flatMap(ProbeState::lastFailure).or(() -> probes.cannotProbe(c.id())),
-          Optional.ofNullable(st.startRetries.get(c.id())).map(ServiceRecord.Retry::what)));
+          Optional.ofNullable(st.startRetries.get(c.id())).map(ServiceRecord.Retry::what),
+          rt == null ? List.of() : rt.lastWords));
     }
     replicas.sort(Comparator.comparingInt(ReplicaStatus::ordinal).thenComparing(ReplicaStatus::name));
     RolloutStatus rollout = rollouts.status(spec, st.rollout, replicas);

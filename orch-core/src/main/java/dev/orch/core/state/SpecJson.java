@@ -112,12 +112,15 @@ public final class SpecJson {
           v.nodeLocal()));
     }
     m.put("volumeMounts", mounts);
+    if (c.logLimits() != null) {
+      m.put("logLimits", ordered("maxSizeBytes", c.logLimits().maxSizeBytes(), "maxFiles", c.logLimits().maxFiles()));
+    }
     return m;
   }
 
   /** The container template a JSON tree holds, read under {@code r}'s path. */
   static ContainerSpec container(JsonReader r) {
-    r.only("image", "command", "args", "env", "ports", "resources", "volumeMounts");
+    r.only("image", "command", "args", "env", "ports", "resources", "volumeMounts", "logLimits");
     List<PortSpec> ports = r.list("ports", (at, v) -> {
       JsonReader p = new JsonReader(at, v).only("name", "containerPort", "hostPort", "protocol");
       return new PortSpec(p.string("name"), p.integer("containerPort"), p.integer("hostPort"),
@@ -128,8 +131,14 @@ public final class SpecJson {
       JsonReader m = new JsonReader(at, v).only("volume", "mountPath", "readOnly", "nodeLocal");
       return new VolumeMount(m.string("volume"), m.string("mountPath"), m.bool("readOnly"), m.bool("nodeLocal"));
     });
+    dev.orch.api.spec.LogLimits logLimits = null;
+    if (r.has("logLimits")) {
+      JsonReader l = r.object("logLimits").only("maxSizeBytes", "maxFiles");
+      logLimits = new dev.orch.api.spec.LogLimits(l.whole("maxSizeBytes"), l.integer("maxFiles"));
+    }
     return new ContainerSpec(r.string("image"), r.strings("command"), r.strings("args"), r.stringMap("env"), ports,
-        new ResourceRequirements(resources(res.object("requests")), resources(res.object("limits"))), mounts);
+        new ResourceRequirements(resources(res.object("requests")), resources(res.object("limits"))), mounts,
+        logLimits);
   }
 
   /** A container template read from a JSON tree, with paths under {@code path}. */

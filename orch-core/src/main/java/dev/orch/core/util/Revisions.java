@@ -37,7 +37,7 @@ public final class Revisions {
     ContainerSpec c = spec.container();
     String t = String.join("|", c.image(), c.command().toString(), c.args().toString(),
         new TreeMap<>(c.env()).toString(), c.ports().toString(), c.resources().toString(), c.volumeMounts().toString(),
-        spec.probes().toString());
+        spec.probes().toString()) + (c.logLimits() == null ? "" : "|" + c.logLimits()); // unset: as before
     // A stateful service's volume templates are part of what its replicas are made from: a changed template
     // reaches each replica at its next replacement, as a new revision does.
     return spec.stateful().filter(st -> !st.volumes().isEmpty()).map(st -> t + "|" + st.volumes()).orElse(t);

@@ -64,6 +64,11 @@ class SpecJsonTest {
             .nodeLoss(dev.orch.api.spec.Stateful.NodeLoss.recreateEmptyAfter(Duration.ofMinutes(5))).build())
         .build();
     assertEquals(stateful, SpecJson.read(SpecJson.write(stateful)));
+    ServiceSpec bounded = spec.toBuilder().container(spec.container().toBuilder().logLimits("2Mi", 4).build()).build();
+    assertEquals(bounded, SpecJson.read(SpecJson.write(bounded)));
+    assertEquals(dev.orch.core.util.Revisions.revision(spec.toBuilder().container(spec.container().toBuilder()
+        .logLimits(null).build()).build()), dev.orch.core.util.Revisions.revision(spec),
+        "a spec without log limits keeps the revision it had before they existed");
   }
 
   @Test
