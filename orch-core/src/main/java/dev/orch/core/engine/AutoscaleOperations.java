@@ -11,10 +11,8 @@ import dev.orch.core.autoscale.MetricReading;
 import dev.orch.core.autoscale.MetricSource;
 import dev.orch.core.autoscale.UsageRates;
 import dev.orch.core.reconcile.ReconcileResult;
-import dev.orch.core.util.Failures;
 import io.micrometer.core.instrument.Counter;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,11 +51,6 @@ public final class AutoscaleOperations {
   public static final String LATENCY_P90 = "latency-p90";
   /** The 99th percentile latency, in seconds, per replica, since the last sync. */
   public static final String LATENCY_P99 = "latency-p99";
-  private static final Map<String, Double> LATENCIES = Map.of(LATENCY_P50, 0.5, LATENCY_P90, 0.9, LATENCY_P99,
-      0.99);
-  /** The metrics read without a source registered: the runtime's usage and the balancers' traffic. */
-  private static final Set<String> BUILT_IN = Set.of(UsageRates.CPU, UsageRates.MEMORY, REQUESTS_PER_SECOND,
-      REQUESTS_IN_FLIGHT, LATENCY_P50, LATENCY_P90, LATENCY_P99);
   private static final int KEPT_DECISIONS = 20;
 
   /** One autoscaled service. */
@@ -68,8 +61,6 @@ public final class AutoscaleOperations {
     /** A pick waits on a service at zero: the next sync starts a replica at once. */
     volatile boolean wake;
     final ArrayDeque<Decision> recent = new ArrayDeque<>();
-    /** Each replica's latencies at the last sync, by name: a quantile is taken over the requests since. */
-    final Map<String, dev.orch.core.rollout.RevisionTraffic.Snapshot> latencySeen = new HashMap<>();
 
     Entry(AutoscalePolicy policy, dev.orch.core.autoscale.ScaleHistory history, boolean paused) {
       this.policy = policy;
@@ -83,17 +74,9 @@ public final class AutoscaleOperations {
   private final ObservedState observed;
   private final EndpointPublisher endpoints;
   private final ControlPlane plane;
-  private final UsageRates usage;
+  private final AutoscaleMetrics metrics;
   private final dev.orch.core.engine.journal.StateJournal journal;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, MetricSource> sources = new ConcurrentHashMap<>();
-  /** Any other metric: the meters of the orchestrator's registry. */
-  private final dev.orch.core.autoscale.MeterSource meters;
-  /** The last count of requests reported on each replica, with when: a rate is taken between two. */
-  private final ConcurrentHashMap<String, Counted> counted = new ConcurrentHashMap<>();
-
-  private record Counted(long requests, java.time.Instant at) {
-  }
 
   AutoscaleOperations(EngineSettings settings, DesiredState state, ObservedState observed, EndpointPublisher endpoints,
                       ControlPlane plane, dev.orch.core.engine.journal.StateJournal journal,
@@ -105,13 +88,8 @@ public final class AutoscaleOperations {
     this.observed = observed;
     this.endpoints = endpoints;
     this.plane = plane;
-    this.usage = new UsageRates(settings.runtime());
-    this.meters = new dev.orch.core.autoscale.MeterSource(settings.meterRegistry(), settings.time());
-    entries.values().forEach(e -> endpoints.recordReplicaLatency(e.policy.service(), usesLatency(e.policy)));
-  }
-
-  private static boolean usesLatency(AutoscalePolicy policy) {
-    return policy.metrics().stream().anyMatch(m -> LATENCIES.containsKey(m.metric()));
+    this.metrics = new AutoscaleMetrics(settings, endpoints);
+    entries.values().forEach(e -> metrics.track(e.policy));
   }
 
   /** Whether {@code key} is an autoscaling key of the work queue. */
@@ -139,7 +117,7 @@ public final class AutoscaleOperations {
     }
     journal.saveAutoscaling(policy.service(), policy, dev.orch.core.autoscale.ScaleHistory.EMPTY, false); // kept first
     entries.put(policy.service(), new Entry(policy, dev.orch.core.autoscale.ScaleHistory.EMPTY, false));
-    endpoints.recordReplicaLatency(policy.service(), usesLatency(policy));
+    metrics.track(policy);
     plane.emit(OrchEvent.Type.NORMAL, "AutoscalingApplied", policy.service(), "", "", policy.minReplicas() + ".."
         + policy.maxReplicas() + " replicas on " + policy.metrics().stream().map(m -> m.metric()).toList());
     plane.enqueueAfter(PREFIX + policy.service(), policy.syncPeriod());
@@ -159,7 +137,7 @@ public final class AutoscaleOperations {
     journal.saveAutoscaling(service, null, dev.orch.core.autoscale.ScaleHistory.EMPTY, false);
     boolean removed = entries.remove(service, e);
     if (removed) {
-      endpoints.recordReplicaLatency(service, false);
+      metrics.forget(service);
     }
     return removed;
   }
@@ -232,13 +210,7 @@ public final class AutoscaleOperations {
    *                                  through the orchestrator's balancers)
    */
   public void metricSource(String metric, MetricSource source) {
-    Objects.requireNonNull(metric, "metric");
-    Objects.requireNonNull(source, "source");
-    if (BUILT_IN.contains(metric)) {
-      throw new IllegalArgumentException("metric: \"" + metric + "\": is built in (the runtime's usage stats, or"
-          + " the traffic through the orchestrator's balancers)");
-    }
-    sources.put(metric, source);
+    metrics.register(metric, source);
   }
 
   private Entry require(String service, String what) {
@@ -304,28 +276,7 @@ public final class AutoscaleOperations {
     List<ContainerInfo> replicas = observed.containersOf(service).stream()
         .filter(c -> c.state() == ContainerState.RUNNING).toList();
     Map<String, Boolean> ready = readiness(spec, replicas);
-    Set<String> alive = new HashSet<>(replicas.stream().map(ContainerInfo::id).toList());
-    usage.retainOnly(alive);
-    Map<String, MetricReading> traffic = traffic(replicas, alive);
-    latencies(e, replicas).ifPresent(traffic::putAll);
-    CompletableFuture<Map<String, MetricReading>> reads = usage.read(replicas,
-        spec.container().resources().requests()).toCompletableFuture().thenApply(u -> {
-          Map<String, MetricReading> all = new HashMap<>(u);
-          all.putAll(traffic);
-          return all;
-        });
-    for (var m : e.policy.metrics()) {
-      MetricSource source = BUILT_IN.contains(m.metric()) ? null : sources.getOrDefault(m.metric(), meters);
-      if (source != null) {
-        List<String> names = replicas.stream().map(ContainerInfo::name).toList();
-        reads = reads.thenCombine(source.read(service, m.metric(), names).toCompletableFuture()
-            .exceptionally(x -> MetricReading.failed(Failures.describe(x))), (all, one) -> {
-              Map<String, MetricReading> more = new HashMap<>(all);
-              more.put(m.metric(), one);
-              return more;
-            });
-      }
-    }
+    CompletableFuture<Map<String, MetricReading>> reads = metrics.read(e.policy, spec, replicas);
     reads.thenAccept(readings -> decide(e, spec, ready, readings))
         .whenComplete((v, x) -> plane.enqueueAfter(key, e.policy.syncPeriod()));
     return ReconcileResult.done();
@@ -370,66 +321,6 @@ public final class AutoscaleOperations {
         plane.emit(OrchEvent.Type.NORMAL, "Scaled", spec.name(), "", "", d.explain());
       }
     }
-  }
-
-  /**
-   * The traffic through the orchestrator's balancers per replica: requests in flight now, and requests reported
-   * per second since the last reading (a replica's first reading, or one whose count went back when a balancer
-   * closed, gives no rate).
-   */
-  private Map<String, MetricReading> traffic(List<ContainerInfo> replicas, Set<String> alive) {
-    java.time.Instant now = settings.time().now();
-    Map<String, dev.orch.core.autoscale.Sample> inFlight = new HashMap<>();
-    Map<String, dev.orch.core.autoscale.Sample> rate = new HashMap<>();
-    for (ContainerInfo c : replicas) {
-      inFlight.put(c.name(), dev.orch.core.autoscale.Sample.of(endpoints.inFlight(c.name()), now));
-      Counted was = counted.put(c.id(), new Counted(endpoints.reported(c.name()), now));
-      Counted is = counted.get(c.id());
-      if (was != null && is.at().isAfter(was.at()) && is.requests() >= was.requests()) {
-        double seconds = java.time.Duration.between(was.at(), is.at()).toNanos() / 1e9;
-        rate.put(c.name(), dev.orch.core.autoscale.Sample.of((is.requests() - was.requests()) / seconds, now));
-      }
-    }
-    counted.keySet().retainAll(alive);
-    return new HashMap<>(Map.of(REQUESTS_IN_FLIGHT, MetricReading.of(inFlight), REQUESTS_PER_SECOND,
-        MetricReading.of(rate)));
-  }
-
-  /**
-   * Each replica's latency quantiles over its requests through the balancers since the last sync, when the
-   * policy asks for one (a replica with no request since has no sample); the latencies of replicas gone are
-   * forgotten.
-   */
-  private Optional<Map<String, MetricReading>> latencies(Entry e, List<ContainerInfo> replicas) {
-    if (!usesLatency(e.policy)) {
-      return Optional.empty();
-    }
-    String service = e.policy.service();
-    java.time.Instant now = settings.time().now();
-    Set<String> names = new HashSet<>();
-    Map<String, Map<String, dev.orch.core.autoscale.Sample>> samples = new HashMap<>();
-    LATENCIES.keySet().forEach(m -> samples.put(m, new HashMap<>()));
-    synchronized (e.latencySeen) {
-      for (ContainerInfo c : replicas) {
-        names.add(c.name());
-        var snapshot = endpoints.replicaTraffic.snapshot(service, c.name());
-        var was = e.latencySeen.put(c.name(), snapshot);
-        var since = was == null ? snapshot : snapshot.since(was);
-        if (since.requests() > 0) {
-          LATENCIES.forEach((m, q) -> samples.get(m).put(c.name(), dev.orch.core.autoscale.Sample.of(
-              since.latency(q).toNanos() / 1e9, now)));
-        }
-      }
-      e.latencySeen.keySet().retainAll(names);
-    }
-    for (String gone : endpoints.replicaTraffic.revisions(service)) {
-      if (!names.contains(gone)) {
-        endpoints.replicaTraffic.forget(service, gone);
-      }
-    }
-    Map<String, MetricReading> out = new HashMap<>();
-    samples.forEach((m, byReplica) -> out.put(m, MetricReading.of(byReplica)));
-    return Optional.of(out);
   }
 
   /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */
