@@ -47,6 +47,8 @@ public final class OrchestratorBuilder {
   private boolean discovery = true;
   private Duration nameDrainDelay = Duration.ofSeconds(2);
   private int lastWords = 10;
+  private io.micrometer.observation.ObservationRegistry observations =
+      io.micrometer.observation.ObservationRegistry.NOOP;
   private int revisionHistoryLimit = 10;
   private boolean autoRollback = true;
   private CrashLoopBackoff crashLoopBackoff = CrashLoopBackoff.DEFAULT;
@@ -172,6 +174,17 @@ public final class OrchestratorBuilder {
       throw new IllegalArgumentException("lastWords: " + lines + ": must be in 0..1000");
     }
     this.lastWords = lines;
+    return this;
+  }
+
+  /**
+   * Where Orch's Micrometer observations go (default {@code ObservationRegistry.NOOP}: none, at no cost): an
+   * apply, each reconcile pass (a child of the apply or event that queued it), placements and every runtime call
+   * (children of their pass), with Orch's events as their events. With a tracing handler (Micrometer Tracing) one
+   * apply shows as one trace.
+   */
+  public OrchestratorBuilder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
+    this.observations = java.util.Objects.requireNonNull(registry, "registry");
     return this;
   }
 
@@ -333,7 +346,7 @@ public final class OrchestratorBuilder {
         callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
         prober, healthProber == null, Map.copyOf(analysisChecks),
         stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null, discovery,
-        nameDrainDelay, lastWords));
+        nameDrainDelay, lastWords, observations));
   }
 
   /** The system property that names the runtime to discover when none is passed. */

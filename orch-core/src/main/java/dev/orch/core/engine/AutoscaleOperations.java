@@ -110,6 +110,10 @@ public final class AutoscaleOperations {
    */
   public void apply(AutoscalePolicy policy) {
     Objects.requireNonNull(policy, "policy");
+    plane.observe("autoscaling", policy.service(), () -> applyObserved(policy));
+  }
+
+  private void applyObserved(AutoscalePolicy policy) {
     plane.ensureOpen("autoscale " + policy.service());
     List<dev.orch.api.spec.Violation> violations = policy.validate();
     if (!violations.isEmpty()) {

@@ -50,6 +50,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final RolloutOperations rollouts;
   private final ServiceReconciler reconciler;
   private final MpscWorkQueue queue;
+  private final Traces traces;
   private final RuntimeIntake intake;
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
@@ -90,7 +91,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.stateful = new StatefulOperations(s, state, observed, this);
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     this.policies = new PolicyOperations(journal, state, this, policies);
-    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed);
+    this.traces = new Traces(s.observations());
+    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
@@ -100,7 +102,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     ReplicaLifecycle lifecycle = new ReplicaLifecycle(s, this, this, observed, calls, endpoints,
         traffic.networks());
     ReplicaActions replicas = new ReplicaActions(s, metrics, this, this, this, observed,
-        new SchedulerPlacement(s.scheduler()), probes, lifecycle);
+        new SchedulerPlacement(s.scheduler()).observedBy(traces), probes, lifecycle);
     StatefulVolumes volumes = new StatefulVolumes(s, this, this, calls, observed);
     this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
         rollouts, volumes, new VolumeMoves(s, this, this, calls, journal, volumes), this), this, s.time());
@@ -125,7 +127,25 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Validates {@code spec} whole and makes it its service's desired state (see {@code Orchestrator.apply}). */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    applyScaled(autoscaling.keepScaled(spec, desired(spec.name()).orElse(null)));
+    observe("service", spec.name(), () -> applyScaled(autoscaling.keepScaled(spec, desired(spec.name()).orElse(null))));
+  }
+
+  /** Runs {@code apply} (of {@code kind}, for {@code subject}) inside an {@code orch.apply} observation. */
+  public void observe(String kind, String subject, Runnable apply) {
+    io.micrometer.observation.Observation o = traces.apply(kind, subject);
+    try (io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+      apply.run();
+    } catch (RuntimeException e) {
+      Traces.stop(o, "refused", e);
+      throw e;
+    }
+    Traces.stop(o, "applied", null);
+  }
+
+  /** Queues {@code key} now, noting what queued it (for its pass's parent observation). */
+  private void enqueueNow(String key) {
+    traces.queued(key);
+    queue.enqueue(key);
   }
 
   /** Applies {@code spec} as it is: its replica count too, even if the service is autoscaled (the autoscaler's). */
@@ -138,7 +158,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
           spec.replicas() + " replicas of " + spec.container().image() + ", revision " + Revisions.revision(spec));
       policiesChanged(); // what the policies select may have changed
     }
-    queue.enqueue(spec.name());
+    enqueueNow(spec.name());
   }
 
   /** Refuses a spec that breaks a rule, or asks what the runtime cannot do. */
@@ -165,7 +185,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     emit(OrchEvent.Type.NORMAL, "Deleting", name, "", "", orphaned
         ? "removing the owned replicas of a service that was not applied" : "service deleted; removing its replicas");
     policiesChanged();
-    queue.enqueue(name);
+    enqueueNow(name);
     return true;
   }
 
@@ -230,7 +250,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
     emit(OrchEvent.Type.NORMAL, "Updated", back.name(), "", "", back.replicas() + " replicas of "
         + back.container().image() + ", revision " + Revisions.revision(back));
-    queue.enqueue(back.name());
+    enqueueNow(back.name());
   }
 
   private static ServiceSpec withRevision(ServiceSpec spec, Revision target) {
@@ -312,8 +332,16 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private ReconcileResult reconcile(String name) {
     String service = AutoscaleOperations.isKey(name) ? AutoscaleOperations.service(name)
         : TrafficControl.isKey(name) ? "" : name;
-    try (dev.orch.core.util.LogContext context = dev.orch.core.util.LogContext.of(service, "")) {
-      return reconcileIn(name);
+    io.micrometer.observation.Observation o = traces.pass(name, AutoscaleOperations.isKey(name) ? "autoscaling"
+        : TrafficControl.isKey(name) ? "network" : "service", service);
+    try (dev.orch.core.util.LogContext context = dev.orch.core.util.LogContext.of(service, "");
+         io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+      ReconcileResult r = reconcileIn(name);
+      Traces.stop(o, "ok", null);
+      return r;
+    } catch (RuntimeException e) {
+      Traces.stop(o, "failed", e);
+      throw e;
     }
   }
 
@@ -377,6 +405,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         LOG.debug("{}", e);
       }
       events.record(e);
+      traces.event(reason, message);
     }
   }
 
@@ -455,7 +484,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   @Override
   public void enqueue(String service) {
-    queue.enqueue(service);
+    enqueueNow(service);
   }
 
   @Override

@@ -43,6 +43,7 @@ import java.util.function.Predicate;
  * @param discovery            whether the engine wires the runtime's networks for discovery and policy
  * @param nameDrainDelay       how long a replica that left its service's name runs on before it stops
  * @param lastWords            how many of an exited container's last log lines its status and event keep
+ * @param observations         where the engine's observations go (NOOP: none)
  */
 public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
                              MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
@@ -52,7 +53,7 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
                              boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
                              StateStore store, boolean ownsStore, boolean discovery, Duration nameDrainDelay,
-                             int lastWords) {
+                             int lastWords, io.micrometer.observation.ObservationRegistry observations) {
 
   /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */
   void closeOwned() {

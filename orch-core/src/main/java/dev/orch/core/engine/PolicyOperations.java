@@ -39,8 +39,12 @@ public final class PolicyOperations {
    *
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
-  public synchronized void apply(NetworkPolicy policy) {
+  public void apply(NetworkPolicy policy) {
     Objects.requireNonNull(policy, "policy");
+    plane.observe("policy", policy.name(), () -> applyObserved(policy));
+  }
+
+  private synchronized void applyObserved(NetworkPolicy policy) {
     plane.ensureOpen("apply policy " + policy.name());
     Optional<NetworkPolicy> was = get(policy.name());
     if (was.isPresent() && was.get().equals(policy)) {

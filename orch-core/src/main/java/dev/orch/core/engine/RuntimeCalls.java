@@ -26,8 +26,10 @@ final class RuntimeCalls {
   private final TimeSource time;
   private final Duration callTimeout;
   private final BooleanSupplier closed;
+  private final Traces traces;
 
-  RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed) {
+  RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed, Traces traces) {
+    this.traces = traces;
     this.time = time;
     this.callTimeout = callTimeout;
     this.closed = closed;
@@ -55,8 +57,8 @@ final class RuntimeCalls {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
     Duration limit = callTimeout.plus(extra);
-    return (CompletionStage<T>) executor.getStageAsync(() -> (CompletionStage<Object>) within(call.get(), limit,
-        node, what));
+    return traces.call(node, what, () -> (CompletionStage<T>) executor.getStageAsync(() ->
+        (CompletionStage<Object>) within(call.get(), limit, node, what)));
   }
 
   /**
@@ -73,11 +75,13 @@ final class RuntimeCalls {
     if (closed.getAsBoolean()) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
-    try {
-      return within(call.get(), limit, node, what);
-    } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
-      return CompletableFuture.failedFuture(e);
-    }
+    return traces.call(node, what, () -> {
+      try {
+        return within(call.get(), limit, node, what);
+      } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
+        return CompletableFuture.failedFuture(e);
+      }
+    });
   }
 
   private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {

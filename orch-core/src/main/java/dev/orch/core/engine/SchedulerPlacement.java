@@ -43,6 +43,14 @@ final class SchedulerPlacement {
 
   private final Scheduler scheduler;
 
+  private Traces traces = new Traces(io.micrometer.observation.ObservationRegistry.NOOP);
+
+  /** Observes each placement through {@code t}. */
+  SchedulerPlacement observedBy(Traces t) {
+    this.traces = t;
+    return this;
+  }
+
   SchedulerPlacement(Scheduler scheduler) {
     this.scheduler = scheduler;
   }
@@ -56,6 +64,19 @@ final class SchedulerPlacement {
    */
   List<Outcome> place(List<NodeInfo> nodes, List<Existing> existing, ServiceSpec spec, List<String> replicaIds,
                              Map<String, String> boundNodes) {
+    io.micrometer.observation.Observation o = traces.placement(spec.name(), replicaIds.size());
+    try {
+      List<Outcome> out = placeAll(nodes, existing, spec, replicaIds, boundNodes);
+      Traces.stop(o, out.stream().allMatch(x -> x.nodeId().isPresent()) ? "placed" : "unschedulable", null);
+      return out;
+    } catch (RuntimeException e) {
+      Traces.stop(o, "failed", e);
+      throw e;
+    }
+  }
+
+  private List<Outcome> placeAll(List<NodeInfo> nodes, List<Existing> existing, ServiceSpec spec,
+                                 List<String> replicaIds, Map<String, String> boundNodes) {
     ClusterSnapshot snapshot = ClusterSnapshot.of(nodes);
     Set<String> nodeIds = new HashSet<>();
     nodes.forEach(n -> nodeIds.add(n.id()));

@@ -1,0 +1,59 @@
+package dev.orch.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.ServiceSpec;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The trace of one apply, as OpenTelemetry spans through Micrometer Tracing's bridge, exported in memory: the
+ * apply at the root, the pass it caused under it, and the placement and both replicas' create and start calls
+ * under that, in order, with their low-cardinality attributes.
+ */
+class TracingSampleTest {
+  @Test
+  void oneApplyIsOneTraceWithThePassThePlacementAndTheRuntimeCallsUnderIt() throws Exception {
+    try (TracingSample sample = new TracingSample()) {
+      sample.orchestrator().apply(ServiceSpec.builder("orders").replicas(2)
+          .container(ContainerSpec.builder("orders:1.0").build()).build());
+      assertTrue(sample.orchestrator().awaitReady("orders", Duration.ofSeconds(30)));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sample.spans().stream()
+          .filter(s -> s.getName().equals("orch.runtime.call") && "start".equals(attribute(s, "operation")))
+          .count() == 2);
+
+      List<SpanData> applies = sample.spans().stream().filter(s -> s.getName().equals("orch.apply")).toList();
+      assertEquals(1, applies.size(), () -> "one apply: " + sample.spans());
+      SpanData apply = applies.get(0);
+      assertTrue(!apply.getParentSpanContext().isValid(), "the apply is the root of its trace");
+      assertEquals("orders", attribute(apply, "service"));
+
+      List<String> tree = sample.tree(apply);
+      assertEquals("orch.apply", tree.get(0), tree::toString);
+      assertTrue(tree.contains("  orch.reconcile"), () -> "the pass the apply caused, under it: " + tree);
+      int pass = tree.indexOf("  orch.reconcile");
+      int placement = tree.indexOf("    orch.placement");
+      assertTrue(placement > pass, () -> "the placement under the pass: " + tree);
+      long calls = tree.stream().filter(l -> l.trim().equals("orch.runtime.call")).count();
+      assertTrue(calls >= 4, () -> "both replicas' create and start in the trace: " + tree);
+      assertTrue(tree.indexOf("    orch.runtime.call") > placement, () -> "placed, then created: " + tree);
+      for (SpanData s : sample.spans()) {
+        if (s.getTraceId().equals(apply.getTraceId()) && s.getName().equals("orch.runtime.call")) {
+          assertEquals("ok", attribute(s, "outcome"), s::toString);
+          assertTrue(attribute(s, "node").startsWith("node-"), s::toString);
+        }
+      }
+    }
+  }
+
+  private static String attribute(SpanData s, String key) {
+    String v = s.getAttributes().get(AttributeKey.stringKey(key));
+    return v == null ? "" : v;
+  }
+}
