@@ -98,11 +98,10 @@ class AutoscalingReplayTest {
 
   /** One request through {@code lb}, waiting (bounded) for an endpoint when the service has none. */
   private void send(LoadBalancer lb, AtomicInteger failed, AtomicInteger served) {
-    CompletableFuture<?> call = lb.pickAsync(Duration.ofSeconds(30)).thenCompose((Endpoint e) -> runtime
+    lb.pickAsync(Duration.ofSeconds(30)).thenCompose((Endpoint e) -> runtime
         .get(e.address(), e.port(), "/").toCompletableFuture().whenComplete((r, x) ->
             lb.report(e, x == null && r.status() == 200, Duration.ZERO)))
         .whenComplete((r, x) -> (x == null && r.status() == 200 ? served : failed).incrementAndGet());
-    assertTrue(call != null);
   }
 
   private void advance(int seconds) {

@@ -73,12 +73,11 @@ class AutoscalingTest {
     for (int i = 0; i < seconds * 10; i++) {
       if (lb != null) {
         Endpoint e = lb.pick();
-        CompletableFuture<?> call = runtime.get(e.address(), e.port(), "/").toCompletableFuture()
+        runtime.get(e.address(), e.port(), "/").toCompletableFuture()
             .whenComplete((r, x) -> {
               lb.report(e, x == null && r.status() == 200, Duration.ZERO);
               (x == null ? served : failed).incrementAndGet();
             });
-        assertTrue(call != null);
       }
       time.advance(Duration.ofMillis(100));
     }
@@ -130,6 +129,38 @@ class AutoscalingTest {
     }
     assertEquals(4, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web")
         .toString());
+    assertEquals(0, failed.get());
+  }
+
+  @Test
+  void twoAutoscaledServicesEachKeepTheirOwnReadings() {
+    orch.apply(web(1));
+    orch.apply(ServiceSpec.builder("api").replicas(1).container(ContainerSpec.builder("web:1").port("http", 8080)
+        .requests("500m", "64Mi").build()).build());
+    for (String service : List.of("web", "api")) {
+      orch.autoscaling().apply(AutoscalePolicy.builder(service).maxReplicas(8)
+          .averageValue(dev.orch.core.engine.AutoscaleOperations.REQUESTS_PER_SECOND, 2.5)
+          .utilization("cpu", 1000).syncPeriod(Duration.ofSeconds(5)).build());
+    }
+    run(5, null, null, null);
+    AtomicInteger failed = new AtomicInteger();
+    try (LoadBalancer web = orch.loadBalancer("web").build(); LoadBalancer api = orch.loadBalancer("api").build()) {
+      for (int i = 0; i < 600; i++) { // 60 s of 10 requests a second to each
+        for (LoadBalancer lb : List.of(web, api)) {
+          Endpoint e = lb.pick();
+          runtime.get(e.address(), e.port(), "/").toCompletableFuture().whenComplete((r, x) -> {
+            lb.report(e, x == null && r.status() == 200, Duration.ZERO);
+            if (x != null) {
+              failed.incrementAndGet();
+            }
+          });
+        }
+        time.advance(Duration.ofMillis(100));
+      }
+    }
+    // One service's sync must not forget the other's last readings: each needs two in a row for a rate.
+    assertEquals(4, orch.spec("web").orElseThrow().replicas(), () -> orch.autoscaling().decisions("web").toString());
+    assertEquals(4, orch.spec("api").orElseThrow().replicas(), () -> orch.autoscaling().decisions("api").toString());
     assertEquals(0, failed.get());
   }
 

@@ -44,12 +44,16 @@ final class AutoscaleMetrics {
 
   private final EngineSettings settings;
   private final EndpointPublisher endpoints;
-  private final UsageRates usage;
+  /** Per service: each one's readings are forgotten for its own replicas gone, never for another's. */
+  private final ConcurrentHashMap<String, UsageRates> usage = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, MetricSource> sources = new ConcurrentHashMap<>();
   /** Any other metric: the meters of the orchestrator's registry. */
   private final MeterSource meters;
-  /** The last count of requests reported on each replica (by container id), with when: a rate is taken between two. */
-  private final ConcurrentHashMap<String, Counted> counted = new ConcurrentHashMap<>();
+  /**
+   * Per service, the last count of requests reported on each replica (by container id), with when: a rate is
+   * taken between two.
+   */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counted>> counted = new ConcurrentHashMap<>();
   /** Each replica's latencies at the last sync, by service and replica name: a quantile is of the requests since. */
   private final ConcurrentHashMap<String, Map<String, RevisionTraffic.Snapshot>> latencySeen =
       new ConcurrentHashMap<>();
@@ -60,7 +64,6 @@ final class AutoscaleMetrics {
   AutoscaleMetrics(EngineSettings settings, EndpointPublisher endpoints) {
     this.settings = settings;
     this.endpoints = endpoints;
-    this.usage = new UsageRates(settings.runtime());
     this.meters = new MeterSource(settings.meterRegistry(), settings.time());
   }
 
@@ -88,6 +91,8 @@ final class AutoscaleMetrics {
   void forget(String service) {
     endpoints.recordReplicaLatency(service, false);
     latencySeen.remove(service);
+    usage.remove(service);
+    counted.remove(service);
   }
 
   private static boolean usesLatency(AutoscalePolicy policy) {
@@ -98,12 +103,14 @@ final class AutoscaleMetrics {
   CompletableFuture<Map<String, MetricReading>> read(AutoscalePolicy policy, ServiceSpec spec,
                                                      List<ContainerInfo> replicas) {
     Set<String> alive = new HashSet<>(replicas.stream().map(ContainerInfo::id).toList());
-    usage.retainOnly(alive);
-    Map<String, MetricReading> traffic = traffic(replicas, alive);
+    UsageRates rates = usage.computeIfAbsent(spec.name(), k -> new UsageRates(settings.runtime()));
+    rates.retainOnly(alive);
+    Map<String, MetricReading> traffic = traffic(counted.computeIfAbsent(spec.name(), k -> new ConcurrentHashMap<>()),
+        replicas, alive);
     if (usesLatency(policy)) {
       traffic.putAll(latencies(spec.name(), replicas));
     }
-    CompletableFuture<Map<String, MetricReading>> reads = usage.read(replicas,
+    CompletableFuture<Map<String, MetricReading>> reads = rates.read(replicas,
         spec.container().resources().requests()).toCompletableFuture().thenApply(u -> {
           Map<String, MetricReading> all = new HashMap<>(u);
           all.putAll(traffic);
@@ -130,7 +137,8 @@ final class AutoscaleMetrics {
    * per second since the last reading (a replica's first reading, or one whose count went back when a balancer
    * closed, gives no rate).
    */
-  private Map<String, MetricReading> traffic(List<ContainerInfo> replicas, Set<String> alive) {
+  private Map<String, MetricReading> traffic(Map<String, Counted> counted, List<ContainerInfo> replicas,
+                                             Set<String> alive) {
     Instant now = settings.time().now();
     Map<String, Sample> inFlight = new HashMap<>();
     Map<String, Sample> rate = new HashMap<>();
