@@ -128,7 +128,7 @@ delete_leftover_bridges() {
 }
 
 # Deletes what killed engines leave on the host; called only while no engine runs. Every bridge with an address
-# in the engines' pools (10.200.0.0/16 and up) is a leftover then, and so is every iptables rule naming a bridge
+# in the engines' pools (10.200.0.0/16 to 10.209.0.0/16) is a leftover then, and so is every iptables rule naming a bridge
 # that is gone or a subnet of those pools. A leftover MASQUERADE rule ("-s <subnet> ! -o <its dead bridge>")
 # matches the traffic of a later network on the same subnet (bridged traffic passes iptables here), so that
 # network's connections are NATed, and a container that leaves and re-joins at its address loses them (the
@@ -136,14 +136,14 @@ delete_leftover_bridges() {
 # such a rule, never without it.
 delete_leftovers() {
   local b t rule
-  for b in $(ip -br -4 addr show type bridge 2>/dev/null | awk '$1 ~ /^br-/ && $3 ~ /^10\.2[0-9][0-9]\./ {print $1}'); do
+  for b in $(ip -br -4 addr show type bridge 2>/dev/null | awk '$1 ~ /^br-/ && $3 ~ /^10\.20[0-9]\./ {print $1}'); do
     ip link delete "$b" 2>/dev/null || true
   done
   command -v iptables >/dev/null 2>&1 || return 0
   for t in nat filter; do
-    { iptables -t "$t" -S 2>/dev/null || true; } | { grep -E -- '^-A .*(br-[0-9a-f]{12}|-s 10\.2[0-9][0-9]\.)' || true; } | while read -r rule; do
+    { iptables -t "$t" -S 2>/dev/null || true; } | { grep -E -- '^-A .*(br-[0-9a-f]{12}|-s 10\.20[0-9]\.)' || true; } | while read -r rule; do
       local stale=no
-      if echo "$rule" | grep -qE -- '-s 10\.2[0-9][0-9]\.'; then stale=yes; fi
+      if echo "$rule" | grep -qE -- '-s 10\.20[0-9]\.'; then stale=yes; fi
       for b in $(echo "$rule" | grep -oE 'br-[0-9a-f]{12}'); do
         ip link show "$b" >/dev/null 2>&1 || stale=yes
       done

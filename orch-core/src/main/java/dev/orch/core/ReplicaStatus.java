@@ -22,10 +22,10 @@ import java.util.OptionalInt;
  * @param live        whether it passes its liveness probe (true when it has none and runs)
  * @param lastProbeFailure the last probe failure of its current run, in words
  * @param lastStartFailure while its starts keep failing, the last failure in the runtime's words
- * @param lastWords   the last lines its container printed before its last exit, oldest first (as many as the
- *                    orchestrator's {@code lastWords} setting; empty if it has not exited or printed nothing)
  *                    ({@code start web-0-x: e1: start web-0-x failed: engine answered HTTP 500: ... address
  *                    already in use}); empty once a start succeeds
+ * @param lastWords   the last lines its container printed before its last exit, oldest first (as many as the
+ *                    orchestrator's {@code lastWords} setting; empty if it has not exited or printed nothing)
  */
 public record ReplicaStatus(int ordinal, String name, String containerId, String node, ContainerState state,
                             boolean ready, int restarts, OptionalInt lastExit, boolean oomKilled,

@@ -50,6 +50,12 @@ public interface ServiceLogs extends AutoCloseable {
   /** Lines lost to a slow reader so far, by replica (only replicas that lost some). */
   Map<String, Long> dropped();
 
+  /**
+   * Why replicas' streams failed (the runtime could not read on), by replica: such a replica is followed again
+   * once its container runs again.
+   */
+  Map<String, String> failures();
+
   /** Whether no line will come any more: not following and every replica's log read, or closed. */
   boolean isEnded();
 

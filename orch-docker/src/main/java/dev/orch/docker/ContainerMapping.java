@@ -40,9 +40,24 @@ final class ContainerMapping {
 
   /** The engine's {@code json-file} log driver, rotated at {@code limits}. */
   static com.github.dockerjava.api.model.LogConfig logConfig(dev.orch.api.spec.LogLimits limits) {
-    return new com.github.dockerjava.api.model.LogConfig(com.github.dockerjava.api.model.LogConfig.LoggingType
-        .JSON_FILE, Map.of("max-size", Long.toString(Math.max(1, limits.maxSizeBytes() / 1024)) + "k", "max-file",
+    return logConfig("json-file", limits);
+  }
+
+  /**
+   * The engine's log driver {@code driver} ({@code json-file} or {@code local}, the two that rotate files on the
+   * node), rotated at {@code limits}.
+   */
+  static com.github.dockerjava.api.model.LogConfig logConfig(String driver, dev.orch.api.spec.LogLimits limits) {
+    return new com.github.dockerjava.api.model.LogConfig(driver.equals("local")
+        ? com.github.dockerjava.api.model.LogConfig.LoggingType.LOCAL
+        : com.github.dockerjava.api.model.LogConfig.LoggingType.JSON_FILE, Map.of("max-size",
+        Long.toString(Math.max(1, limits.maxSizeBytes() / 1024)) + "k", "max-file",
         Integer.toString(limits.maxFiles())));
+  }
+
+  /** Whether Orch bounds the logs of an engine whose default log driver is {@code driver}: one that keeps files. */
+  static boolean rotates(String driver) {
+    return driver.equals("json-file") || driver.equals("local");
   }
 
   /**
@@ -52,12 +67,24 @@ final class ContainerMapping {
    */
   static CreateContainerCmd fill(CreateContainerCmd cmd, String name, ContainerSpec spec, Map<String, String> labels,
                                  @Nullable String network, String publishAddress) {
+    return fill(cmd, name, spec, labels, network, publishAddress, "json-file");
+  }
+
+  /**
+   * As {@link #fill(CreateContainerCmd, String, ContainerSpec, Map, String, String)} on an engine whose default log
+   * driver is {@code logDriver}: a driver that ships logs elsewhere (journald, fluentd, awslogs...) is left as the
+   * engine has it, unbounded by Orch.
+   */
+  static CreateContainerCmd fill(CreateContainerCmd cmd, String name, ContainerSpec spec, Map<String, String> labels,
+                                 @Nullable String network, String publishAddress, String logDriver) {
     Map<String, String> all = new HashMap<>(labels);
     if (!spec.ports().isEmpty()) {
       all.put(PORTS_LABEL, encodePorts(spec.ports()));
     }
-    HostConfig host = HostConfig.newHostConfig().withRestartPolicy(RestartPolicy.noRestart())
-        .withLogConfig(logConfig(spec.logLimits() == null ? DEFAULT_LOG_LIMITS : spec.logLimits()));
+    HostConfig host = HostConfig.newHostConfig().withRestartPolicy(RestartPolicy.noRestart());
+    if (rotates(logDriver)) {
+      host.withLogConfig(logConfig(logDriver, spec.logLimits() == null ? DEFAULT_LOG_LIMITS : spec.logLimits()));
+    }
     if (network != null) {
       host.withNetworkMode(network);
     }
@@ -105,8 +132,8 @@ final class ContainerMapping {
   /** Creates the create command for {@code spec} on {@code client}. */
   static CreateContainerCmd createCommand(DockerClient client, String name, ContainerSpec spec,
                                           Map<String, String> labels, @Nullable String network,
-                                          String publishAddress) {
-    return fill(client.createContainerCmd(spec.image()), name, spec, labels, network, publishAddress);
+                                          String publishAddress, String logDriver) {
+    return fill(client.createContainerCmd(spec.image()), name, spec, labels, network, publishAddress, logDriver);
   }
 
   static String encodePorts(List<PortSpec> ports) {

@@ -20,6 +20,8 @@ import java.time.format.DateTimeParseException;
  * reading thread, so the engine's stream waits. Closing the stream closes the request.
  */
 final class DockerLogs extends ResultCallback.Adapter<Frame> {
+  /** The longest line kept whole: a longer one (or one that never ends) reaches the reader in pieces of this. */
+  static final int MAX_LINE_BYTES = 64 * 1024;
   private final String containerId;
   private final boolean timestamps;
   private final LogBuffer buffer;
@@ -59,6 +61,18 @@ final class DockerLogs extends ResultCallback.Adapter<Frame> {
     return logs.buffer;
   }
 
+  /**
+   * Closes the request at once when the reader closed the stream before the engine answered (docker-java's
+   * {@code onStart} would otherwise reopen the callback and leave the connection open until the next frame).
+   */
+  @Override
+  public void onStart(java.io.Closeable stream) {
+    super.onStart(stream);
+    if (buffer.isEnded()) {
+      closeQuietly();
+    }
+  }
+
   @Override
   public void onNext(Frame frame) {
     ByteArrayOutputStream partial = frame.getStreamType() == StreamType.STDERR ? partialErr : partialOut;
@@ -77,6 +91,9 @@ final class DockerLogs extends ResultCallback.Adapter<Frame> {
         }
       }
       partial.write(payload, start, payload.length - start);
+      if (partial.size() >= MAX_LINE_BYTES && !emit(source, partial)) { // a line without end: in pieces
+        return;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       buffer.end(e);

@@ -223,7 +223,7 @@ public final class DockerRuntime implements ContainerRuntime {
       }
       String network = settings.network() != null ? settings.network() : networks.ownerNetwork(n, c, request.labels());
       String dockerId = ContainerMapping.createCommand(c.api(), request.name(), request.spec(), request.labels(),
-          network, settings.publishAddress()).exec().getId();
+          network, settings.publishAddress(), n.logDriver()).exec().getId();
       return ContainerMapping.toInfo(n.runtimeId(dockerId), n.id(), c.api().inspectContainerCmd(dockerId).exec());
     });
   }
@@ -429,7 +429,8 @@ public final class DockerRuntime implements ContainerRuntime {
    * {@inheritDoc} Docker: the engine's log endpoint ({@code logs --follow}) through docker-java, on the engine's
    * slow connection pool (each stream holds one of its {@code maxConnections} while it is open); lines go into a
    * {@link LogBuffer}, and with {@code PAUSE} a full buffer stops the reading thread, so the engine's stream waits
-   * (TCP backpressure) and nothing is lost. A line longer than a frame arrives in pieces as the engine sends them.
+   * (TCP backpressure) and nothing is lost. A line longer than 64 KiB (or one that never ends) reaches the reader
+   * in pieces of 64 KiB.
    */
   @Override
   public LogStream streamLogs(String containerId, LogOptions options) {

@@ -67,6 +67,8 @@ final class EngineNode implements Closeable {
   private final FailsafeExecutor<Object> once;
 
   private volatile @Nullable Clients clients;
+  /** The engine's default log driver, as it last said ({@code json-file} until it has). */
+  private volatile String logDriver = "json-file";
   private volatile boolean ready;
   private volatile Resources capacity = Resources.NONE;
   private volatile String apiVersion = "";
@@ -184,6 +186,7 @@ final class EngineNode implements Closeable {
       long cpus = info.getNCPU() == null ? 0 : info.getNCPU();
       long mem = info.getMemTotal() == null ? 0 : info.getMemTotal();
       capacity = Resources.ofMillis(cpus * 1000, mem);
+      logDriver = info.getLoggingDriver() == null ? "json-file" : info.getLoggingDriver();
       if (settings.network() != null) {
         ensureNetwork(c.api(), settings.network());
       }
@@ -283,6 +286,11 @@ final class EngineNode implements Closeable {
         // Another runtime created it meanwhile.
       }
     }
+  }
+
+  /** The engine's default log driver ({@code json-file}, {@code local}, {@code journald}, ...). */
+  String logDriver() {
+    return logDriver;
   }
 
   // ------------------------------------------------------------------------------------------ calls

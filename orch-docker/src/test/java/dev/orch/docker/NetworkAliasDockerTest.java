@@ -38,9 +38,9 @@ import org.junit.jupiter.api.Test;
 class NetworkAliasDockerTest {
   private static final int HTTP_PORT = 8080;
   private static final Duration EXEC = Duration.ofSeconds(30);
-  /** A CGI page that marks its start, then answers after 2 s. */
+  /** A CGI page that marks its start, then answers after 5 s (time for the re-join to happen in between). */
   private static final String SLOW_CGI = "mkdir -p /www/cgi-bin && printf '%s\\n' '#!/bin/sh'"
-      + " 'touch /tmp/slow-started' 'sleep 2' \"printf 'Content-Type: text/plain\\\\r\\\\n\\\\r\\\\nslow-ok'\""
+      + " 'touch /tmp/slow-started' 'sleep 5' \"printf 'Content-Type: text/plain\\\\r\\\\n\\\\r\\\\nslow-ok'\""
       + " > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow";
 
   private final String owner = OrchestratedDocker.ownerId("alias");
@@ -128,7 +128,7 @@ class NetworkAliasDockerTest {
     for (Set<String> aliases : List.of(Set.<String>of(), Set.of("inv"))) {
       assertEquals(0, exec(server, "rm -f /tmp/slow-started").exitCode());
       CompletableFuture<ExecResult> request = runtime.exec(caller, List.of("sh", "-c",
-          "printf 'GET /cgi-bin/slow HTTP/1.0\\r\\n\\r\\n' | nc -w 10 " + ip + " " + HTTP_PORT),
+          "printf 'GET /cgi-bin/slow HTTP/1.0\\r\\n\\r\\n' | nc -w 20 " + ip + " " + HTTP_PORT),
           EXEC).toCompletableFuture();
       OrchestratedDocker.awaitUntil("the slow page started", () -> "request " + request,
           () -> exec(server, "test -e /tmp/slow-started").exitCode() == 0);

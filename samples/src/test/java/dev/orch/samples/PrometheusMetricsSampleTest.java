@@ -55,7 +55,7 @@ class PrometheusMetricsSampleTest {
       PrometheusText scraped = PrometheusText.parse(body);
       assertTrue(scraped.value("orch_reconcile_count_total", BY_OWNER) > 0, body);
       assertTrue(scraped.value("orch_reconcile_duration_seconds_count", BY_OWNER) > 0, body);
-      assertTrue(scraped.value("orch_queue_depth", BY_OWNER) >= 0, body);
+      scraped.value("orch_queue_depth", BY_OWNER); // present once, with the owner (its value may be 0 by now)
       assertTrue(scraped.value("orch_probe_results_total", Map.of("probe", "readiness", "outcome", "success")) > 0,
           body);
       assertTrue(scraped.value("orch_probe_transitions_total", Map.of("type", "ready")) >= 2, body);

@@ -40,9 +40,20 @@ class TracingSampleTest {
       int pass = tree.indexOf("  orch.reconcile");
       int placement = tree.indexOf("    orch.placement");
       assertTrue(placement > pass, () -> "the placement under the pass: " + tree);
-      long calls = tree.stream().filter(l -> l.trim().equals("orch.runtime.call")).count();
-      assertTrue(calls >= 4, () -> "both replicas' create and start in the trace: " + tree);
       assertTrue(tree.indexOf("    orch.runtime.call") > placement, () -> "placed, then created: " + tree);
+      List<SpanData> calls = sample.spans().stream().filter(s -> s.getTraceId().equals(apply.getTraceId())
+          && s.getName().equals("orch.runtime.call")).toList();
+      List<SpanData> creates = calls.stream().filter(s -> "create".equals(attribute(s, "operation"))).toList();
+      List<SpanData> starts = calls.stream().filter(s -> "start".equals(attribute(s, "operation"))).toList();
+      assertEquals(2, creates.size(), () -> "both replicas' creates in the apply's trace: " + tree);
+      assertEquals(2, starts.size(), () -> "and both starts: " + tree);
+      // Each replica is created, then started: in time order, the i-th start comes after the i-th create.
+      long[] created = creates.stream().mapToLong(SpanData::getStartEpochNanos).sorted().toArray();
+      long[] started = starts.stream().mapToLong(SpanData::getStartEpochNanos).sorted().toArray();
+      for (int i = 0; i < created.length; i++) {
+        int k = i;
+        assertTrue(created[k] <= started[k], () -> "created before started: " + tree);
+      }
       for (SpanData s : sample.spans()) {
         if (s.getTraceId().equals(apply.getTraceId()) && s.getName().equals("orch.runtime.call")) {
           assertEquals("ok", attribute(s, "outcome"), s::toString);

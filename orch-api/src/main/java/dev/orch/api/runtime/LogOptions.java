@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * thread-safe; {@link #defaults()} reads everything printed so far, without following.
  *
  * @param follow      whether the stream goes on with new lines until the container stops or the stream is closed
- * @param since       only lines printed at or after this instant; null for all
+ * @param since       only lines printed at or after this instant; null for all (Docker's engine takes whole
+ *                    seconds: a line of the same second before it may come too)
  * @param tail        only the last {@code tail} lines printed so far (then new ones when following); -1 for all
  * @param timestamps  whether lines carry when they were printed
  * @param stdout      whether standard output is read
@@ -93,7 +94,7 @@ public record LogOptions(boolean follow, @Nullable Instant since, int tail, bool
     return new LogOptions(follow, since, tail, timestamps, stdout, stderr, lines, policy);
   }
 
-  /** Whether {@code line} is of a stream these options read. */
+  /** Whether lines of {@code source} are read. */
   public boolean reads(LogLine.Source source) {
     return source == LogLine.Source.STDOUT ? stdout : stderr;
   }

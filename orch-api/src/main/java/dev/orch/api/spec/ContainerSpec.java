@@ -153,6 +153,7 @@ public record ContainerSpec(String image, List<String> command, List<String> arg
     /** Sets the log limits; null for the runtime's default. */
     public Builder logLimits(@Nullable LogLimits limits) {
       this.logLimits = limits;
+      unparsed.remove("container.logLimits.maxSize");
       return this;
     }
 

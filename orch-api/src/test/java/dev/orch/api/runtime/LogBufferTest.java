@@ -69,15 +69,21 @@ class LogBufferTest {
     LogBuffer buffer = new LogBuffer(LogOptions.defaults().withBuffer(1, LogOptions.Overflow.PAUSE),
         () -> stopped.set(true));
     assertTrue(buffer.offer(line(0)));
-    CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Boolean> blocked = new CompletableFuture<>();
+    Thread producer = new Thread(() -> {
       try {
-        return buffer.offer(line(1));
+        blocked.complete(buffer.offer(line(1)));
       } catch (InterruptedException e) {
-        throw new AssertionError(e);
+        blocked.completeExceptionally(e);
       }
     });
-    assertThrows(java.util.concurrent.TimeoutException.class, () -> blocked.get(200, TimeUnit.MILLISECONDS),
-        "the producer waits while the buffer is full");
+    producer.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (producer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(Thread.State.WAITING, producer.getState(), "the producer waits while the buffer is full");
+    assertFalse(blocked.isDone());
     buffer.close();
     assertFalse(blocked.get(5, TimeUnit.SECONDS), "released: the stream is closed, stop reading");
     assertTrue(stopped.get());

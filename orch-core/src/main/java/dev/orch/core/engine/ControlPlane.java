@@ -430,7 +430,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
           + ")");
     }
     return new ServiceLogStream(settings.runtime(), () -> observed.containersOf(service).stream()
-        .filter(c -> !observed.isRemoved(c.id())).toList(), options, () -> settings.time().now());
+        .filter(c -> !observed.isRemoved(c.id())).toList(), options);
   }
 
   @Override

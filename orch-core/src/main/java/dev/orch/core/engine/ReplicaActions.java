@@ -148,12 +148,18 @@ final class ReplicaActions {
     }
     settings.runtime().logs(c.id(), lines).toCompletableFuture()
         .orTimeout(settings.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .whenComplete((words, x) -> {
-          List<String> kept = x == null ? List.copyOf(words) : List.of();
-          rt.lastWords = kept;
-          String said = x != null ? "; its last lines could not be read (" + dev.orch.core.util.Failures.describe(x)
-              + ")" : kept.isEmpty() ? "; it printed nothing" : "; last lines: " + String.join(" | ", kept);
+        .handle((words, x) -> {
+          String said;
+          try {
+            List<String> kept = x == null && words != null ? List.copyOf(words) : List.of();
+            rt.lastWords = kept;
+            said = x != null ? "; its last lines could not be read (" + dev.orch.core.util.Failures.describe(x)
+                + ")" : kept.isEmpty() ? "; it printed nothing" : "; last lines: " + String.join(" | ", kept);
+          } catch (RuntimeException bad) { // a runtime's odd answer (a null line): the event goes out all the same
+            said = "; its last lines could not be read (" + bad + ")";
+          }
           events.emit(OrchEvent.Type.WARNING, reason, spec.name(), c.name(), c.nodeId(), message + said);
+          return null;
         });
   }
 

@@ -13,43 +13,50 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * {@link ServiceLogs} over the runtime's per-container streams: the replicas are looked up again at most every
- * {@value #REFRESH_MILLIS} ms while reading (a new one opens from its first line, or from when its container last
- * stopped if it is one that restarted), and the open streams are polled in turn, waiting on one of them at a time
- * in slices of at most {@value #SLICE_MILLIS} ms. Holds no line of its own.
+ * {@value #REFRESH_MILLIS} ms while reading (a new one opens from its first line; a container that restarted, from
+ * its new run's start; one whose stream ended or failed is not reopened until it runs again), and the open streams
+ * are polled in turn, waiting on one of them at a time in slices of at most {@value #SLICE_MILLIS} ms. Holds no
+ * line of its own.
  */
 final class ServiceLogStream implements ServiceLogs {
   static final long REFRESH_MILLIS = 100;
   static final long SLICE_MILLIS = 20;
 
-  /** One replica's open stream. */
-  private record Followed(String replica, LogStream stream) {
+  /** One replica's open stream, opened for its container's run that started at {@code run}. */
+  private record Followed(String replica, LogStream stream, @Nullable Instant run) {
   }
 
   private final ContainerRuntime runtime;
   private final Supplier<List<ContainerInfo>> replicas;
   private final LogOptions options;
   private final LinkedHashMap<String, Followed> open = new LinkedHashMap<>();
-  /** Containers whose stream ended, with when: one that runs again reopens from then. */
-  private final Map<String, Instant> ended = new HashMap<>();
+  /** Containers whose stream ended, with the start of the run it was of: a new run reopens from its start. */
+  private final Map<String, Optional<Instant>> ended = new HashMap<>();
+  /** Why replicas' streams failed (the runtime could not read on), by replica, the last failure each. */
+  private final Map<String, String> failures = new HashMap<>();
   private final Map<String, Long> dropped = new HashMap<>();
-  private final Supplier<Instant> clock;
   private long refreshedAt = Long.MIN_VALUE;
   private int turn;
   private boolean closed;
 
-  ServiceLogStream(ContainerRuntime runtime, Supplier<List<ContainerInfo>> replicas, LogOptions options,
-                   Supplier<Instant> now) {
+  ServiceLogStream(ContainerRuntime runtime, Supplier<List<ContainerInfo>> replicas, LogOptions options) {
     this.runtime = runtime;
     this.replicas = replicas;
     this.options = options;
-    this.clock = now;
-    refresh(true);
+    try {
+      refresh(true);
+    } catch (RuntimeException e) {
+      close(); // the streams opened before the one that failed
+      throw e;
+    }
   }
 
   /** Opens a stream for each replica not followed (all of them the first time, only new ones after). */
@@ -66,12 +73,14 @@ final class ServiceLogStream implements ServiceLogs {
       if (open.containsKey(c.id())) {
         continue;
       }
-      Instant stoppedAt = ended.get(c.id());
-      if (stoppedAt != null && !c.isRunning()) {
-        continue; // read to its stop already
+      Optional<Instant> endedRun = ended.get(c.id());
+      Instant run = c.startedAt().orElse(null);
+      if (endedRun != null && (!c.isRunning() || Objects.equals(endedRun.orElse(null), run))) {
+        continue; // read to the end of this run already (or its stream failed): wait for a new run
       }
-      LogOptions o = first ? options : options.withTail(-1).withSince(stoppedAt);
-      open.put(c.id(), new Followed(c.name(), runtime.streamLogs(c.id(), o)));
+      // A new replica from its first line; a restarted one from its new run's start (Docker: to the second).
+      LogOptions o = first ? options : options.withTail(-1).withSince(endedRun == null ? null : run);
+      open.put(c.id(), new Followed(c.name(), runtime.streamLogs(c.id(), o), run));
       ended.remove(c.id());
     }
   }
@@ -122,13 +131,17 @@ final class ServiceLogStream implements ServiceLogs {
         note(f);
         f.stream().close();
         open.remove(id);
-        ended.put(id, clock.get());
+        ended.put(id, Optional.ofNullable(f.run()));
       }
     }
     return null;
   }
 
   private void note(Followed f) {
+    Throwable failure = f.stream().failure();
+    if (failure != null) {
+      failures.put(f.replica(), dev.orch.core.util.Failures.describe(failure));
+    }
     if (f.stream().dropped() > 0) {
       dropped.merge(f.replica(), f.stream().dropped(), Long::sum);
     }
@@ -158,6 +171,11 @@ final class ServiceLogStream implements ServiceLogs {
       }
     }
     return out;
+  }
+
+  @Override
+  public synchronized Map<String, String> failures() {
+    return new java.util.TreeMap<>(failures);
   }
 
   @Override

@@ -7,7 +7,8 @@ import org.slf4j.MDC;
  * What Orch's own log lines are about, in SLF4J's MDC: {@value #SERVICE} and {@value #REPLICA} while a pass
  * works on a service and while an event about a replica is logged (and told to event subscribers), so a logging
  * backend can print them ({@code %X{orch.service}} in Logback) or filter by them. A scope restores what was there
- * before. Not for the hot path: it touches the MDC's thread-local map.
+ * before. Not for the hot path: it touches the MDC's thread-local map. A scope belongs to the thread that opened it
+ * (the MDC is per thread): open and close it on one thread, as try-with-resources does.
  */
 public final class LogContext implements AutoCloseable {
   /** The MDC key of the service a line is about. */
