@@ -158,6 +158,17 @@ class ServiceLogsTest {
   }
 
   @Test
+  void closingTheOrchestratorEndsTheMergedLogsStillOpen() throws Exception {
+    orch.apply(web(1));
+    advance(5);
+    ServiceLogs logs = orch.logs("web", LogOptions.defaults().following());
+    assertTrue(!logs.isEnded(), "following a running service");
+    orch.close();
+    assertTrue(logs.isEnded(), "closed with the orchestrator");
+    assertEquals(Set.of(), logs.following());
+  }
+
+  @Test
   void aServiceNotAppliedIsRefusedByName() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> orch.logs("nope",
         LogOptions.defaults()));

@@ -6,6 +6,7 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.state.StateStoreException;
 import dev.orch.core.EventLog;
 import dev.orch.core.OrchEvent;
+import dev.orch.core.ServiceLogs;
 import dev.orch.core.Revision;
 import dev.orch.core.ServiceStatus;
 import dev.orch.core.UnknownServiceException;
@@ -51,6 +52,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final ServiceReconciler reconciler;
   private final MpscWorkQueue queue;
   private final Traces traces;
+  /** The merged logs open now, closed with the orchestrator. */
+  private final java.util.Set<ServiceLogs> logs = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final RuntimeIntake intake;
   private final StatusReport statusReport;
   private final Subscription runtimeSubscription;
@@ -420,7 +423,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
    * @throws IllegalArgumentException if the service is not applied
    * @throws dev.orch.api.runtime.UnsupportedCapabilityException if the runtime cannot stream logs
    */
-  public dev.orch.core.ServiceLogs logs(String service, dev.orch.api.runtime.LogOptions options) {
+  public ServiceLogs logs(String service, dev.orch.api.runtime.LogOptions options) {
     if (state.desired(service).isEmpty()) {
       throw new IllegalArgumentException("logs: service: \"" + service + "\": is not applied");
     }
@@ -429,8 +432,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
           + settings.runtime().name() + " cannot stream logs (" + dev.orch.api.runtime.RuntimeCapability.LOG_STREAM
           + ")");
     }
-    return new ServiceLogStream(settings.runtime(), () -> observed.containersOf(service).stream()
-        .filter(c -> !observed.isRemoved(c.id())).toList(), options);
+    ensureOpen("logs of " + service);
+    ServiceLogStream stream = new ServiceLogStream(settings.runtime(), () -> observed.containersOf(service).stream()
+        .filter(c -> !observed.isRemoved(c.id())).toList(), options, logs::remove);
+    logs.add(stream);
+    return stream;
   }
 
   @Override
@@ -557,6 +563,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       return;
     }
     closed = true;
+    List.copyOf(logs).forEach(ServiceLogs::close); // a reader's merged logs end with the orchestrator
     nodeOperations.close();
     intake.close();
     runtimeSubscription.close();

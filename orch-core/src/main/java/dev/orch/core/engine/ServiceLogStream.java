@@ -43,11 +43,14 @@ final class ServiceLogStream implements ServiceLogs {
   /** Why replicas' streams failed (the runtime could not read on), by replica, the last failure each. */
   private final Map<String, String> failures = new HashMap<>();
   private final Map<String, Long> dropped = new HashMap<>();
+  private final java.util.function.Consumer<ServiceLogs> onClose;
   private long refreshedAt = Long.MIN_VALUE;
   private int turn;
   private boolean closed;
 
-  ServiceLogStream(ContainerRuntime runtime, Supplier<List<ContainerInfo>> replicas, LogOptions options) {
+  ServiceLogStream(ContainerRuntime runtime, Supplier<List<ContainerInfo>> replicas, LogOptions options,
+                   java.util.function.Consumer<ServiceLogs> onClose) {
+    this.onClose = onClose;
     this.runtime = runtime;
     this.replicas = replicas;
     this.options = options;
@@ -192,6 +195,7 @@ final class ServiceLogStream implements ServiceLogs {
       open.clear();
     }
     all.forEach(f -> f.stream().close());
+    onClose.accept(this);
   }
 
   @Override
