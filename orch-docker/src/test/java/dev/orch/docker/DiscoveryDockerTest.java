@@ -113,7 +113,10 @@ class DiscoveryDockerTest {
    * another, each line of /tmp/load.log {@code ok <answer>} or {@code FAIL <what came back>}, until /tmp/stop.
    */
   private void startLoad(String service, String path) {
-    String request = "printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | nc -w 5 inventory " + PORT + " 2>&1";
+    // busybox nc's -w bounds the connect only: timeout bounds the whole request, so one that hangs shows as a
+    // FAIL line (exit 143) instead of stalling the loop.
+    String request = "timeout 15 sh -c \"printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | nc -w 5 inventory "
+        + PORT + "\" 2>&1 || echo \"exit $?\"";
     String loop = "n=0; while [ ! -f /tmp/stop ] && [ $n -lt 20000 ]; do n=$((n+1)); out=$(" + request + ");"
         + " case \"$out\" in *'200 OK'*) echo \"ok $(echo \"$out\" | tail -1)\";;"
         + " *) echo \"FAIL $(echo \"$out\" | tr '\\n' ' ')\";; esac; done >> /tmp/load.log; echo END >> /tmp/load.log";
