@@ -436,14 +436,11 @@ public final class DockerRuntime implements ContainerRuntime {
   public LogStream streamLogs(String containerId, LogOptions options) {
     Objects.requireNonNull(containerId, "containerId");
     Objects.requireNonNull(options, "options");
-    int sep = containerId.indexOf(ID_SEPARATOR);
-    EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;
-    if (n == null || sep == containerId.length() - 1) {
-      LogBuffer none = new LogBuffer(options, () -> { });
-      none.end(new NoSuchContainerException("docker: logs of " + containerId + " failed: no container " + containerId));
-      return none;
+    EngineNode n = nodeOf(containerId);
+    if (n == null) {
+      return LogBuffer.failed(options, noSuchContainer("logs", containerId));
     }
-    return DockerLogs.open(n, containerId, containerId.substring(sep + 1), options);
+    return DockerLogs.open(n, containerId, containerId.substring(containerId.indexOf(ID_SEPARATOR) + 1), options);
   }
 
   @Override
@@ -663,13 +660,22 @@ public final class DockerRuntime implements ContainerRuntime {
 
   /** Routes a call to the engine named in {@code containerId}; an id of no engine is no container. */
   <T> CompletionStage<T> withContainer(String containerId, String what, ContainerCall<T> call) {
-    int sep = containerId.indexOf(ID_SEPARATOR);
-    EngineNode n = sep > 0 ? nodes.get(containerId.substring(0, sep)) : null;
-    if (n == null || sep == containerId.length() - 1) {
-      return CompletableFuture.failedFuture(new NoSuchContainerException("docker: " + what + " failed: no container "
-          + containerId + " (ids are <node id>" + ID_SEPARATOR + "<engine's id>, nodes are " + nodes.keySet() + ")"));
+    EngineNode n = nodeOf(containerId);
+    if (n == null) {
+      return CompletableFuture.failedFuture(noSuchContainer(what, containerId));
     }
-    return call.apply(n, containerId.substring(sep + 1));
+    return call.apply(n, containerId.substring(containerId.indexOf(ID_SEPARATOR) + 1));
+  }
+
+  /** The node of Orch's container id {@code <node id>/<engine's id>}, or null when it names none. */
+  private @Nullable EngineNode nodeOf(String containerId) {
+    int sep = containerId.indexOf(ID_SEPARATOR);
+    return sep > 0 && sep < containerId.length() - 1 ? nodes.get(containerId.substring(0, sep)) : null;
+  }
+
+  private NoSuchContainerException noSuchContainer(String what, String containerId) {
+    return new NoSuchContainerException("docker: " + what + " failed: no container " + containerId + " (ids are"
+        + " <node id>" + ID_SEPARATOR + "<engine's id>, nodes are " + nodes.keySet() + ")");
   }
 
   /** Inspects a container and refuses to touch it unless it carries Orch's owner label. */

@@ -453,9 +453,8 @@ final class Cluster {
   synchronized LogStream streamLogs(String id, LogOptions options) {
     SimContainer c = containers.get(id);
     if (c == null) {
-      LogBuffer gone = new LogBuffer(options, () -> { });
-      gone.end(new NoSuchContainerException(runtimeName + ": logs of " + id + " failed: no such container"));
-      return gone;
+      return LogBuffer.failed(options, new NoSuchContainerException(runtimeName + ": logs of " + id
+          + " failed: no such container"));
     }
     return c.log.open(options);
   }

@@ -45,6 +45,13 @@ public final class LogBuffer implements LogStream {
     this.onClose = Objects.requireNonNull(onClose, "onClose");
   }
 
+  /** A stream that has ended with {@code error} before any line: what a runtime returns for a container it lacks. */
+  public static LogBuffer failed(LogOptions options, Throwable error) {
+    LogBuffer b = new LogBuffer(options, () -> { });
+    b.end(Objects.requireNonNull(error, "error"));
+    return b;
+  }
+
   /**
    * Hands the reader {@code line}: at once, or once there is room ({@code PAUSE}), or in place of the oldest line
    * waiting ({@code DROP_OLDEST}).
