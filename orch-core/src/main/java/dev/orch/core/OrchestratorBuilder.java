@@ -179,9 +179,11 @@ public final class OrchestratorBuilder {
 
   /**
    * Where Orch's Micrometer observations go (default {@code ObservationRegistry.NOOP}: none, at no cost): an
-   * apply, each reconcile pass (a child of the apply or event that queued it), placements and every runtime call
-   * (children of their pass), with Orch's events as their events. With a tracing handler (Micrometer Tracing) one
-   * apply shows as one trace.
+   * apply, each reconcile pass (a child of the apply or event that queued it, linking the others that queued it),
+   * placements, every runtime call, rollout steps and autoscaling decisions (children of their pass), and the
+   * probes of the prober Orch builds (a {@link #healthProber} given here observes as it was built), with Orch's
+   * events as their events. With a tracing handler (Micrometer Tracing) one apply shows as one trace. The names
+   * are in {@link OrchObservations}.
    */
   public OrchestratorBuilder observationRegistry(io.micrometer.observation.ObservationRegistry registry) {
     this.observations = java.util.Objects.requireNonNull(registry, "registry");
@@ -333,7 +335,7 @@ public final class OrchestratorBuilder {
     }
     HealthProber prober = healthProber;
     if (prober == null) {
-      HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(seed);
+      HealthProber.Builder pb = HealthProber.builder().timeSource(time).seed(seed).observationRegistry(observations);
       if (meterRegistry != null) {
         pb.meterRegistry(meterRegistry);
       }

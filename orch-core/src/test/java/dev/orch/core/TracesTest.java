@@ -126,6 +126,76 @@ class TracesTest {
         () -> "the starts too: " + describe());
   }
 
+  @Test
+  void aPassQueuedByTwoAppliesIsAChildOfTheFirstAndLinksTheSecond() {
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).observationRegistry(recording()).build();
+    time.runDue();
+    orch.apply(ServiceSpec.builder("web").replicas(1).container(ContainerSpec.builder("web:1").build()).build());
+    orch.apply(ServiceSpec.builder("web").replicas(2).container(ContainerSpec.builder("web:1").build()).build());
+    for (int i = 0; i < 50; i++) {
+      time.advance(Duration.ofMillis(100));
+    }
+    List<Seen> applies = seen.stream().filter(s -> s.name().equals(OrchObservations.APPLY)).toList();
+    assertEquals(2, applies.size(), this::describe);
+    Seen pass = seen.stream().filter(s -> s.name().equals(OrchObservations.PASS)
+        && s.context().getParentObservation() != null
+        && s.context().getParentObservation().getContextView() == applies.get(0).context())
+        .findFirst().orElseThrow(() -> new AssertionError("no pass under the first apply: " + describe()));
+    assertEquals(List.of(applies.get(1).context()), OrchObservations.linkedCauses(pass.context()),
+        "the second apply is linked, not a second parent");
+    assertEquals("2", pass.context().getHighCardinalityKeyValue("orch.causes").getValue());
+    assertEquals(List.of(), OrchObservations.linkedCauses(applies.get(0).context()), "only passes link");
+    assertEquals(2, orch.status("web").orElseThrow().running());
+  }
+
+  @Test
+  void probesRolloutStepsAndAutoscalingDecisionsAreObservedUnderTheirPasses() {
+    orch = Orchestrator.builder().runtime(runtime).timeSource(time).observationRegistry(recording()).build();
+    time.runDue();
+    orch.apply(web("web:1"));
+    orch.autoscaling().apply(dev.orch.api.spec.AutoscalePolicy.builder("web").minReplicas(1).maxReplicas(4)
+        .utilization("cpu", 50).syncPeriod(Duration.ofSeconds(5)).build());
+    advance(10);
+    orch.apply(web("web:2")); // a rolling update
+    advance(20);
+    assertEquals(dev.orch.core.RolloutStatus.Phase.COMPLETE, orch.status("web").orElseThrow().rollout().phase(),
+        this::describe);
+
+    List<Seen> probes = seen.stream().filter(s -> s.name().equals(OrchObservations.PROBE)).toList();
+    assertTrue(!probes.isEmpty(), this::describe);
+    assertEquals(Map.of("service", "web", "probe", "readiness", "action", "http", "outcome", "passed"),
+        probes.get(0).tags());
+
+    List<Seen> steps = seen.stream().filter(s -> s.name().equals(OrchObservations.ROLLOUT_STEP)).toList();
+    List<String> kinds = steps.stream().map(s -> s.tags().get("step")).distinct().toList();
+    assertTrue(kinds.containsAll(List.of("started", "step", "completed")), () -> kinds + describe());
+    for (Seen step : steps) {
+      assertEquals(OrchObservations.PASS + "[web]", ancestry(step.context()).get(1), () -> "a step under the pass"
+          + " that took it: " + ancestry(step.context()));
+      assertTrue(step.events().stream().anyMatch(e -> e.startsWith("orch.Rollout")), step.events()::toString);
+    }
+
+    Seen decision = seen.stream().filter(s -> s.name().equals(OrchObservations.AUTOSCALE)).findFirst()
+        .orElseThrow(() -> new AssertionError("no autoscaling decision observed: " + describe()));
+    assertEquals("web", decision.tags().get("service"));
+    assertTrue(decision.tags().containsKey("outcome"), decision.tags()::toString);
+    Observation.ContextView parent = decision.context().getParentObservation().getContextView();
+    assertEquals(OrchObservations.PASS, parent.getName());
+    assertEquals("autoscaling", parent.getLowCardinalityKeyValue("kind").getValue());
+  }
+
+  private static ServiceSpec web(String image) {
+    return ServiceSpec.builder("web").replicas(2).container(ContainerSpec.builder(image).port("http", 8080)
+        .requests("500m", "64Mi").build()).readiness(dev.orch.api.spec.Probe.http("/", "http")
+        .withPeriod(Duration.ofSeconds(1))).build();
+  }
+
+  private void advance(int seconds) {
+    for (int i = 0; i < seconds * 10; i++) {
+      time.advance(Duration.ofMillis(100));
+    }
+  }
+
   private String describe() {
     StringBuilder b = new StringBuilder();
     for (Seen s : seen) {

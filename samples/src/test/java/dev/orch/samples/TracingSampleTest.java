@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.time.VirtualTimeSource;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +69,29 @@ class TracingSampleTest {
           assertTrue(attribute(s, "node").startsWith("node-"), s::toString);
         }
       }
+    }
+  }
+
+  @Test
+  void aPassQueuedByTwoAppliesIsUnderTheFirstAndLinksTheSecond() {
+    VirtualTimeSource time = new VirtualTimeSource();
+    try (TracingSample sample = new TracingSample(time)) {
+      time.runDue();
+      sample.orchestrator().apply(ServiceSpec.builder("orders").replicas(1)
+          .container(ContainerSpec.builder("orders:1.0").build()).build());
+      sample.orchestrator().apply(ServiceSpec.builder("orders").replicas(2)
+          .container(ContainerSpec.builder("orders:1.0").build()).build());
+      for (int i = 0; i < 50; i++) {
+        time.advance(Duration.ofMillis(100));
+      }
+      assertEquals(2, sample.orchestrator().status("orders").orElseThrow().running());
+      List<SpanData> applies = sample.spans().stream().filter(s -> s.getName().equals("orch.apply")).toList();
+      assertEquals(2, applies.size(), () -> "two applies: " + sample.spans());
+      SpanData pass = sample.spans().stream().filter(s -> s.getName().equals("orch.reconcile")
+          && s.getParentSpanId().equals(applies.get(0).getSpanId())).findFirst()
+          .orElseThrow(() -> new AssertionError("no pass under the first apply: " + sample.spans()));
+      assertEquals(List.of(applies.get(1).getSpanContext()), pass.getLinks().stream().map(LinkData::getSpanContext)
+          .toList(), () -> "the pass links the second apply: " + pass);
     }
   }
 

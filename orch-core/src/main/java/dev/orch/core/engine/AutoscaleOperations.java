@@ -280,15 +280,27 @@ public final class AutoscaleOperations {
     List<ContainerInfo> replicas = observed.containersOf(service).stream()
         .filter(c -> c.state() == ContainerState.RUNNING).toList();
     Map<String, Boolean> ready = readiness(spec, replicas);
-    CompletableFuture<Map<String, MetricReading>> reads = metrics.read(e.policy, spec, replicas);
-    reads.thenAccept(readings -> decide(e, spec, ready, readings))
-        .whenComplete((v, x) -> plane.enqueueAfter(key, e.policy.syncPeriod()));
+    Traces traces = plane.traces();
+    io.micrometer.observation.Observation o = traces.autoscale(service, traces.current());
+    CompletableFuture<Map<String, MetricReading>> reads;
+    try (io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+      reads = metrics.read(e.policy, spec, replicas);
+    }
+    reads.thenApply(readings -> {
+      try (io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+        return decide(e, spec, ready, readings);
+      }
+    }).whenComplete((reason, x) -> {
+      Traces.stop(o, x != null ? "failed" : reason, x);
+      plane.enqueueAfter(key, e.policy.syncPeriod());
+    });
     return ReconcileResult.done();
   }
 
-  private void decide(Entry e, ServiceSpec spec, Map<String, Boolean> ready, Map<String, MetricReading> readings) {
+  /** Decides and scales; returns the decision's reason ({@code Replaced} when the policy went meanwhile). */
+  private String decide(Entry e, ServiceSpec spec, Map<String, Boolean> ready, Map<String, MetricReading> readings) {
     if (entries.get(spec.name()) != e || e.paused) {
-      return; // replaced, deleted or paused meanwhile
+      return "Replaced"; // replaced, deleted or paused meanwhile
     }
     // During a rollout the autoscaler may add replicas (the rollout keeps its proportions of the total) but
     // takes none away: a scale-down could take the service below the rollout's availability floor.
@@ -325,6 +337,7 @@ public final class AutoscaleOperations {
         plane.emit(OrchEvent.Type.NORMAL, "Scaled", spec.name(), "", "", d.explain());
       }
     }
+    return d.reason();
   }
 
   /** Each running replica, ready or not (as its endpoint says, or running when the service has no ports). */

@@ -145,6 +145,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     Traces.stop(o, "applied", null);
   }
 
+  /** The orchestrator's observations. */
+  Traces traces() {
+    return traces;
+  }
+
   /** Queues {@code key} now, noting what queued it (for its pass's parent observation). */
   private void enqueueNow(String key) {
     traces.queued(key);
@@ -415,6 +420,15 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   @Override
   public void event(OrchEvent.Type type, String reason, String service, String message) {
     emit(type, reason, service, "", "", message);
+  }
+
+  @Override
+  public void step(OrchEvent.Type type, String step, String reason, String service, String message) {
+    io.micrometer.observation.Observation o = traces.rolloutStep(service, step, message);
+    try (io.micrometer.observation.Observation.Scope scope = o.openScope()) {
+      emit(type, reason, service, "", "", message);
+    }
+    Traces.stop(o, type == OrchEvent.Type.WARNING ? "warning" : "ok", null);
   }
 
   /**

@@ -208,10 +208,12 @@ final class ReplicaProbes implements AutoCloseable {
   }
 
   private ProbeTarget target(ContainerInfo c) {
+    String service = c.labels().getOrDefault(dev.orch.api.runtime.OrchLabels.SERVICE, "");
     if (runtime.probeTransport().isPresent()) {
-      return ProbeTarget.of(runtime, c.id());
+      return ProbeTarget.builder(c.id()).runtime(runtime).transport(runtime.probeTransport().get()).service(service)
+          .build();
     }
-    ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(runtime);
+    ProbeTarget.Builder b = ProbeTarget.builder(c.id()).runtime(runtime).service(service);
     for (PortBinding p : c.ports()) {
       if (published(p)) {
         b.host(p.hostAddress());

@@ -1,5 +1,6 @@
 package dev.orch.core.engine;
 
+import dev.orch.core.OrchObservations;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
@@ -14,29 +15,31 @@ import org.jspecify.annotations.Nullable;
  * The orchestrator's Micrometer observations, so that one apply shows as one trace: {@value #APPLY} around an
  * apply (of a spec, a policy or an autoscaling policy), {@value #PASS} around each work-queue pass, whose parent is
  * the observation that queued its key (the first of them when the queue merged several; the others are counted in
- * {@code orch.causes}), {@value #PLACEMENT} around placing a service's replicas and {@value #RUNTIME_CALL} around
- * every runtime call, from its start until its stage completes, on whatever thread that is (what the caller does
- * on completion runs inside the caller's observation, so the calls it makes next are in the same trace). The
- * events Orch emits
- * while an observation is current become its events (rollout steps, autoscaling decisions, policy changes).
+ * {@code orch.causes}, the others linked: {@link OrchObservations#linkedCauses}), {@value #PLACEMENT} around placing
+ * a service's replicas, {@value #RUNTIME_CALL} around every runtime call, from its start until its stage
+ * completes, on whatever thread that is (what the caller does on completion runs inside the caller's observation,
+ * so the calls it makes next are in the same trace), {@value #AUTOSCALE} around an autoscaling decision (from its
+ * metrics read to its scale) and {@value #ROLLOUT_STEP} for each step of a rollout (a short observation under
+ * the pass that took the step). Probes are observed by the {@code HealthProber}. The events Orch emits while an
+ * observation is current become its events.
  *
  * <p>Low-cardinality key values only name the service, the node, the kind of key or call and the outcome; a
  * call's words and a key's causes are high-cardinality. With {@link ObservationRegistry#NOOP} (the default) nothing
  * is kept or allocated: every method returns at once. Thread-safe.
  */
 final class Traces {
-  /** An apply of a spec, a network policy or an autoscaling policy. */
-  static final String APPLY = "orch.apply";
-  /** One work-queue pass over a key (a service, its autoscaling, the network wiring). */
-  static final String PASS = "orch.reconcile";
-  /** Placing replicas of a service on nodes. */
-  static final String PLACEMENT = "orch.placement";
-  /** One runtime call, until its stage completes. */
-  static final String RUNTIME_CALL = "orch.runtime.call";
+  static final String APPLY = OrchObservations.APPLY;
+  static final String PASS = OrchObservations.PASS;
+  static final String PLACEMENT = OrchObservations.PLACEMENT;
+  static final String RUNTIME_CALL = OrchObservations.RUNTIME_CALL;
+  static final String ROLLOUT_STEP = OrchObservations.ROLLOUT_STEP;
+  static final String AUTOSCALE = OrchObservations.AUTOSCALE;
+  /** At most this many causes of one pass are kept (the first the parent, the others links); more are counted. */
+  private static final int KEPT_CAUSES = 16;
 
   private final ObservationRegistry registry;
   /** The observations that queued each key since its last pass, the first one first. */
-  private final ConcurrentHashMap<String, List<Observation>> causes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Causes> causes = new ConcurrentHashMap<>();
 
   Traces(ObservationRegistry registry) {
     this.registry = registry;
@@ -63,10 +66,11 @@ final class Traces {
     }
     Observation current = registry.getCurrentObservation();
     if (current != null) {
-      causes.compute(key, (k, list) -> {
-        List<Observation> out = list == null ? new ArrayList<>(2) : list;
-        if (out.size() < 16) { // a key queued by many: the first is the parent, the rest only counted
-          out.add(current);
+      causes.compute(key, (k, c) -> {
+        Causes out = c == null ? new Causes() : c;
+        out.count++;
+        if (out.kept.size() < KEPT_CAUSES && !out.kept.contains(current)) {
+          out.kept.add(current); // a key queued by many: the first is the parent, the next linked, the rest counted
         }
         return out;
       });
@@ -78,14 +82,47 @@ final class Traces {
     if (off()) {
       return Observation.NOOP;
     }
-    List<Observation> by = causes.remove(key);
+    Causes by = causes.remove(key);
     Observation o = Observation.createNotStarted(PASS, registry).lowCardinalityKeyValue("kind", kind)
         .lowCardinalityKeyValue("service", service);
-    if (by != null && !by.isEmpty()) {
-      o.parentObservation(by.get(0));
-      o.highCardinalityKeyValue("orch.causes", Integer.toString(by.size()));
+    if (by != null) {
+      o.parentObservation(by.kept.get(0));
+      o.highCardinalityKeyValue("orch.causes", Integer.toString(by.count));
+      if (by.kept.size() > 1) {
+        List<Observation.ContextView> links = new ArrayList<>(by.kept.size() - 1);
+        for (Observation cause : by.kept.subList(1, by.kept.size())) {
+          links.add(cause.getContextView());
+        }
+        o.getContext().put(OrchObservations.LinkedCauses.class, new OrchObservations.LinkedCauses(links));
+      }
     }
     return o.start();
+  }
+
+  /** A step of {@code service}'s rollout ({@code step}: started, step, paused, ...), started, child of the current one. */
+  Observation rolloutStep(String service, String step, String message) {
+    if (off()) {
+      return Observation.NOOP;
+    }
+    return Observation.createNotStarted(ROLLOUT_STEP, registry).lowCardinalityKeyValue("service", service)
+        .lowCardinalityKeyValue("step", step).highCardinalityKeyValue("message", message).start();
+  }
+
+  /** An autoscaling decision for {@code service}, started, child of {@code parent} (the pass that read the metrics). */
+  Observation autoscale(String service, @Nullable Observation parent) {
+    if (off()) {
+      return Observation.NOOP;
+    }
+    Observation o = Observation.createNotStarted(AUTOSCALE, registry).lowCardinalityKeyValue("service", service);
+    if (parent != null) {
+      o.parentObservation(parent);
+    }
+    return o.start();
+  }
+
+  /** The observation current now, if any (null when off). */
+  @Nullable Observation current() {
+    return off() ? null : registry.getCurrentObservation();
   }
 
   /** Placing replicas of {@code service}, started, child of the current observation. */
@@ -155,6 +192,12 @@ final class Traces {
     if (current != null) {
       current.event(Observation.Event.of("orch." + reason, message));
     }
+  }
+
+  /** The observations that queued one key since its last pass: the first few, and how many in all. */
+  private static final class Causes {
+    final List<Observation> kept = new ArrayList<>(2);
+    int count;
   }
 
   /** Ends {@code o} with {@code outcome}, and {@code error} if not null. */

@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.EnumMap;
@@ -52,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * if the prober made it.
  */
 public final class HealthProber implements AutoCloseable {
+  /** The name of the observation around each probe, when an observation registry is given. */
+  public static final String OBSERVATION = "orch.probe";
+
   private static final Logger LOG = LoggerFactory.getLogger(HealthProber.class);
 
   final TimeSource time;
@@ -59,6 +64,7 @@ public final class HealthProber implements AutoCloseable {
   private final int maxInFlight;
   private final SplittableRandom random;
   private final MeterRegistry registry;
+  private final ObservationRegistry observations;
   private final Map<ProbeKind, Counter> successes = new EnumMap<>(ProbeKind.class);
   private final Map<ProbeKind, Counter> failures = new EnumMap<>(ProbeKind.class);
   private final Map<ProbeTransition.Type, Counter> transitions = new EnumMap<>(ProbeTransition.Type.class);
@@ -76,6 +82,7 @@ public final class HealthProber implements AutoCloseable {
     this.maxInFlight = b.maxInFlight;
     this.random = new SplittableRandom(b.seed);
     this.registry = b.meterRegistry != null ? b.meterRegistry : new CompositeMeterRegistry();
+    this.observations = b.observations;
     for (ProbeKind k : ProbeKind.values()) {
       successes.put(k, Counter.builder("orch.probe.results").tag("probe", k.name().toLowerCase(java.util.Locale.ROOT)).tag("outcome", "success")
           .description("probe results").register(registry));
@@ -249,7 +256,34 @@ public final class HealthProber implements AutoCloseable {
   Supplier<CompletionStage<ProbeResult>> call(ProbeTarget target, ProbeKind kind, ProbeAction action,
                                               Duration timeout,
                                               String field) {
-    return calls.call(target, kind, action, timeout, field);
+    Supplier<CompletionStage<ProbeResult>> call = calls.call(target, kind, action, timeout, field);
+    if (observations.isNoop()) {
+      return call;
+    }
+    String probe = kind.name().toLowerCase(java.util.Locale.ROOT);
+    String how = action instanceof ProbeAction.HttpGet ? "http" : action instanceof ProbeAction.TcpSocket ? "tcp"
+        : "exec";
+    return () -> {
+      Observation o = Observation.createNotStarted(OBSERVATION, observations)
+          .lowCardinalityKeyValue("service", target.service()).lowCardinalityKeyValue("probe", probe)
+          .lowCardinalityKeyValue("action", how).highCardinalityKeyValue("container", target.containerId()).start();
+      CompletionStage<ProbeResult> stage;
+      try (Observation.Scope scope = o.openScope()) {
+        stage = call.get();
+      } catch (RuntimeException e) {
+        o.error(e);
+        o.lowCardinalityKeyValue("outcome", "failed").stop();
+        throw e;
+      }
+      return stage.whenComplete((r, e) -> {
+        if (e != null) {
+          o.error(e);
+        } else if (!r.success()) {
+          o.highCardinalityKeyValue("message", r.message());
+        }
+        o.lowCardinalityKeyValue("outcome", e == null && r.success() ? "passed" : "failed").stop();
+      });
+    };
   }
 
   synchronized NioProbeEngine engine() {
@@ -289,6 +323,7 @@ public final class HealthProber implements AutoCloseable {
     private int maxInFlight = 1000;
     private long seed;
     private @Nullable MeterRegistry meterRegistry;
+    private ObservationRegistry observations = ObservationRegistry.NOOP;
 
     private Builder() {
     }
@@ -321,6 +356,16 @@ public final class HealthProber implements AutoCloseable {
     /** Where metrics go. Default: nowhere. */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "meterRegistry");
+      return this;
+    }
+
+    /**
+     * Where observations go: one {@code orch.probe} around each probe, with the service (of
+     * {@link ProbeTarget#service}), the probe kind, the action and the outcome as low-cardinality key values.
+     * Default {@link ObservationRegistry#NOOP}: nothing observed, nothing allocated.
+     */
+    public Builder observationRegistry(ObservationRegistry registry) {
+      this.observations = Objects.requireNonNull(registry, "observationRegistry");
       return this;
     }
 

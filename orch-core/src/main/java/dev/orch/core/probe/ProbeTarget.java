@@ -31,8 +31,10 @@ public final class ProbeTarget {
   private final Map<Integer, Integer> numberedPorts;
   private final @Nullable ProbeTransport transport;
   private final @Nullable ContainerRuntime runtime;
+  private final String service;
 
   private ProbeTarget(Builder b) {
+    this.service = b.service;
     this.containerId = b.containerId;
     this.host = b.host;
     this.namedPorts = Map.copyOf(b.namedPorts);
@@ -65,6 +67,11 @@ public final class ProbeTarget {
   /** The container probed. */
   public String containerId() {
     return containerId;
+  }
+
+  /** The service the container belongs to, as its probes' observations name it; empty when not told. */
+  public String service() {
+    return service;
   }
 
   /**
@@ -114,6 +121,7 @@ public final class ProbeTarget {
     private @Nullable String host;
     private @Nullable ProbeTransport transport;
     private @Nullable ContainerRuntime runtime;
+    private String service = "";
 
     private Builder(String containerId) {
       Objects.requireNonNull(containerId, "containerId");
@@ -171,6 +179,15 @@ public final class ProbeTarget {
     /** The runtime whose {@link ContainerRuntime#exec} runs exec probes when there is no transport. */
     public Builder runtime(ContainerRuntime runtime) {
       this.runtime = Objects.requireNonNull(runtime, "runtime");
+      return this;
+    }
+
+    /**
+     * The service the container belongs to: a low-cardinality key value ({@code service}) of its probes'
+     * observations. Default: none.
+     */
+    public Builder service(String service) {
+      this.service = Objects.requireNonNull(service, "service");
       return this;
     }
 

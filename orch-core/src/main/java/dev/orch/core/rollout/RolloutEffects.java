@@ -15,6 +15,14 @@ public interface RolloutEffects {
   /** Records an event about service {@code service}. */
   void event(OrchEvent.Type type, String reason, String service, String message);
 
+  /**
+   * Records a step of service {@code service}'s rollout ({@code step}: started, step, paused, promoted, ...), an
+   * event of {@code reason} with {@code message}, inside an observation of the step.
+   */
+  default void step(OrchEvent.Type type, String step, String reason, String service, String message) {
+    event(type, reason, service, message);
+  }
+
   /** Sets condition {@code type} of service {@code service}; returns whether it changed. */
   boolean setCondition(String service, String type, boolean status, String reason, String message);
 

@@ -24,8 +24,8 @@ final class RolloutNotes {
 
   /** Reports a rollout event of {@code kind} (started, step, paused, ...) about {@code revision}. */
   void note(ServiceSpec spec, String kind, String revision, String reason, String message) {
-    effects.event(kind.equals("aborted") || kind.equals("rolledback") || kind.equals("stalled")
-        ? OrchEvent.Type.WARNING : OrchEvent.Type.NORMAL, reason, spec.name(),
+    effects.step(kind.equals("aborted") || kind.equals("rolledback") || kind.equals("stalled")
+        ? OrchEvent.Type.WARNING : OrchEvent.Type.NORMAL, kind, reason, spec.name(),
         message.contains(revision) ? message : message + " (revision " + revision + ")");
     Counter.builder("orch.rollout.events").description("Rollout events by kind: started, step, paused, resumed, "
             + "promote, promoted, aborted, rolledback, stalled, completed")
