@@ -31,6 +31,12 @@ class DockerRuntimeConformanceDockerTest extends RuntimeConformanceKit {
   }
 
   @Override
+  protected java.util.Optional<ContainerSpec> writesLines(String out, String err) {
+    return java.util.Optional.of(ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c",
+        "echo \"$KIT_OUT\"; echo \"$KIT_ERR\" >&2; trap 'exit 0' TERM; sleep 100000 & wait").build());
+  }
+
+  @Override
   protected ContainerSpec exitsSoonWith(int exitCode) {
     return ContainerSpec.builder(DockerTestEngines.image()).command("sh", "-c", "exit " + exitCode).build();
   }

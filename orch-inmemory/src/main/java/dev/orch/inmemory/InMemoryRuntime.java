@@ -232,12 +232,21 @@ public final class InMemoryRuntime implements ContainerRuntime {
    * and a stream is a cursor over them: the container never waits for a reader, whatever the overflow policy, and
    * the lines a slow reader falls behind by (past the 1,000 kept, or past {@code bufferLines} with
    * {@code DROP_OLDEST}) are counted as dropped. Lines carry the time source's time; waiting in {@code poll} is in
-   * real time.
+   * real time. An injected fault on {@link RuntimeOperation#LOGS} that fails the call ends the stream at once with
+   * its error; an injected latency does not delay a stream.
    */
   @Override
   public LogStream streamLogs(String containerId, LogOptions options) {
     Objects.requireNonNull(containerId, "containerId");
     Objects.requireNonNull(options, "options");
+    String nodeId = cluster.nodeOf(containerId);
+    FaultInjector.Decision d = faults.decide(RuntimeOperation.LOGS, nodeId);
+    if (d.failure() != null) { // the stream ends at once with the fault's error (a latency does not delay it)
+      String message = (nodeId != null ? nodeId : name) + ": " + describe(RuntimeOperation.LOGS, containerId)
+          + " failed: " + d.failure().message();
+      return dev.orch.api.runtime.LogBuffer.failed(options, d.failure().isRefusing()
+          ? new RequestRefusedException(message) : new RuntimeUnavailableException(message));
+    }
     return cluster.streamLogs(containerId, options);
   }
 

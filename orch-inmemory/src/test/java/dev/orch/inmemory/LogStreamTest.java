@@ -130,4 +130,17 @@ class LogStreamTest {
     assertNull(none.poll(Duration.ZERO));
     assertTrue(none.failure() instanceof NoSuchContainerException, () -> String.valueOf(none.failure()));
   }
+
+  @Test
+  void anInjectedFailureOfLogsEndsTheStreamWithItsErrorOnceAndThenStreamsAgain() throws Exception {
+    ContainerInfo c = started();
+    runtime.injectFault(CallFault.failing().operations(RuntimeOperation.LOGS).times(1).build());
+    LogStream failed = runtime.streamLogs(c.id(), LogOptions.defaults().following());
+    assertTrue(failed.isEnded());
+    assertTrue(failed.failure() instanceof dev.orch.api.runtime.RuntimeUnavailableException
+        && failed.failure().getMessage().contains("logs " + c.id()), () -> String.valueOf(failed.failure()));
+    try (LogStream next = runtime.streamLogs(c.id(), LogOptions.defaults().following())) {
+      assertTrue(!next.isEnded() && next.failure() == null, "the fault was for one call");
+    }
+  }
 }

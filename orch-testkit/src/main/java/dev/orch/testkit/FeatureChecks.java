@@ -14,6 +14,7 @@ import dev.orch.api.runtime.ContainerRuntimeException;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.ExecResult;
 import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.LogLine;
 import dev.orch.api.runtime.LogOptions;
 import dev.orch.api.runtime.LogStream;
 import dev.orch.api.runtime.NetworkInfo;
@@ -109,6 +110,36 @@ abstract class FeatureChecks extends EventAndErrorChecks {
     try (LogStream exited = runtime.streamLogs(id, LogOptions.defaults().following())) {
       assertTrue(readToEnd(exited), "an exited container's stream ends at the end of its log, following or not");
       assertTrue(exited.failure() == null, () -> "no failure: " + exited.failure());
+    }
+  }
+
+  @Test
+  void aLogStreamCarriesWhatTheContainerWroteEachLineOnItsStream() throws Exception {
+    assumeCapabilities(RuntimeCapability.LOG_STREAM);
+    String out = "kit-out-" + runId;
+    String err = "kit-err-" + runId;
+    java.util.Optional<ContainerSpec> spec = writesLines(out, err);
+    org.junit.jupiter.api.Assumptions.assumeTrue(spec.isPresent(), "the fixture gives no container that writes lines"
+        + " (RuntimeKitFixture.writesLines)");
+    String id = run(spec.get().toBuilder().env("KIT_OUT", out).env("KIT_ERR", err).build());
+    awaitState(id, ContainerState.RUNNING);
+    List<String> seen = new ArrayList<>();
+    try (LogStream follow = runtime.streamLogs(id, LogOptions.defaults().following())) {
+      long deadline = System.nanoTime() + timeout().toNanos();
+      while (seen.size() < 2 && System.nanoTime() < deadline) {
+        LogLine l = follow.poll(Duration.ofMillis(200));
+        if (l != null) {
+          seen.add(l.source() + " " + l.text());
+        }
+      }
+    }
+    assertEquals(List.of("STDOUT " + out, "STDERR " + err), seen, "each line as written, on its own stream");
+    try (LogStream errOnly = runtime.streamLogs(id, LogOptions.defaults().withStreams(false, true))) {
+      List<String> lines = new ArrayList<>();
+      for (LogLine l; (l = errOnly.poll(Duration.ofSeconds(5))) != null; ) {
+        lines.add(l.source() + " " + l.text());
+      }
+      assertEquals(List.of("STDERR " + err), lines, "standard error alone, not following: ends at its end");
     }
   }
 

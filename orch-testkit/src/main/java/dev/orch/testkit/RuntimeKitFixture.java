@@ -86,6 +86,17 @@ public abstract class RuntimeKitFixture {
     return runsUntilStopped().toBuilder().port("http", port).build();
   }
 
+  /**
+   * A container that, once started, writes {@code out} and a newline to its standard output, then {@code err} and
+   * a newline to its standard error, and runs until stopped (env {@code KIT_OUT} and {@code KIT_ERR} hold the two
+   * words, for a runtime whose containers read them there): for the check that a log stream carries what a
+   * container wrote, each line on its stream. The words are letters, digits and dashes. The default is none, and
+   * that check is skipped; a runtime with {@code LOG_STREAM} should override it.
+   */
+  protected java.util.Optional<ContainerSpec> writesLines(String out, String err) {
+    return java.util.Optional.empty();
+  }
+
   /** The node tests create containers on; by default the first ready node the runtime reports. */
   protected String nodeId(ContainerRuntime runtime) {
     return await(runtime.nodes()).stream().filter(NodeInfo::ready).map(NodeInfo::id).findFirst()

@@ -7,6 +7,7 @@ import dev.orch.api.runtime.RuntimeUnavailableException;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.api.time.TimeSource;
 import dev.orch.core.util.Failures;
+import dev.orch.core.util.LogContext;
 import dev.orch.core.util.TimeSourceScheduler;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs runtime calls with Failsafe: a call that fails because the runtime or its node did not answer is
@@ -57,8 +59,9 @@ final class RuntimeCalls {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
     Duration limit = callTimeout.plus(extra);
-    return traces.call(node, what, () -> (CompletionStage<T>) executor.getStageAsync(() ->
-        (CompletionStage<Object>) within(call.get(), limit, node, what)));
+    LogContext context = LogContext.capture();
+    return inContext(context, traces.call(node, what, () -> (CompletionStage<T>) executor.getStageAsync(() ->
+        (CompletionStage<Object>) within(call.get(), limit, node, what))));
   }
 
   /**
@@ -75,13 +78,35 @@ final class RuntimeCalls {
     if (closed.getAsBoolean()) {
       return CompletableFuture.failedFuture(new IllegalStateException(what + ": the orchestrator is closed"));
     }
-    return traces.call(node, what, () -> {
+    LogContext context = LogContext.capture();
+    return inContext(context, traces.call(node, what, () -> {
       try {
         return within(call.get(), limit, node, what);
       } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
         return CompletableFuture.failedFuture(e);
       }
+    }));
+  }
+
+  /**
+   * {@code stage}, whose dependents run with {@code context} in the MDC (the service and replica of the pass that
+   * made the call), on whatever thread completes it; {@code stage} itself when there is no context.
+   */
+  private static <T> CompletionStage<T> inContext(@Nullable LogContext context, CompletionStage<T> stage) {
+    if (context == null) {
+      return stage;
+    }
+    CompletableFuture<T> out = new CompletableFuture<>();
+    stage.whenComplete((v, e) -> {
+      try (LogContext previous = context.resume()) {
+        if (e != null) {
+          out.completeExceptionally(e); // as the stage failed: its dependents see what they saw before
+        } else {
+          out.complete(v);
+        }
+      }
     });
+    return out;
   }
 
   private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {

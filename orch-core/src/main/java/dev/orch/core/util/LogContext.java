@@ -35,6 +35,27 @@ public final class LogContext implements AutoCloseable {
     return previous;
   }
 
+  /**
+   * What the MDC holds for Orch's two keys on this thread now, to {@link #resume} on another (where a runtime
+   * call completes); null when it holds neither.
+   */
+  public static @Nullable LogContext capture() {
+    String service = MDC.get(SERVICE);
+    String replica = MDC.get(REPLICA);
+    return service == null && replica == null ? null : new LogContext(service, replica);
+  }
+
+  /**
+   * Puts exactly what {@link #capture} found in the MDC of this thread until the scope closes; closing puts back
+   * what was there.
+   */
+  public LogContext resume() {
+    LogContext previous = new LogContext(MDC.get(SERVICE), MDC.get(REPLICA));
+    set(SERVICE, service);
+    set(REPLICA, replica);
+    return previous;
+  }
+
   private static void set(String key, @Nullable String value) {
     if (value == null) {
       MDC.remove(key);
