@@ -158,6 +158,28 @@ class ServiceLogsTest {
   }
 
   @Test
+  void anExitWhoseLogsNeverAnswerIsToldOnceTheCallTimeoutPassesOnTheOrchestratorsClock() {
+    java.util.concurrent.CompletableFuture<List<String>> never = new java.util.concurrent.CompletableFuture<>();
+    ForwardingRuntime mute = new ForwardingRuntime(runtime) {
+      @Override
+      public java.util.concurrent.CompletionStage<List<String>> logs(String containerId, int tailLines) {
+        return never;
+      }
+    };
+    try (Orchestrator o = Orchestrator.builder().runtime(mute).timeSource(time).ownerId("mute")
+        .callTimeout(Duration.ofSeconds(20)).lastWords(5).build()) {
+      o.apply(ServiceSpec.builder("dying").replicas(1).container(ContainerSpec.builder("dying:1").build()).build());
+      advance(10); // exited at about 2 s: its logs asked, no answer yet
+      assertTrue(o.events().recent().stream().noneMatch(e -> e.reason().equals("Exited")), "waits for the logs");
+      advance(20); // the call timeout passed on virtual time, whatever the wall clock did
+      OrchEvent exited = o.events().recent().stream().filter(e -> e.reason().equals("Exited")).findFirst()
+          .orElseThrow(() -> new AssertionError("no Exited event: " + o.events().recent()));
+      assertTrue(exited.message().contains("its last lines could not be read") && exited.message()
+          .contains("did not answer in 20000ms"), exited::message);
+    }
+  }
+
+  @Test
   void closingTheOrchestratorEndsTheMergedLogsStillOpen() throws Exception {
     orch.apply(web(1));
     advance(5);

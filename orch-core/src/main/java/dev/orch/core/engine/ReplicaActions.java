@@ -136,7 +136,7 @@ final class ReplicaActions {
 
   /**
    * Tells of an exit: reads the container's last log lines (at most {@link EngineSettings#lastWords()}, bounded by
-   * the call timeout), keeps them for its status and emits the {@code Exited} (or {@code OOMKilled}) event with
+   * the call timeout on the orchestrator's time source), keeps them for its status and emits the {@code Exited} (or {@code OOMKilled}) event with
    * them; without them (a runtime that keeps no logs, a failed read) the event says so and goes out all the same.
    */
   private void exited(ServiceSpec spec, ContainerInfo c, ServiceRecord.RestartTracker rt, String message) {
@@ -146,9 +146,8 @@ final class ReplicaActions {
       events.emit(OrchEvent.Type.WARNING, reason, spec.name(), c.name(), c.nodeId(), message);
       return;
     }
-    settings.runtime().logs(c.id(), lines).toCompletableFuture()
-        .orTimeout(settings.callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .handle((words, x) -> {
+    RuntimeCalls.within(settings.time(), settings.runtime().logs(c.id(), lines), settings.callTimeout(), c.nodeId(),
+        "logs " + c.name()).handle((words, x) -> {
           String said;
           try {
             List<String> kept = x == null && words != null ? List.copyOf(words) : List.of();

@@ -110,6 +110,15 @@ final class RuntimeCalls {
   }
 
   private <T> CompletionStage<T> within(CompletionStage<T> stage, Duration limit, String node, String what) {
+    return within(time, stage, limit, node, what);
+  }
+
+  /**
+   * {@code stage}, or a failure with {@link RuntimeUnavailableException} once {@code limit} has passed on
+   * {@code time} without an answer (virtual time in tests, as every other wait of the engine).
+   */
+  static <T> CompletionStage<T> within(TimeSource time, CompletionStage<T> stage, Duration limit, String node,
+                                       String what) {
     CompletableFuture<T> out = new CompletableFuture<>();
     ScheduledTask timer = time.schedule(limit, () -> out.completeExceptionally(new RuntimeUnavailableException(
         node + ": " + what + " failed: the runtime did not answer in " + limit.toMillis() + "ms")));
