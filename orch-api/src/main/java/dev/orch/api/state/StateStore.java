@@ -94,4 +94,19 @@ public interface StateStore extends AutoCloseable {
       throw new IllegalArgumentException("key: \"" + key + "\": " + why);
     }
   }
+
+  /**
+   * Refuses a value that is not one JSON document, naming the key and where the syntax breaks; for stores that
+   * keep values as given.
+   *
+   * @throws NullPointerException     when {@code value} is null
+   * @throws IllegalArgumentException naming the key and the problem
+   */
+  static void requireValidValue(String key, String value) {
+    java.util.Objects.requireNonNull(value, "value");
+    String why = JsonSyntax.problem(value);
+    if (why != null) {
+      throw new IllegalArgumentException("value of \"" + key + "\": not a JSON document: " + why);
+    }
+  }
 }
