@@ -114,9 +114,10 @@ class DiscoveryDockerTest {
    */
   private void startLoad(String service, String path) {
     // busybox nc's -w bounds the connect only: timeout bounds the whole request, so one that hangs shows as a
-    // FAIL line (exit 143) instead of stalling the loop.
-    String request = "timeout 15 sh -c \"printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | nc -w 5 inventory "
-        + PORT + "\" 2>&1 || echo \"exit $?\"";
+    // FAIL line (exit 143) instead of stalling the loop. timeout runs nc itself: were it to run a shell around nc,
+    // it would end the shell and leave nc holding the command substitution's pipe, and the loop would hang (ci2).
+    String request = "printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | timeout 15 nc -w 5 inventory " + PORT
+        + " 2>&1 || echo \"exit $?\"";
     String loop = "n=0; while [ ! -f /tmp/stop ] && [ $n -lt 20000 ]; do n=$((n+1)); out=$(" + request + ");"
         + " case \"$out\" in *'200 OK'*) echo \"ok $(echo \"$out\" | tail -1)\";;"
         + " *) echo \"FAIL $(echo \"$out\" | tr '\\n' ' ')\";; esac; done >> /tmp/load.log; echo END >> /tmp/load.log";
@@ -126,6 +127,10 @@ class DiscoveryDockerTest {
 
   private List<String> loadLines(String service) {
     return exec(service, "cat /tmp/load.log 2>/dev/null").stdout().lines().toList();
+  }
+
+  private static List<String> last(List<String> lines) {
+    return lines.subList(Math.max(0, lines.size() - 10), lines.size());
   }
 
   private List<String> stopLoad(String service) {
@@ -229,7 +234,8 @@ class DiscoveryDockerTest {
               && s.replicas().stream().allMatch(r -> r.revision().equals(v2));
         });
     int atEnd = loadLines("orders").size();
-    OrchestratedDocker.awaitUntil("more requests on v2", () -> "", () -> loadLines("orders").size() >= atEnd + 10);
+    OrchestratedDocker.awaitUntil("more requests on v2", () -> "the load's last lines: " + last(loadLines("orders")),
+        () -> loadLines("orders").size() >= atEnd + 10);
     List<String> lines = stopLoad("orders");
     assertEquals(List.of(), lines.stream().filter(l -> l.startsWith("FAIL")).toList(),
         () -> "requests from inside orders failed; events: " + orch.events().recent());
