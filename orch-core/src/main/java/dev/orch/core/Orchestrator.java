@@ -6,6 +6,7 @@ import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.time.TimeSource;
 import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.engine.ControlPlane;
+import dev.orch.core.engine.Leadership;
 import dev.orch.core.engine.EngineSettings;
 import dev.orch.core.lb.EndpointSource;
 import dev.orch.core.lb.LoadBalancer;
@@ -39,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  * the thread that advances the clock). The facade holds no state of its own: it delegates to the engine.
  */
 public final class Orchestrator implements AutoCloseable {
-  private final ControlPlane plane;
+  private final Leadership leadership;
   private final ContainerRuntime runtime;
   private final TimeSource time;
   private final String ownerId;
@@ -48,7 +49,12 @@ public final class Orchestrator implements AutoCloseable {
     this.runtime = settings.runtime();
     this.time = settings.time();
     this.ownerId = settings.ownerId();
-    this.plane = new ControlPlane(settings);
+    this.leadership = new Leadership(settings);
+  }
+
+  /** The engine to act or read through; on a standby (see {@link OrchestratorBuilder#leaderElection}) it throws. */
+  private ControlPlane plane(String what) {
+    return leadership.plane(what);
   }
 
   /** Starts a builder. */
@@ -68,7 +74,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    plane.apply(spec);
+    plane("apply").apply(spec);
   }
 
   /**
@@ -81,8 +87,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void scale(String name, int replicas) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("scale " + name);
-    plane.scale(name, replicas);
+    plane("scale").ensureOpen("scale " + name);
+    plane("scale").scale(name, replicas);
   }
 
   /**
@@ -95,13 +101,13 @@ public final class Orchestrator implements AutoCloseable {
    */
   public boolean delete(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.delete(name);
+    return plane("delete").delete(name);
   }
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
   public List<Revision> revisions(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.revisions(name);
+    return plane("revisions").revisions(name);
   }
 
   /**
@@ -113,8 +119,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public Revision rollback(String name) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("rollback " + name);
-    return plane.rollback(name);
+    plane("rollback").ensureOpen("rollback " + name);
+    return plane("rollback").rollback(name);
   }
 
   /**
@@ -128,8 +134,8 @@ public final class Orchestrator implements AutoCloseable {
   public Revision rollback(String name, String revision) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(revision, "revision");
-    plane.ensureOpen("rollback " + name);
-    return plane.rollback(name, revision);
+    plane("rollback").ensureOpen("rollback " + name);
+    return plane("rollback").rollback(name, revision);
   }
 
   /**
@@ -144,8 +150,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void pause(String name) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("pause " + name);
-    plane.rollouts().pause(name);
+    plane("pause").ensureOpen("pause " + name);
+    plane("pause").rollouts().pause(name);
   }
 
   /**
@@ -159,8 +165,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void resume(String name) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("resume " + name);
-    plane.rollouts().resume(name);
+    plane("resume").ensureOpen("resume " + name);
+    plane("resume").rollouts().resume(name);
   }
 
   /**
@@ -173,8 +179,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void promote(String name) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("promote " + name);
-    plane.rollouts().promote(name);
+    plane("promote").ensureOpen("promote " + name);
+    plane("promote").rollouts().promote(name);
   }
 
   /**
@@ -188,8 +194,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void abort(String name) {
     Objects.requireNonNull(name, "name");
-    plane.ensureOpen("abort " + name);
-    plane.rollouts().abort(name);
+    plane("abort").ensureOpen("abort " + name);
+    plane("abort").rollouts().abort(name);
   }
 
   /**
@@ -201,12 +207,12 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public void cordon(String node) {
-    plane.nodeOperations().cordon(node, true);
+    plane("cordon").nodeOperations().cordon(node, true);
   }
 
   /** Uncordons node {@code node}: it takes new replicas again (see {@link #cordon}). */
   public void uncordon(String node) {
-    plane.nodeOperations().cordon(node, false);
+    plane("uncordon").nodeOperations().cordon(node, false);
   }
 
   /**
@@ -228,7 +234,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public CompletableFuture<DrainReport> drain(String node, Duration timeout) {
-    return plane.nodeOperations().drain(node, timeout);
+    return plane("drain").nodeOperations().drain(node, timeout);
   }
 
   /**
@@ -240,7 +246,7 @@ public final class Orchestrator implements AutoCloseable {
    * callers that name themselves to {@link #loadBalancer}'s balancers (see the README).
    */
   public dev.orch.core.engine.PolicyOperations policies() {
-    return plane.policies();
+    return plane("policies").policies();
   }
 
   /**
@@ -252,12 +258,12 @@ public final class Orchestrator implements AutoCloseable {
    * the autoscaler set.
    */
   public dev.orch.core.engine.AutoscaleOperations autoscaling() {
-    return plane.autoscaling();
+    return plane("autoscaling").autoscaling();
   }
 
   /** The cordoned nodes, sorted. */
   public List<String> cordoned() {
-    return plane.nodeOperations().cordoned();
+    return plane("cordoned").nodeOperations().cordoned();
   }
 
   /**
@@ -274,7 +280,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void forceReplace(String name, int ordinal) {
     Objects.requireNonNull(name, "name");
-    plane.stateful().forceReplace(name, ordinal);
+    plane("forceReplace").stateful().forceReplace(name, ordinal);
   }
 
   /**
@@ -286,7 +292,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public List<ServiceVolume> volumes(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.stateful().volumes(name);
+    return plane("volumes").stateful().volumes(name);
   }
 
   /**
@@ -299,7 +305,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public boolean deleteVolume(String name, String volume) {
     Objects.requireNonNull(name, "name");
-    return plane.stateful().deleteVolume(name, volume);
+    return plane("deleteVolume").stateful().deleteVolume(name, volume);
   }
 
   /**
@@ -311,24 +317,24 @@ public final class Orchestrator implements AutoCloseable {
    */
   public RolloutPlan plan(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    plane.requireRunnable(spec);
-    return plane.rollouts().plan(spec);
+    plane("plan").requireRunnable(spec);
+    return plane("plan").rollouts().plan(spec);
   }
 
   /** The desired spec of service {@code name}, if applied. */
   public Optional<ServiceSpec> spec(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.spec(name);
+    return plane("spec").spec(name);
   }
 
   /** The names of every applied service, sorted. */
   public List<String> services() {
-    return plane.services();
+    return plane("services").services();
   }
 
   /** The nodes as Orch last saw them, by id. */
   public List<NodeInfo> nodes() {
-    return plane.nodes();
+    return plane("nodes").nodes();
   }
 
   /**
@@ -350,13 +356,13 @@ public final class Orchestrator implements AutoCloseable {
   public ServiceLogs logs(String name, dev.orch.api.runtime.LogOptions options) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(options, "options");
-    return plane.logs(name, options);
+    return plane("logs").logs(name, options);
   }
 
   /** The observed state of service {@code name}, if applied. */
   public Optional<ServiceStatus> status(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.status(name);
+    return plane("status").status(name);
   }
 
   /**
@@ -414,7 +420,7 @@ public final class Orchestrator implements AutoCloseable {
     Objects.requireNonNull(timeout, "timeout");
     requireRealTime(op + " " + name);
     ServiceStatus[] seen = new ServiceStatus[1];
-    boolean met = plane.awaitPasses(timeout, () -> {
+    boolean met = plane("awaitStatus").awaitPasses(timeout, () -> {
       ServiceStatus s = status(name).orElseThrow(() -> new UnknownServiceException(op, name));
       seen[0] = s;
       return condition.test(s);
@@ -433,7 +439,7 @@ public final class Orchestrator implements AutoCloseable {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(timeout, "timeout");
     requireRealTime("awaitDeleted " + name);
-    return plane.awaitPasses(timeout, () -> plane.isGone(name));
+    return plane("awaitDeleted").awaitPasses(timeout, () -> plane("awaitDeleted").isGone(name));
   }
 
   private void requireRealTime(String what) {
@@ -450,7 +456,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public EndpointSource endpoints(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.endpoints(name);
+    return plane("endpoints").endpoints(name);
   }
 
   /**
@@ -474,7 +480,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public LoadBalancer.Builder loadBalancer(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.loadBalancer(name);
+    return plane("loadBalancer").loadBalancer(name);
   }
 
   /** {@code loadBalancer(name).picker(picker).build()}: a wired load balancer with the given picker. */
@@ -490,7 +496,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public EndpointSource previewEndpoints(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.previewEndpoints(name);
+    return plane("previewEndpoints").previewEndpoints(name);
   }
 
   /**
@@ -500,7 +506,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public LoadBalancer.Builder previewLoadBalancer(String name) {
     Objects.requireNonNull(name, "name");
-    return plane.previewLoadBalancer(name);
+    return plane("previewLoadBalancer").previewLoadBalancer(name);
   }
 
   /** {@code previewLoadBalancer(name).picker(picker).build()}. */
@@ -512,7 +518,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The event log: recent events and subscriptions. */
   public EventLog events() {
-    return plane.events();
+    return plane("events").events();
   }
 
   /** This orchestrator's owner id, the value of the {@code orch.owner} label on what it creates. */
@@ -525,15 +531,27 @@ public final class Orchestrator implements AutoCloseable {
     return runtime;
   }
 
-  /** Completes when start-up (node discovery and adoption) is done. */
+  /**
+   * Whether this orchestrator leads (acts) or is a standby, and who leads, with an election
+   * ({@link OrchestratorBuilder#leaderElection}); without one it always leads.
+   */
+  public LeadershipStatus leadership() {
+    return new LeadershipStatus(leadership.candidate(), leadership.leading(), leadership.leaderNow(),
+        leadership.standbyReason());
+  }
+
+  /**
+   * Completes when start-up (node discovery and adoption) is done; with an election, once this orchestrator leads
+   * and has started (a standby's does not complete until then).
+   */
   public CompletableFuture<Void> started() {
-    return plane.started();
+    return leadership.started();
   }
 
   /** Stops Orch's threads and timers; containers keep running (a later orchestrator adopts them). */
   @Override
   public void close() {
-    plane.close();
+    leadership.close();
   }
 
   /**
@@ -552,7 +570,7 @@ public final class Orchestrator implements AutoCloseable {
     List<String> applied = services();
     // The owned replicas of services never applied here, known before the applied ones are deleted (which
     // would make them look unapplied too, and report them twice).
-    List<String> orphans = plane.servicesWithContainers().stream().filter(s -> !applied.contains(s)).toList();
+    List<String> orphans = plane("closeAndRemoveAll").servicesWithContainers().stream().filter(s -> !applied.contains(s)).toList();
     for (String name : applied) {
       delete(name);
     }
@@ -560,9 +578,9 @@ public final class Orchestrator implements AutoCloseable {
       delete(orphan);
     }
     // The workers stop each replica with its grace, then remove it; wait until none is left.
-    boolean gone = plane.awaitPasses(timeout, plane::isEmpty);
+    boolean gone = plane("closeAndRemoveAll").awaitPasses(timeout, plane("closeAndRemoveAll")::isEmpty);
     if (gone) {
-      plane.removeOwnedNetworks(); // the networks the runtime made for them, now that nothing uses them
+      plane("closeAndRemoveAll").removeOwnedNetworks(); // the networks the runtime made for them, now that nothing uses them
     }
     close();
     return gone;

@@ -47,6 +47,7 @@ public final class OrchestratorBuilder {
   private boolean discovery = true;
   private Duration nameDrainDelay = Duration.ofSeconds(2);
   private int lastWords = 10;
+  private dev.orch.api.state.@org.jspecify.annotations.Nullable LeaderElection election;
   private io.micrometer.observation.ObservationRegistry observations =
       io.micrometer.observation.ObservationRegistry.NOOP;
   private int revisionHistoryLimit = 10;
@@ -190,6 +191,23 @@ public final class OrchestratorBuilder {
     return this;
   }
 
+  /**
+   * Leads through {@code election}, with the other orchestrators of the same owner id on the same state store
+   * (and runtime): this one acts only while it leads. Until it is elected it is a standby, and its calls other than
+   * {@link Orchestrator#leadership()}, {@link Orchestrator#ownerId()}, {@link Orchestrator#runtime()},
+   * {@link Orchestrator#started()} and {@link Orchestrator#close()} throw {@code IllegalStateException} naming the
+   * leader; once elected it starts as a restarted orchestrator does, on what the store holds (specs, rollout
+   * positions, adopted replicas) and resumes; every write it keeps is fenced by its term and every runtime call
+   * ends within its lease; told to stop, it stops acting at once and is a standby again. The store must fence
+   * writes by the election's terms ({@code StateStore.fencedBy}): orch-etcd's store with its election, or
+   * {@code InMemoryStateStore} and {@code FileStateStore} with a {@code LocalLeaderElection}. Closing the
+   * orchestrator closes the election. Default: none, it always acts.
+   */
+  public OrchestratorBuilder leaderElection(dev.orch.api.state.LeaderElection election) {
+    this.election = java.util.Objects.requireNonNull(election, "election");
+    return this;
+  }
+
   /** How many revisions of each service Orch remembers for rollback (default 10). */
   public OrchestratorBuilder revisionHistoryLimit(int limit) {
     this.revisionHistoryLimit = limit;
@@ -319,6 +337,10 @@ public final class OrchestratorBuilder {
     if (eventCapacity < 1) {
       problems.add("eventCapacity: " + eventCapacity + ": must be >= 1");
     }
+    if (election != null && stateStore == null) {
+      problems.add("leaderElection: " + election + ": needs a stateStore shared with the other candidates (the"
+          + " default store is this orchestrator's alone)");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid orchestrator settings: " + String.join("; ", problems));
     }
@@ -348,7 +370,7 @@ public final class OrchestratorBuilder {
         callTimeout, drainTimeout, revisionHistoryLimit, autoRollback, crashLoopBackoff, eventCapacity, seed, s,
         prober, healthProber == null, Map.copyOf(analysisChecks),
         stateStore != null ? stateStore : new InMemoryStateStore("memory:" + ownerId), stateStore == null, discovery,
-        nameDrainDelay, lastWords, observations));
+        nameDrainDelay, lastWords, observations, election, null));
   }
 
   /** The system property that names the runtime to discover when none is passed. */

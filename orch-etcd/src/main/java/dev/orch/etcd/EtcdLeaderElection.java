@@ -1,5 +1,6 @@
 package dev.orch.etcd;
 
+import dev.orch.api.state.LeaderElection;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.common.exception.ErrorCode;
@@ -32,23 +33,23 @@ import org.slf4j.LoggerFactory;
  * 2 s) and counts the lease as lasting from when it <em>sent</em> the last renewal that was answered, which is no
  * later than when etcd received it. A leader that has had no renewal answered for the renew deadline (default
  * 10 s) gives up before its lease can expire (the deadline plus one retry period must stay below the TTL):
- * {@link Listener#revoked} tells it to stop acting. {@link Term#remaining()} is how long its lease certainly
+ * {@link LeaderElection.Listener#revoked} tells it to stop acting. {@link Term#remaining()} is how long its lease certainly
  * lasts, the bound of any call it makes; and {@link EtcdStateStore#fencedBy} makes every store write carry the
  * term's election key as a condition, so a write after the lease ended fails ({@link NotLeaderException}).
  *
  * <pre>{@code
  * EtcdLeaderElection election = EtcdLeaderElection.builder().client(store.client()).owner("orders-platform")
  *     .candidate("host-a").build();
- * election.start(new EtcdLeaderElection.Listener() {
- *   public void elected(EtcdLeaderElection.Term term) { ... act, writing through store.fencedBy(term) ... }
- *   public void revoked(EtcdLeaderElection.Term term, String why) { ... stop acting ... }
+ * election.start(new LeaderElection.Listener() {
+ *   public void elected(LeaderElection.Term term) { ... act, writing through store.fencedBy(term) ... }
+ *   public void revoked(LeaderElection.Term term, String why) { ... stop acting ... }
  * });
  * }</pre>
  *
  * <p>Thread-safe; the listener is called on a thread of the election's, one call at a time. {@link #close}
  * resigns (the next candidate leads at once) and revokes the lease.
  */
-public final class EtcdLeaderElection implements AutoCloseable {
+public final class EtcdLeaderElection implements LeaderElection {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdLeaderElection.class);
 
   private final Client client;
@@ -87,9 +88,14 @@ public final class EtcdLeaderElection implements AutoCloseable {
     return new Builder();
   }
 
-  /** This candidate's name, as {@link #leader()} reports it. */
+  @Override
   public String candidate() {
     return candidate;
+  }
+
+  @Override
+  public Duration leaseTtl() {
+    return ttl;
   }
 
   /**
@@ -97,6 +103,7 @@ public final class EtcdLeaderElection implements AutoCloseable {
    *
    * @throws IllegalStateException when started before or closed
    */
+  @Override
   public void start(Listener listener) {
     Objects.requireNonNull(listener, "listener");
     synchronized (this) {
@@ -109,13 +116,13 @@ public final class EtcdLeaderElection implements AutoCloseable {
     run(this::campaign);
   }
 
-  /** This candidate's term while it leads and its lease certainly lasts; empty otherwise. */
+  @Override
   public Optional<Term> term() {
     Term t = leading;
     return t != null && t.isValid() ? Optional.of(t) : Optional.empty();
   }
 
-  /** Who leads now, as etcd says (a candidate's name); empty when no one does. */
+  @Override
   public CompletionStage<Optional<String>> leader() {
     return client.getElectionClient().leader(election).handle((r, e) -> {
       if (e != null || r == null || r.getKv() == null || r.getKv().getValue().isEmpty()) {
@@ -358,20 +365,11 @@ public final class EtcdLeaderElection implements AutoCloseable {
     }
   }
 
-  /** What an elected candidate hears. Called on the election's thread, one call at a time. */
-  public interface Listener {
-    /** This candidate leads, for {@code term}. */
-    void elected(Term term);
-
-    /** This candidate no longer leads ({@code why}): stop acting at once. */
-    void revoked(Term term, String why);
-  }
-
   /**
    * One leadership: the election key etcd made for it, the key's creation revision (grows with every new
    * leadership: a fencing token), the candidate and how long its lease certainly lasts. Thread-safe.
    */
-  public static final class Term {
+  public static final class Term implements LeaderElection.Term {
     private final String key;
     private final long revision;
     private final String holder;
@@ -394,7 +392,13 @@ public final class EtcdLeaderElection implements AutoCloseable {
       return revision;
     }
 
-    /** The candidate that leads. */
+    /** {@link #revision()}. */
+    @Override
+    public long token() {
+      return revision;
+    }
+
+    @Override
     public String holder() {
       return holder;
     }
@@ -403,11 +407,12 @@ public final class EtcdLeaderElection implements AutoCloseable {
      * How long the lease certainly lasts from now, counted from the last renewal answered as from when it was
      * sent; zero once the leadership ended. A call the leader makes must end within it.
      */
+    @Override
     public Duration remaining() {
       return Duration.ofNanos(Math.max(0, attempt.validUntil - System.nanoTime()));
     }
 
-    /** Whether the lease certainly lasts now. */
+    @Override
     public boolean isValid() {
       return attempt.validUntil - System.nanoTime() > 0;
     }

@@ -1,5 +1,7 @@
 package dev.orch.etcd;
 
+import dev.orch.api.state.LeaderElection;
+import dev.orch.api.state.NotLeaderException;
 import dev.orch.api.state.StateEvent;
 import dev.orch.api.state.StateRecord;
 import dev.orch.api.state.StateSchema;
@@ -90,14 +92,20 @@ public final class EtcdStateStore implements StateStore {
   }
 
   /**
-   * A view of this store whose every write succeeds only while {@code term}'s leadership holds (its election key
-   * exists with the creation revision it had when elected); reads and watches are this store's. Closing the view
-   * closes nothing of this store's.
+   * {@inheritDoc} Here every write's transaction also compares the term's election key with the creation revision
+   * it had when elected: once the lease ended etcd has deleted the key (a later leadership's key has another
+   * revision), and the write fails.
+   *
+   * @throws IllegalArgumentException when {@code term} is not an {@link EtcdLeaderElection}'s
    */
-  public EtcdStateStore fencedBy(EtcdLeaderElection.Term term) {
+  @Override
+  public EtcdStateStore fencedBy(LeaderElection.Term term) {
     Objects.requireNonNull(term, "term");
-    return new EtcdStateStore(client, false, root, callTimeout, name + " (fenced by " + term + ")",
-        new Fence(bytes(term.key()), term.revision(), term.toString()), watches);
+    if (!(term instanceof EtcdLeaderElection.Term t)) {
+      throw new IllegalArgumentException("term: " + term + ": not of an EtcdLeaderElection, so etcd cannot judge it");
+    }
+    return new EtcdStateStore(client, false, root, callTimeout, name + " (fenced by " + t + ")",
+        new Fence(bytes(t.key()), t.revision(), t.toString()), watches);
   }
 
   /** The prefix of every key of this store's, in etcd: {@code /orch/<owner>/}. */

@@ -30,7 +30,7 @@ class EtcdLeaderElectionEtcdTest {
   /** What the candidates heard, in order: "a elected 12", "a revoked 12: why", with the time in nanos. */
   private final List<Heard> heard = new CopyOnWriteArrayList<>();
 
-  record Heard(String candidate, boolean elected, EtcdLeaderElection.Term term, long at) {
+  record Heard(String candidate, boolean elected, dev.orch.api.state.LeaderElection.Term term, long at) {
   }
 
   @AfterEach
@@ -51,14 +51,14 @@ class EtcdLeaderElectionEtcdTest {
     EtcdLeaderElection e = EtcdLeaderElection.builder().client(store.client()).owner(owner).candidate(name)
         .leaseTtl(TTL).renewDeadline(Duration.ofSeconds(2)).retryPeriod(Duration.ofMillis(500)).build();
     closing.add(e);
-    e.start(new EtcdLeaderElection.Listener() {
+    e.start(new dev.orch.api.state.LeaderElection.Listener() {
       @Override
-      public void elected(EtcdLeaderElection.Term term) {
+      public void elected(dev.orch.api.state.LeaderElection.Term term) {
         heard.add(new Heard(name, true, term, System.nanoTime()));
       }
 
       @Override
-      public void revoked(EtcdLeaderElection.Term term, String why) {
+      public void revoked(dev.orch.api.state.LeaderElection.Term term, String why) {
         heard.add(new Heard(name, false, term, System.nanoTime()));
       }
     });
@@ -115,7 +115,7 @@ class EtcdLeaderElectionEtcdTest {
     assertTrue(System.nanoTime() - closedAt < Duration.ofSeconds(2).toNanos(), "a resign hands on at once");
     CompletionException refused = assertThrows(CompletionException.class, () -> fenced.put("services/web/spec",
         "{\"replicas\":3}", StateStore.ANY).toCompletableFuture().join());
-    assertInstanceOf(NotLeaderException.class, refused.getCause(), refused::toString);
+    assertInstanceOf(dev.orch.api.state.NotLeaderException.class, refused.getCause(), refused::toString);
     assertEquals(Optional.of(r), firstStore.get("services/web/spec").toCompletableFuture().join(),
         "the old leader's write changed nothing");
     assertNeverTwoLeaders();
@@ -149,7 +149,7 @@ class EtcdLeaderElectionEtcdTest {
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
         last.set(fenced.put("k", "{}", StateStore.ANY).toCompletableFuture()
             .handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).join());
-        return last.get() instanceof NotLeaderException;
+        return last.get() instanceof dev.orch.api.state.NotLeaderException;
       });
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError("a write fenced by the old term was not refused as not the leader's; last: "

@@ -79,6 +79,19 @@ public interface StateStore extends AutoCloseable {
    */
   Subscription watch(String prefix, Consumer<StateEvent> listener);
 
+  /**
+   * A view of this store whose every write succeeds only while {@code term}'s leadership holds, as the store
+   * itself judges it (not the writer's clock): a write after the term ended fails with {@link NotLeaderException}
+   * and changes nothing. Reads and watches are this store's; closing the view closes nothing of this store's.
+   *
+   * @throws UnsupportedOperationException by default: a store that cannot fence says so, naming itself
+   * @throws IllegalArgumentException      when {@code term} is not of an election this store can judge
+   */
+  default StateStore fencedBy(LeaderElection.Term term) {
+    throw new UnsupportedOperationException(name() + ": cannot fence writes by a leader's term (orch-etcd's"
+        + " EtcdStateStore can, and orch-core's stores with a LocalLeaderElection)");
+  }
+
   /** Closes the store: later calls fail with {@link StateStoreException}; watches end. Closing twice does nothing. */
   @Override
   void close();

@@ -63,6 +63,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final NodeOperations nodeOperations;
   private final TrafficControl traffic;
   private final AutoscaleOperations autoscaling;
+  /** Removed on close, so that the engine of a later leadership of this orchestrator registers its own. */
+  private final Gauge queueDepth;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
@@ -95,7 +97,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     this.policies = new PolicyOperations(journal, state, this, policies);
     this.traces = new Traces(s.observations());
-    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces);
+    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces, s.term());
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
@@ -108,11 +110,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         new SchedulerPlacement(s.scheduler()).observedBy(traces), probes, lifecycle);
     StatefulVolumes volumes = new StatefulVolumes(s, this, this, calls, observed);
     this.reconciler = new ServiceReconciler(this, new Workers(replicas, lifecycle, probes, endpoints, observed,
-        rollouts, volumes, new VolumeMoves(s, this, this, calls, journal, volumes), this), this, s.time());
+        rollouts, volumes, new VolumeMoves(s, this, this, calls, journal, volumes), this,
+        s.election() == null || s.term() == null ? null
+            : s.time().now().plus(s.election().leaseTtl()).plus(s.callTimeout())), this, s.time());
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();
-    Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", s.ownerId())
+    this.queueDepth = Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", s.ownerId())
         .description("keys waiting to be reconciled").register(s.meterRegistry());
     this.statusReport = new StatusReport(observed, probes, events, rollouts, autoscaling::decisions);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
@@ -584,6 +588,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     queue.close();
     traffic.close();
     probes.close(); // (its watches; the prober itself below, if the builder made it)
+    settings.meterRegistry().remove(queueDepth);
     settings.closeOwned();
     LOG.info("orchestrator {} closed", settings.ownerId());
   }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything an engine is built from, checked already by the orchestrator's builder. Immutable.
@@ -44,6 +45,9 @@ import java.util.function.Predicate;
  * @param nameDrainDelay       how long a replica that left its service's name runs on before it stops
  * @param lastWords            how many of an exited container's last log lines its status and event keep
  * @param observations         where the engine's observations go (NOOP: none)
+ * @param election             the election this orchestrator leads through; null when it always acts
+ * @param term                 the leadership the engine acts under (its runtime calls end within it, its writes are
+ *                             fenced by it); null when it always acts
  */
 public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, TimeSource time, boolean ownsTime,
                              MeterRegistry meterRegistry, boolean userRegistry, String ownerId, int shards,
@@ -53,7 +57,20 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
                              int eventCapacity, long seed, Scheduler scheduler, HealthProber prober,
                              boolean ownsProber, Map<String, Predicate<Analysis.Metrics>> analysisChecks,
                              StateStore store, boolean ownsStore, boolean discovery, Duration nameDrainDelay,
-                             int lastWords, io.micrometer.observation.ObservationRegistry observations) {
+                             int lastWords, io.micrometer.observation.ObservationRegistry observations,
+                             dev.orch.api.state.@Nullable LeaderElection election,
+                             dev.orch.api.state.LeaderElection.@Nullable Term term) {
+
+  /**
+   * These settings for an engine that acts under {@code term}: writes through the store fenced by it, and owning
+   * nothing (the orchestrator closes what it owns once it is closed, whichever engines led meanwhile).
+   */
+  EngineSettings underTerm(dev.orch.api.state.LeaderElection.Term term) {
+    return new EngineSettings(runtime, false, time, false, meterRegistry, userRegistry, ownerId, shards,
+        deterministic, nodeLostGrace, terminationGrace, resyncPeriod, callTimeout, drainTimeout,
+        revisionHistoryLimit, autoRollback, crashLoop, eventCapacity, seed, scheduler, prober, false, analysisChecks,
+        store.fencedBy(term), false, discovery, nameDrainDelay, lastWords, observations, election, term);
+  }
 
   /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */
   void closeOwned() {

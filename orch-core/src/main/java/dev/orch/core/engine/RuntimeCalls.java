@@ -29,9 +29,13 @@ final class RuntimeCalls {
   private final Duration callTimeout;
   private final BooleanSupplier closed;
   private final Traces traces;
+  /** The leadership the calls are made under: each ends within its lease, none starts once it ended. */
+  private final dev.orch.api.state.LeaderElection.@Nullable Term term;
 
-  RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed, Traces traces) {
+  RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed, Traces traces,
+               dev.orch.api.state.LeaderElection.@Nullable Term term) {
     this.traces = traces;
+    this.term = term;
     this.time = time;
     this.callTimeout = callTimeout;
     this.closed = closed;
@@ -61,7 +65,7 @@ final class RuntimeCalls {
     Duration limit = callTimeout.plus(extra);
     LogContext context = LogContext.capture();
     return inContext(context, traces.call(node, what, () -> (CompletionStage<T>) executor.getStageAsync(() ->
-        (CompletionStage<Object>) within(call.get(), limit, node, what))));
+        (CompletionStage<Object>) underTerm(node, what, limit, call))));
   }
 
   /**
@@ -81,11 +85,28 @@ final class RuntimeCalls {
     LogContext context = LogContext.capture();
     return inContext(context, traces.call(node, what, () -> {
       try {
-        return within(call.get(), limit, node, what);
+        return underTerm(node, what, limit, call);
       } catch (RuntimeException e) { // a runtime that throws instead of failing its stage
         return CompletableFuture.failedFuture(e);
       }
     }));
+  }
+
+  /**
+   * One attempt of {@code call}, bounded by {@code limit} and, under a term, by what is left of its lease; not made
+   * at all once the term ended (the orchestrator no longer leads).
+   */
+  private <T> CompletionStage<T> underTerm(String node, String what, Duration limit, Supplier<CompletionStage<T>> call) {
+    Duration bound = limit;
+    if (term != null) {
+      Duration left = term.remaining();
+      if (left.isZero()) {
+        return CompletableFuture.failedFuture(new IllegalStateException(node + ": " + what + ": not made: the"
+            + " leadership of " + term + " ended"));
+      }
+      bound = left.compareTo(limit) < 0 ? left : limit;
+    }
+    return within(call.get(), bound, node, what);
   }
 
   /**

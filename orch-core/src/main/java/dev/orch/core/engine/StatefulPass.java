@@ -91,6 +91,10 @@ final class StatefulPass extends ReconcilePass {
           st.waiting.put(k, "waits for replicas 0.." + (k - 1) + " to run and be ready (OrderedReady)");
         } else if (mode.podManagement() == Stateful.PodManagement.ORDERED_READY && !toCreate.isEmpty()) {
           st.waiting.put(k, "waits for replica " + toCreate.get(0) + " (OrderedReady: one at a time)");
+        } else if (w.replaceStatefulAfter() != null && now.isBefore(w.replaceStatefulAfter())) {
+          st.waiting.put(k, "waits until " + w.replaceStatefulAfter() + ": a new leader lets its predecessor's lease"
+              + " and longest runtime call run out before it creates a stateful replica (the old one might still)");
+          wake(Duration.between(now, w.replaceStatefulAfter()));
         } else {
           toCreate.add(k);
         }

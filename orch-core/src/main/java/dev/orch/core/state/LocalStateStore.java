@@ -77,6 +77,17 @@ abstract class LocalStateStore implements StateStore {
     revision = Math.max(revision, atLeast);
   }
 
+  /**
+   * {@inheritDoc} Here for the terms of a {@link LocalLeaderElection}: a write made once the term's arena ended its
+   * lease fails.
+   *
+   * @throws IllegalArgumentException when {@code term} is not a {@link LocalLeaderElection}'s
+   */
+  @Override
+  public StateStore fencedBy(dev.orch.api.state.LeaderElection.Term term) {
+    return new FencedStateStore(this, java.util.Objects.requireNonNull(term, "term"));
+  }
+
   @Override
   public final String name() {
     return name;

@@ -1,0 +1,210 @@
+package dev.orch.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.ProbeTransport;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.state.StateStoreException;
+import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.state.InMemoryStateStore;
+import dev.orch.core.state.LocalLeaderElection;
+import dev.orch.inmemory.InMemoryRuntime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/**
+ * Failover loses nothing and never doubles: three orchestrators of one owner on one runtime and one store elect a
+ * leader through a {@link LocalLeaderElection} on virtual time, while random cuts (a candidate's renewals stop
+ * reaching the election, as in a partition or a stopped process), mends, waits and applies through whoever leads
+ * go on. At every instant at most one of them leads, and every runtime call that changes something is made by the
+ * one that leads at that instant; an apply is taken only by the leader (a standby refuses it); and once every cut is
+ * mended and time passes, one leads, its spec is the last one taken, and the service runs that spec's replicas, one
+ * per ordinal, of its image.
+ */
+class FailoverProperties {
+  private static final List<String> NAMES = List.of("a", "b", "c");
+
+  sealed interface Op {
+  }
+
+  record Cut(int candidate) implements Op {
+  }
+
+  record Mend(int candidate) implements Op {
+  }
+
+  record Wait(int seconds) implements Op {
+  }
+
+  record Apply(int replicas, int image) implements Op {
+  }
+
+  @Provide
+  Arbitrary<List<Op>> schedules() {
+    Arbitrary<Op> op = Arbitraries.oneOf(
+        Arbitraries.integers().between(0, 2).map(Cut::new),
+        Arbitraries.integers().between(0, 2).map(Mend::new),
+        Arbitraries.integers().between(1, 25).map(Wait::new),
+        net.jqwik.api.Combinators.combine(Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 3))
+            .as(Apply::new));
+    return op.list().ofMinSize(3).ofMaxSize(14);
+  }
+
+  @Property(tries = 25)
+  void neverTwoLeadersActingAndNothingLost(@ForAll("schedules") List<Op> schedule) {
+    VirtualTimeSource time = new VirtualTimeSource();
+    InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("8", "16Gi")).build();
+    InMemoryStateStore store = new InMemoryStateStore("memory:shared");
+    LocalLeaderElection.Arena arena = LocalLeaderElection.arena(time);
+    List<Orchestrator> orchs = new ArrayList<>();
+    List<String> wrong = new ArrayList<>();
+    ServiceSpec taken = null;
+    try {
+      for (String name : NAMES) {
+        Orchestrator[] self = new Orchestrator[1];
+        self[0] = Orchestrator.builder().runtime(new Checked(runtime, name, () -> self[0], orchs, wrong, time))
+            .timeSource(time).stateStore(store).ownerId("shop").terminationGrace(Duration.ofSeconds(1))
+            .leaderElection(arena.candidate(name)).build();
+        orchs.add(self[0]);
+      }
+      for (Op op : schedule) {
+        if (op instanceof Cut c) {
+          arena.cut(NAMES.get(c.candidate()));
+        } else if (op instanceof Mend m) {
+          arena.mend(NAMES.get(m.candidate()));
+        } else if (op instanceof Wait w) {
+          advance(time, w.seconds(), orchs, wrong);
+        } else if (op instanceof Apply ap) {
+          ServiceSpec spec = web(ap.replicas(), ap.image());
+          for (Orchestrator o : orchs) {
+            boolean leading = o.leadership().leading();
+            try {
+              o.apply(spec);
+              assertTrue(leading, () -> o.leadership().candidate() + " took an apply as a standby");
+              taken = spec;
+            } catch (IllegalStateException | StateStoreException refused) {
+              assertTrue(!leading || refused instanceof StateStoreException, () -> "the leader refused: " + refused);
+            }
+          }
+        }
+        advance(time, 1, orchs, wrong);
+      }
+      NAMES.forEach(arena::mend);
+      advance(time, 90, orchs, wrong);
+      List<Orchestrator> leaders = orchs.stream().filter(o -> o.leadership().leading()).toList();
+      assertEquals(1, leaders.size(), () -> "one leads once every cut is mended: " + orchs.stream()
+          .map(Orchestrator::leadership).toList());
+      assertTrue(wrong.isEmpty(), () -> "at most one leads at any instant, and only it calls the runtime; "
+          + wrong.size() + " times not, first: " + wrong.subList(0, Math.min(5, wrong.size())));
+      Orchestrator leader = leaders.get(0);
+      if (taken != null) {
+        ServiceSpec last = taken;
+        assertEquals(Optional.of(last), leader.spec("web"), "the last spec taken is the leader's");
+        List<ContainerInfo> running = runtime.list(LabelSelector.of("orch.service", "web")).toCompletableFuture()
+            .join().stream().filter(c -> c.state() == ContainerState.RUNNING).toList();
+        assertEquals(last.replicas(), running.size(), () -> "runs the spec's replicas: " + running);
+        assertTrue(running.stream().allMatch(c -> c.image().equals(last.container().image())), running::toString);
+        Set<Integer> ordinals = new HashSet<>();
+        leader.status("web").orElseThrow().replicas().forEach(r -> assertTrue(ordinals.add(r.ordinal()),
+            () -> "one replica per ordinal: " + leader.status("web")));
+      }
+    } finally {
+      orchs.forEach(Orchestrator::close);
+      runtime.close();
+      store.close();
+    }
+  }
+
+  private static ServiceSpec web(int replicas, int image) {
+    return ServiceSpec.builder("web").replicas(replicas).container(ContainerSpec.builder("web:" + image)
+        .port("http", 8080).requests("250m", "128Mi").build()).build();
+  }
+
+  /** {@code seconds} of virtual time in steps of 0.5 s, checking at each that at most one leads. */
+  private static void advance(VirtualTimeSource time, int seconds, List<Orchestrator> orchs, List<String> wrong) {
+    for (int i = 0; i < seconds * 2; i++) {
+      time.advance(Duration.ofMillis(500));
+      long leading = orchs.stream().filter(o -> o.leadership().leading()).count();
+      if (leading > 1) {
+        wrong.add(leading + " lead at " + time.now() + ": " + orchs.stream().map(Orchestrator::leadership).toList());
+      }
+    }
+  }
+
+  /** The shared runtime, noting each change made by an orchestrator that does not lead at that instant. */
+  private static final class Checked extends ForwardingRuntime {
+    private final InMemoryRuntime runtime;
+    private final String who;
+    private final java.util.function.Supplier<Orchestrator> self;
+    private final List<Orchestrator> all;
+    private final List<String> wrong;
+    private final VirtualTimeSource time;
+
+    Checked(InMemoryRuntime runtime, String who, java.util.function.Supplier<Orchestrator> self,
+            List<Orchestrator> all, List<String> wrong, VirtualTimeSource time) {
+      super(runtime);
+      this.runtime = runtime;
+      this.who = who;
+      this.self = self;
+      this.all = all;
+      this.wrong = wrong;
+      this.time = time;
+    }
+
+    @Override
+    public Optional<ProbeTransport> probeTransport() {
+      return runtime.probeTransport();
+    }
+
+    private void check(String what) {
+      Orchestrator o = self.get();
+      if (o == null || !o.leadership().leading()) {
+        wrong.add(who + " " + what + " at " + time.now() + " while not leading");
+      }
+      if (all.stream().filter(x -> x.leadership().leading()).count() > 1) {
+        wrong.add(who + " " + what + " at " + time.now() + " while two lead");
+      }
+    }
+
+    @Override
+    public CompletionStage<ContainerInfo> create(ContainerCreateRequest request) {
+      check("create " + request.name());
+      return super.create(request);
+    }
+
+    @Override
+    public CompletionStage<Void> start(String containerId) {
+      check("start " + containerId);
+      return super.start(containerId);
+    }
+
+    @Override
+    public CompletionStage<Void> stop(String containerId, Duration grace) {
+      check("stop " + containerId);
+      return super.stop(containerId, grace);
+    }
+
+    @Override
+    public CompletionStage<Void> remove(String containerId) {
+      check("remove " + containerId);
+      return super.remove(containerId);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.orch.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orch.api.runtime.ContainerCreateRequest;
+import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerState;
+import dev.orch.api.runtime.LabelSelector;
+import dev.orch.api.runtime.ProbeTransport;
+import dev.orch.api.spec.ContainerSpec;
+import dev.orch.api.spec.Resources;
+import dev.orch.api.spec.RolloutStrategy;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.state.NotLeaderException;
+import dev.orch.api.time.VirtualTimeSource;
+import dev.orch.core.state.InMemoryStateStore;
+import dev.orch.core.state.LocalLeaderElection;
+import dev.orch.inmemory.InMemoryRuntime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two orchestrators of one owner on one runtime and one store, on virtual time, electing a leader through a
+ * {@link LocalLeaderElection}: only the leader acts, the other is a standby that names it; when the leader is cut off
+ * from the election in the middle of a canary it stops acting before its lease ends, the standby takes over once it
+ * has, adopts every container, resumes the canary at the same step and finishes it, with no duplicate replica and no
+ * runtime call from the old leader after it was told to stop.
+ */
+class FailoverTest {
+  private final VirtualTimeSource time = new VirtualTimeSource();
+  private final InMemoryRuntime runtime = InMemoryRuntime.builder().timeSource(time).nodes(3, Resources.of("4",
+      "8Gi")).build();
+  private final InMemoryStateStore store = new InMemoryStateStore("memory:shared");
+  private final LocalLeaderElection.Arena arena = LocalLeaderElection.arena(time);
+  /** Every runtime call that changes something, with who made it and when. */
+  private final List<String> calls = new CopyOnWriteArrayList<>();
+  private Orchestrator a;
+  private Orchestrator b;
+
+  @AfterEach
+  void close() {
+    if (a != null) {
+      a.close();
+    }
+    if (b != null) {
+      b.close();
+    }
+    runtime.close();
+    store.close();
+  }
+
+  private Orchestrator candidate(String name) {
+    return Orchestrator.builder().runtime(new Recording(name)).timeSource(time).stateStore(store).ownerId("shop")
+        .terminationGrace(Duration.ofSeconds(1)).leaderElection(arena.candidate(name)).build();
+  }
+
+  private void advance(int seconds) {
+    for (int i = 0; i < seconds * 10; i++) {
+      time.advance(Duration.ofMillis(100));
+    }
+  }
+
+  private static ServiceSpec web(String image) {
+    return ServiceSpec.builder("web").replicas(4).container(ContainerSpec.builder(image).port("http", 8080)
+        .requests("250m", "128Mi").build()).rollout(RolloutStrategy.canary().setWeight(25)
+        .pause(Duration.ofMinutes(1)).setWeight(50).pause(Duration.ofSeconds(30)).build()).build();
+  }
+
+  private List<ContainerInfo> running() {
+    return runtime.list(LabelSelector.of("orch.service", "web")).toCompletableFuture().join().stream()
+        .filter(c -> c.state() == ContainerState.RUNNING).toList();
+  }
+
+  @Test
+  void theStandbyTakesOverMidCanaryOnceTheLeaderStoppedAndFinishesItWithoutDuplicates() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    assertTrue(a.leadership().leading(), a.leadership()::toString);
+    assertFalse(b.leadership().leading());
+    assertEquals(Optional.of("a"), b.leadership().leader());
+    IllegalStateException standby = assertThrows(IllegalStateException.class, () -> b.apply(web("web:1")));
+    assertTrue(standby.getMessage().contains("standby") && standby.getMessage().contains("a leads"),
+        standby::getMessage);
+    assertTrue(b.started().isDone() == false, "a standby has not started");
+
+    a.apply(web("web:1"));
+    advance(10);
+    assertTrue(a.status("web").orElseThrow().isReady());
+    a.apply(web("web:2"));
+    advance(10);
+    RolloutStatus atStep = a.status("web").orElseThrow().rollout();
+    assertEquals(1, atStep.step(), atStep::toString);
+    assertEquals(RolloutStatus.Phase.PAUSED, atStep.phase());
+    assertEquals(5, running().size(), "4 of web:1 and 1 canary");
+
+    arena.cut("a"); // a's renewals no longer reach the election: it gives up within its renew deadline
+    Instant cutAt = time.now();
+    advance(12);
+    assertFalse(a.leadership().leading(), "a stopped acting before its lease could end");
+    assertTrue(a.leadership().reason().contains("no renewal"), a.leadership()::reason);
+    Instant aStopped = time.now();
+    int callsOfA = (int) calls.stream().filter(c -> c.startsWith("a ")).count();
+    advance(6); // its lease ends 15 s after its last renewal; b is elected at its next try
+    assertTrue(b.leadership().leading(), () -> b.leadership() + " " + Duration.between(cutAt, time.now()));
+    advance(1);
+    assertTrue(b.started().isDone(), "elected and started on the store");
+
+    RolloutStatus resumed = b.status("web").orElseThrow().rollout();
+    assertEquals(1, resumed.step(), () -> "the same step: " + resumed);
+    assertEquals(5, running().size(), "every container adopted, none added");
+    assertThrows(IllegalStateException.class, () -> a.status("web"), "a is a standby now");
+
+    advance(120); // the pause of 1 min counted from before the failover, then 50%, 30 s, then the rest
+    RolloutStatus done = b.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.COMPLETE, done.phase(), done::toString);
+    assertEquals(4, running().size());
+    assertTrue(running().stream().allMatch(c -> c.image().equals("web:2")), () -> running().toString());
+    assertEquals(callsOfA, calls.stream().filter(c -> c.startsWith("a ")).count(),
+        () -> "no call of a's once it stopped (at " + aStopped + "): " + calls);
+  }
+
+  @Test
+  void aWriteFencedByAnEndedTermIsRefusedAndAnElectionNeedsASharedStore() {
+    LocalLeaderElection e = arena.candidate("solo");
+    List<dev.orch.api.state.LeaderElection.Term> terms = new CopyOnWriteArrayList<>();
+    e.start(new dev.orch.api.state.LeaderElection.Listener() {
+      @Override
+      public void elected(dev.orch.api.state.LeaderElection.Term term) {
+        terms.add(term);
+      }
+
+      @Override
+      public void revoked(dev.orch.api.state.LeaderElection.Term term, String why) {
+      }
+    });
+    advance(1);
+    dev.orch.api.state.StateStore fenced = store.fencedBy(terms.get(0));
+    fenced.put("k", "{}", dev.orch.api.state.StateStore.ANY).toCompletableFuture().join();
+    arena.cut("solo");
+    advance(16);
+    Throwable refused = fenced.put("k", "{\"n\":2}", dev.orch.api.state.StateStore.ANY).toCompletableFuture()
+        .handle((v, x) -> x).join();
+    assertTrue(refused instanceof NotLeaderException, String.valueOf(refused));
+    assertEquals("{}", store.get("k").toCompletableFuture().join().orElseThrow().value());
+    e.close();
+
+    IllegalArgumentException alone = assertThrows(IllegalArgumentException.class, () -> Orchestrator.builder()
+        .runtime(runtime).timeSource(time).leaderElection(arena.candidate("x")).build());
+    assertTrue(alone.getMessage().contains("leaderElection") && alone.getMessage().contains("stateStore"),
+        alone::getMessage);
+  }
+
+  /** The shared runtime, recording the changes this orchestrator makes. */
+  private final class Recording extends ForwardingRuntime {
+    private final String who;
+
+    Recording(String who) {
+      super(runtime);
+      this.who = who;
+    }
+
+    @Override
+    public Optional<ProbeTransport> probeTransport() {
+      return runtime.probeTransport();
+    }
+
+    private void note(String what) {
+      calls.add(who + " " + what + " at " + time.now());
+    }
+
+    @Override
+    public CompletionStage<ContainerInfo> create(ContainerCreateRequest request) {
+      note("create " + request.name());
+      return super.create(request);
+    }
+
+    @Override
+    public CompletionStage<Void> start(String containerId) {
+      note("start " + containerId);
+      return super.start(containerId);
+    }
+
+    @Override
+    public CompletionStage<Void> stop(String containerId, Duration grace) {
+      note("stop " + containerId);
+      return super.stop(containerId, grace);
+    }
+
+    @Override
+    public CompletionStage<Void> remove(String containerId) {
+      note("remove " + containerId);
+      return super.remove(containerId);
+    }
+  }
+}
