@@ -52,9 +52,14 @@ public final class Orchestrator implements AutoCloseable {
     this.leadership = new Leadership(settings);
   }
 
-  /** The engine to act or read through; on a standby (see {@link OrchestratorBuilder#leaderElection}) it throws. */
+  /** The engine to read through: the acting one, or a standby's (see {@link OrchestratorBuilder#leaderElection}). */
   private ControlPlane plane(String what) {
     return leadership.plane(what);
+  }
+
+  /** The engine to act through; on a standby it throws, naming the leader. */
+  private ControlPlane acting(String what) {
+    return leadership.acting(what);
   }
 
   /** Starts a builder. */
@@ -74,7 +79,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    plane("apply").apply(spec);
+    acting("apply").apply(spec);
   }
 
   /**
@@ -87,8 +92,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void scale(String name, int replicas) {
     Objects.requireNonNull(name, "name");
-    plane("scale").ensureOpen("scale " + name);
-    plane("scale").scale(name, replicas);
+    acting("scale").ensureOpen("scale " + name);
+    acting("scale").scale(name, replicas);
   }
 
   /**
@@ -101,7 +106,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public boolean delete(String name) {
     Objects.requireNonNull(name, "name");
-    return plane("delete").delete(name);
+    return acting("delete").delete(name);
   }
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */
@@ -119,8 +124,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public Revision rollback(String name) {
     Objects.requireNonNull(name, "name");
-    plane("rollback").ensureOpen("rollback " + name);
-    return plane("rollback").rollback(name);
+    acting("rollback").ensureOpen("rollback " + name);
+    return acting("rollback").rollback(name);
   }
 
   /**
@@ -134,8 +139,8 @@ public final class Orchestrator implements AutoCloseable {
   public Revision rollback(String name, String revision) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(revision, "revision");
-    plane("rollback").ensureOpen("rollback " + name);
-    return plane("rollback").rollback(name, revision);
+    acting("rollback").ensureOpen("rollback " + name);
+    return acting("rollback").rollback(name, revision);
   }
 
   /**
@@ -150,8 +155,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void pause(String name) {
     Objects.requireNonNull(name, "name");
-    plane("pause").ensureOpen("pause " + name);
-    plane("pause").rollouts().pause(name);
+    acting("pause").ensureOpen("pause " + name);
+    acting("pause").rollouts().pause(name);
   }
 
   /**
@@ -165,8 +170,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void resume(String name) {
     Objects.requireNonNull(name, "name");
-    plane("resume").ensureOpen("resume " + name);
-    plane("resume").rollouts().resume(name);
+    acting("resume").ensureOpen("resume " + name);
+    acting("resume").rollouts().resume(name);
   }
 
   /**
@@ -179,8 +184,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void promote(String name) {
     Objects.requireNonNull(name, "name");
-    plane("promote").ensureOpen("promote " + name);
-    plane("promote").rollouts().promote(name);
+    acting("promote").ensureOpen("promote " + name);
+    acting("promote").rollouts().promote(name);
   }
 
   /**
@@ -194,8 +199,8 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void abort(String name) {
     Objects.requireNonNull(name, "name");
-    plane("abort").ensureOpen("abort " + name);
-    plane("abort").rollouts().abort(name);
+    acting("abort").ensureOpen("abort " + name);
+    acting("abort").rollouts().abort(name);
   }
 
   /**
@@ -207,12 +212,12 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public void cordon(String node) {
-    plane("cordon").nodeOperations().cordon(node, true);
+    acting("cordon").nodeOperations().cordon(node, true);
   }
 
   /** Uncordons node {@code node}: it takes new replicas again (see {@link #cordon}). */
   public void uncordon(String node) {
-    plane("uncordon").nodeOperations().cordon(node, false);
+    acting("uncordon").nodeOperations().cordon(node, false);
   }
 
   /**
@@ -234,7 +239,7 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public CompletableFuture<DrainReport> drain(String node, Duration timeout) {
-    return plane("drain").nodeOperations().drain(node, timeout);
+    return acting("drain").nodeOperations().drain(node, timeout);
   }
 
   /**
@@ -280,7 +285,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void forceReplace(String name, int ordinal) {
     Objects.requireNonNull(name, "name");
-    plane("forceReplace").stateful().forceReplace(name, ordinal);
+    acting("forceReplace").stateful().forceReplace(name, ordinal);
   }
 
   /**
@@ -305,7 +310,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public boolean deleteVolume(String name, String volume) {
     Objects.requireNonNull(name, "name");
-    return plane("deleteVolume").stateful().deleteVolume(name, volume);
+    return acting("deleteVolume").stateful().deleteVolume(name, volume);
   }
 
   /**
@@ -456,7 +461,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public EndpointSource endpoints(String name) {
     Objects.requireNonNull(name, "name");
-    return plane("endpoints").endpoints(name);
+    return leadership.endpoints(name);
   }
 
   /**
@@ -496,7 +501,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public EndpointSource previewEndpoints(String name) {
     Objects.requireNonNull(name, "name");
-    return plane("previewEndpoints").previewEndpoints(name);
+    return leadership.previewEndpoints(name);
   }
 
   /**
@@ -518,7 +523,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /** The event log: recent events and subscriptions. */
   public EventLog events() {
-    return plane("events").events();
+    return leadership.events();
   }
 
   /** This orchestrator's owner id, the value of the {@code orch.owner} label on what it creates. */
@@ -570,7 +575,7 @@ public final class Orchestrator implements AutoCloseable {
     List<String> applied = services();
     // The owned replicas of services never applied here, known before the applied ones are deleted (which
     // would make them look unapplied too, and report them twice).
-    List<String> orphans = plane("closeAndRemoveAll").servicesWithContainers().stream().filter(s -> !applied.contains(s)).toList();
+    List<String> orphans = acting("closeAndRemoveAll").servicesWithContainers().stream().filter(s -> !applied.contains(s)).toList();
     for (String name : applied) {
       delete(name);
     }
@@ -578,9 +583,9 @@ public final class Orchestrator implements AutoCloseable {
       delete(orphan);
     }
     // The workers stop each replica with its grace, then remove it; wait until none is left.
-    boolean gone = plane("closeAndRemoveAll").awaitPasses(timeout, plane("closeAndRemoveAll")::isEmpty);
+    boolean gone = acting("closeAndRemoveAll").awaitPasses(timeout, acting("closeAndRemoveAll")::isEmpty);
     if (gone) {
-      plane("closeAndRemoveAll").removeOwnedNetworks(); // the networks the runtime made for them, now that nothing uses them
+      acting("closeAndRemoveAll").removeOwnedNetworks(); // the networks the runtime made for them, now that nothing uses them
     }
     close();
     return gone;

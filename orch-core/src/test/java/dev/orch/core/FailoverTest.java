@@ -30,10 +30,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two orchestrators of one owner on one runtime and one store, on virtual time, electing a leader through a
- * {@link LocalLeaderElection}: only the leader acts, the other is a standby that names it; when the leader is cut off
+ * {@link LocalLeaderElection}: only the leader acts; the other is a standby that refuses writes naming it and serves
+ * reads (spec, status, endpoints it probes itself) that follow the leader's; when the leader is cut off
  * from the election in the middle of a canary it stops acting before its lease ends, the standby takes over once it
  * has, adopts every container, resumes the canary at the same step and finishes it, with no duplicate replica and no
- * runtime call from the old leader after it was told to stop.
+ * runtime call from the old leader after it was told to stop; the endpoint source the standby gave out goes on.
  */
 class FailoverTest {
   private final VirtualTimeSource time = new VirtualTimeSource();
@@ -97,6 +98,11 @@ class FailoverTest {
     a.apply(web("web:1"));
     advance(10);
     assertTrue(a.status("web").orElseThrow().isReady());
+    // The standby follows from the store and the runtime: the spec, the status, the endpoints (which it probes).
+    assertEquals(Optional.of(web("web:1")), b.spec("web"));
+    assertEquals(4, b.status("web").orElseThrow().running(), () -> b.status("web").toString());
+    dev.orch.core.lb.EndpointSource seenByB = b.endpoints("web");
+    assertEquals(4, seenByB.current().ready().size(), seenByB.current()::toString);
     a.apply(web("web:2"));
     advance(10);
     RolloutStatus atStep = a.status("web").orElseThrow().rollout();
@@ -119,7 +125,9 @@ class FailoverTest {
     RolloutStatus resumed = b.status("web").orElseThrow().rollout();
     assertEquals(1, resumed.step(), () -> "the same step: " + resumed);
     assertEquals(5, running().size(), "every container adopted, none added");
-    assertThrows(IllegalStateException.class, () -> a.status("web"), "a is a standby now");
+    assertThrows(IllegalStateException.class, () -> a.scale("web", 5), "a is a standby now: it acts on nothing");
+    assertEquals(5, seenByB.current().ready().size(), "the endpoints b gave out as a standby go on: "
+        + seenByB.current());
 
     advance(120); // the pause of 1 min counted from before the failover, then 50%, 30 s, then the rest
     RolloutStatus done = b.status("web").orElseThrow().rollout();

@@ -2,6 +2,7 @@ package dev.orch.core.engine;
 
 import dev.orch.api.runtime.NodeInfo;
 import dev.orch.api.runtime.Subscription;
+import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.state.StateStoreException;
 import dev.orch.core.EventLog;
@@ -63,16 +64,19 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private final NodeOperations nodeOperations;
   private final TrafficControl traffic;
   private final AutoscaleOperations autoscaling;
-  /** Removed on close, so that the engine of a later leadership of this orchestrator registers its own. */
-  private final Gauge queueDepth;
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
 
   /** Builds the engine and starts it: it discovers the nodes and adopts what it owns, asynchronously. */
   public ControlPlane(EngineSettings s) {
+    this(s, new Shared(s.eventCapacity()));
+  }
+
+  /** As {@link #ControlPlane(EngineSettings)}, publishing into {@code shared}, which earlier engines used. */
+  ControlPlane(EngineSettings s, Shared shared) {
     this.settings = s;
-    this.events = new EventRing(s.eventCapacity());
+    this.events = shared.events;
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
     List<StateJournal.Stored> stored;
@@ -80,7 +84,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     List<dev.orch.api.policy.NetworkPolicy> policies;
     List<dev.orch.core.state.AutoscaleJson.Kept> autoscaled;
     try {
-      stored = journal.open(); // before any thread of the engine starts
+      stored = journal.open(!s.passive()); // before any thread of the engine starts
       moves = journal.moves();
       policies = journal.policies();
       autoscaled = journal.autoscaling();
@@ -97,9 +101,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     this.policies = new PolicyOperations(journal, state, this, policies);
     this.traces = new Traces(s.observations());
-    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces, s.term());
+    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces,
+        s.term(), s.passive());
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
-    this.endpoints = new EndpointPublisher(s.time(), probes, observed);
+    this.endpoints = new EndpointPublisher(s.time(), probes, observed, shared);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
     this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this, journal, autoscaled);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
@@ -116,8 +121,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.queue = MpscWorkQueue.builder().timeSource(s.time()).shards(s.deterministic() ? 1 : s.shards())
         .driver(s.deterministic() ? MpscWorkQueue.Driver.TIME_SOURCE : MpscWorkQueue.Driver.THREADS)
         .handler(this::reconcile).build();
-    this.queueDepth = Gauge.builder("orch.queue.depth", queue, MpscWorkQueue::depth).tag("owner", s.ownerId())
-        .description("keys waiting to be reconciled").register(s.meterRegistry());
+    shared.queue = queue; // the gauge, registered by the first engine, reads the queue of the one running now
+    if (shared.queueGauge.compareAndSet(false, true)) {
+      Gauge.builder("orch.queue.depth", shared, x -> {
+        MpscWorkQueue q = x.queue;
+        return q == null ? 0 : q.depth();
+      }).tag("owner", s.ownerId()).description("keys waiting to be reconciled").register(s.meterRegistry());
+    }
     this.statusReport = new StatusReport(observed, probes, events, rollouts, autoscaling::decisions);
     this.intake = new RuntimeIntake(s, observed, this, this, this, () -> closed);
     state.restore(stored, this::requireRunnable);
@@ -357,9 +367,32 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     }
   }
 
+  /**
+   * A standby's pass: probes the service's running replicas and publishes them as its endpoints (each of weight 1:
+   * a standby does not know the leader's canary weights), and acts on nothing.
+   */
+  private ReconcileResult observeOnly(String name) {
+    if (TrafficControl.isKey(name) || AutoscaleOperations.isKey(name)) {
+      return ReconcileResult.done();
+    }
+    ServiceSpec spec = desired(name).orElse(null);
+    if (spec == null) {
+      return ReconcileResult.done();
+    }
+    List<ContainerInfo> running = observed.containersOf(name).stream()
+        .filter(c -> c.state() == dev.orch.api.runtime.ContainerState.RUNNING && observed.isNodeReady(c.nodeId()))
+        .toList();
+    probes.sync(name, running, c -> spec);
+    endpoints.publish(spec, running);
+    return ReconcileResult.done();
+  }
+
   private ReconcileResult reconcileIn(String name) {
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
+    }
+    if (settings.passive()) {
+      return observeOnly(name);
     }
     if (TrafficControl.isKey(name)) {
       return traffic.sync();
@@ -588,7 +621,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     queue.close();
     traffic.close();
     probes.close(); // (its watches; the prober itself below, if the builder made it)
-    settings.meterRegistry().remove(queueDepth);
     settings.closeOwned();
     LOG.info("orchestrator {} closed", settings.ownerId());
   }

@@ -32,20 +32,23 @@ final class EndpointPublisher {
   private final TimeSource time;
   private final ReplicaProbes probes;
   private final ObservedState observed;
-  final EndpointRegistry registry = new EndpointRegistry();
+  /** Kept across the orchestrator's engines (see {@link Shared}). */
+  final EndpointRegistry registry;
   /** Requests, failures and latency per service revision, as reported through the balancers below. */
-  final RevisionTraffic traffic = new RevisionTraffic();
-  /**
-   * Requests and latency per replica (a "revision" here is a replica's name), recorded only for the services in
-   * {@link #latencyServices}: each replica's histogram takes about 8 KB.
-   */
-  final RevisionTraffic replicaTraffic = new RevisionTraffic();
-  private final java.util.Set<String> latencyServices = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
+  final RevisionTraffic traffic;
+  /** Requests and latency per replica, recorded only for the services in {@link #latencyServices}. */
+  final RevisionTraffic replicaTraffic;
+  private final java.util.Set<String> latencyServices;
+  private final CopyOnWriteArrayList<LoadBalancer> balancers;
   /** Told the service's name after each publication of its (not preview) endpoints. */
   private volatile Consumer<String> onPublished = service -> { };
 
-  EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed) {
+  EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed, Shared shared) {
+    this.registry = shared.registry;
+    this.traffic = shared.traffic;
+    this.replicaTraffic = shared.replicaTraffic;
+    this.latencyServices = shared.latencyServices;
+    this.balancers = shared.balancers;
     this.time = time;
     this.probes = probes;
     this.observed = observed;
@@ -63,7 +66,11 @@ final class EndpointPublisher {
 
   /** A read-only view of the endpoints published under {@code key}. */
   EndpointSource source(String key) {
-    EndpointSource source = registry.source(key);
+    return readOnly(registry.source(key));
+  }
+
+  /** {@code source} without the registry's other methods, so that a caller cannot publish through it. */
+  static EndpointSource readOnly(EndpointSource source) {
     return new EndpointSource() {
       @Override
       public Endpoints current() {

@@ -66,10 +66,27 @@ public record EngineSettings(ContainerRuntime runtime, boolean ownsRuntime, Time
    * nothing (the orchestrator closes what it owns once it is closed, whichever engines led meanwhile).
    */
   EngineSettings underTerm(dev.orch.api.state.LeaderElection.Term term) {
+    return under(term, store.fencedBy(term));
+  }
+
+  /**
+   * These settings for the engine of a standby: it reads the store and the runtime, probes and publishes endpoints,
+   * and writes and calls nothing; {@code leader} says who leads, for the refusals.
+   */
+  EngineSettings standby(java.util.function.Supplier<String> leader) {
+    return under(null, new ReadOnlyStore(store, leader));
+  }
+
+  /** Whether an engine on these settings is a standby's: an election, and no term to act under. */
+  boolean passive() {
+    return election != null && term == null;
+  }
+
+  private EngineSettings under(dev.orch.api.state.LeaderElection.@Nullable Term term, StateStore store) {
     return new EngineSettings(runtime, false, time, false, meterRegistry, userRegistry, ownerId, shards,
         deterministic, nodeLostGrace, terminationGrace, resyncPeriod, callTimeout, drainTimeout,
         revisionHistoryLimit, autoRollback, crashLoop, eventCapacity, seed, scheduler, prober, false, analysisChecks,
-        store.fencedBy(term), false, discovery, nameDrainDelay, lastWords, observations, election, term);
+        store, false, discovery, nameDrainDelay, lastWords, observations, election, term);
   }
 
   /** Closes what the builder made for the engine, and the caller did not pass: prober, runtime, time, store. */

@@ -1,7 +1,10 @@
 package dev.orch.core.engine;
 
+import dev.orch.api.runtime.Subscription;
 import dev.orch.api.state.LeaderElection;
 import dev.orch.api.time.ScheduledTask;
+import dev.orch.core.EventLog;
+import dev.orch.core.lb.EndpointSource;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,33 +13,54 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane of an orchestrator, and whether it may act. Without an election there is one plane for the
- * orchestrator's life. With one the orchestrator is a standby (no plane) until elected; then a plane is built on
- * the store fenced by the term, as a restarted orchestrator's is (it reads specs, rollout positions and drains
- * from the store and adopts the runtime's containers), and it acts; told to stop, the plane is closed at once
- * (containers keep running) and the orchestrator is a standby again until elected anew. Thread-safe.
+ * The engine of an orchestrator, and whether it may act. Without an election there is one engine for the
+ * orchestrator's life, and it acts. With one, the orchestrator is a standby until elected: its engine reads the
+ * store and the runtime, probes the replicas and publishes their endpoints, and writes and calls nothing; it is
+ * built again, so that what it shows follows the leader, soon after the leader writes the store. Once elected, an
+ * engine is built on the store fenced by the term, as a restarted orchestrator's is (it reads specs, rollout
+ * positions and drains and adopts the runtime's containers), and acts; told to stop, that engine is closed at once
+ * (containers keep running) and a standby's takes its place. The endpoints, the balancers over them and the event
+ * log are the orchestrator's, kept across its engines ({@link Shared}). Thread-safe.
  */
 public final class Leadership implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
+  /** How long a standby waits after a change to the store before it reads it again (changes come in bursts). */
+  private static final Duration REFRESH_DELAY = Duration.ofMillis(500);
 
   private final EngineSettings settings;
   private final @Nullable LeaderElection election;
-  /** Completes once a plane has started (with an election: once this orchestrator leads and has started). */
+  /** The endpoints, balancers, traffic and events every engine of this orchestrator publishes into. */
+  private final Shared shared;
+  /** Completes once an acting engine has started (with an election: once this orchestrator leads). */
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private volatile @Nullable ControlPlane plane;
+  private volatile boolean leading;
+  /** Who led when the election was last asked (it answers asynchronously). */
+  private volatile Optional<String> leader = Optional.empty();
   private volatile String standby = "not elected yet";
   private @Nullable ScheduledTask retry;
+  private @Nullable ScheduledTask refresh;
+  private @Nullable Subscription storeWatch;
+  /** Whether the last standby engine could not be built because the store could not be read. */
+  private boolean unreadable;
+  /** Why the standby shows nothing, when the store cannot be read; empty otherwise. */
+  private volatile String storeProblem = "";
   private boolean closed;
 
-  /** Builds the plane now, or (with an election in {@code settings}) starts campaigning. */
+  /** Builds the engine now, or (with an election in {@code settings}) a standby's, and starts campaigning. */
   public Leadership(EngineSettings settings) {
     this.settings = settings;
     this.election = settings.election();
+    this.shared = new Shared(settings.eventCapacity());
     if (election == null) {
-      ControlPlane p = new ControlPlane(settings);
+      ControlPlane p = new ControlPlane(settings, shared);
       plane = p;
+      leading = true;
       p.started().whenComplete((v, e) -> complete(e));
       return;
+    }
+    synchronized (this) {
+      standBy();
     }
     election.start(new LeaderElection.Listener() {
       @Override
@@ -59,75 +83,168 @@ public final class Leadership implements AutoCloseable {
     }
   }
 
-  /** Elected: a plane on the store fenced by {@code term}, unless the store cannot be read (then again in 1 s). */
-  private synchronized void lead(LeaderElection.Term term) {
-    if (closed || plane != null || !term.isValid()) {
+  /** A standby's engine in place of the current one, and a watch of the store to follow the leader. Locked. */
+  private void standBy() {
+    ControlPlane old = plane;
+    try {
+      plane = new ControlPlane(settings.standby(() -> leaderNow().map(l -> l + " leads")
+          .orElse("no leader is known")), shared);
+      storeProblem = "";
+      if (unreadable) {
+        unreadable = false;
+        LOG.info("orchestrator {}: a standby that reads the store again", settings.ownerId());
+      }
+    } catch (RuntimeException e) {
+      plane = null;
+      storeProblem = "; and the store cannot be read (" + e.getMessage() + ")";
+      if (!unreadable) { // said once; it tries again every second, quietly, until it reads it
+        unreadable = true;
+        LOG.warn("orchestrator {}: a standby that cannot read the store: {}; trying again every second",
+            settings.ownerId(), e.getMessage());
+      }
+      retry = settings.time().schedule(Duration.ofSeconds(1), this::refreshNow);
+    }
+    if (old != null) {
+      old.close();
+    }
+    if (storeWatch == null) {
+      storeWatch = settings.store().watch(settings.ownerId() + "/", e -> scheduleRefresh());
+    }
+  }
+
+  private synchronized void scheduleRefresh() {
+    if (closed || leading || refresh != null) {
       return;
     }
+    refresh = settings.time().schedule(REFRESH_DELAY, this::refreshNow);
+  }
+
+  private synchronized void refreshNow() {
+    refresh = null;
+    if (!closed && !leading) {
+      standBy();
+    }
+  }
+
+  /** Elected: an engine on the store fenced by {@code term}, unless the store cannot be read (then again in 1 s). */
+  private synchronized void lead(LeaderElection.Term term) {
+    if (closed || leading || !term.isValid()) {
+      return;
+    }
+    ControlPlane p;
     try {
-      ControlPlane p = new ControlPlane(settings.underTerm(term));
-      plane = p;
-      LOG.info("orchestrator {} ({}) leads: {}", settings.ownerId(), term.holder(), term);
-      p.started().whenComplete((v, e) -> complete(e));
+      p = new ControlPlane(settings.underTerm(term), shared);
     } catch (RuntimeException e) {
       standby = "elected (" + term + "), but could not start on the store: " + e.getMessage();
       LOG.warn("orchestrator {}: {}; trying again in 1 s", settings.ownerId(), standby);
       retry = settings.time().schedule(Duration.ofSeconds(1), () -> lead(term));
+      return;
+    }
+    ControlPlane old = plane;
+    plane = p;
+    leading = true;
+    cancelTimers();
+    if (old != null) {
+      old.close();
+    }
+    LOG.info("orchestrator {} ({}) leads: {}", settings.ownerId(), term.holder(), term);
+    p.started().whenComplete((v, e) -> complete(e));
+  }
+
+  /** Told to stop: the acting engine goes at once (its workers stop; its containers keep running). */
+  private synchronized void stepDown(LeaderElection.Term term, String why) {
+    if (!leading) {
+      return;
+    }
+    leading = false;
+    standby = "stopped leading (" + term + "): " + why;
+    LOG.warn("orchestrator {}: {}", settings.ownerId(), standby);
+    ControlPlane p = plane;
+    plane = null;
+    if (p != null) {
+      p.close(); // at once, on the election's thread
+    }
+    if (!closed) { // the standby's engine reads the store: not on the election's thread, which must go on renewing
+      retry = settings.time().schedule(Duration.ZERO, this::refreshNow);
     }
   }
 
-  /** Told to stop: the plane goes at once (its workers stop; its containers keep running). */
-  private void stepDown(LeaderElection.Term term, String why) {
-    ControlPlane p;
-    synchronized (this) {
-      p = plane;
-      plane = null;
-      standby = "stopped leading (" + term + "): " + why;
-      if (retry != null) {
-        retry.cancel();
-      }
+  private void cancelTimers() {
+    if (retry != null) {
+      retry.cancel();
+      retry = null;
     }
-    if (p != null) {
-      LOG.warn("orchestrator {}: {}", settings.ownerId(), standby);
-      p.close();
+    if (refresh != null) {
+      refresh.cancel();
+      refresh = null;
     }
   }
 
   /**
-   * The plane, to act or read through.
+   * The engine to read through: the acting one, or a standby's.
    *
-   * @throws IllegalStateException on a standby, naming who leads
+   * @throws IllegalStateException when closed, or a standby whose store cannot be read
    */
   public ControlPlane plane(String what) {
     ControlPlane p = plane;
-    if (p == null && closed()) {
-      throw new IllegalStateException(what + ": the orchestrator is closed");
-    }
     if (p == null) {
-      throw new IllegalStateException(what + ": orchestrator " + settings.ownerId() + " (" + candidate()
-          + ") is a standby, " + leaderNow().map(l -> l + " leads").orElse("no leader known") + " (" + standby
-          + "); call the leader, or wait for this one to be elected (Orchestrator.leadership())");
+      throw refusal(what);
     }
     return p;
+  }
+
+  /**
+   * The engine to act through.
+   *
+   * @throws IllegalStateException on a standby, naming who leads, and when closed
+   */
+  public ControlPlane acting(String what) {
+    ControlPlane p = plane;
+    if (p == null || !leading) {
+      throw refusal(what);
+    }
+    return p;
+  }
+
+  private IllegalStateException refusal(String what) {
+    if (closed()) {
+      return new IllegalStateException(what + ": the orchestrator is closed");
+    }
+    return new IllegalStateException(what + ": orchestrator " + settings.ownerId() + " (" + candidate()
+        + ") is a standby, " + leaderNow().map(l -> l + " leads").orElse("no leader known") + " (" + standby
+        + storeProblem + "); call the leader, or wait for this one to be elected (Orchestrator.leadership())");
   }
 
   private synchronized boolean closed() {
     return closed;
   }
 
-  /** The plane if there is one now. */
-  public Optional<ControlPlane> current() {
-    return Optional.ofNullable(plane);
+  /**
+   * The endpoints of service {@code name} as this orchestrator's engines publish them: one source for its life,
+   * whichever engine publishes.
+   */
+  public EndpointSource endpoints(String name) {
+    return EndpointPublisher.readOnly(shared.registry.source(name));
   }
 
-  /** Completes once a plane has started: at once without an election, once elected and started with one. */
+  /** The preview endpoints of service {@code name}, as {@link #endpoints}. */
+  public EndpointSource previewEndpoints(String name) {
+    return endpoints(EndpointPublisher.previewKey(name));
+  }
+
+  /** The event log of every engine of this orchestrator, one for its life. */
+  public EventLog events() {
+    return shared.events;
+  }
+
+  /** Completes once an engine acts: at once without an election, once elected and started with one. */
   public CompletableFuture<Void> started() {
     return started;
   }
 
   /** Whether this orchestrator acts now: always without an election, while it leads with one. */
   public boolean leading() {
-    return plane != null;
+    return leading;
   }
 
   /** This candidate's name in the election; the owner id without one. */
@@ -140,35 +257,42 @@ public final class Leadership implements AutoCloseable {
     if (election == null) {
       return Optional.of(settings.ownerId());
     }
-    return election.leader().toCompletableFuture().getNow(Optional.empty());
+    CompletableFuture<Optional<String>> asked = election.leader().toCompletableFuture();
+    if (asked.isDone()) {
+      leader = asked.getNow(leader);
+    } else {
+      asked.thenAccept(l -> leader = l); // the next call tells it
+    }
+    return leading ? Optional.of(candidate()) : leader;
   }
 
   /** Why this orchestrator does not act, when it does not. */
   public String standbyReason() {
-    return plane != null ? "" : standby;
+    return leading ? "" : standby + storeProblem;
   }
 
-  /** Closes the election (resigning if leading) and the plane, then what the orchestrator owns. */
+  /** Closes the election (resigning if leading) and the engine, then what the orchestrator owns. */
   @Override
   public void close() {
-    ControlPlane p;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
-      if (retry != null) {
-        retry.cancel();
+      cancelTimers();
+      if (storeWatch != null) {
+        storeWatch.close();
       }
     }
     if (election == null) {
-      p = plane;
+      ControlPlane p = plane;
       if (p != null) {
         p.close(); // kept: its calls say it is closed
       }
       return;
     }
-    election.close(); // tells stepDown, which closes the plane
+    election.close(); // tells stepDown, which closes the acting engine
+    ControlPlane p;
     synchronized (this) {
       p = plane;
       plane = null;
@@ -176,6 +300,6 @@ public final class Leadership implements AutoCloseable {
     if (p != null) {
       p.close();
     }
-    settings.closeOwned(); // the planes under a term own nothing
+    settings.closeOwned(); // the engines under a term, and the standbys', own nothing
   }
 }

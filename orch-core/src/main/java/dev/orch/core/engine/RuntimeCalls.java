@@ -31,9 +31,12 @@ final class RuntimeCalls {
   private final Traces traces;
   /** The leadership the calls are made under: each ends within its lease, none starts once it ended. */
   private final dev.orch.api.state.LeaderElection.@Nullable Term term;
+  /** A standby's engine: it calls nothing. */
+  private final boolean standby;
 
   RuntimeCalls(TimeSource time, Duration callTimeout, Counter retries, BooleanSupplier closed, Traces traces,
-               dev.orch.api.state.LeaderElection.@Nullable Term term) {
+               dev.orch.api.state.LeaderElection.@Nullable Term term, boolean standby) {
+    this.standby = standby;
     this.traces = traces;
     this.term = term;
     this.time = time;
@@ -97,6 +100,10 @@ final class RuntimeCalls {
    * at all once the term ended (the orchestrator no longer leads).
    */
   private <T> CompletionStage<T> underTerm(String node, String what, Duration limit, Supplier<CompletionStage<T>> call) {
+    if (standby) {
+      return CompletableFuture.failedFuture(new IllegalStateException(node + ": " + what + ": not made: this"
+          + " orchestrator is a standby"));
+    }
     Duration bound = limit;
     if (term != null) {
       Duration left = term.remaining();

@@ -25,7 +25,7 @@ import org.slf4j.spi.MDCAdapter;
 class RuntimeCallsTest {
   private final ExecutorService runtimeThread = Executors.newSingleThreadExecutor();
   private final RuntimeCalls calls = new RuntimeCalls(TimeSource.system(), Duration.ofSeconds(5),
-      new SimpleMeterRegistry().counter("retries"), () -> false, new Traces(ObservationRegistry.NOOP), null);
+      new SimpleMeterRegistry().counter("retries"), () -> false, new Traces(ObservationRegistry.NOOP), null, false);
   private Object nop;
   private Field adapter;
 

@@ -85,8 +85,16 @@ public final class StateJournal {
    * @throws StateStoreException when the store fails, or a record cannot be read (naming its key)
    */
   public List<Stored> open() {
+    return open(true);
+  }
+
+  /**
+   * {@link #open()}, writing the schema on an empty store only if {@code mayWrite} (a standby's engine writes
+   * nothing: it reads an empty store as the current schema).
+   */
+  public List<Stored> open(boolean mayWrite) {
     Optional<StateRecord> schema = call("read the schema", store.get(StateSchema.KEY));
-    if (schema.isEmpty()) {
+    if (schema.isEmpty() && mayWrite) {
       try {
         call("write the schema", store.put(StateSchema.KEY, StateSchema.value(StateSchema.CURRENT), StateStore.ABSENT));
       } catch (StateStoreException e) {
