@@ -33,7 +33,7 @@ public final class OrchObservations {
   public static final String PROBE = dev.orch.core.probe.HealthProber.OBSERVATION;
   /** One step of a rollout (key {@code step}: started, step, paused, promoted, completed, rolledback, ...). */
   public static final String ROLLOUT_STEP = "orch.rollout.step";
-  /** One autoscaling decision, from its metrics read to its scale (key {@code reason}: what it decided). */
+  /** One autoscaling decision, from its metrics read to its scale (key {@code outcome}: what it decided). */
   public static final String AUTOSCALE = "orch.autoscale";
 
   private OrchObservations() {

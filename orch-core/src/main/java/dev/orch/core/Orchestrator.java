@@ -70,7 +70,9 @@ public final class Orchestrator implements AutoCloseable {
   /**
    * Makes {@code spec} the desired state of its service (creating or updating it). Validates the whole
    * spec first: an invalid one is refused with every violation and changes nothing. Idempotent; returns
-   * once the state store has kept it (at once with the in-memory default), before any replica changes.
+   * once the state store has kept it (at once with the in-memory default), before any replica changes. On a
+   * standby (see {@link OrchestratorBuilder#leaderElection}) it validates the spec and keeps it in the store for
+   * the leader, which applies it (or, if it refuses it, says why in a {@code RequestRefused} event).
    *
    * @throws dev.orch.api.spec.InvalidSpecException when the spec breaks a rule, or would make an applied service
    *                                                 stateful or not, or change its pod management
@@ -79,11 +81,12 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void apply(ServiceSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    acting("apply").apply(spec);
+    leadership.apply(spec);
   }
 
   /**
-   * Sets the desired replica count of service {@code name}.
+   * Sets the desired replica count of service {@code name}. On a standby it is kept for the leader, as
+   * {@link #apply} is.
    *
    * @throws UnknownServiceException when no such service was applied
    * @throws IllegalStateException when the service is autoscaled and its autoscaling is not paused
@@ -92,21 +95,21 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void scale(String name, int replicas) {
     Objects.requireNonNull(name, "name");
-    acting("scale").ensureOpen("scale " + name);
-    acting("scale").scale(name, replicas);
+    leadership.scale(name, replicas);
   }
 
   /**
    * Deletes service {@code name}: its replicas are stopped (with their grace period) and removed. Also
    * removes the owned replicas of a service that was never applied here (an orchestrator that restarted
-   * adopts what it owns; see the {@code Orphaned} event).
+   * adopts what it owns; see the {@code Orphaned} event). On a standby it is kept for the leader, as {@link #apply}
+   * is.
    *
-   * @return whether the service existed, or had owned replicas
+   * @return whether the service existed, or had owned replicas (as this orchestrator sees it)
    * @throws dev.orch.api.state.StateStoreException when the state store cannot keep it; nothing changed
    */
   public boolean delete(String name) {
     Objects.requireNonNull(name, "name");
-    return acting("delete").delete(name);
+    return leadership.delete(name);
   }
 
   /** The revisions of service {@code name} that Orch remembers, oldest first; the last is the current one. */

@@ -193,15 +193,17 @@ public final class OrchestratorBuilder {
 
   /**
    * Leads through {@code election}, with the other orchestrators of the same owner id on the same state store
-   * (and runtime): this one acts only while it leads. Until it is elected it is a standby, and its calls other than
-   * {@link Orchestrator#leadership()}, {@link Orchestrator#ownerId()}, {@link Orchestrator#runtime()},
-   * {@link Orchestrator#started()} and {@link Orchestrator#close()} throw {@code IllegalStateException} naming the
-   * leader; once elected it starts as a restarted orchestrator does, on what the store holds (specs, rollout
-   * positions, adopted replicas) and resumes; every write it keeps is fenced by its term and every runtime call
-   * ends within its lease; told to stop, it stops acting at once and is a standby again. The store must fence
+   * (and runtime): this one acts only while it leads. Until it is elected it is a standby: it serves reads
+   * (specs, status, endpoints it probes itself, events), takes {@code apply}, {@code scale} and {@code delete} into the
+   * store for the leader, and refuses the other writes with {@code IllegalStateException} naming the leader
+   * ({@link Orchestrator#leadership()}). Once elected it starts as a restarted orchestrator does, on what the store
+   * holds (specs, rollout positions, adopted replicas) and resumes; every write it keeps is fenced by its term, a
+   * runtime call made through its engine's call path is not waited for past what is left of its lease, and none
+   * starts once that is zero; told to stop, it stops acting at once and is a standby again. The store must fence
    * writes by the election's terms ({@code StateStore.fencedBy}): orch-etcd's store with its election, or
-   * {@code InMemoryStateStore} and {@code FileStateStore} with a {@code LocalLeaderElection}. Closing the
-   * orchestrator closes the election. Default: none, it always acts.
+   * {@code InMemoryStateStore} and {@code FileStateStore} with a {@code LocalLeaderElection}; one that cannot makes
+   * the orchestrator give the election up when elected. Closing the orchestrator closes the election. Default: none,
+   * it always acts.
    */
   public OrchestratorBuilder leaderElection(dev.orch.api.state.LeaderElection election) {
     this.election = java.util.Objects.requireNonNull(election, "election");

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -64,6 +65,21 @@ class FailoverTest {
         .terminationGrace(Duration.ofSeconds(1)).leaderElection(arena.candidate(name)).build();
   }
 
+  /**
+   * Advances virtual time until {@code condition} holds, for at most {@code seconds} of it and 10 s of real time (a
+   * standby's request reaches the leader through the store's watch, on a thread of the store's).
+   */
+  private void advanceUntil(int seconds, java.util.function.BooleanSupplier condition) {
+    Instant until = time.now().plusSeconds(seconds);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+        .until(() -> {
+          if (!condition.getAsBoolean() && time.now().isBefore(until)) {
+            time.advance(Duration.ofMillis(100));
+          }
+          return condition.getAsBoolean();
+        });
+  }
+
   private void advance(int seconds) {
     for (int i = 0; i < seconds * 10; i++) {
       time.advance(Duration.ofMillis(100));
@@ -90,13 +106,14 @@ class FailoverTest {
     assertTrue(a.leadership().leading(), a.leadership()::toString);
     assertFalse(b.leadership().leading());
     assertEquals(Optional.of("a"), b.leadership().leader());
-    IllegalStateException standby = assertThrows(IllegalStateException.class, () -> b.apply(web("web:1")));
+    IllegalStateException standby = assertThrows(IllegalStateException.class, () -> b.pause("web"));
     assertTrue(standby.getMessage().contains("standby") && standby.getMessage().contains("a leads"),
         standby::getMessage);
     assertTrue(b.started().isDone() == false, "a standby has not started");
 
-    a.apply(web("web:1"));
-    advance(10);
+    b.apply(web("web:1")); // kept in the store for a, which applies it
+    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+    advance(2);
     assertTrue(a.status("web").orElseThrow().isReady());
     // The standby follows from the store and the runtime: the spec, the status, the endpoints (which it probes).
     assertEquals(Optional.of(web("web:1")), b.spec("web"));
@@ -115,8 +132,12 @@ class FailoverTest {
     advance(12);
     assertFalse(a.leadership().leading(), "a stopped acting before its lease could end");
     assertTrue(a.leadership().reason().contains("no renewal"), a.leadership()::reason);
+    assertFalse(b.leadership().leading(), "b is not elected before a's lease has ended");
     Instant aStopped = time.now();
     int callsOfA = (int) calls.stream().filter(c -> c.startsWith("a ")).count();
+    ContainerInfo crashed = running().get(0);
+    runtime.stop(crashed.id(), Duration.ZERO).toCompletableFuture().join(); // work for whoever leads: none does now
+    Set<String> ids = running().stream().map(ContainerInfo::id).collect(java.util.stream.Collectors.toSet());
     advance(6); // its lease ends 15 s after its last renewal; b is elected at its next try
     assertTrue(b.leadership().leading(), () -> b.leadership() + " " + Duration.between(cutAt, time.now()));
     advance(1);
@@ -124,8 +145,11 @@ class FailoverTest {
 
     RolloutStatus resumed = b.status("web").orElseThrow().rollout();
     assertEquals(1, resumed.step(), () -> "the same step: " + resumed);
-    assertEquals(5, running().size(), "every container adopted, none added");
-    assertThrows(IllegalStateException.class, () -> a.scale("web", 5), "a is a standby now: it acts on nothing");
+    advanceUntil(10, () -> running().size() == 5);
+    assertTrue(running().stream().map(ContainerInfo::id).collect(java.util.stream.Collectors.toSet()).containsAll(ids),
+        "every container adopted; the crashed one restarted or replaced by b, none added beside");
+    assertTrue(calls.stream().anyMatch(c -> c.startsWith("b ")), () -> "b acts: " + calls);
+    assertThrows(IllegalStateException.class, () -> a.pause("web"), "a is a standby now: it acts on nothing");
     assertEquals(5, seenByB.current().ready().size(), "the endpoints b gave out as a standby go on: "
         + seenByB.current());
 
@@ -136,6 +160,33 @@ class FailoverTest {
     assertTrue(running().stream().allMatch(c -> c.image().equals("web:2")), () -> running().toString());
     assertEquals(callsOfA, calls.stream().filter(c -> c.startsWith("a ")).count(),
         () -> "no call of a's once it stopped (at " + aStopped + "): " + calls);
+  }
+
+  @Test
+  void writesOnAStandbyReachTheLeaderThroughTheStoreAndOneItRefusesIsAnEvent() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    b.apply(web("web:1"));
+    advanceUntil(20, () -> running().size() == 4);
+    assertEquals(Optional.of(web("web:1")), a.spec("web"), "the leader applied the standby's spec");
+    advanceUntil(5, () -> b.spec("web").isPresent());
+    b.scale("web", 2);
+    advanceUntil(20, () -> running().size() == 2);
+    assertEquals(2, a.spec("web").orElseThrow().replicas());
+    advanceUntil(5, () -> b.spec("web").orElseThrow().replicas() == 2);
+    assertThrows(UnknownServiceException.class, () -> b.scale("nothing", 1), "refused at once, by its view");
+    assertThrows(dev.orch.api.spec.InvalidSpecException.class, () -> b.scale("web", -1));
+    b.apply(ServiceSpec.builder("web").replicas(2).container(ContainerSpec.builder("web:1").port("http", 8080)
+        .requests("250m", "128Mi").build()).stateful(dev.orch.api.spec.Stateful.builder().build()).build());
+    advanceUntil(5, () -> a.events().recent().stream().anyMatch(e -> e.reason().equals("RequestRefused")));
+    assertTrue(a.events().recent().stream().anyMatch(e -> e.reason().equals("RequestRefused")
+        && e.message().contains("apply web from b")), () -> "the leader refuses what it would refuse: "
+        + a.events().recent());
+    assertTrue(b.delete("web"));
+    advanceUntil(30, () -> a.spec("web").isEmpty() && running().isEmpty());
+    assertEquals(List.of(), store.list("shop/requests/").toCompletableFuture().join(), "every request done");
   }
 
   @Test

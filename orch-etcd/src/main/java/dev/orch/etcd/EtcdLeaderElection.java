@@ -124,7 +124,8 @@ public final class EtcdLeaderElection implements LeaderElection {
 
   @Override
   public CompletionStage<Optional<String>> leader() {
-    return client.getElectionClient().leader(election).handle((r, e) -> {
+    return client.getElectionClient().leader(election).orTimeout(retryPeriod.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((r, e) -> {
       if (e != null || r == null || r.getKv() == null || r.getKv().getValue().isEmpty()) {
         return Optional.<String>empty(); // "election: no leader", or etcd unreachable: no one known to lead
       }

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class EtcdWatches implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EtcdWatches.class);
 
+  private static final String NOTIFIER = "orch-etcd-watch";
+
   private final Client client;
   private final String name;
   private final ScheduledExecutorService notifier;
@@ -39,7 +41,7 @@ final class EtcdWatches implements AutoCloseable {
     this.client = client;
     this.name = name;
     this.notifier = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "orch-etcd-watch");
+      Thread t = new Thread(r, NOTIFIER);
       t.setDaemon(true);
       return t;
     });
@@ -91,18 +93,23 @@ final class EtcdWatches implements AutoCloseable {
         return;
       }
       WatchOption option = WatchOption.builder().isPrefix(true).withRevision(next).build();
-      watcher = client.getWatchClient().watch(EtcdStateStore.bytes(root + prefix), option,
+      Watch.Watcher w = client.getWatchClient().watch(EtcdStateStore.bytes(root + prefix), option,
           Watch.listener(r -> run(() -> deliver(r)), e -> run(() -> failed(e))));
+      watcher = w;
+      if (closed) {
+        w.close(); // closed while it was being made (a resume racing the close)
+      }
     }
 
     private void deliver(WatchResponse r) {
+      long from = next; // the events of one transaction share a revision: skip only what came before this response
       for (WatchEvent e : r.getEvents()) {
         KeyValue kv = e.getKeyValue();
         long revision = kv.getModRevision();
-        if (closed || revision < next) {
+        if (closed || revision < from) {
           continue; // closed, or seen before a resume
         }
-        next = revision + 1;
+        next = Math.max(next, revision + 1);
         String key = EtcdStateStore.string(kv.getKey()).substring(root.length());
         StateEvent event = e.getEventType() == WatchEvent.EventType.DELETE ? StateEvent.delete(key, revision)
             : StateEvent.put(new StateRecord(key, EtcdStateStore.string(kv.getValue()), revision));
@@ -137,12 +144,23 @@ final class EtcdWatches implements AutoCloseable {
       }
     }
 
+    /** Ends the watch: once this returns, no call of its listener starts (one running now has ended). */
     void close() {
       closed = true;
       open.remove(this);
       Watch.Watcher w = watcher;
       if (w != null) {
         w.close();
+      }
+      if (!Thread.currentThread().getName().equals(NOTIFIER)) {
+        try { // a delivery under way ends before this returns: the notifier runs one task at a time
+          notifier.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+          // closing, or a listener that does not return: nothing more starts either way
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
   }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two orchestrators of one owner on the real etcd cluster (each with a store and an election of its own, as two
- * processes would have) over one in-memory runtime: the leader is cut off from etcd in the middle of a canary; it
+ * processes would have) over one in-memory runtime: the standby's apply reaches the leader through etcd, and the
+ * standby's status follows the leader's; the leader is cut off from etcd in the middle of a canary; it
  * stops acting, the standby is elected once the lease has ended, starts on what etcd holds, adopts every container,
  * resumes the canary at its step and finishes it, with no duplicate replica.
  */
@@ -74,10 +75,13 @@ class EtcdFailoverEtcdTest {
     Orchestrator b = candidate("b", EtcdTestCluster.endpoints());
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.leadership().leader().isPresent());
     assertFalse(b.leadership().leading());
-    assertThrows(IllegalStateException.class, () -> b.apply(web("web:1")), "a standby refuses, naming a");
+    assertThrows(IllegalStateException.class, () -> b.pause("web"), "a standby acts on nothing, naming a");
 
-    a.apply(web("web:1"));
+    b.apply(web("web:1")); // kept in etcd for a, which applies it
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.spec("web").isPresent());
     assertTrue(a.awaitReady("web", Duration.ofSeconds(20)), () -> a.status("web").toString());
+    Awaitility.await("the standby follows").atMost(Duration.ofSeconds(10))
+        .until(() -> b.status("web").map(st -> st.running() == 4).orElse(false));
     a.apply(web("web:2"));
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
         a.status("web").orElseThrow().rollout().phase() == RolloutStatus.Phase.PAUSED);

@@ -44,6 +44,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
 
   private final EngineSettings settings;
+  /** What this engine shares with the other engines of its orchestrator (see {@link Shared}). */
+  private final Shared shared;
+  /** The start-up events a standby's engine says only once, not again at each refresh. */
+  private static final java.util.Set<String> START_UP = java.util.Set.of("Started", "Orphaned", "NodeDraining");
   private final ObservedState observed = new ObservedState();
   private final EventRing events;
   private final EngineMetrics metrics;
@@ -67,6 +71,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
+  /** Whether the store refused a write of this engine's term ({@link dev.orch.api.state.NotLeaderException}). */
+  private volatile boolean fenced;
 
   /** Builds the engine and starts it: it discovers the nodes and adopts what it owns, asynchronously. */
   public ControlPlane(EngineSettings s) {
@@ -76,6 +82,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** As {@link #ControlPlane(EngineSettings)}, publishing into {@code shared}, which earlier engines used. */
   ControlPlane(EngineSettings s, Shared shared) {
     this.settings = s;
+    this.shared = shared;
     this.events = shared.events;
     this.metrics = new EngineMetrics(s.meterRegistry(), s.ownerId());
     StateJournal journal = new StateJournal(s.store(), s.ownerId(), s.callTimeout());
@@ -101,10 +108,10 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     this.policies = new PolicyOperations(journal, state, this, policies);
     this.traces = new Traces(s.observations());
-    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed, traces,
+    RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed || fenced, traces,
         s.term(), s.passive());
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
-    this.endpoints = new EndpointPublisher(s.time(), probes, observed, shared);
+    this.endpoints = new EndpointPublisher(s.time(), probes, observed, shared, s.election() != null);
     this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
     this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this, journal, autoscaled);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
@@ -137,6 +144,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     intake.startUp();
     intake.started().thenRun(traffic::changed);
     intake.started().thenRun(autoscaling::resume);
+    if (s.passive()) {
+      intake.started().thenRun(() -> shared.standbyStarted = true);
+    }
   }
 
   // ------------------------------------------------------------------------------------------ desired state
@@ -379,8 +389,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (spec == null) {
       return ReconcileResult.done();
     }
+    // A replica seen only in an event so far (ObservedState names it by its id until a listing or an inspect tells
+    // more) has no address known yet: it is published once the listing after its start tells where it listens.
     List<ContainerInfo> running = observed.containersOf(name).stream()
         .filter(c -> c.state() == dev.orch.api.runtime.ContainerState.RUNNING && observed.isNodeReady(c.nodeId()))
+        .filter(c -> !c.name().equals(c.id()))
         .toList();
     probes.sync(name, running, c -> spec);
     endpoints.publish(spec, running);
@@ -416,6 +429,13 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       return result;
     } catch (RuntimeException e) {
       state.record(name).ifPresent(st -> st.unkept = true); // whatever the pass decided is kept before more acts
+      if (e instanceof dev.orch.api.state.NotLeaderException gone) {
+        // The store refused a write of this engine's term: its leadership ended (a lease revoked early, say), even
+        // if its election has not told it yet. It makes no runtime call from now on.
+        fenced = true;
+        LOG.warn("orchestrator {}: {}; no more runtime calls from this engine", settings.ownerId(),
+            gone.getMessage());
+      }
       if (e instanceof StateStoreException store) {
         state.storeFailed(name, store, settings.time().now()); // said once, in the condition and an event
       } else {
@@ -442,6 +462,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
 
   @Override
   public void emit(OrchEvent.Type type, String reason, String service, String replica, String node, String message) {
+    if (settings.passive() && shared.standbyStarted && START_UP.contains(reason)) {
+      return; // a standby's refresh: said when its first engine started
+    }
     OrchEvent e = new OrchEvent(settings.time().now(), type, reason, service, replica, node, message);
     try (dev.orch.core.util.LogContext context = dev.orch.core.util.LogContext.of(service, replica)) {
       if (type == OrchEvent.Type.WARNING) {

@@ -40,10 +40,14 @@ final class EndpointPublisher {
   final RevisionTraffic replicaTraffic;
   private final java.util.Set<String> latencyServices;
   private final CopyOnWriteArrayList<LoadBalancer> balancers;
+  /** Whether a replica ready in what an earlier engine published stays so until this one's probes judge it. */
+  private final boolean carryReadiness;
   /** Told the service's name after each publication of its (not preview) endpoints. */
   private volatile Consumer<String> onPublished = service -> { };
 
-  EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed, Shared shared) {
+  EndpointPublisher(TimeSource time, ReplicaProbes probes, ObservedState observed, Shared shared,
+                    boolean carryReadiness) {
+    this.carryReadiness = carryReadiness;
     this.registry = shared.registry;
     this.traffic = shared.traffic;
     this.replicaTraffic = shared.replicaTraffic;
@@ -176,7 +180,11 @@ final class EndpointPublisher {
           port = b.hostPort();
         }
       }
-      boolean ready = probes.passesReadiness(own, c);
+      // An engine that took over from another of this orchestrator (a failover, a standby's refresh) keeps a
+      // replica ready that was ready before it, until its own probes judge it: else every replica would drop out at
+      // once, and the balancers panic.
+      boolean ready = probes.passesReadiness(own, c)
+          || (carryReadiness && probes.unjudgedAdopted(c) && wasReady(key, c.name()));
       String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
       out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
@@ -185,6 +193,10 @@ final class EndpointPublisher {
     out.sort(Comparator.comparing(Endpoint::id));
     registry.update(key, out);
     published(key);
+  }
+
+  private boolean wasReady(String key, String name) {
+    return registry.endpoints(key).get(name).map(Endpoint::ready).orElse(false);
   }
 
   private void published(String key) {

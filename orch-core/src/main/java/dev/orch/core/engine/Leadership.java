@@ -1,6 +1,7 @@
 package dev.orch.core.engine;
 
 import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.state.LeaderElection;
 import dev.orch.api.time.ScheduledTask;
 import dev.orch.core.EventLog;
@@ -41,17 +42,23 @@ public final class Leadership implements AutoCloseable {
   private @Nullable ScheduledTask retry;
   private @Nullable ScheduledTask refresh;
   private @Nullable Subscription storeWatch;
+  /** Writes asked of this orchestrator as a standby, for the leader; null without an election. */
+  private final @Nullable StandbyRequests requests;
+  /** While leading: the watch that takes the standbys' requests. */
+  private @Nullable Subscription serving;
   /** Whether the last standby engine could not be built because the store could not be read. */
   private boolean unreadable;
   /** Why the standby shows nothing, when the store cannot be read; empty otherwise. */
   private volatile String storeProblem = "";
-  private boolean closed;
+  private volatile boolean closed;
 
   /** Builds the engine now, or (with an election in {@code settings}) a standby's, and starts campaigning. */
   public Leadership(EngineSettings settings) {
     this.settings = settings;
     this.election = settings.election();
     this.shared = new Shared(settings.eventCapacity());
+    this.requests = election == null ? null : new StandbyRequests(settings.store(), settings.ownerId(),
+        election.candidate(), settings.callTimeout());
     if (election == null) {
       ControlPlane p = new ControlPlane(settings, shared);
       plane = p;
@@ -65,7 +72,8 @@ public final class Leadership implements AutoCloseable {
     election.start(new LeaderElection.Listener() {
       @Override
       public void elected(LeaderElection.Term term) {
-        lead(term);
+        // Built off the election's thread, which must go on renewing the lease meanwhile.
+        settings.time().schedule(Duration.ZERO, () -> lead(term));
       }
 
       @Override
@@ -132,8 +140,19 @@ public final class Leadership implements AutoCloseable {
       return;
     }
     ControlPlane p;
+    EngineSettings acting;
     try {
-      p = new ControlPlane(settings.underTerm(term), shared);
+      acting = settings.underTerm(term);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      // The store cannot fence this election's terms: leading would be unsafe, and holding the lease would keep
+      // every other candidate from leading. Give the election up, for good.
+      standby = "elected (" + term + "), but " + e.getMessage() + ": it gave the election up";
+      LOG.error("orchestrator {}: {}", settings.ownerId(), standby);
+      settings.time().schedule(Duration.ZERO, election::close);
+      return;
+    }
+    try {
+      p = new ControlPlane(acting, shared);
     } catch (RuntimeException e) {
       standby = "elected (" + term + "), but could not start on the store: " + e.getMessage();
       LOG.warn("orchestrator {}: {}; trying again in 1 s", settings.ownerId(), standby);
@@ -148,24 +167,54 @@ public final class Leadership implements AutoCloseable {
       old.close();
     }
     LOG.info("orchestrator {} ({}) leads: {}", settings.ownerId(), term.holder(), term);
-    p.started().whenComplete((v, e) -> complete(e));
+    p.started().whenComplete((v, e) -> {
+      complete(e);
+      if (e == null) {
+        serveRequests(p, acting);
+      }
+    });
   }
 
-  /** Told to stop: the acting engine goes at once (its workers stop; its containers keep running). */
-  private synchronized void stepDown(LeaderElection.Term term, String why) {
-    if (!leading) {
+  /** Once the acting engine has started: the standbys' requests waiting, then each new one. */
+  private synchronized void serveRequests(ControlPlane p, EngineSettings acting) {
+    if (closed || plane != p || requests == null) {
       return;
     }
-    leading = false;
-    standby = "stopped leading (" + term + "): " + why;
-    LOG.warn("orchestrator {}: {}", settings.ownerId(), standby);
-    ControlPlane p = plane;
-    plane = null;
+    try {
+      serving = requests.serve(p, acting.store());
+    } catch (RuntimeException e) {
+      LOG.warn("orchestrator {}: the standbys' requests could not be read ({}); the next leadership takes them",
+          settings.ownerId(), e.getMessage());
+    }
+  }
+
+  /**
+   * Told to stop: the acting engine goes at once (it makes no runtime call from now on, its term having ended; its
+   * workers stop; its containers keep running), then a standby's engine takes its place.
+   */
+  private void stepDown(LeaderElection.Term term, String why) {
+    ControlPlane p;
+    synchronized (this) {
+      if (!leading) {
+        return;
+      }
+      leading = false;
+      standby = "stopped leading (" + term + "): " + why;
+      LOG.warn("orchestrator {}: {}", settings.ownerId(), standby);
+      if (serving != null) {
+        serving.close();
+        serving = null;
+      }
+      p = plane;
+      plane = null;
+    }
     if (p != null) {
-      p.close(); // at once, on the election's thread
+      p.close(); // not under the lock: a pass it waits for may read this orchestrator meanwhile
     }
     if (!closed) { // the standby's engine reads the store: not on the election's thread, which must go on renewing
-      retry = settings.time().schedule(Duration.ZERO, this::refreshNow);
+      synchronized (this) {
+        retry = settings.time().schedule(Duration.ZERO, this::refreshNow);
+      }
     }
   }
 
@@ -206,17 +255,48 @@ public final class Leadership implements AutoCloseable {
     return p;
   }
 
+  /** Applies {@code spec}: through the acting engine, or (a standby) validated and kept for the leader. */
+  public void apply(dev.orch.api.spec.ServiceSpec spec) {
+    ControlPlane p = plane("apply " + spec.name());
+    if (leading || requests == null) {
+      p.apply(spec);
+      return;
+    }
+    p.requireRunnable(spec);
+    requests.apply(spec);
+  }
+
+  /** Scales service {@code name}: through the acting engine, or (a standby) kept for the leader. */
+  public void scale(String name, int replicas) {
+    ControlPlane p = plane("scale " + name);
+    if (leading || requests == null) {
+      p.ensureOpen("scale " + name);
+      p.scale(name, replicas);
+      return;
+    }
+    ServiceSpec now = p.desired(name).orElseThrow(() -> new dev.orch.core.UnknownServiceException("scale", name));
+    now.withReplicas(replicas).requireValid(); // a negative count is refused here, naming the field
+    requests.scale(name, replicas);
+  }
+
+  /** Deletes service {@code name}: through the acting engine, or (a standby) kept for the leader. */
+  public boolean delete(String name) {
+    ControlPlane p = plane("delete " + name);
+    if (leading || requests == null) {
+      return p.delete(name);
+    }
+    boolean known = p.desired(name).isPresent() || p.servicesWithContainers().contains(name);
+    requests.delete(name);
+    return known;
+  }
+
   private IllegalStateException refusal(String what) {
-    if (closed()) {
+    if (closed) {
       return new IllegalStateException(what + ": the orchestrator is closed");
     }
     return new IllegalStateException(what + ": orchestrator " + settings.ownerId() + " (" + candidate()
         + ") is a standby, " + leaderNow().map(l -> l + " leads").orElse("no leader known") + " (" + standby
         + storeProblem + "); call the leader, or wait for this one to be elected (Orchestrator.leadership())");
-  }
-
-  private synchronized boolean closed() {
-    return closed;
   }
 
   /**

@@ -27,6 +27,11 @@ final class Shared {
   final CopyOnWriteArrayList<LoadBalancer> balancers = new CopyOnWriteArrayList<>();
   /** The work queue of the engine that runs now, for the {@code orch.queue.depth} gauge registered once. */
   volatile dev.orch.core.reconcile.@org.jspecify.annotations.Nullable MpscWorkQueue queue;
+  /**
+   * Whether a standby's engine has started once: the engines that replace it (a refresh after the leader wrote)
+   * say nothing of their start-up again ({@code Started}, {@code Orphaned}, {@code NodeDraining}).
+   */
+  volatile boolean standbyStarted;
   /** Whether that gauge is registered. */
   final java.util.concurrent.atomic.AtomicBoolean queueGauge = new java.util.concurrent.atomic.AtomicBoolean();
 

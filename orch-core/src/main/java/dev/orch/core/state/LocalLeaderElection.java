@@ -126,7 +126,7 @@ public final class LocalLeaderElection implements LeaderElection {
   }
 
   @Override
-  public synchronized Optional<LocalTerm> term() {
+  public synchronized Optional<LeaderElection.Term> term() {
     LocalTerm t = leading;
     return t != null && t.isValid() ? Optional.of(t) : Optional.empty();
   }

@@ -416,6 +416,9 @@ public final class StateJournal {
       if (cause instanceof dev.orch.api.state.UnsupportedSchemaException u) {
         throw u;
       }
+      if (cause instanceof dev.orch.api.state.NotLeaderException n) {
+        throw n; // the engine must know: it stops acting
+      }
       throw new StateStoreException(what + ": the state store " + store.name() + " failed: "
           + (cause == null ? e : cause.getMessage()), cause);
     } catch (TimeoutException e) {

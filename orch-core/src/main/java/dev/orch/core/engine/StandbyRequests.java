@@ -1,0 +1,143 @@
+package dev.orch.core.engine;
+
+import dev.orch.api.runtime.Subscription;
+import dev.orch.api.spec.ServiceSpec;
+import dev.orch.api.state.StateEvent;
+import dev.orch.api.state.StateRecord;
+import dev.orch.api.state.StateStore;
+import dev.orch.api.state.StateStoreException;
+import dev.orch.core.OrchEvent;
+import dev.orch.core.state.SpecJson;
+import dev.orch.core.util.Json;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes asked of a standby, carried to the leader through the store: a standby keeps each as a record under
+ * {@code <owner>/requests/} ({@code apply} with the spec, {@code scale} with the count, {@code delete}) and returns
+ * once the store holds it; the leader takes each in the order they were kept, at its election for those waiting
+ * and from a watch afterwards, does it as if it had been asked itself (a request it refuses is an event,
+ * {@code RequestRefused}), and deletes the record. A request done twice (a leader that stopped between doing it
+ * and deleting it) does what it did once: each is idempotent. Thread-safe.
+ */
+final class StandbyRequests {
+  private static final Logger LOG = LoggerFactory.getLogger(StandbyRequests.class);
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  private final StateStore store;
+  private final String prefix;
+  private final String candidate;
+  private final Duration timeout;
+
+  /** Requests of owner {@code ownerId} on {@code store} (the shared one, unfenced), made by {@code candidate}. */
+  StandbyRequests(StateStore store, String ownerId, String candidate, Duration timeout) {
+    this.store = store;
+    this.prefix = ownerId + "/requests/";
+    this.candidate = candidate;
+    this.timeout = timeout;
+  }
+
+  /** Keeps a request to apply {@code spec} (validated already), for the leader. */
+  void apply(ServiceSpec spec) {
+    Map<String, Object> r = request("apply", spec.name());
+    r.put("spec", SpecJson.tree(spec));
+    keep(r);
+  }
+
+  /** Keeps a request to scale service {@code name} to {@code replicas}, for the leader. */
+  void scale(String name, int replicas) {
+    Map<String, Object> r = request("scale", name);
+    r.put("replicas", replicas);
+    keep(r);
+  }
+
+  /** Keeps a request to delete service {@code name}, for the leader. */
+  void delete(String name) {
+    keep(request("delete", name));
+  }
+
+  private Map<String, Object> request(String op, String service) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("op", op);
+    r.put("service", service);
+    r.put("from", candidate);
+    return r;
+  }
+
+  private void keep(Map<String, Object> r) {
+    // Keys sort in the order requests were made here (time, then a sequence); across standbys, nearly so.
+    String key = prefix + String.format("%016x-%08x-%s", System.currentTimeMillis(), SEQUENCE.incrementAndGet(),
+        Integer.toHexString(candidate.hashCode()));
+    try {
+      store.put(key, Json.write(r), StateStore.ABSENT).toCompletableFuture().get(timeout.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new StateStoreException(store.name() + ": " + r.get("op") + " " + r.get("service") + " for the leader"
+          + " could not be kept: " + e.getCause().getMessage(), e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new StateStoreException(store.name() + ": " + r.get("op") + " " + r.get("service") + " for the leader:"
+          + " the store did not answer in " + timeout.toMillis() + "ms (the request may be kept: read before asking"
+          + " again)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateStoreException(store.name() + ": interrupted keeping a request for the leader", e);
+    }
+  }
+
+  /**
+   * As the leader: does every request waiting, in order, then each one kept from now on, through {@code plane};
+   * deletes each once done through {@code fenced} (the leader's store). Returns the watch, to close when it stops.
+   */
+  Subscription serve(ControlPlane plane, StateStore fenced) {
+    Subscription watch = store.watch(prefix, e -> {
+      if (e.type() == StateEvent.Type.PUT && e.value().isPresent()) {
+        take(plane, fenced, new StateRecord(e.key(), e.value().get(), e.version()));
+      }
+    });
+    List<StateRecord> waiting = store.list(prefix).toCompletableFuture().join();
+    for (StateRecord r : waiting) {
+      take(plane, fenced, r);
+    }
+    return watch;
+  }
+
+  private void take(ControlPlane plane, StateStore fenced, StateRecord r) {
+    if (plane.isClosed()) {
+      return; // no longer the leader's engine: the next leader takes it
+    }
+    String what = r.key();
+    try {
+      Map<String, @Nullable Object> m = Json.parseObject(r.value());
+      String op = String.valueOf(m.get("op"));
+      String service = String.valueOf(m.get("service"));
+      what = op + " " + service + " from " + m.get("from");
+      switch (op) {
+        case "apply" -> plane.apply(SpecJson.spec(m.get("spec")));
+        case "scale" -> plane.scale(service, ((Number) java.util.Objects.requireNonNull(m.get("replicas"),
+            "replicas")).intValue());
+        case "delete" -> plane.delete(service);
+        default -> throw new IllegalArgumentException("op: \"" + op + "\": must be apply, scale or delete");
+      }
+    } catch (StateStoreException e) {
+      LOG.warn("{}: the request {} could not be kept ({}); it waits for the next leader or a resync", plane, what,
+          e.getMessage());
+      return; // left in the store: done later
+    } catch (RuntimeException e) {
+      plane.emit(OrchEvent.Type.WARNING, "RequestRefused", "", "", "", "a standby's request (" + what + ") was"
+          + " refused: " + e.getMessage());
+    }
+    try {
+      fenced.delete(r.key(), StateStore.ANY).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.info("{}: the request {} was done; deleting its record failed ({}), so it is done again later (which does"
+          + " what it did)", plane, what, e.toString());
+    }
+  }
+}
