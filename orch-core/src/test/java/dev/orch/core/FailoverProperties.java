@@ -3,11 +3,9 @@ package dev.orch.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.LabelSelector;
-import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.ServiceSpec;
@@ -22,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -32,9 +29,10 @@ import net.jqwik.api.Provide;
 /**
  * Failover loses nothing and never doubles: three orchestrators of one owner on one runtime and one store elect a
  * leader through a {@link LocalLeaderElection} on virtual time, while random cuts (a candidate's renewals stop
- * reaching the election, as in a partition or a stopped process), mends, waits and applies through whoever leads
- * go on. At every instant at most one of them leads, and every runtime call that changes something is made by the
- * one that leads at that instant; a standby acts on nothing it is asked; and once every cut is
+ * reaching the election, as in a partition or a stopped process), mends, store write outages, failing runtime calls,
+ * waits and applies through whoever leads go on. At every instant at most one of them leads, and every runtime call that changes something is made by the
+ * one that leads at that instant and holds the lease the election knows of; a standby acts on nothing it is asked;
+ * an apply the store could not keep changed nothing; and once every cut and outage is
  * mended and time passes, one leads, its spec is the last one taken, and the service runs that spec's replicas, one
  * per ordinal, of its image.
  */
@@ -56,6 +54,17 @@ class FailoverProperties {
   record Apply(int replicas, int image) implements Op {
   }
 
+  /** The store refuses writes from now on, until {@link StoreUp}. */
+  record StoreDown() implements Op {
+  }
+
+  record StoreUp() implements Op {
+  }
+
+  /** The next {@code times} creates and starts fail, as a runtime that does not answer would. */
+  record RuntimeFault(int times) implements Op {
+  }
+
   @Provide
   Arbitrary<List<Op>> schedules() {
     Arbitrary<Op> op = Arbitraries.oneOf(
@@ -63,7 +72,9 @@ class FailoverProperties {
         Arbitraries.integers().between(0, 2).map(Mend::new),
         Arbitraries.integers().between(1, 25).map(Wait::new),
         net.jqwik.api.Combinators.combine(Arbitraries.integers().between(1, 4), Arbitraries.integers().between(1, 3))
-            .as(Apply::new));
+            .as(Apply::new),
+        Arbitraries.just(new StoreDown()), Arbitraries.just(new StoreUp()),
+        Arbitraries.integers().between(1, 4).map(RuntimeFault::new));
     return op.list().ofMinSize(3).ofMaxSize(14);
   }
 
@@ -79,7 +90,8 @@ class FailoverProperties {
     try {
       for (String name : NAMES) {
         Orchestrator[] self = new Orchestrator[1];
-        self[0] = Orchestrator.builder().runtime(new Checked(runtime, name, () -> self[0], orchs, wrong, time))
+        self[0] = Orchestrator.builder().runtime(new NotingRuntime(runtime, what -> check(name, what, self[0], orchs,
+                wrong, time)))
             .timeSource(time).stateStore(store).ownerId("shop").terminationGrace(Duration.ofSeconds(1))
             .leaderElection(arena.candidate(name)).build();
         orchs.add(self[0]);
@@ -89,14 +101,25 @@ class FailoverProperties {
           arena.cut(NAMES.get(c.candidate()));
         } else if (op instanceof Mend m) {
           arena.mend(NAMES.get(m.candidate()));
+        } else if (op instanceof StoreDown) {
+          store.failWrites("injected outage");
+        } else if (op instanceof StoreUp) {
+          store.healWrites();
+        } else if (op instanceof RuntimeFault f) {
+          runtime.failNextCalls(f.times(), dev.orch.inmemory.RuntimeOperation.CREATE,
+              dev.orch.inmemory.RuntimeOperation.START);
         } else if (op instanceof Wait w) {
           advance(time, w.seconds(), orchs, wrong, arena);
         } else if (op instanceof Apply ap) {
           ServiceSpec spec = web(ap.replicas(), ap.image());
           for (Orchestrator o : orchs) {
             if (o.leadership().leading()) {
-              o.apply(spec); // (a standby's apply goes through the store to the leader: FailoverTest)
-              taken = spec;
+              try {
+                o.apply(spec); // (a standby's apply goes through the store to the leader: FailoverTest)
+                taken = spec;
+              } catch (StateStoreException refused) {
+                // the store is down: refused, and nothing changed
+              }
             } else {
               assertTrue(refuses(() -> o.pause("web")), "a standby acts on nothing");
             }
@@ -105,6 +128,7 @@ class FailoverProperties {
         advance(time, 1, orchs, wrong, arena);
       }
       NAMES.forEach(arena::mend);
+      store.healWrites();
       advance(time, 90, orchs, wrong, arena);
       List<Orchestrator> leaders = orchs.stream().filter(o -> o.leadership().leading()).toList();
       assertEquals(1, leaders.size(), () -> "one leads once every cut is mended: " + orchs.stream()
@@ -162,63 +186,14 @@ class FailoverProperties {
     }
   }
 
-  /** The shared runtime, noting each change made by an orchestrator that does not lead at that instant. */
-  private static final class Checked extends ForwardingRuntime {
-    private final InMemoryRuntime runtime;
-    private final String who;
-    private final java.util.function.Supplier<Orchestrator> self;
-    private final List<Orchestrator> all;
-    private final List<String> wrong;
-    private final VirtualTimeSource time;
-
-    Checked(InMemoryRuntime runtime, String who, java.util.function.Supplier<Orchestrator> self,
-            List<Orchestrator> all, List<String> wrong, VirtualTimeSource time) {
-      super(runtime);
-      this.runtime = runtime;
-      this.who = who;
-      this.self = self;
-      this.all = all;
-      this.wrong = wrong;
-      this.time = time;
+  /** Notes {@code what} of {@code who} when {@code who} does not lead at that instant, or two lead. */
+  private static void check(String who, String what, Orchestrator self, List<Orchestrator> all, List<String> wrong,
+                            VirtualTimeSource time) {
+    if (self == null || !self.leadership().leading()) {
+      wrong.add(who + " " + what + " at " + time.now() + " while not leading");
     }
-
-    @Override
-    public Optional<ProbeTransport> probeTransport() {
-      return runtime.probeTransport();
-    }
-
-    private void check(String what) {
-      Orchestrator o = self.get();
-      if (o == null || !o.leadership().leading()) {
-        wrong.add(who + " " + what + " at " + time.now() + " while not leading");
-      }
-      if (all.stream().filter(x -> x.leadership().leading()).count() > 1) {
-        wrong.add(who + " " + what + " at " + time.now() + " while two lead");
-      }
-    }
-
-    @Override
-    public CompletionStage<ContainerInfo> create(ContainerCreateRequest request) {
-      check("create " + request.name());
-      return super.create(request);
-    }
-
-    @Override
-    public CompletionStage<Void> start(String containerId) {
-      check("start " + containerId);
-      return super.start(containerId);
-    }
-
-    @Override
-    public CompletionStage<Void> stop(String containerId, Duration grace) {
-      check("stop " + containerId);
-      return super.stop(containerId, grace);
-    }
-
-    @Override
-    public CompletionStage<Void> remove(String containerId) {
-      check("remove " + containerId);
-      return super.remove(containerId);
+    if (all.stream().filter(x -> x.leadership().leading()).count() > 1) {
+      wrong.add(who + " " + what + " at " + time.now() + " while two lead");
     }
   }
 }

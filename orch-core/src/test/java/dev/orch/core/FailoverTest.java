@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.orch.api.runtime.ContainerCreateRequest;
 import dev.orch.api.runtime.ContainerInfo;
 import dev.orch.api.runtime.ContainerState;
 import dev.orch.api.runtime.LabelSelector;
-import dev.orch.api.runtime.ProbeTransport;
 import dev.orch.api.spec.ContainerSpec;
 import dev.orch.api.spec.Resources;
 import dev.orch.api.spec.RolloutStrategy;
@@ -24,7 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +58,8 @@ class FailoverTest {
   }
 
   private Orchestrator candidate(String name) {
-    return Orchestrator.builder().runtime(new Recording(name)).timeSource(time).stateStore(store).ownerId("shop")
+    return Orchestrator.builder().runtime(new NotingRuntime(runtime, what -> calls.add(name + " " + what + " at "
+        + time.now()))).timeSource(time).stateStore(store).ownerId("shop")
         .terminationGrace(Duration.ofSeconds(1)).leaderElection(arena.candidate(name)).build();
   }
 
@@ -218,48 +216,5 @@ class FailoverTest {
         .runtime(runtime).timeSource(time).leaderElection(arena.candidate("x")).build());
     assertTrue(alone.getMessage().contains("leaderElection") && alone.getMessage().contains("stateStore"),
         alone::getMessage);
-  }
-
-  /** The shared runtime, recording the changes this orchestrator makes. */
-  private final class Recording extends ForwardingRuntime {
-    private final String who;
-
-    Recording(String who) {
-      super(runtime);
-      this.who = who;
-    }
-
-    @Override
-    public Optional<ProbeTransport> probeTransport() {
-      return runtime.probeTransport();
-    }
-
-    private void note(String what) {
-      calls.add(who + " " + what + " at " + time.now());
-    }
-
-    @Override
-    public CompletionStage<ContainerInfo> create(ContainerCreateRequest request) {
-      note("create " + request.name());
-      return super.create(request);
-    }
-
-    @Override
-    public CompletionStage<Void> start(String containerId) {
-      note("start " + containerId);
-      return super.start(containerId);
-    }
-
-    @Override
-    public CompletionStage<Void> stop(String containerId, Duration grace) {
-      note("stop " + containerId);
-      return super.stop(containerId, grace);
-    }
-
-    @Override
-    public CompletionStage<Void> remove(String containerId) {
-      note("remove " + containerId);
-      return super.remove(containerId);
-    }
   }
 }

@@ -439,13 +439,7 @@ public final class EtcdLeaderElection implements LeaderElection {
 
     /** The etcd members' client URLs; the election makes a client over them and closes it with itself. */
     public Builder endpoints(String... urls) {
-      for (String u : urls) {
-        if (u == null || u.isBlank()) {
-          throw new IllegalArgumentException("endpoints: \"" + u + "\": must be a client URL such as"
-              + " http://127.0.0.1:2379");
-        }
-        endpoints.add(u.strip());
-      }
+      EtcdOptions.addEndpoints(endpoints, urls);
       return this;
     }
 
@@ -457,12 +451,7 @@ public final class EtcdLeaderElection implements LeaderElection {
 
     /** The owner the candidates share (the orchestrators' {@code ownerId}). */
     public Builder owner(String owner) {
-      Objects.requireNonNull(owner, "owner");
-      if (!owner.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
-        throw new IllegalArgumentException("owner: \"" + owner + "\": must be letters, digits, '.', '_' and '-',"
-            + " not starting with '.'");
-      }
-      this.owner = owner;
+      this.owner = EtcdOptions.owner(owner);
       return this;
     }
 

@@ -338,16 +338,7 @@ public final class EtcdStateStore implements StateStore {
      * @throws IllegalArgumentException when none is given or one is blank
      */
     public Builder endpoints(String... urls) {
-      if (urls.length == 0) {
-        throw new IllegalArgumentException("endpoints: []: name at least one etcd member");
-      }
-      for (String u : urls) {
-        if (u == null || u.isBlank()) {
-          throw new IllegalArgumentException("endpoints: \"" + u + "\": must be a client URL such as"
-              + " http://127.0.0.1:2379");
-        }
-        endpoints.add(u.strip());
-      }
+      EtcdOptions.addEndpoints(endpoints, urls);
       return this;
     }
 
@@ -364,12 +355,7 @@ public final class EtcdStateStore implements StateStore {
      * @throws IllegalArgumentException when it is not a key segment (letters, digits, {@code . _ -})
      */
     public Builder owner(String owner) {
-      Objects.requireNonNull(owner, "owner");
-      if (!owner.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
-        throw new IllegalArgumentException("owner: \"" + owner + "\": must be letters, digits, '.', '_' and '-',"
-            + " not starting with '.'");
-      }
-      this.owner = owner;
+      this.owner = EtcdOptions.owner(owner);
       return this;
     }
 

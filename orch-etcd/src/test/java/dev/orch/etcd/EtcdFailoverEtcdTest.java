@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * processes would have) over one in-memory runtime: the standby's apply reaches the leader through etcd, and the
  * standby's status follows the leader's; the leader is cut off from etcd in the middle of a canary; it
  * stops acting, the standby is elected once the lease has ended, starts on what etcd holds, adopts every container,
- * resumes the canary at its step and finishes it, with no duplicate replica.
+ * resumes the canary at its step and finishes it, with no duplicate replica. And under one orchestrator: one etcd
+ * member down changes nothing, two down make it stop acting (its replicas run on), and it acts again once they
+ * return.
  */
 class EtcdFailoverEtcdTest {
   private final String owner = EtcdTestCluster.freshOwner("failover");
@@ -43,12 +45,15 @@ class EtcdFailoverEtcdTest {
   }
 
   private Orchestrator candidate(String name, String... endpoints) {
+    return candidate(name, Duration.ofSeconds(3), Duration.ofSeconds(2), endpoints);
+  }
+
+  private Orchestrator candidate(String name, Duration ttl, Duration renewDeadline, String... endpoints) {
     EtcdStateStore store = EtcdStateStore.builder().endpoints(endpoints).owner(owner)
         .callTimeout(Duration.ofSeconds(2)).build();
     closing.add(store);
     EtcdLeaderElection election = EtcdLeaderElection.builder().client(store.client()).owner(owner).candidate(name)
-        .leaseTtl(Duration.ofSeconds(3)).renewDeadline(Duration.ofSeconds(2)).retryPeriod(Duration.ofMillis(500))
-        .build();
+        .leaseTtl(ttl).renewDeadline(renewDeadline).retryPeriod(Duration.ofMillis(500)).build();
     Orchestrator o = Orchestrator.builder().runtime(runtime).stateStore(store).ownerId(owner)
         .callTimeout(Duration.ofSeconds(5)).terminationGrace(Duration.ofSeconds(1)).leaderElection(election).build();
     closing.add(o);
@@ -101,5 +106,36 @@ class EtcdFailoverEtcdTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running().size() == 4);
     assertTrue(running().stream().allMatch(c -> c.image().equals("web:2")), () -> running().toString());
     assertFalse(a.leadership().leading(), "a stays a standby while cut off");
+  }
+
+  @Test
+  void oneMemberDownChangesNothingTwoDownStopTheLeaderAndItResumesWhenTheyReturn() {
+    // A longer renew deadline: losing the member that leads raft makes the others elect one, and renewals wait.
+    Orchestrator a = candidate("a", Duration.ofSeconds(8), Duration.ofSeconds(5), EtcdTestCluster.endpoints());
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.leadership().leading() && a.started().isDone());
+    ServiceSpec two = web("web:1").toBuilder().replicas(2).build();
+    a.apply(two);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running().size() == 2);
+    try {
+      EtcdTestCluster.script("stop-one", "2");
+      a.scale("web", 3); // kept by the two members left
+      Awaitility.await("one member down: the same leader acts").during(Duration.ofSeconds(9))
+          .atMost(Duration.ofSeconds(12)).until(() -> a.leadership().leading());
+      assertEquals(3, running().size(), "it went on acting");
+
+      EtcdTestCluster.script("stop-one", "1"); // no quorum
+      Awaitility.await("two down: the leader stops").atMost(Duration.ofSeconds(12))
+          .until(() -> !a.leadership().leading());
+      assertThrows(IllegalStateException.class, () -> a.pause("web"), "it acts on nothing meanwhile");
+      assertEquals(3, running().size(), "and its replicas keep running");
+    } finally {
+      EtcdTestCluster.script("start-one", "1");
+      EtcdTestCluster.script("start-one", "2");
+    }
+    Awaitility.await("it leads again once they return").atMost(Duration.ofSeconds(30))
+        .until(() -> a.leadership().leading());
+    a.scale("web", 1);
+    Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> running().size() == 1);
+    assertEquals(1, a.spec("web").orElseThrow().replicas());
   }
 }

@@ -67,7 +67,17 @@ public final class Leadership implements AutoCloseable {
       return;
     }
     synchronized (this) {
-      standBy();
+      try {
+        standBy();
+      } catch (RuntimeException e) { // the store's watch could not be made: nothing of this one is left running
+        cancelTimers();
+        ControlPlane p = plane;
+        plane = null;
+        if (p != null) {
+          p.close();
+        }
+        throw e;
+      }
     }
     election.start(new LeaderElection.Listener() {
       @Override

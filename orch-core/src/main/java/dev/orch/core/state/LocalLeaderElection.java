@@ -36,6 +36,8 @@ import org.jspecify.annotations.Nullable;
 public final class LocalLeaderElection implements LeaderElection {
   private final Arena arena;
   private final String candidate;
+  /** Held while the listener is told something, so that it hears one thing at a time. */
+  private final Object telling = new Object();
   private @Nullable Listener listener;
   private @Nullable ScheduledTask ticks;
   /** The key this candidate holds in the arena, 0 when none. */
@@ -112,11 +114,13 @@ public final class LocalLeaderElection implements LeaderElection {
       ticks = arena.time.schedule(arena.retryPeriod, this::tick);
     }
     Listener l = listener;
-    if (revoked != null && l != null) {
-      l.revoked(revoked, why);
-    }
-    if (elected != null && l != null) {
-      l.elected(elected);
+    synchronized (telling) { // one call at a time, as the SPI says, whatever thread closes meanwhile
+      if (revoked != null && l != null) {
+        l.revoked(revoked, why);
+      }
+      if (elected != null && l != null) {
+        l.elected(elected);
+      }
     }
   }
 
@@ -155,8 +159,10 @@ public final class LocalLeaderElection implements LeaderElection {
       key = 0;
     }
     Listener l = listener;
-    if (revoked != null && l != null) {
-      l.revoked(revoked, "the election was closed");
+    synchronized (telling) {
+      if (revoked != null && l != null) {
+        l.revoked(revoked, "the election was closed");
+      }
     }
   }
 
