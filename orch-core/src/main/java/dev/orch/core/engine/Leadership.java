@@ -58,7 +58,7 @@ public final class Leadership implements AutoCloseable {
     this.election = settings.election();
     this.shared = new Shared(settings.eventCapacity());
     this.requests = election == null ? null : new StandbyRequests(settings.store(), settings.ownerId(),
-        election.candidate(), settings.callTimeout());
+        election.candidate(), settings.callTimeout(), settings.time());
     if (election == null) {
       ControlPlane p = new ControlPlane(settings, shared);
       plane = p;

@@ -35,9 +35,15 @@ final class StandbyRequests {
   private final String prefix;
   private final String candidate;
   private final Duration timeout;
+  private final dev.orch.api.time.TimeSource time;
 
-  /** Requests of owner {@code ownerId} on {@code store} (the shared one, unfenced), made by {@code candidate}. */
-  StandbyRequests(StateStore store, String ownerId, String candidate, Duration timeout) {
+  /**
+   * Requests of owner {@code ownerId} on {@code store} (the shared one, unfenced), made by {@code candidate}; a
+   * request the leader could not keep is tried again a second later on {@code time}.
+   */
+  StandbyRequests(StateStore store, String ownerId, String candidate, Duration timeout,
+                  dev.orch.api.time.TimeSource time) {
+    this.time = time;
     this.store = store;
     this.prefix = ownerId + "/requests/";
     this.candidate = candidate;
@@ -125,10 +131,12 @@ final class StandbyRequests {
         case "delete" -> plane.delete(service);
         default -> throw new IllegalArgumentException("op: \"" + op + "\": must be apply, scale or delete");
       }
+    } catch (dev.orch.api.state.NotLeaderException e) {
+      return; // no longer the leader: left in the store for the next one
     } catch (StateStoreException e) {
-      LOG.warn("{}: the request {} could not be kept ({}); it waits for the next leader or a resync", plane, what,
-          e.getMessage());
-      return; // left in the store: done later
+      LOG.warn("{}: the request {} could not be kept ({}); it is tried again in 1 s", plane, what, e.getMessage());
+      time.schedule(Duration.ofSeconds(1), () -> take(plane, fenced, r)); // left in the store meanwhile
+      return;
     } catch (RuntimeException e) {
       plane.emit(OrchEvent.Type.WARNING, "RequestRefused", "", "", "", "a standby's request (" + what + ") was"
           + " refused: " + e.getMessage());
