@@ -58,8 +58,12 @@ class FailoverTest {
   }
 
   private Orchestrator candidate(String name) {
+    return candidate(name, store);
+  }
+
+  private Orchestrator candidate(String name, dev.orch.api.state.StateStore on) {
     return Orchestrator.builder().runtime(new NotingRuntime(runtime, what -> calls.add(name + " " + what + " at "
-        + time.now()))).timeSource(time).stateStore(store).ownerId("shop")
+        + time.now()))).timeSource(time).stateStore(on).ownerId("shop")
         .terminationGrace(Duration.ofSeconds(1)).leaderElection(arena.candidate(name)).build();
   }
 
@@ -185,6 +189,91 @@ class FailoverTest {
     assertTrue(b.delete("web"));
     advanceUntil(30, () -> a.spec("web").isEmpty() && running().isEmpty());
     assertEquals(List.of(), store.list("shop/requests/").toCompletableFuture().join(), "every request done");
+  }
+
+  @Test
+  void aStandbysRequestTheLeaderCouldNotKeepIsTriedAgainOnceTheStoreTakesWrites() {
+    java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+    ServiceWritesRefused refusing = new ServiceWritesRefused(store, refuse);
+    a = candidate("a", refusing); // a's writes of service records fail while set
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    refuse.set(true);
+    b.apply(web("web:1")); // kept (a request record), but a cannot keep the service record it makes of it
+    advanceUntil(5, () -> refusing.refused.get() > 0); // a took the request and could not keep it
+    advance(5);
+    assertEquals(Optional.empty(), a.spec("web"), "nothing applied while the store refuses");
+    assertEquals(1, store.list("shop/requests/").toCompletableFuture().join().size(), "the request waits");
+    refuse.set(false);
+    advanceUntil(20, () -> running().size() == 4);
+    assertEquals(Optional.of(web("web:1")), a.spec("web"), "tried again, and kept");
+    advanceUntil(5, () -> store.list("shop/requests/").toCompletableFuture().join().isEmpty());
+  }
+
+  /** The shared store, refusing writes of service records while {@code refuse} is set (for this orchestrator). */
+  private static final class ServiceWritesRefused implements dev.orch.api.state.StateStore {
+    private final dev.orch.api.state.StateStore store;
+    private final java.util.concurrent.atomic.AtomicBoolean refuse;
+    final java.util.concurrent.atomic.AtomicInteger refused;
+
+    ServiceWritesRefused(dev.orch.api.state.StateStore store, java.util.concurrent.atomic.AtomicBoolean refuse) {
+      this(store, refuse, new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    private ServiceWritesRefused(dev.orch.api.state.StateStore store,
+                                 java.util.concurrent.atomic.AtomicBoolean refuse,
+                                 java.util.concurrent.atomic.AtomicInteger refused) {
+      this.store = store;
+      this.refuse = refuse;
+      this.refused = refused;
+    }
+
+    @Override
+    public String name() {
+      return store.name();
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Optional<dev.orch.api.state.StateRecord>> get(String key) {
+      return store.get(key);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<List<dev.orch.api.state.StateRecord>> list(String prefix) {
+      return store.list(prefix);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.orch.api.state.StateRecord> put(String key, String value,
+                                                                                   long expected) {
+      if (refuse.get() && key.startsWith("shop/services/")) {
+        refused.incrementAndGet();
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            new dev.orch.api.state.StateStoreException("injected: " + key + " refused"));
+      }
+      return store.put(key, value, expected);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Boolean> delete(String key, long expected) {
+      return store.delete(key, expected);
+    }
+
+    @Override
+    public dev.orch.api.runtime.Subscription watch(String prefix,
+                                                   java.util.function.Consumer<dev.orch.api.state.StateEvent> l) {
+      return store.watch(prefix, l);
+    }
+
+    @Override
+    public dev.orch.api.state.StateStore fencedBy(dev.orch.api.state.LeaderElection.Term term) {
+      return new ServiceWritesRefused(store.fencedBy(term), refuse, refused);
+    }
+
+    @Override
+    public void close() {
+    }
   }
 
   @Test
