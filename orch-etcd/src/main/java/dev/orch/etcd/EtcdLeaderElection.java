@@ -494,9 +494,7 @@ public final class EtcdLeaderElection implements LeaderElection {
       if (owner == null) {
         throw new IllegalStateException("owner: not set: name the owner the candidates share");
       }
-      if (client == null && endpoints.isEmpty()) {
-        throw new IllegalStateException("endpoints: not set: name the etcd members, or give a client");
-      }
+      EtcdOptions.requireMembers(client, endpoints);
       if (ttl.toSeconds() < 2 || ttl.toNanos() % 1_000_000_000L != 0) {
         throw new IllegalArgumentException("leaseTtl: " + ttl + ": must be whole seconds, at least 2 (etcd's"
             + " leases count seconds)");
@@ -512,7 +510,7 @@ public final class EtcdLeaderElection implements LeaderElection {
             + " must stay below leaseTtl " + ttl + ", so that a leader gives up before its lease can expire");
       }
       boolean owns = client == null;
-      Client c = owns ? Client.builder().endpoints(endpoints.toArray(String[]::new)).build() : client;
+      Client c = EtcdOptions.connect(client, endpoints);
       return new EtcdLeaderElection(this, c, owns);
     }
   }

@@ -1,7 +1,9 @@
 package dev.orch.etcd;
 
+import io.etcd.jetcd.Client;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** The checks the builders of this package share: endpoints and owners, each refused naming the rule. Stateless. */
 final class EtcdOptions {
@@ -38,5 +40,21 @@ final class EtcdOptions {
           + " not starting with '.'");
     }
     return owner;
+  }
+
+  /**
+   * Refuses a builder given neither a client nor endpoints.
+   *
+   * @throws IllegalStateException naming what is missing
+   */
+  static void requireMembers(@Nullable Client client, List<String> endpoints) {
+    if (client == null && endpoints.isEmpty()) {
+      throw new IllegalStateException("endpoints: not set: name the etcd members, or give a client");
+    }
+  }
+
+  /** The client to call through: {@code client} if given, else a new one over {@code endpoints} (the caller's). */
+  static Client connect(@Nullable Client client, List<String> endpoints) {
+    return client != null ? client : Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
   }
 }

@@ -383,11 +383,9 @@ public final class EtcdStateStore implements StateStore {
       if (owner == null) {
         throw new IllegalStateException("owner: not set: name the owner whose records these are");
       }
-      if (client == null && endpoints.isEmpty()) {
-        throw new IllegalStateException("endpoints: not set: name the etcd members, or give a client");
-      }
+      EtcdOptions.requireMembers(client, endpoints);
       boolean owns = client == null;
-      Client c = owns ? Client.builder().endpoints(endpoints.toArray(String[]::new)).build() : client;
+      Client c = EtcdOptions.connect(client, endpoints);
       String root = "/orch/" + owner + "/";
       String name = "etcd:" + (owns ? String.join(",", endpoints) : "client") + root;
       EtcdStateStore store = new EtcdStateStore(c, owns, root, callTimeout, name, null, new EtcdWatches(c, name));
