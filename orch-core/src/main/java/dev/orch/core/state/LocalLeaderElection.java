@@ -199,9 +199,17 @@ public final class LocalLeaderElection implements LeaderElection {
       return d.isNegative() ? Duration.ZERO : d;
     }
 
-    /** Whether the arena still holds this term's key with its lease: the fence's judge. */
-    boolean holds() {
-      return election.arena.alive(key);
+    /**
+     * The fence's judge: {@code write} if the arena still holds this term's key with its lease, else {@code refused}; the arena's lock is held from the check to the end of
+     * {@code write} (a local store writes before its call returns), so no other term can begin in between: a write
+     * of this term lands before the next term's first, or not at all, as etcd's transaction on the lease makes it.
+     */
+    <T> java.util.concurrent.CompletionStage<T> whileHolding(
+        java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> write,
+        java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> refused) {
+      synchronized (election.arena) {
+        return election.arena.alive(key) ? write.get() : refused.get();
+      }
     }
 
     @Override
