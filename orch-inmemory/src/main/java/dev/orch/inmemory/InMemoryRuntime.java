@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link ContainerRuntime} held in memory: simulated nodes with capacity, labels and taints; containers
  * whose image maps to a scriptable {@link ContainerBehavior}; fault injection; real or virtual time.
- * It has every capability but {@link RuntimeCapability#NETWORKS}.
+ * It has every capability of the SPI, networks among them (node-local, with names resolved by the request model).
  *
  * <pre>{@code
  * VirtualTimeSource clock = new VirtualTimeSource();

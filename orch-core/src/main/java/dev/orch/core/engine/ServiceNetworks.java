@@ -65,6 +65,8 @@ final class ServiceNetworks {
 
   private final EngineSettings settings;
   private final ContainerRuntime runtime;
+  /** The changes' calls: bounded in time and, under a leadership, by its lease; none made by a standby. */
+  private final RuntimeCalls calls;
   private final boolean enabled;
   private final ObservedState observed;
   private final DesiredState state;
@@ -92,10 +94,11 @@ final class ServiceNetworks {
   private volatile boolean learnt;
   private volatile boolean learning;
 
-  ServiceNetworks(EngineSettings settings, ObservedState observed, DesiredState state,
+  ServiceNetworks(EngineSettings settings, RuntimeCalls calls, ObservedState observed, DesiredState state,
                   Supplier<PolicyEvaluator> policies, EndpointPublisher endpoints, KeyQueue keys, Conditions conditions) {
     this.settings = settings;
     this.runtime = settings.runtime();
+    this.calls = calls;
     this.enabled = settings.discovery() && runtime.capabilities().contains(RuntimeCapability.NETWORKS);
     this.observed = observed;
     this.state = state;
@@ -364,7 +367,8 @@ final class ServiceNetworks {
       return CompletableFuture.completedFuture(null);
     }
     Map<String, String> labels = Map.of(OrchLabels.OWNER, settings.ownerId(), SERVICE_LABEL, service);
-    CompletableFuture<Void> made = creating.computeIfAbsent(key, k -> runtime.createNetwork(nodeId, net, labels)
+    CompletableFuture<Void> made = creating.computeIfAbsent(key, k -> calls.callOnce(nodeId, "create network " + net,
+            () -> runtime.createNetwork(nodeId, net, labels))
         .thenAccept(info -> {
           networks.add(key);
           keys.enqueue(KEY);
@@ -386,7 +390,9 @@ final class ServiceNetworks {
       return running; // one change of a place at a time; a second caller (a create's join) waits for the first
     }
     Set<String> had = aliasesOf(c.id(), net);
-    runtime.connect(c.id(), net, aliases).handle((v, e) -> {
+    CompletionStage<Void> call = calls.callOnce(c.nodeId(), "connect " + c.name() + " to " + net,
+        () -> runtime.connect(c.id(), net, aliases));
+    call.handle((v, e) -> {
       if (e != null) {
         if (Failures.rootCause(e) instanceof dev.orch.api.runtime.NoSuchNetworkException) {
           networks.remove(c.nodeId() + "/" + net); // gone under Orch: made again by the next pass
@@ -416,7 +422,9 @@ final class ServiceNetworks {
     if (!busy.add(key)) {
       return;
     }
-    runtime.disconnect(c.id(), net).whenComplete((v, e) -> {
+    CompletionStage<Void> call = calls.callOnce(c.nodeId(), "disconnect " + c.name() + " from " + net,
+        () -> runtime.disconnect(c.id(), net));
+    call.whenComplete((v, e) -> {
       busy.remove(key);
       if (e != null && !(Failures.rootCause(e) instanceof NoSuchContainerException)) {
         failed("disconnect " + c.name() + " from " + net, e);
@@ -481,7 +489,7 @@ final class ServiceNetworks {
         busy.remove(key); // removed once the node answers
         continue;
       }
-      runtime.removeNetwork(node, net).whenComplete((v, e) -> {
+      calls.callOnce(node, "remove network " + net, () -> runtime.removeNetwork(node, net)).whenComplete((v, e) -> {
         busy.remove(key);
         if (e == null) {
           networks.remove(key);

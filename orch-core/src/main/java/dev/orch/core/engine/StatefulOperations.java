@@ -29,9 +29,13 @@ public final class StatefulOperations {
   private final EngineEvents events;
   private final KeyQueue keys;
   private final ControlPlane open;
+  /** The engine's runtime calls: bounded by its lease under a leadership, refused on a standby. */
+  private final RuntimeCalls runtimeCalls;
 
-  StatefulOperations(EngineSettings settings, DesiredState state, ObservedState observed, ControlPlane plane) {
+  StatefulOperations(EngineSettings settings, RuntimeCalls runtimeCalls, DesiredState state, ObservedState observed,
+                     ControlPlane plane) {
     this.settings = settings;
+    this.runtimeCalls = runtimeCalls;
     this.state = state;
     this.observed = observed;
     this.events = plane;
@@ -81,7 +85,8 @@ public final class StatefulOperations {
               + v.ordinal() + (held ? ", which exists" : " (the service has " + state.desired(name)
               .map(ServiceSpec::replicas).orElse(0) + " replicas)") + "; scale below it first");
         }
-        calls(settings.runtime().removeVolume(v.node(), volume).toCompletableFuture(), "deleteVolume " + name);
+        calls(runtimeCalls.callOnce(v.node(), "remove volume " + volume, () -> settings.runtime().removeVolume(v.node(),
+            volume)).toCompletableFuture(), "deleteVolume " + name);
         state.record(name).ifPresent(st -> st.volumeNodes.remove(v.ordinal(), v.node()));
         events.emit(OrchEvent.Type.NORMAL, "VolumeDeleted", name, "", v.node(), "deleteVolume: " + volume + " removed");
         return true;
