@@ -158,8 +158,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void pause(String name) {
     Objects.requireNonNull(name, "name");
-    acting("pause").ensureOpen("pause " + name);
-    acting("pause").rollouts().pause(name);
+    leadership.rollout("pause", name);
   }
 
   /**
@@ -173,8 +172,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void resume(String name) {
     Objects.requireNonNull(name, "name");
-    acting("resume").ensureOpen("resume " + name);
-    acting("resume").rollouts().resume(name);
+    leadership.rollout("resume", name);
   }
 
   /**
@@ -187,8 +185,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void promote(String name) {
     Objects.requireNonNull(name, "name");
-    acting("promote").ensureOpen("promote " + name);
-    acting("promote").rollouts().promote(name);
+    leadership.rollout("promote", name);
   }
 
   /**
@@ -202,8 +199,7 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void abort(String name) {
     Objects.requireNonNull(name, "name");
-    acting("abort").ensureOpen("abort " + name);
-    acting("abort").rollouts().abort(name);
+    leadership.rollout("abort", name);
   }
 
   /**
@@ -215,12 +211,12 @@ public final class Orchestrator implements AutoCloseable {
    * @throws dev.orch.api.state.StateStoreException when the store cannot keep it; nothing changed
    */
   public void cordon(String node) {
-    acting("cordon").nodeOperations().cordon(node, true);
+    leadership.cordon(node, true);
   }
 
   /** Uncordons node {@code node}: it takes new replicas again (see {@link #cordon}). */
   public void uncordon(String node) {
-    acting("uncordon").nodeOperations().cordon(node, false);
+    leadership.cordon(node, false);
   }
 
   /**

@@ -121,7 +121,7 @@ class FailoverProperties {
                 // the store is down: refused, and nothing changed
               }
             } else {
-              assertTrue(refuses(() -> o.pause("web")), "a standby acts on nothing");
+              assertTrue(refuses(() -> o.rollback("web")), "a standby does not roll back (only the leader knows what it would pick)");
             }
           }
         }

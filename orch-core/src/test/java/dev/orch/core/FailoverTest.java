@@ -16,10 +16,12 @@ import dev.orch.api.state.NotLeaderException;
 import dev.orch.api.time.VirtualTimeSource;
 import dev.orch.core.state.InMemoryStateStore;
 import dev.orch.core.state.LocalLeaderElection;
+import dev.orch.core.util.Revisions;
 import dev.orch.inmemory.InMemoryRuntime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,6 +96,13 @@ class FailoverTest {
         .pause(Duration.ofMinutes(1)).setWeight(50).pause(Duration.ofSeconds(30)).build()).build();
   }
 
+  /** The share of the traffic {@code endpoints} send to revision {@code revision}, by their weights. */
+  private static double canaryShare(List<dev.orch.core.lb.Endpoint> endpoints, String revision) {
+    double all = endpoints.stream().mapToInt(dev.orch.core.lb.Endpoint::weight).sum();
+    return endpoints.stream().filter(e -> revision.equals(e.labels().get("orch.revision")))
+        .mapToInt(dev.orch.core.lb.Endpoint::weight).sum() / all;
+  }
+
   private List<ContainerInfo> running() {
     return runtime.list(LabelSelector.of("orch.service", "web")).toCompletableFuture().join().stream()
         .filter(c -> c.state() == ContainerState.RUNNING).toList();
@@ -108,7 +117,7 @@ class FailoverTest {
     assertTrue(a.leadership().leading(), a.leadership()::toString);
     assertFalse(b.leadership().leading());
     assertEquals(Optional.of("a"), b.leadership().leader());
-    IllegalStateException standby = assertThrows(IllegalStateException.class, () -> b.pause("web"));
+    IllegalStateException standby = assertThrows(IllegalStateException.class, () -> b.rollback("web"));
     assertTrue(standby.getMessage().contains("standby") && standby.getMessage().contains("a leads"),
         standby::getMessage);
     assertTrue(b.started().isDone() == false, "a standby has not started");
@@ -128,6 +137,16 @@ class FailoverTest {
     assertEquals(1, atStep.step(), atStep::toString);
     assertEquals(RolloutStatus.Phase.PAUSED, atStep.phase());
     assertEquals(5, running().size(), "4 of web:1 and 1 canary");
+    advance(1); // b refreshes from the store half a second after a's writes
+    // The standby shows the canary where the store holds it, and weights its endpoints as the leader does: the canary
+    // gets its 25% of the traffic from b's balancers too.
+    RolloutStatus seen = b.status("web").orElseThrow().rollout();
+    assertEquals(RolloutStatus.Phase.PAUSED, seen.phase(), seen::toString);
+    assertEquals(1, seen.step(), seen::toString);
+    assertEquals(Map.of(Revisions.revision(web("web:1")), 75.0, Revisions.revision(web("web:2")), 25.0), seen.weights(),
+        seen::toString);
+    assertEquals(0.25, canaryShare(seenByB.current().ready(), Revisions.revision(web("web:2"))), 1e-9,
+        seenByB.current()::toString);
 
     arena.cut("a"); // a's renewals no longer reach the election: it gives up within its renew deadline
     Instant cutAt = time.now();
@@ -151,7 +170,7 @@ class FailoverTest {
     assertTrue(running().stream().map(ContainerInfo::id).collect(java.util.stream.Collectors.toSet()).containsAll(ids),
         "every container adopted; the crashed one restarted or replaced by b, none added beside");
     assertTrue(calls.stream().anyMatch(c -> c.startsWith("b ")), () -> "b acts: " + calls);
-    assertThrows(IllegalStateException.class, () -> a.pause("web"), "a is a standby now: it acts on nothing");
+    assertThrows(IllegalStateException.class, () -> a.rollback("web"), "a is a standby now: it acts on nothing");
     assertEquals(5, seenByB.current().ready().size(), "the endpoints b gave out as a standby go on: "
         + seenByB.current());
 
@@ -189,6 +208,104 @@ class FailoverTest {
     assertTrue(b.delete("web"));
     advanceUntil(30, () -> a.spec("web").isEmpty() && running().isEmpty());
     assertEquals(List.of(), store.list("shop/requests/").toCompletableFuture().join(), "every request done");
+  }
+
+  @Test
+  void rolloutOperationsCordonsAndPoliciesAskedOfAStandbyReachTheLeader() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    b.apply(web("web:1"));
+    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+    advanceUntil(5, () -> b.spec("web").isPresent());
+    IllegalStateException idle = assertThrows(IllegalStateException.class, () -> b.promote("web"));
+    assertTrue(idle.getMessage().contains("no rollout in progress"), idle::getMessage); // refused by b's own view
+    assertThrows(UnknownServiceException.class, () -> b.pause("nothing"));
+
+    b.apply(web("web:2"));
+    advanceUntil(20, () -> a.status("web").map(st -> st.rollout().phase() == RolloutStatus.Phase.PAUSED)
+        .orElse(false));
+    advanceUntil(5, () -> b.status("web").map(st -> st.rollout().phase() == RolloutStatus.Phase.PAUSED)
+        .orElse(false));
+    b.promote("web"); // the canary waits a minute at 25%; the leader promotes it now, as asked through the store
+    advanceUntil(30, () -> a.status("web").map(st -> st.rollout().phase() == RolloutStatus.Phase.COMPLETE)
+        .orElse(false) && running().stream().allMatch(c -> c.image().equals("web:2")));
+    assertTrue(a.events().recent().stream().noneMatch(e -> e.reason().equals("RequestRefused")),
+        () -> a.events().recent().toString());
+
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> b.cordon("node-9"));
+    assertTrue(unknown.getMessage().contains("node-1"), unknown::getMessage); // names the known nodes
+    b.cordon("node-2");
+    advanceUntil(5, () -> a.cordoned().equals(List.of("node-2")));
+    b.uncordon("node-2");
+    advanceUntil(5, () -> a.cordoned().isEmpty());
+
+    dev.orch.api.policy.NetworkPolicy closed = dev.orch.api.policy.NetworkPolicy.builder("web-closed")
+        .selectServices("web").build();
+    b.policies().apply(closed);
+    advanceUntil(5, () -> a.policies().get("web-closed").isPresent());
+    assertEquals(Optional.of(closed), a.policies().get("web-closed"));
+    advanceUntil(5, () -> b.policies().get("web-closed").isPresent()); // b's view, from the store
+    assertTrue(b.policies().delete("web-closed"), "b knew of it");
+    advanceUntil(5, () -> a.policies().get("web-closed").isEmpty());
+    assertEquals(List.of(), store.list("shop/requests/").toCompletableFuture().join(), "every request done");
+  }
+
+  @Test
+  void aBalancerBuiltOnAStandbyFollowsThePoliciesThroughItsRefreshesAndAFailover() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    b.apply(web("web:1"));
+    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+    dev.orch.api.policy.NetworkPolicy fromOrders = dev.orch.api.policy.NetworkPolicy.builder("web-from-orders")
+        .selectServices("web").allowIngress(dev.orch.api.policy.IngressRule.from(
+            dev.orch.api.policy.PeerSelector.services("orders"))).build();
+    a.policies().apply(fromOrders);
+    advanceUntil(5, () -> b.policies().get("web-from-orders").isPresent());
+    try (dev.orch.core.lb.LoadBalancer payments = b.loadBalancer("web").caller("payments").build()) {
+      advance(1);
+      dev.orch.core.lb.CallRefusedException refused = assertThrows(dev.orch.core.lb.CallRefusedException.class,
+          payments::pick);
+      assertTrue(refused.getMessage().contains("web-from-orders"), refused::getMessage);
+
+      a.policies().delete("web-from-orders"); // b's engine that built the balancer is replaced by a refresh
+      advanceUntil(5, () -> b.policies().get("web-from-orders").isEmpty());
+      advance(1);
+      payments.release(payments.pick());
+
+      arena.cut("a");
+      advanceUntil(30, () -> b.leadership().leading() && b.started().isDone());
+      b.policies().apply(fromOrders); // the leader now: its engine judges the balancer b gave out as a standby
+      assertThrows(dev.orch.core.lb.CallRefusedException.class, payments::pick);
+      b.policies().delete("web-from-orders");
+      payments.release(payments.pick());
+    }
+  }
+
+  @Test
+  void aWaitingPickThroughAStandbysBalancerWakesAServiceAtZeroThroughTheLeader() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+    a.apply(web("web:1").withReplicas(0));
+    a.autoscaling().apply(dev.orch.api.spec.AutoscalePolicy.builder("web").minReplicas(0).maxReplicas(4)
+        .averageValue(dev.orch.core.engine.AutoscaleOperations.REQUESTS_PER_SECOND, 5)
+        .syncPeriod(Duration.ofSeconds(5)).build());
+    advanceUntil(5, () -> b.autoscaling().get("web").isPresent());
+    try (dev.orch.core.lb.LoadBalancer lb = b.loadBalancer("web").build()) {
+      java.util.concurrent.CompletableFuture<dev.orch.core.lb.Endpoint> waiting = lb.pickAsync(Duration.ofSeconds(30));
+      advanceUntil(20, waiting::isDone);
+      assertTrue(waiting.isDone() && !waiting.isCompletedExceptionally(), () -> "woken by the leader: "
+          + a.status("web") + " " + a.events().recent());
+      lb.release(waiting.join());
+    }
+    assertTrue(a.events().recent().stream().anyMatch(e -> e.reason().equals("Woken")), () -> a.events().recent()
+        .toString());
+    assertTrue(a.spec("web").orElseThrow().replicas() >= 1);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.orch.api.runtime.ContainerInfo;
+import dev.orch.api.runtime.ContainerRuntime;
 import dev.orch.api.spec.RolloutStrategy;
 import dev.orch.core.Orchestrator;
 import dev.orch.core.RolloutStatus;
@@ -13,6 +14,8 @@ import dev.orch.core.lb.LoadBalancer;
 import dev.orch.core.lb.Pickers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +23,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -98,7 +103,10 @@ class EtcdFailoverDockerTest {
     runtime = DockerTestEngines.runtime(1);
     leader = startLeader(owner);
     assertTrue(leading.await(60, TimeUnit.SECONDS), "the leader's process leads");
-    standby = FailoverLeader.orchestrator(owner, "standby", runtime);
+    AtomicLong electedAt = new AtomicLong();
+    AtomicLong firstCallAsLeader = new AtomicLong();
+    standby = FailoverLeader.orchestrator(owner, "standby", afterElected(runtime, electedAt, firstCallAsLeader),
+        () -> electedAt.compareAndSet(0, System.nanoTime()));
     Orchestrator b = standby;
     OrchestratedDocker.awaitUntil("the other process leads", () -> b.leadership().toString(),
         () -> b.leadership().leader().equals(Optional.of("leader")) && !b.leadership().leading());
@@ -112,10 +120,11 @@ class EtcdFailoverDockerTest {
     OrchestratedDocker.awaitUntil("the client is served", c::describe, () -> c.succeeded() >= 50);
 
     b.apply(ZeroDowntimeRollingUpdateDockerTest.web("v2", CANARY));
-    // The standby sees the replicas (not the rollout's phase, which only the leader's passes work out): the canary
-    // is up at its 34% once 5 replicas run, 3 of v1 and 2 of v2, all ready; the leader then pauses.
-    OrchestratedDocker.awaitUntil("the canary's replicas run and are ready", () -> b.status("web").toString(),
-        () -> b.status("web").map(s -> s.replicas().size() == 5 && allReady(s)).orElse(false));
+    // The standby sees the canary as the store holds it: paused at its 34% once 5 replicas run, 3 of v1 and 2 of v2,
+    // all ready, and its balancer weighs them so.
+    OrchestratedDocker.awaitUntil("the canary's replicas run and are ready, paused at step 1",
+        () -> b.status("web").toString(), () -> b.status("web").map(s -> s.replicas().size() == 5 && allReady(s)
+            && s.rollout().phase() == RolloutStatus.Phase.PAUSED && s.rollout().step() == 1).orElse(false));
     Set<String> before = containerIds(owner);
     int servedBefore = client.succeeded();
 
@@ -127,6 +136,9 @@ class EtcdFailoverDockerTest {
     long tookMillis = (System.nanoTime() - killedAt) / 1_000_000;
     assertTrue(tookMillis < FailoverLeader.TTL.plusSeconds(10).toMillis(), () -> "took over in " + tookMillis
         + " ms");
+    assertTrue(electedAt.get() > killedAt, "elected after the kill");
+    assertTrue(firstCallAsLeader.get() > electedAt.get(), "the new leader has called the runtime (its adoption)");
+    long firstCallMillis = (firstCallAsLeader.get() - killedAt) / 1_000_000;
     OrchestratedDocker.awaitUntil("the new leader sees the canary at its step", () -> b.status("web").toString(),
         () -> b.status("web").map(s -> s.rollout().phase() == RolloutStatus.Phase.PAUSED && s.rollout().step() == 1)
             .orElse(false));
@@ -142,8 +154,28 @@ class EtcdFailoverDockerTest {
     client.stop();
     assertEquals(0, client.failed(), () -> "failed requests: " + c.describe() + "\n" + c.failures);
     assertEquals(3, OrchestratedDocker.owned(runtime, owner).size(), "no duplicate replica");
-    System.out.println("failover: the standby led and had started " + tookMillis + " ms after the kill (lease "
-        + FailoverLeader.TTL.toMillis() + " ms)");
+    System.out.println("failover: after the kill, the standby was elected in " + (electedAt.get() - killedAt)
+        / 1_000_000 + " ms, made its first runtime call as the leader in " + firstCallMillis + " ms and had started in "
+        + tookMillis + " ms (lease " + FailoverLeader.TTL.toMillis() + " ms)");
+  }
+
+  /**
+   * {@code runtime}, noting in {@code firstCall} the {@link System#nanoTime} of the first call to the engine (one
+   * that returns a stage; not {@code name} or {@code capabilities}) once {@code electedAt} is set: the new leader's
+   * first, a listing of its adoption, as its standby engine closes when the acting one has been built.
+   */
+  private static ContainerRuntime afterElected(DockerRuntime runtime, AtomicLong electedAt, AtomicLong firstCall) {
+    return (ContainerRuntime) Proxy.newProxyInstance(EtcdFailoverDockerTest.class.getClassLoader(),
+        new Class<?>[] {ContainerRuntime.class}, (proxy, method, args) -> {
+          if (electedAt.get() != 0 && CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+            firstCall.compareAndSet(0, System.nanoTime());
+          }
+          try {
+            return method.invoke(runtime, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private static boolean allReady(dev.orch.core.ServiceStatus s) {

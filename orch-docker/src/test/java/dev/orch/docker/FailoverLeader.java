@@ -1,9 +1,13 @@
 package dev.orch.docker;
 
+import dev.orch.api.runtime.ContainerRuntime;
+import dev.orch.api.state.LeaderElection;
 import dev.orch.core.Orchestrator;
 import dev.orch.etcd.EtcdLeaderElection;
 import dev.orch.etcd.EtcdStateStore;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One orchestrator of a failover test, run as a process of its own: on the engines of {@code ORCH_DOCKER_HOSTS},
@@ -21,14 +25,63 @@ public final class FailoverLeader {
   }
 
   /** An orchestrator of {@code owner} as {@code candidate}, on what the environment names. */
-  static Orchestrator orchestrator(String owner, String candidate, DockerRuntime runtime) {
+  static Orchestrator orchestrator(String owner, String candidate, ContainerRuntime runtime) {
+    return orchestrator(owner, candidate, runtime, () -> { });
+  }
+
+  /** As {@link #orchestrator(String, String, ContainerRuntime)}, running {@code onElected} as each term begins. */
+  static Orchestrator orchestrator(String owner, String candidate, ContainerRuntime runtime, Runnable onElected) {
     String[] endpoints = System.getenv("ORCH_ETCD_ENDPOINTS").split(",");
     EtcdStateStore store = EtcdStateStore.builder().endpoints(endpoints).owner(owner)
         .callTimeout(Duration.ofSeconds(2)).build();
     EtcdLeaderElection election = EtcdLeaderElection.builder().client(store.client()).owner(owner)
         .candidate(candidate).leaseTtl(TTL).renewDeadline(RENEW_DEADLINE).retryPeriod(RETRY_PERIOD).build();
-    return Orchestrator.builder().runtime(runtime).stateStore(store).ownerId(owner).leaderElection(election)
-        .callTimeout(Duration.ofSeconds(10)).terminationGrace(Duration.ofSeconds(2)).build();
+    return Orchestrator.builder().runtime(runtime).stateStore(store).ownerId(owner)
+        .leaderElection(new Noted(election, onElected)).callTimeout(Duration.ofSeconds(10)).terminationGrace(Duration.ofSeconds(2)).build();
+  }
+
+  /** An election that runs {@code onElected} before it tells its listener of a term. */
+  private record Noted(LeaderElection election, Runnable onElected) implements LeaderElection {
+    @Override
+    public String candidate() {
+      return election.candidate();
+    }
+
+    @Override
+    public void start(Listener listener) {
+      election.start(new Listener() {
+        @Override
+        public void elected(Term term) {
+          onElected.run();
+          listener.elected(term);
+        }
+
+        @Override
+        public void revoked(Term term, String why) {
+          listener.revoked(term, why);
+        }
+      });
+    }
+
+    @Override
+    public Optional<? extends Term> term() {
+      return election.term();
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> leader() {
+      return election.leader();
+    }
+
+    @Override
+    public Duration leaseTtl() {
+      return election.leaseTtl();
+    }
+
+    @Override
+    public void close() {
+      election.close();
+    }
   }
 
   /** Runs the orchestrator until the process is killed. */

@@ -80,7 +80,7 @@ class EtcdFailoverEtcdTest {
     Orchestrator b = candidate("b", EtcdTestCluster.endpoints());
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.leadership().leader().isPresent());
     assertFalse(b.leadership().leading());
-    assertThrows(IllegalStateException.class, () -> b.pause("web"), "a standby acts on nothing, naming a");
+    assertThrows(IllegalStateException.class, () -> b.rollback("web"), "a standby acts on nothing, naming a");
 
     b.apply(web("web:1")); // kept in etcd for a, which applies it
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.spec("web").isPresent());
@@ -126,7 +126,7 @@ class EtcdFailoverEtcdTest {
       EtcdTestCluster.script("stop-one", "1"); // no quorum
       Awaitility.await("two down: the leader stops").atMost(Duration.ofSeconds(12))
           .until(() -> !a.leadership().leading());
-      assertThrows(IllegalStateException.class, () -> a.pause("web"), "it acts on nothing meanwhile");
+      assertThrows(IllegalStateException.class, () -> a.rollback("web"), "it acts on nothing meanwhile");
       assertEquals(3, running().size(), "and its replicas keep running");
     } finally {
       EtcdTestCluster.script("start-one", "1");

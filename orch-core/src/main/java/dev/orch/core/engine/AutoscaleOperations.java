@@ -232,6 +232,11 @@ public final class AutoscaleOperations {
   void wake(String service) {
     Entry e = entries.get(service);
     if (e != null && !e.paused && state.desired(service).map(s -> s.replicas() == 0).orElse(false)) {
+      StandbyRequests forLeader = plane.standbyRequests();
+      if (forLeader != null) {
+        forLeader.wake(service); // a standby's balancer: the leader wakes it
+        return;
+      }
       e.wake = true;
       plane.enqueue(PREFIX + service);
     }

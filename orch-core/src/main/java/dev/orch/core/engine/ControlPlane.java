@@ -104,15 +104,15 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       throw e;
     }
     this.state = new DesiredState(journal, this, s.revisionHistoryLimit());
-    this.stateful = new StatefulOperations(s, state, observed, this);
     this.nodeOperations = new NodeOperations(journal, observed, state, this, s);
     this.policies = new PolicyOperations(journal, state, this, policies);
     this.traces = new Traces(s.observations());
     RuntimeCalls calls = new RuntimeCalls(s.time(), s.callTimeout(), metrics.retries, () -> closed || fenced, traces,
         s.term(), s.passive());
+    this.stateful = new StatefulOperations(s, calls, state, observed, this);
     this.probes = new ReplicaProbes(s.runtime(), s.prober(), false, this, this, observed); // closeOwned closes it
     this.endpoints = new EndpointPublisher(s.time(), probes, observed, shared, s.election() != null);
-    this.traffic = new TrafficControl(s, observed, state, this.policies, endpoints, this, this);
+    this.traffic = new TrafficControl(s, calls, observed, state, this.policies, endpoints, this, this, shared);
     this.autoscaling = new AutoscaleOperations(s, state, observed, endpoints, this, journal, autoscaled);
     this.rollouts = new RolloutOperations(this, endpoints.traffic, s.meterRegistry(), s.analysisChecks(),
         s.autoRollback());
@@ -147,6 +147,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (s.passive()) {
       intake.started().thenRun(() -> shared.standbyStarted = true);
     }
+    shared.engine = this;
   }
 
   // ------------------------------------------------------------------------------------------ desired state
@@ -167,6 +168,11 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
       throw e;
     }
     Traces.stop(o, "applied", null);
+  }
+
+  /** Where this engine keeps the writes asked of it for the leader: a standby's; null for an acting engine. */
+  @org.jspecify.annotations.Nullable StandbyRequests standbyRequests() {
+    return settings.passive() ? shared.requests : null;
   }
 
   /** The orchestrator's observations. */
@@ -378,8 +384,8 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   }
 
   /**
-   * A standby's pass: probes the service's running replicas and publishes them as its endpoints (each of weight 1:
-   * a standby does not know the leader's canary weights), and acts on nothing.
+   * A standby's pass: probes the service's running replicas and publishes them as its endpoints, weighted as the
+   * rollout the store holds says, with what the status shows of it, and acts on nothing.
    */
   private ReconcileResult observeOnly(String name) {
     if (TrafficControl.isKey(name) || AutoscaleOperations.isKey(name)) {
@@ -395,9 +401,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
         .filter(c -> c.state() == dev.orch.api.runtime.ContainerState.RUNNING && observed.isNodeReady(c.nodeId()))
         .filter(c -> !c.name().equals(c.id()))
         .toList();
-    probes.sync(name, running, c -> spec);
-    endpoints.publish(spec, running);
-    return ReconcileResult.done();
+    return reconciler.observe(name, running);
   }
 
   private ReconcileResult reconcileIn(String name) {
@@ -588,7 +592,12 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public LoadBalancer.Builder loadBalancer(String name) {
     Objects.requireNonNull(name, "name");
     ensureOpen("loadBalancer " + name);
-    return traffic.gated(endpoints.balancer(name, name)).onNoEndpoint(() -> autoscaling.wake(name));
+    return traffic.gated(endpoints.balancer(name, name)).onNoEndpoint(() -> shared.wake(name));
+  }
+
+  /** Wakes service {@code name} if it is autoscaled and at zero (a balancer found no endpoint). */
+  void wake(String name) {
+    autoscaling.wake(name);
   }
 
   /** The policies or the services changed: the wiring and the load balancers' callers are judged again. */

@@ -180,11 +180,7 @@ final class EndpointPublisher {
           port = b.hostPort();
         }
       }
-      // An engine that took over from another of this orchestrator (a failover, a standby's refresh) keeps a
-      // replica ready that was ready before it, until its own probes judge it: else every replica would drop out at
-      // once, and the balancers panic.
-      boolean ready = probes.passesReadiness(own, c)
-          || (carryReadiness && probes.unjudgedAdopted(c) && wasReady(key, c.name()));
+      boolean ready = readyToPublish(key, own, c);
       String zone = observed.node(c.nodeId()).map(n -> n.info().labels().getOrDefault("zone", "")).orElse("");
       out.add(new Endpoint(c.name(), address, port, zone, weightOf.applyAsInt(c), ready,
           Map.of(OrchLabels.SERVICE, spec.name(), OrchLabels.REVISION,
@@ -193,6 +189,16 @@ final class EndpointPublisher {
     out.sort(Comparator.comparing(Endpoint::id));
     registry.update(key, out);
     published(key);
+  }
+
+  /**
+   * Whether running replica {@code c}, of revision spec {@code own}, is published ready under {@code key}: its
+   * probes pass; or, for an engine that took over from another of this orchestrator (a failover, a standby's
+   * refresh), it was ready before and its new probes have not judged it yet (else every replica would drop out at
+   * once, and the balancers panic).
+   */
+  boolean readyToPublish(String key, ServiceSpec own, ContainerInfo c) {
+    return probes.passesReadiness(own, c) || (carryReadiness && probes.unjudgedAdopted(c) && wasReady(key, c.name()));
   }
 
   private boolean wasReady(String key, String name) {

@@ -59,6 +59,7 @@ public final class Leadership implements AutoCloseable {
     this.shared = new Shared(settings.eventCapacity());
     this.requests = election == null ? null : new StandbyRequests(settings.store(), settings.ownerId(),
         election.candidate(), settings.callTimeout(), settings.time());
+    shared.requests = requests;
     if (election == null) {
       ControlPlane p = new ControlPlane(settings, shared);
       plane = p;
@@ -298,6 +299,40 @@ public final class Leadership implements AutoCloseable {
     boolean known = p.desired(name).isPresent() || p.servicesWithContainers().contains(name);
     requests.delete(name);
     return known;
+  }
+
+  /**
+   * {@code op} ({@code pause}, {@code resume}, {@code promote} or {@code abort}) on service {@code name}'s rollout:
+   * through the acting engine, or (a standby) checked against the rollout as the store holds it and kept for the
+   * leader.
+   */
+  public void rollout(String op, String name) {
+    ControlPlane p = plane(op + " " + name);
+    if (leading || requests == null) {
+      p.ensureOpen(op + " " + name);
+      switch (op) {
+        case "pause" -> p.rollouts().pause(name);
+        case "resume" -> p.rollouts().resume(name);
+        case "promote" -> p.rollouts().promote(name);
+        case "abort" -> p.rollouts().abort(name);
+        default -> throw new IllegalArgumentException("op: \"" + op + "\": must be one of "
+            + StandbyRequests.ROLLOUT_OPS);
+      }
+      return;
+    }
+    p.rollouts().requireAskable(op, name);
+    requests.rollout(op, name);
+  }
+
+  /** Cordons ({@code on}) or uncordons node {@code node}: through the acting engine, or (a standby) for the leader. */
+  public void cordon(String node, boolean on) {
+    ControlPlane p = plane((on ? "cordon " : "uncordon ") + node);
+    if (leading || requests == null) {
+      p.nodeOperations().cordon(node, on);
+      return;
+    }
+    p.nodeOperations().requireNode(on ? "cordon" : "uncordon", node);
+    requests.cordon(node, on);
   }
 
   private IllegalStateException refusal(String what) {

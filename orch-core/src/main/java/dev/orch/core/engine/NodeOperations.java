@@ -135,7 +135,8 @@ public final class NodeOperations {
     }
   }
 
-  private void requireNode(String op, String node) {
+  /** Refuses {@code op} on {@code node} unless it is a known node, naming the known ones. */
+  void requireNode(String op, String node) {
     Objects.requireNonNull(node, "node");
     plane.ensureOpen(op + " " + node);
     if (!observed.knowsNode(node)) {

@@ -46,12 +46,15 @@ final class PolicyEnforcement implements AutoCloseable {
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Instant> lastEvent = new ConcurrentHashMap<>();
-  private final CopyOnWriteArrayList<Tracked> balancers = new CopyOnWriteArrayList<>();
+  /** Every balancer of this orchestrator whose caller named itself, whichever of its engines built it. */
+  private final CopyOnWriteArrayList<Tracked> balancers;
   private final @Nullable Subscription filter;
 
   PolicyEnforcement(EngineSettings settings, Supplier<PolicyEvaluator> evaluator,
-                    Function<String, Optional<ServiceSpec>> specs, EngineEvents events) {
+                    Function<String, Optional<ServiceSpec>> specs, EngineEvents events,
+                    CopyOnWriteArrayList<Tracked> balancers) {
     this.settings = settings;
+    this.balancers = balancers;
     this.evaluator = evaluator;
     this.specs = specs;
     this.events = events;
@@ -132,7 +135,7 @@ final class PolicyEnforcement implements AutoCloseable {
   // ------------------------------------------------------------------------------------------ load balancers
 
   /** A balancer whose caller named itself, and the gate its picks pass. */
-  private record Tracked(LoadBalancer lb, CallerGate gate) {
+  record Tracked(LoadBalancer lb, CallerGate gate) {
   }
 
   /** Tracks balancer {@code lb}, which passes {@code gate}, if a caller named itself to it; judges it now. */

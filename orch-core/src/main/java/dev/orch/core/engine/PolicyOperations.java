@@ -46,6 +46,11 @@ public final class PolicyOperations {
 
   private synchronized void applyObserved(NetworkPolicy policy) {
     plane.ensureOpen("apply policy " + policy.name());
+    StandbyRequests forLeader = plane.standbyRequests();
+    if (forLeader != null) {
+      forLeader.applyPolicy(policy); // a standby's: kept for the leader, which applies it
+      return;
+    }
     Optional<NetworkPolicy> was = get(policy.name());
     if (was.isPresent() && was.get().equals(policy)) {
       return;
@@ -66,6 +71,12 @@ public final class PolicyOperations {
   public synchronized boolean delete(String name) {
     Objects.requireNonNull(name, "name");
     plane.ensureOpen("delete policy " + name);
+    StandbyRequests forLeader = plane.standbyRequests();
+    if (forLeader != null) {
+      boolean known = get(name).isPresent();
+      forLeader.deletePolicy(name); // a standby's: kept for the leader, which deletes it
+      return known;
+    }
     if (get(name).isEmpty()) {
       return false;
     }

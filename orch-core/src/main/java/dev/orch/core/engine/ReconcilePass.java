@@ -80,6 +80,33 @@ abstract class ReconcilePass {
     return wake == null ? ReconcileResult.done() : ReconcileResult.requeueAfter(wake);
   }
 
+  /**
+   * A standby's pass: takes the rollout as the store holds it ({@link #standing}) instead of realising it, probes
+   * {@code serving} (the replicas running on ready nodes), publishes them with the rollout's weights and what the
+   * status shows, and changes nothing; null, having done nothing, when the strategy has no position for this
+   * revision.
+   */
+  final ReconcileResult observe(List<ContainerInfo> serving) {
+    if (!standing()) {
+      return null;
+    }
+    running.addAll(serving);
+    w.probes().sync(st.name, running, this::specOf);
+    publish();
+    view();
+    return ReconcileResult.done();
+  }
+
+  /** Takes the rollout's position as it stands, for {@link #observe}; false when there is none for this revision. */
+  boolean standing() {
+    return true;
+  }
+
+  /** Publishes what the status shows, as it stands: by default the desired revision's replicas, no split. */
+  void view() {
+    publishView(revision, revision, Map.of(revision, spec.replicas()), null, r -> spec);
+  }
+
   /** Forgets the failures in a row of slots the strategy no longer wants and of containers that are gone. */
   private void forgetStaleRetries() {
     if (st.createRetries.isEmpty() && st.startRetries.isEmpty()) {

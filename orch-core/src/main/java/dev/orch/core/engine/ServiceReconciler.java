@@ -61,6 +61,29 @@ final class ServiceReconciler {
     return new RollingPass(w, st, spec, revision, now, mine).run();
   }
 
+  /**
+   * A standby's pass of service {@code name}: publishes {@code serving} (its replicas running on ready nodes) and
+   * what the status shows of its rollout as the store holds it (a canary's or blue/green's weights too), acting on
+   * nothing. A stateful service's view is a rolling one's (its partition is the leader's to work out).
+   */
+  ReconcileResult observe(String name, List<ContainerInfo> serving) {
+    ServiceSpec spec = services.desired(name).orElse(null);
+    ServiceRecord st = services.record(name).orElse(null);
+    if (spec == null || st == null) {
+      return ReconcileResult.done();
+    }
+    Instant now = time.now();
+    List<ContainerInfo> mine = w.observed().containersOf(name);
+    String revision = Revisions.revision(spec);
+    if (spec.stateful().isEmpty() && !(spec.rollout() instanceof RolloutStrategy.RollingUpdate)) {
+      ReconcileResult result = new SlicedPass(w, st, spec, revision, now, mine).observe(serving);
+      if (result != null) {
+        return result;
+      }
+    }
+    return new RollingPass(w, st, spec, revision, now, mine).observe(serving);
+  }
+
   private ReconcileResult reconcileDeleted(ServiceRecord st, List<ContainerInfo> mine) {
     w.probes().sync(st.name, List.of(), c -> null);
     for (ContainerInfo c : mine) {

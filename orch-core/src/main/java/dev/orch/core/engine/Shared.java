@@ -32,10 +32,27 @@ final class Shared {
    * say nothing of their start-up again ({@code Started}, {@code Orphaned}, {@code NodeDraining}).
    */
   volatile boolean standbyStarted;
+  /**
+   * The balancers whose callers named themselves, with their gates: judged by whichever engine runs now, so that a
+   * balancer built on a standby's engine (rebuilt at each refresh) or before a failover follows the policies.
+   */
+  final CopyOnWriteArrayList<PolicyEnforcement.Tracked> gated = new CopyOnWriteArrayList<>();
+  /** The engine built last: the one that runs now (a balancer's wake of a service at zero goes to it). */
+  volatile @org.jspecify.annotations.Nullable ControlPlane engine;
+  /** Where a standby's engine keeps the writes asked of it for the leader; null without an election. */
+  volatile @org.jspecify.annotations.Nullable StandbyRequests requests;
   /** Whether that gauge is registered. */
   final java.util.concurrent.atomic.AtomicBoolean queueGauge = new java.util.concurrent.atomic.AtomicBoolean();
 
   Shared(int eventCapacity) {
     this.events = new EventRing(eventCapacity);
+  }
+
+  /** Wakes service {@code service} at zero through the engine that runs now (a standby's does nothing). */
+  void wake(String service) {
+    ControlPlane p = engine;
+    if (p != null && !p.isClosed()) {
+      p.wake(service);
+    }
   }
 }

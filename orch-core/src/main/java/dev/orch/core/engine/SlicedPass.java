@@ -43,13 +43,8 @@ final class SlicedPass extends ReconcilePass {
       }
     }
     RolloutDriver driver = w.rollouts().driver();
-    slices = driver.slices(st.rollout, spec, revision, live, now);
-    if (slices == null) {
+    if (!take(driver.slices(st.rollout, spec, revision, live, now))) {
       return false; // the serving revision's template is unknown: the caller rolls over to spec
-    }
-    for (RolloutPlanner.Slice slice : slices) {
-      byRevision.put(slice.revision(), slice);
-      specs.put(slice.revision(), driver.specFor(st.rollout, spec, revision, slice.revision()));
     }
     ReplicaActions replicas = w.replicas();
     Map<ServiceRecord.Slot, List<ContainerInfo>> bySlot = new HashMap<>();
@@ -124,6 +119,31 @@ final class SlicedPass extends ReconcilePass {
     return true;
   }
 
+  /** Takes {@code planned} as this pass' slices, with each one's spec; false when there are none. */
+  private boolean take(List<RolloutPlanner.Slice> planned) {
+    if (planned == null) {
+      return false;
+    }
+    slices = planned;
+    RolloutDriver driver = w.rollouts().driver();
+    for (RolloutPlanner.Slice slice : slices) {
+      byRevision.put(slice.revision(), slice);
+      specs.put(slice.revision(), driver.specFor(st.rollout, spec, revision, slice.revision()));
+    }
+    return true;
+  }
+
+  /** The slices where the rollout stands, as the store holds it (a standby's), without moving it on. */
+  @Override
+  boolean standing() {
+    return take(w.rollouts().driver().standingSlices(st.rollout, spec, revision));
+  }
+
+  @Override
+  void view() {
+    view(slices);
+  }
+
   /**
    * The replicas of {@code keep}'s slot left on draining nodes go once {@code keep}, their successor, is
    * available (returns true); until then they serve.
@@ -175,7 +195,7 @@ final class SlicedPass extends ReconcilePass {
         preview.add(c);
       } else if (sl.kind() == RolloutPlanner.Kind.SERVING && sl.weight() > 0) {
         serving.add(c);
-        if (w.replicas().isReady(specOf(c), c)) {
+        if (w.endpoints().readyToPublish(st.name, specOf(c), c)) { // as the endpoints say: the split follows them
           readyPerRevision.merge(sl.revision(), 1, Integer::sum);
         }
       }
@@ -198,16 +218,22 @@ final class SlicedPass extends ReconcilePass {
     setAvailable(servingAvailable, spec.replicas(), "replicas of serving revision " + serving.revision());
     wake(driver.advance(st.rollout, spec, available, now));
     driver.finishPass(st.rollout, spec, revision, available);
-    Map<String, Integer> desired = new HashMap<>();
-    Map<String, Double> weights = new HashMap<>();
     List<RolloutPlanner.Slice> after = driver.currentSlices(st.rollout, spec);
     if (!after.equals(slices)) {
       wake(RolloutDriver.AGAIN); // the rollout moved on: realise its new slices
     }
-    for (RolloutPlanner.Slice slice : after) {
+    view(after);
+  }
+
+  /** Publishes what the status shows of {@code current}, the slices as the rollout stands. */
+  private void view(List<RolloutPlanner.Slice> current) {
+    Map<String, Integer> desired = new HashMap<>();
+    Map<String, Double> weights = new HashMap<>();
+    for (RolloutPlanner.Slice slice : current) {
       desired.put(slice.revision(), slice.replicas());
       weights.put(slice.revision(), slice.kind() == RolloutPlanner.Kind.SERVING ? slice.weight() : 0.0);
     }
-    publishView(revision, driver.stable(st.rollout), desired, weights, rev -> specs.getOrDefault(rev, spec));
+    publishView(revision, w.rollouts().driver().stable(st.rollout), desired, weights,
+        rev -> specs.getOrDefault(rev, spec));
   }
 }

@@ -1,5 +1,6 @@
 package dev.orch.core.engine;
 
+import dev.orch.api.policy.NetworkPolicy;
 import dev.orch.api.runtime.Subscription;
 import dev.orch.api.spec.ServiceSpec;
 import dev.orch.api.state.StateEvent;
@@ -7,6 +8,7 @@ import dev.orch.api.state.StateRecord;
 import dev.orch.api.state.StateStore;
 import dev.orch.api.state.StateStoreException;
 import dev.orch.core.OrchEvent;
+import dev.orch.core.state.PolicyJson;
 import dev.orch.core.state.SpecJson;
 import dev.orch.core.util.Json;
 import java.time.Duration;
@@ -21,8 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes asked of a standby, carried to the leader through the store: a standby keeps each as a record under
- * {@code <owner>/requests/} ({@code apply} with the spec, {@code scale} with the count, {@code delete}) and returns
- * once the store holds it; the leader takes each in the order they were kept, at its election for those waiting
+ * {@code <owner>/requests/} ({@code apply} with the spec, {@code scale} with the count, {@code delete}; a rollout's
+ * {@code pause}, {@code resume}, {@code promote} and {@code abort}; {@code cordon} and {@code uncordon} of a node;
+ * {@code applyPolicy} with the policy and {@code deletePolicy}) and returns once the store holds it (a
+ * {@code wake} of an autoscaled service at zero, asked by a waiting pick, does not wait); the leader takes each in the order they were kept, at its election for those waiting
  * and from a watch afterwards, does it as if it had been asked itself (a request it refuses is an event,
  * {@code RequestRefused}), and deletes the record. A request done twice (a leader that stopped between doing it
  * and deleting it) does what it did once: each is idempotent. Thread-safe.
@@ -30,12 +34,18 @@ import org.slf4j.LoggerFactory;
 final class StandbyRequests {
   private static final Logger LOG = LoggerFactory.getLogger(StandbyRequests.class);
   private static final AtomicLong SEQUENCE = new AtomicLong();
+  /** The rollout operations a standby passes on. */
+  static final List<String> ROLLOUT_OPS = List.of("pause", "resume", "promote", "abort");
+  /** How often a standby asks the leader to wake one service at most. */
+  private static final Duration WAKE_EVERY = Duration.ofSeconds(1);
 
   private final StateStore store;
   private final String prefix;
   private final String candidate;
   private final Duration timeout;
   private final dev.orch.api.time.TimeSource time;
+  /** When each service's wake was last asked, in {@link dev.orch.api.time.TimeSource#nanoTime} of {@link #time}. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> wakes = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Requests of owner {@code ownerId} on {@code store} (the shared one, unfenced), made by {@code candidate}; a
@@ -69,18 +79,71 @@ final class StandbyRequests {
     keep(request("delete", name));
   }
 
-  private Map<String, Object> request(String op, String service) {
+  /** Keeps a request for the leader to {@code op} ({@code pause}, {@code resume}, ...) service {@code name}'s rollout. */
+  void rollout(String op, String name) {
+    if (!ROLLOUT_OPS.contains(op)) {
+      throw new IllegalArgumentException("op: \"" + op + "\": must be one of " + ROLLOUT_OPS);
+    }
+    keep(request(op, name));
+  }
+
+  /** Keeps a request to cordon node {@code node} ({@code on}) or uncordon it, for the leader. */
+  void cordon(String node, boolean on) {
+    keep(request(on ? "cordon" : "uncordon", node));
+  }
+
+  /** Keeps a request to apply network policy {@code policy}, for the leader. */
+  void applyPolicy(NetworkPolicy policy) {
+    Map<String, Object> r = request("applyPolicy", policy.name());
+    r.put("policy", PolicyJson.tree(policy));
+    keep(r);
+  }
+
+  /** Keeps a request to delete network policy {@code name}, for the leader. */
+  void deletePolicy(String name) {
+    keep(request("deletePolicy", name));
+  }
+
+  /**
+   * Asks the leader to wake autoscaled service {@code name} at zero (a pick through a standby's balancer waits for
+   * it), at most once a second per service; without waiting for the store, as the pick path does not wait: a failed
+   * write is logged, and the next waiting pick asks again.
+   */
+  void wake(String name) {
+    long now = time.nanoTime();
+    Long last = wakes.get(name);
+    if (last != null && now - last < WAKE_EVERY.toNanos()) {
+      return;
+    }
+    boolean mine = last == null ? wakes.putIfAbsent(name, now) == null : wakes.replace(name, last, now);
+    if (!mine) {
+      return; // another pick asked just now
+    }
+    store.put(key(), Json.write(request("wake", name)), StateStore.ABSENT).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.info("{}: asking the leader to wake {} failed ({}); the next waiting pick asks again", store.name(), name,
+            e.toString());
+      }
+    });
+  }
+
+  /** A request to {@code op} {@code subject} (a service, a node or a policy, as the op says). */
+  private Map<String, Object> request(String op, String subject) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("op", op);
-    r.put("service", service);
+    r.put("service", subject);
     r.put("from", candidate);
     return r;
   }
 
-  private void keep(Map<String, Object> r) {
-    // Keys sort in the order requests were made here (time, then a sequence); across standbys, nearly so.
-    String key = prefix + String.format("%016x-%08x-%s", System.currentTimeMillis(), SEQUENCE.incrementAndGet(),
+  /** A new request's key; keys sort in the order requests were made here (time, then a sequence), across standbys nearly. */
+  private String key() {
+    return prefix + String.format("%016x-%08x-%s", System.currentTimeMillis(), SEQUENCE.incrementAndGet(),
         Integer.toHexString(candidate.hashCode()));
+  }
+
+  private void keep(Map<String, Object> r) {
+    String key = key();
     try {
       store.put(key, Json.write(r), StateStore.ABSENT).toCompletableFuture().get(timeout.toMillis(),
           TimeUnit.MILLISECONDS);
@@ -129,7 +192,16 @@ final class StandbyRequests {
         case "scale" -> plane.scale(service, ((Number) java.util.Objects.requireNonNull(m.get("replicas"),
             "replicas")).intValue());
         case "delete" -> plane.delete(service);
-        default -> throw new IllegalArgumentException("op: \"" + op + "\": must be apply, scale or delete");
+        case "pause" -> plane.rollouts().pause(service);
+        case "resume" -> plane.rollouts().resume(service);
+        case "promote" -> plane.rollouts().promote(service);
+        case "abort" -> plane.rollouts().abort(service);
+        case "cordon", "uncordon" -> plane.nodeOperations().cordon(service, op.equals("cordon"));
+        case "applyPolicy" -> plane.policies().apply(PolicyJson.policy(m.get("policy")));
+        case "deletePolicy" -> plane.policies().delete(service);
+        case "wake" -> plane.wake(service);
+        default -> throw new IllegalArgumentException("op: \"" + op + "\": must be one of apply, scale, delete, "
+            + ROLLOUT_OPS + ", cordon, uncordon, applyPolicy, deletePolicy or wake");
       }
     } catch (dev.orch.api.state.NotLeaderException e) {
       return; // no longer the leader: left in the store for the next one

@@ -16,10 +16,11 @@ final class TrafficControl implements AutoCloseable {
   private final ServiceNetworks networks;
   private final PolicyEnforcement enforcement;
 
-  TrafficControl(EngineSettings settings, ObservedState observed, DesiredState state, PolicyOperations policies,
-                 EndpointPublisher endpoints, KeyQueue keys, EngineEvents events) {
+  TrafficControl(EngineSettings settings, RuntimeCalls calls, ObservedState observed, DesiredState state,
+                 PolicyOperations policies, EndpointPublisher endpoints, KeyQueue keys, EngineEvents events,
+                 Shared shared) {
     this.settings = settings;
-    this.networks = new ServiceNetworks(settings, observed, state, policies::evaluator, endpoints, keys,
+    this.networks = new ServiceNetworks(settings, calls, observed, state, policies::evaluator, endpoints, keys,
         new ServiceNetworks.Conditions() {
           @Override
           public void set(String service, String type, boolean status, String reason, String message) {
@@ -33,7 +34,8 @@ final class TrafficControl implements AutoCloseable {
           }
         });
     endpoints.onPublished(networks::published);
-    this.enforcement = new PolicyEnforcement(settings, policies::evaluator, state::desired, events);
+    this.enforcement = new PolicyEnforcement(settings, policies::evaluator, state::desired, events,
+        shared.gated);
   }
 
   /** The wiring, for the replicas' lifecycle (environment, joins before start, names released before stop). */

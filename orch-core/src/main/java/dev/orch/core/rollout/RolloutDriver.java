@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Drives blue/green and canary rollouts, one pass at a time on the service's worker: decides which slices
@@ -97,6 +98,17 @@ public final class RolloutDriver {
       }
     }
     return out;
+  }
+
+  /**
+   * The slices where {@code r} stands, moving nothing (a standby's view of a rollout the store holds): null unless
+   * {@code r} is a rollout of {@code spec}'s strategy towards {@code revision}.
+   */
+  public @Nullable List<Slice> standingSlices(RolloutState r, ServiceSpec spec, String revision) {
+    if (r.stable == null || r.strategy != spec.rollout().getClass() || !revision.equals(r.target)) {
+      return null;
+    }
+    return currentSlices(r, spec);
   }
 
   /** The slices as the rollout stands now (after this pass' {@link #advance}). */

@@ -75,11 +75,7 @@ public final class RolloutOperations {
 
   /** Promotes service {@code name}'s blue/green or canary rollout (see {@code Orchestrator.promote}). */
   public void promote(String name) {
-    ServiceSpec spec = requireRollout("promote", name);
-    if (spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
-      throw new IllegalStateException("promote " + name + ": rollout: RollingUpdate: only BlueGreen and Canary "
-          + "rollouts can be promoted");
-    }
+    requireAskable("promote", name);
     enqueueOp(name, RolloutState.Op.PROMOTE);
   }
 
@@ -125,6 +121,19 @@ public final class RolloutOperations {
     }
     return new RolloutPlan(spec.name(), strategy, from, to,
         RolloutPlanner.steps(spec.rollout(), spec.replicas(), from, to));
+  }
+
+  /**
+   * Refuses {@code op} ({@code pause}, {@code resume}, {@code promote} or {@code abort}) of service {@code name}'s
+   * rollout as those would, from the rollout as it stands here, and changes nothing: a standby's check before it
+   * passes the operation on to the leader (which refuses, as an event, what it cannot do from where it stands).
+   */
+  public void requireAskable(String op, String name) {
+    ServiceSpec spec = requireRollout(op, name);
+    if (op.equals("promote") && spec.rollout() instanceof RolloutStrategy.RollingUpdate) {
+      throw new IllegalStateException("promote " + name + ": rollout: RollingUpdate: only BlueGreen and Canary "
+          + "rollouts can be promoted");
+    }
   }
 
   private ServiceSpec requireRollout(String op, String name) {
