@@ -37,12 +37,14 @@ final class NetworkRoutes {
 
 
   /**
-   * Says, in each service's {@code DependenciesReachable} condition, whether every dependency it names has a
-   * ready replica on the node of each of its replicas (a name reaches its own node only) and is allowed.
+   * Says, in the {@code DependenciesReachable} condition of each service of {@code which}, whether every dependency it
+   * names has a ready replica on the node of each of its replicas (a name reaches its own node only) and is allowed;
+   * {@code specs} are all the applied ones, {@code byService} the containers of those services and their dependencies.
    */
-  void report(Map<String, ServiceSpec> specs, Map<String, List<ContainerInfo>> byService) {
+  void report(java.util.Collection<ServiceSpec> which, Map<String, ServiceSpec> specs,
+              Map<String, List<ContainerInfo>> byService) {
     PolicyEvaluator ev = policies.get();
-    for (ServiceSpec spec : specs.values()) {
+    for (ServiceSpec spec : which) {
       if (spec.dependencies().isEmpty()) {
         conditions.clear(spec.name(), "DependenciesReachable"); // (it may have named some before)
         continue;

@@ -212,7 +212,8 @@ final class ObservedState {
     touched.keySet().removeIf(id -> !seen.contains(id) && find(id).isEmpty());
   }
 
-  private Optional<ContainerInfo> find(String containerId) {
+  /** The container of id {@code containerId}, whichever service it is of. */
+  Optional<ContainerInfo> find(String containerId) {
     for (Map<String, ContainerInfo> m : byService.values()) {
       ContainerInfo c = m.get(containerId);
       if (c != null) {

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The wiring runs as one key of the work queue ({@link #KEY}): one pass at a time compares what should be
  * connected with what is and makes the runtime calls, each change of a container's place on a network one at a
- * time; a failed call is tried again by a later pass. Thread-safe.
+ * time; a failed call is tried again by a later pass. A container's places follow from its own service alone, so a
+ * pass looks at the services something happened to since the last (their replicas came or went, their readiness or
+ * their places changed), and at every service when the policies or the specs changed and every
+ * {@link #FULL_EVERY}; the changes of a burst are looked at together ({@link #COALESCE}). Thread-safe.
  */
 final class ServiceNetworks {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceNetworks.class);
@@ -53,6 +57,8 @@ final class ServiceNetworks {
   static final String KEY = "#networks";
   /** The label naming the destination service of a network Orch made. */
   static final String SERVICE_LABEL = "orch.network-service";
+  /** How long the changes a pass's calls and the readiness report wait to be looked at together. */
+  static final Duration COALESCE = Duration.ofMillis(100);
   /** A place on a network whose aliases are not known (learnt from a listing after a restart). */
   private static final Set<String> UNKNOWN = Set.of("\0unknown");
 
@@ -91,6 +97,22 @@ final class ServiceNetworks {
   /** The ready replicas each service's name stood for at the last look, to spot a change cheaply. */
   private final ConcurrentHashMap<String, List<String>> lastReady = new ConcurrentHashMap<>();
   private final NetworkRoutes routes;
+  /** How often a pass looks at every service, whatever happened (a node that answers again, say). */
+  static final Duration FULL_EVERY = Duration.ofSeconds(30);
+  /** The containers something happened to since the last pass (a place changed), by id. */
+  private final Set<String> dirtyIds = ConcurrentHashMap.newKeySet();
+  /** The containers a pass found waiting for a network to be made, by {@code node/name} of the network. */
+  private final ConcurrentHashMap<String, Set<String>> waiting = new ConcurrentHashMap<>();
+  /** The containers removed since the last pass, by id. */
+  private final Set<String> gone = ConcurrentHashMap.newKeySet();
+  /** Whether the next pass looks at every service (the policies or the specs changed). */
+  private final java.util.concurrent.atomic.AtomicBoolean everything = new java.util.concurrent.atomic.AtomicBoolean(true);
+  /** When the next pass looks at every service anyway. */
+  private volatile Instant nextFull = Instant.MIN;
+  /** The networks, as {@code node/name}, that passes wanted callers on (replicas of other services); a full one renews it. */
+  private volatile Set<String> called = Set.of();
+  /** Whether a pass is queued by {@link #soon} and has not begun. */
+  private final java.util.concurrent.atomic.AtomicBoolean soon = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean learnt;
   private volatile boolean learning;
 
@@ -119,9 +141,22 @@ final class ServiceNetworks {
     return "orch." + settings.ownerId() + "." + service;
   }
 
+  /**
+   * Queues a pass within {@link #COALESCE}, once however many ask meanwhile: what a pass's own calls and the
+   * replicas' readiness report comes in bursts (a rollout's replicas, a scale-up's), and each pass looks at every
+   * container, so one pass per burst keeps the wiring's cost in proportion to the changes rather than to the changes
+   * times the containers.
+   */
+  private void soon() {
+    if (soon.compareAndSet(false, true)) {
+      keys.enqueueAfter(KEY, COALESCE);
+    }
+  }
+
   /** Something that decides the wiring changed (a policy, a spec): a pass looks again. */
   void changed() {
     if (enabled) {
+      everything.set(true);
       keys.enqueue(KEY);
     }
   }
@@ -132,8 +167,20 @@ final class ServiceNetworks {
       return;
     }
     List<String> ready = endpoints.readyNames(service);
-    if (!ready.equals(lastReady.put(service, ready))) {
-      keys.enqueue(KEY);
+    List<String> before = lastReady.put(service, ready);
+    if (!ready.equals(before)) {
+      Set<String> changed = new java.util.HashSet<>(ready);
+      if (before != null) {
+        Set<String> was = new java.util.HashSet<>(before);
+        changed.removeIf(was::remove); // left in changed: those that became ready; in was: those that stopped
+        changed.addAll(was);
+      }
+      for (ContainerInfo c : observed.containersOf(service)) {
+        if (changed.contains(c.name())) {
+          dirtyIds.add(c.id());
+        }
+      }
+      soon();
     }
   }
 
@@ -199,7 +246,8 @@ final class ServiceNetworks {
   /** Container {@code c} was removed: a pass forgets its places and removes the networks nobody uses now. */
   void removed(ContainerInfo c) {
     if (enabled && joined.containsKey(c.id())) {
-      keys.enqueue(KEY);
+      gone.add(c.id());
+      soon();
     }
   }
 
@@ -210,38 +258,79 @@ final class ServiceNetworks {
     if (!enabled) {
       return ReconcileResult.done();
     }
+    soon.set(false); // what comes from now on is for the next pass
     if (!learnt) {
       learn();
       return ReconcileResult.done(); // the listing's completion queues the next pass
+    }
+    boolean full = everything.getAndSet(false) || !settings.time().now().isBefore(nextFull);
+    Set<String> lookIds = drain(dirtyIds);
+    Set<String> removedIds = drain(gone);
+    if (!full && lookIds.isEmpty() && removedIds.isEmpty()) {
+      return ReconcileResult.done();
+    }
+    if (full) {
+      waiting.clear(); // a full pass looks at every container anyway
     }
     Map<String, ServiceSpec> specs = new TreeMap<>();
     for (String name : state.known()) {
       state.desired(name).ifPresent(s -> specs.put(name, s));
     }
+    // A container's places follow from its own service alone (its network, and those of the destinations its service
+    // may call): a pass looks at the containers something happened to, and at every one now and then.
     Map<String, List<ContainerInfo>> byService = new TreeMap<>();
     Map<String, ContainerInfo> byId = new HashMap<>();
-    for (String service : observed.services()) {
-      List<ContainerInfo> cs = observed.containersOf(service);
-      byService.put(service, cs);
-      cs.forEach(c -> byId.put(c.id(), c));
+    Set<String> look = new java.util.HashSet<>(); // the services of the containers looked at
+    if (full) {
+      for (String service : observed.services()) {
+        List<ContainerInfo> cs = observed.containersOf(service);
+        byService.put(service, cs);
+        cs.forEach(c -> byId.put(c.id(), c));
+      }
+    } else {
+      lookIds.forEach(id -> observed.find(id).ifPresent(c -> {
+        byId.put(id, c);
+        look.add(ObservedState.serviceOf(c));
+      }));
     }
-    Map<String, Map<String, Set<String>>> want = wanted(specs, byService);
+    Wanted wanted = new Wanted(specs);
+    Map<String, Map<String, Set<String>>> want = new HashMap<>();
+    byId.forEach((id, c) -> want.put(id, wanted.of(c)));
+    Set<String> callers = full ? new java.util.HashSet<>() : new java.util.HashSet<>(called);
+    want.forEach((id, nets) -> {
+      ContainerInfo c = byId.get(id);
+      String own = networkOf(ObservedState.serviceOf(c));
+      nets.keySet().forEach(net -> {
+        if (!net.equals(own)) {
+          callers.add(c.nodeId() + "/" + net);
+        }
+      });
+    });
+    called = callers; // before this pass's calls: a name leaving now waits the drain delay if callers may use it
     List<String> calls = new ArrayList<>();
     want.forEach((id, nets) -> nets.forEach((net, aliases) -> {
       ContainerInfo c = byId.get(id);
       String service = net.substring(net.lastIndexOf('.') + 1);
       if (!observed.isNodeReady(c.nodeId())) {
-        return; // wired once its node answers again
+        return; // wired once its node answers again (the next full pass)
       }
-      if (!networks.contains(c.nodeId() + "/" + net)) {
+      String where = c.nodeId() + "/" + net;
+      if (!networks.contains(where)) {
         calls.add("create " + net + " on " + c.nodeId());
+        waiting.computeIfAbsent(where, k -> ConcurrentHashMap.newKeySet()).add(id);
         ensureNetwork(c.nodeId(), service); // its success queues the next pass, its failure a later one
       } else if (!aliases.equals(aliasesOf(id, net))) {
         calls.add("connect " + c.name() + " to " + net + " as " + aliases);
         connect(c, net, aliases);
       }
     }));
-    joined.forEach((id, nets) -> nets.keySet().forEach(net -> {
+    for (String id : removedIds) {
+      if (!byId.containsKey(id)) {
+        joined.remove(id); // its places went with it
+        nameLeft.remove(id);
+      }
+    }
+    BiConsumer<String, ConcurrentHashMap<String, Set<String>>> unwire = (id, nets) -> nets.keySet().forEach(net -> {
       ContainerInfo c = byId.get(id);
       if (c == null) {
         nets.remove(net); // removed with its container
@@ -249,61 +338,120 @@ final class ServiceNetworks {
         calls.add("disconnect " + c.name() + " from " + net);
         disconnect(c, net);
       }
-    }));
-    for (String id : List.copyOf(joined.keySet())) {
-      joined.computeIfPresent(id, (k, nets) -> nets.isEmpty() && !byId.containsKey(k) ? null : nets);
+    });
+    if (full) {
+      joined.forEach(unwire);
+      for (String id : List.copyOf(joined.keySet())) {
+        joined.computeIfPresent(id, (k, nets) -> nets.isEmpty() && !byId.containsKey(k) ? null : nets);
+      }
+      lastReady.keySet().retainAll(specs.keySet());
+      nameLeft.keySet().removeIf(id -> !byId.containsKey(id));
+      removeUnused(want, byId, specs, byService);
+      routes.report(specs.values(), specs, byService);
+      nextFull = settings.time().now().plus(FULL_EVERY);
+    } else {
+      byId.keySet().forEach(id -> {
+        ConcurrentHashMap<String, Set<String>> nets = joined.get(id);
+        if (nets != null) {
+          unwire.accept(id, nets);
+        }
+      });
+      if (!removedIds.isEmpty()) { // a network may be unused now: that is judged from every container
+        Map<String, List<ContainerInfo>> all = new TreeMap<>();
+        Map<String, ContainerInfo> allById = new HashMap<>();
+        for (String service : observed.services()) {
+          List<ContainerInfo> cs = observed.containersOf(service);
+          all.put(service, cs);
+          cs.forEach(c -> allById.put(c.id(), c));
+        }
+        removeUnused(want, allById, specs, all);
+      }
+      reportTouching(look, specs);
     }
-    lastReady.keySet().retainAll(specs.keySet());
-    nameLeft.keySet().removeIf(id -> !byId.containsKey(id));
-    removeUnused(want, byId, specs, byService);
-    routes.report(specs, byService);
     if (!calls.isEmpty()) {
       LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
     }
-    return ReconcileResult.done();
+    return full ? ReconcileResult.requeueAfter(FULL_EVERY) : ReconcileResult.done();
   }
 
-  /** Container id to network to aliases: what the specs, the ready replicas and the policies call for. */
-  private Map<String, Map<String, Set<String>>> wanted(Map<String, ServiceSpec> specs,
-                                                       Map<String, List<ContainerInfo>> byService) {
-    PolicyEvaluator ev = policies.get();
-    Map<String, Map<String, Set<String>>> want = new HashMap<>();
-    for (ServiceSpec dest : specs.values()) {
-      if (dest.container().ports().isEmpty()) {
-        continue;
+  /**
+   * Reports the routes of the services with dependencies among or on the services in {@code look}, with the
+   * containers of those services and their dependencies.
+   */
+  private void reportTouching(Set<String> look, Map<String, ServiceSpec> specs) {
+    List<ServiceSpec> touched = new ArrayList<>();
+    Map<String, List<ContainerInfo>> byService = new TreeMap<>();
+    for (ServiceSpec spec : specs.values()) {
+      if (!spec.dependencies().isEmpty() && (look.contains(spec.name())
+          || spec.dependencies().stream().anyMatch(look::contains))) {
+        touched.add(spec);
+        byService.computeIfAbsent(spec.name(), observed::containersOf);
+        spec.dependencies().forEach(d -> byService.computeIfAbsent(d, observed::containersOf));
       }
-      String d = dest.name();
-      String net = networkOf(d);
-      Set<String> ready = new java.util.HashSet<>(endpoints.readyNames(d));
-      ServiceRecord st = state.record(d).orElse(null);
-      for (ContainerInfo c : byService.getOrDefault(d, List.of())) {
+    }
+    if (!touched.isEmpty()) {
+      routes.report(touched, specs, byService);
+    }
+  }
+
+  /** Takes every element out of {@code set}, into a set of this pass. */
+  private static Set<String> drain(Set<String> set) {
+    Set<String> out = new java.util.HashSet<>();
+    for (java.util.Iterator<String> it = set.iterator(); it.hasNext(); ) {
+      out.add(it.next());
+      it.remove();
+    }
+    return out;
+  }
+
+  /**
+   * What the specs, the ready replicas and the policies call for, container by container, for one pass: what it
+   * works out for a service (its ready replicas, the destinations it may call) it works out once.
+   */
+  private final class Wanted {
+    private final Map<String, ServiceSpec> specs;
+    private final PolicyEvaluator ev = policies.get();
+    private final Map<String, Set<String>> ready = new HashMap<>();
+    private final Map<String, List<String>> callable = new HashMap<>();
+
+    Wanted(Map<String, ServiceSpec> specs) {
+      this.specs = specs;
+    }
+
+    /** Network to aliases: where container {@code c} should have a place, under which names. */
+    Map<String, Set<String>> of(ContainerInfo c) {
+      String service = ObservedState.serviceOf(c);
+      String net = networkOf(service);
+      Map<String, Set<String>> out = new HashMap<>(4);
+      ServiceSpec own = specs.get(service);
+      if (own != null && !own.container().ports().isEmpty()) {
+        Set<String> names = ready.computeIfAbsent(service, k -> new java.util.HashSet<>(endpoints.readyNames(k)));
         // One an orchestrator adopted keeps the names it has until its probes judge it (after a restart it is
         // not ready until then, and its callers must not lose it meanwhile), unless it is leaving.
+        ServiceRecord st = state.record(service).orElse(null);
         boolean leaving = st != null && (st.draining.containsKey(c.id()) || st.deleting.containsKey(c.id()));
-        Set<String> aliases = ready.contains(c.name()) ? names(dest, c)
+        out.put(net, names.contains(c.name()) ? names(own, c)
             : observed.isAdoptedUnprobed(c.id()) && !leaving && joined.containsKey(c.id()) ? aliasesOf(c.id(), net)
-            : Set.of();
-        want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, aliases);
+            : Set.of());
+      } else if (own == null && joined.getOrDefault(c.id(), new ConcurrentHashMap<>()).containsKey(net)) {
+        out.put(net, Set.of()); // deleted: its replicas lose the name, not their connections
       }
-      for (Map.Entry<String, List<ContainerInfo>> caller : byService.entrySet()) {
-        if (!caller.getKey().equals(d) && allowed(ev, caller.getKey(), dest)) {
-          for (ContainerInfo c : caller.getValue()) {
-            want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, Set.of());
-          }
+      for (String d : callable.computeIfAbsent(service, this::destinations)) {
+        out.put(d, Set.of());
+      }
+      return out;
+    }
+
+    /** The networks of the destinations the policies allow {@code caller} to call. */
+    private List<String> destinations(String caller) {
+      List<String> out = new ArrayList<>();
+      for (ServiceSpec dest : specs.values()) {
+        if (!dest.name().equals(caller) && !dest.container().ports().isEmpty() && allowed(ev, caller, dest)) {
+          out.add(networkOf(dest.name()));
         }
       }
+      return out;
     }
-    for (Map.Entry<String, List<ContainerInfo>> gone : byService.entrySet()) {
-      String net = networkOf(gone.getKey());
-      if (!specs.containsKey(gone.getKey())) { // deleted: its replicas lose the name, not their connections
-        for (ContainerInfo c : gone.getValue()) {
-          if (joined.getOrDefault(c.id(), new ConcurrentHashMap<>()).containsKey(net)) {
-            want.computeIfAbsent(c.id(), k -> new HashMap<>()).put(net, Set.of());
-          }
-        }
-      }
-    }
-    return want;
   }
 
   /** The names a ready replica {@code c} of {@code spec} carries: the service's, and a stateful one's own. */
@@ -371,15 +519,25 @@ final class ServiceNetworks {
             () -> runtime.createNetwork(nodeId, net, labels))
         .thenAccept(info -> {
           networks.add(key);
-          keys.enqueue(KEY);
+          waited(key);
+          soon();
         }).exceptionally(e -> {
           LOG.debug("orchestrator {}: create network {} on {} failed, will retry: {}", settings.ownerId(), net, nodeId,
               Failures.describe(e));
+          waited(key);
           keys.enqueueAfter(KEY, Duration.ofSeconds(2));
           return null;
         }).toCompletableFuture());
     made.whenComplete((v, e) -> creating.remove(key, made)); // outside computeIfAbsent: it may be done already
     return made;
+  }
+
+  /** Marks for the next pass the containers a pass found waiting for network {@code where} ({@code node/name}). */
+  private void waited(String where) {
+    Set<String> ids = waiting.remove(where);
+    if (ids != null) {
+      dirtyIds.addAll(ids);
+    }
   }
 
   private CompletionStage<Void> connect(ContainerInfo c, String net, Set<String> aliases) {
@@ -389,10 +547,12 @@ final class ServiceNetworks {
     if (running != null) {
       return running; // one change of a place at a time; a second caller (a create's join) waits for the first
     }
-    Set<String> had = aliasesOf(c.id(), net);
+    Map<String, Set<String>> placesNow = joined.get(c.id());
+    Set<String> had = placesNow == null ? Set.of() : placesNow.getOrDefault(net, Set.of()); // a new one: no name
     CompletionStage<Void> call = calls.callOnce(c.nodeId(), "connect " + c.name() + " to " + net,
         () -> runtime.connect(c.id(), net, aliases));
     call.handle((v, e) -> {
+      dirtyIds.add(c.id()); // the next pass looks at its places again
       if (e != null) {
         if (Failures.rootCause(e) instanceof dev.orch.api.runtime.NoSuchNetworkException) {
           networks.remove(c.nodeId() + "/" + net); // gone under Orch: made again by the next pass
@@ -405,10 +565,10 @@ final class ServiceNetworks {
         m.put(net, aliases);
         return m;
       });
-      if (!had.isEmpty() && aliases.isEmpty() && hasCallers(c.nodeId(), net, c)) {
+      if (!had.isEmpty() && aliases.isEmpty() && called.contains(c.nodeId() + "/" + net)) {
         nameLeft.put(c.id(), settings.time().now());
       }
-      keys.enqueue(KEY); // a drain may be waiting for this
+      soon(); // a drain may be waiting for this
       return null;
     }).whenComplete((v, e) -> {
       connecting.remove(key, mine);
@@ -426,6 +586,7 @@ final class ServiceNetworks {
         () -> runtime.disconnect(c.id(), net));
     call.whenComplete((v, e) -> {
       busy.remove(key);
+      dirtyIds.add(c.id());
       if (e != null && !(Failures.rootCause(e) instanceof NoSuchContainerException)) {
         failed("disconnect " + c.name() + " from " + net, e);
         return;
@@ -434,27 +595,13 @@ final class ServiceNetworks {
       if (nets != null) {
         nets.remove(net);
       }
-      keys.enqueue(KEY);
+      soon();
     });
   }
 
   private void failed(String what, Throwable e) {
     LOG.debug("orchestrator {}: {} failed, will retry: {}", settings.ownerId(), what, Failures.describe(e));
     keys.enqueueAfter(KEY, Duration.ofSeconds(2));
-  }
-
-  /** Whether containers other than {@code c}'s service's are on network {@code net} of node {@code nodeId}. */
-  private boolean hasCallers(String nodeId, String net, ContainerInfo c) {
-    String service = ObservedState.serviceOf(c);
-    Map<String, ContainerInfo> byId = new HashMap<>();
-    observed.allContainers().forEach(o -> byId.put(o.id(), o));
-    for (Map.Entry<String, ConcurrentHashMap<String, Set<String>>> e : joined.entrySet()) {
-      ContainerInfo other = e.getValue().containsKey(net) ? byId.get(e.getKey()) : null;
-      if (other != null && other.nodeId().equals(nodeId) && !ObservedState.serviceOf(other).equals(service)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
