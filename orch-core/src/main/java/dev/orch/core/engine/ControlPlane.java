@@ -71,6 +71,15 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
+  /** The window over which events' passes of one key are counted (see {@link #enqueue}). */
+  static final Duration COALESCE = Duration.ofMillis(50);
+  /** The passes of one key a window takes at once. */
+  static final int BURST = 4;
+  /** Per key: when its current window began (the time source's {@code nanoTime}) and the passes begun in it. */
+  private final java.util.concurrent.ConcurrentHashMap<String, long[]> windows =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** The keys {@link #enqueue} has queued for later and whose pass has not begun. */
+  private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Whether the store refused a write of this engine's term ({@link dev.orch.api.state.NotLeaderException}). */
   private volatile boolean fenced;
 
@@ -368,6 +377,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   // ------------------------------------------------------------------------------------------ the worker
 
   private ReconcileResult reconcile(String name) {
+    held.remove(name); // what asks from now on is for the next pass
     String service = AutoscaleOperations.isKey(name) ? AutoscaleOperations.service(name)
         : TrafficControl.isKey(name) ? "" : name;
     io.micrometer.observation.Observation o = traces.pass(name, AutoscaleOperations.isKey(name) ? "autoscaling"
@@ -408,6 +418,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
     }
+    countPass(name); // (one that did nothing is not counted)
     if (settings.passive()) {
       return observeOnly(name);
     }
@@ -566,9 +577,43 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     state.keepOperations(service, ops);
   }
 
+  /**
+   * Queues {@code service} for a pass: at once while its passes begun in the current {@link #COALESCE} window are
+   * fewer than {@link #BURST}, else at the window's end, however many ask meanwhile. A few events are handled at
+   * once; a burst of them (the completions of a scale-up's creates, the probes of its replicas) makes at most
+   * {@link #BURST} passes a window, not one per event: each pass looks at every replica of its service, so the cost
+   * stays in proportion to the replicas rather than to the replicas times the events.
+   */
   @Override
   public void enqueue(String service) {
-    enqueueNow(service);
+    long now = settings.time().nanoTime();
+    long[] w = windows.computeIfAbsent(service, k -> new long[] {now, 0});
+    long wait;
+    synchronized (w) {
+      if (now - w[0] >= COALESCE.toNanos()) {
+        w[0] = now;
+        w[1] = 0;
+      }
+      wait = w[1] < BURST ? 0 : w[0] + COALESCE.toNanos() - now;
+    }
+    if (wait <= 0) {
+      enqueueNow(service);
+    } else if (held.add(service)) {
+      queue.enqueueAfter(service, Duration.ofNanos(wait));
+    }
+  }
+
+  /** Counts a pass of {@code key} in its window. */
+  private void countPass(String key) {
+    long now = settings.time().nanoTime();
+    long[] w = windows.computeIfAbsent(key, k -> new long[] {now, 0});
+    synchronized (w) {
+      if (now - w[0] >= COALESCE.toNanos()) {
+        w[0] = now;
+        w[1] = 0;
+      }
+      w[1]++;
+    }
   }
 
   @Override

@@ -205,6 +205,7 @@ public final class Leadership implements AutoCloseable {
    */
   private void stepDown(LeaderElection.Term term, String why) {
     ControlPlane p;
+    Subscription requestsWatch;
     synchronized (this) {
       if (!leading) {
         return;
@@ -212,12 +213,13 @@ public final class Leadership implements AutoCloseable {
       leading = false;
       standby = "stopped leading (" + term + "): " + why;
       LOG.warn("orchestrator {}: {}", settings.ownerId(), standby);
-      if (serving != null) {
-        serving.close();
-        serving = null;
-      }
+      requestsWatch = serving;
+      serving = null;
       p = plane;
       plane = null;
+    }
+    if (requestsWatch != null) {
+      requestsWatch.close(); // not under the lock, as the store's watch in close()
     }
     if (p != null) {
       p.close(); // not under the lock: a pass it waits for may read this orchestrator meanwhile
@@ -399,15 +401,18 @@ public final class Leadership implements AutoCloseable {
   /** Closes the election (resigning if leading) and the engine, then what the orchestrator owns. */
   @Override
   public void close() {
+    Subscription watch;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       cancelTimers();
-      if (storeWatch != null) {
-        storeWatch.close();
-      }
+      watch = storeWatch;
+    }
+    if (watch != null) {
+      // Outside the lock: closing waits for a delivery in progress, which may be waiting for this lock (a refresh).
+      watch.close();
     }
     if (election == null) {
       ControlPlane p = plane;
