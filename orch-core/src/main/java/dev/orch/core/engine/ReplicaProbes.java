@@ -50,6 +50,8 @@ final class ReplicaProbes implements AutoCloseable {
   private final KeyQueue keys;
   private final ObservedState observed;
   private final ConcurrentHashMap<String, Watched> watches = new ConcurrentHashMap<>();
+  /** The ids of {@link #watches} by service, so that a service's sync looks at its own watches only. */
+  private final ConcurrentHashMap<String, Set<String>> watchedOf = new ConcurrentHashMap<>();
   /** Containers whose current run failed its startup or liveness probe: they must be restarted. */
   private final Set<String> failed = ConcurrentHashMap.newKeySet();
   /** A running container that cannot be probed: how many passes in a row found so, and why. */
@@ -126,18 +128,28 @@ final class ReplicaProbes implements AutoCloseable {
           }
         });
         watches.put(c.id(), new Watched(service, self[0], c.startedAt(), c.ports()));
+        watchedOf.computeIfAbsent(service, k -> ConcurrentHashMap.newKeySet()).add(c.id());
       }
     }
     cannotProbe.entrySet().removeIf(e -> e.getValue().service().equals(service) && !keep.contains(e.getKey()));
-    watches.entrySet().removeIf(e -> {
-      if (e.getValue().service().equals(service) && !keep.contains(e.getKey())) {
-        e.getValue().handle().close();
-        failed.remove(e.getKey());
-        readySince.remove(e.getKey());
-        return true;
+    Set<String> mine = watchedOf.getOrDefault(service, Set.of());
+    for (java.util.Iterator<String> it = mine.iterator(); it.hasNext(); ) {
+      String id = it.next();
+      if (keep.contains(id)) {
+        continue;
       }
-      return false;
-    });
+      it.remove();
+      Watched w = watches.get(id);
+      if (w != null && w.service().equals(service)) {
+        watches.remove(id);
+        w.handle().close();
+        failed.remove(id);
+        readySince.remove(id);
+      }
+    }
+    if (mine.isEmpty()) {
+      watchedOf.remove(service, mine);
+    }
   }
 
   /** Why container {@code id} is not probed, once that has lasted a few passes; empty otherwise. */
@@ -253,6 +265,7 @@ final class ReplicaProbes implements AutoCloseable {
   public void close() {
     watches.values().forEach(w -> w.handle().close());
     watches.clear();
+    watchedOf.clear();
     if (ownsProber) {
       prober.close();
     }
