@@ -194,12 +194,16 @@ public final class OrchestratorBuilder {
   /**
    * Leads through {@code election}, with the other orchestrators of the same owner id on the same state store
    * (and runtime): this one acts only while it leads. Until it is elected it is a standby: it serves reads
-   * (specs, status, endpoints it probes itself, events), takes {@code apply}, {@code scale} and {@code delete} into the
-   * store for the leader, and refuses the other writes with {@code IllegalStateException} naming the leader
+   * (specs, status with the rollouts where the store holds them, endpoints it probes itself, events), takes
+   * {@code apply}, {@code scale}, {@code delete}, a rollout's {@code pause}, {@code resume}, {@code promote} and
+   * {@code abort}, {@code cordon}, {@code uncordon} and {@code policies().apply} and {@code delete} into the store
+   * for the leader (checked first against what it sees; what the leader then refuses is a {@code RequestRefused}
+   * event), and refuses the writes only the leader can answer ({@code rollback}, {@code drain},
+   * {@code forceReplace}, {@code deleteVolume}, autoscaling) with {@code IllegalStateException} naming the leader
    * ({@link Orchestrator#leadership()}). Once elected it starts as a restarted orchestrator does, on what the store
    * holds (specs, rollout positions, adopted replicas) and resumes; every write it keeps is fenced by its term, a
-   * runtime call made through its engine's call path is not waited for past what is left of its lease, and none
-   * starts once that is zero; told to stop, it stops acting at once and is a standby again. The store must fence
+   * runtime call that changes something is not waited for past what is left of its lease, and none starts once
+   * that is zero; told to stop, it stops acting at once and is a standby again. The store must fence
    * writes by the election's terms ({@code StateStore.fencedBy}): orch-etcd's store with its election, or
    * {@code InMemoryStateStore} and {@code FileStateStore} with a {@code LocalLeaderElection}; one that cannot makes
    * the orchestrator give the election up when elected. Closing the orchestrator closes the election. Default: none,

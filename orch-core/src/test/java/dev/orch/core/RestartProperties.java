@@ -208,7 +208,12 @@ class RestartProperties {
         RolloutStatus a = after.rollout;
         assertEquals(rollout.revision(), a.revision(), () -> "the rollout's target: " + rollout + " / " + a);
         if (strategyChanged) {
-          return; // the stable revision and steps shown may be the old strategy's; the new one begins afresh
+          // The stable revision and steps shown may be the old strategy's; the new one begins afresh. A pause shown
+          // at the same steps is still kept.
+          if (rollout.phase() == RolloutStatus.Phase.PAUSED && a.steps().equals(rollout.steps())) {
+            assertEquals(RolloutStatus.Phase.PAUSED, a.phase(), () -> "still paused: " + a);
+          }
+          return;
         }
         assertTrue(rollout.stable().equals(a.stable()) || a.stable().equals(rollout.revision()),
             () -> "the rollout's stable revision, or its target once promoted: " + rollout + " / " + a);

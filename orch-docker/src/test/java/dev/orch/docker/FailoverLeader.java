@@ -37,7 +37,8 @@ public final class FailoverLeader {
     EtcdLeaderElection election = EtcdLeaderElection.builder().client(store.client()).owner(owner)
         .candidate(candidate).leaseTtl(TTL).renewDeadline(RENEW_DEADLINE).retryPeriod(RETRY_PERIOD).build();
     return Orchestrator.builder().runtime(runtime).stateStore(store).ownerId(owner)
-        .leaderElection(new Noted(election, onElected)).callTimeout(Duration.ofSeconds(10)).terminationGrace(Duration.ofSeconds(2)).build();
+        .leaderElection(new Noted(election, onElected)).callTimeout(Duration.ofSeconds(10))
+        .terminationGrace(Duration.ofSeconds(2)).build();
   }
 
   /** An election that runs {@code onElected} before it tells its listener of a term. */

@@ -568,6 +568,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public void forget(ServiceRecord st) {
     if (state.forget(st)) { // throws when the store fails: the record stays, and the next pass tries again
       queue.forget(st.name);
+      windows.remove(st.name);
     }
   }
 
@@ -578,8 +579,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   }
 
   /**
-   * Queues {@code service} for a pass: at once while its passes begun in the current {@link #COALESCE} window are
-   * fewer than {@link #BURST}, else at the window's end, however many ask meanwhile. A few events are handled at
+   * Queues {@code service} for a pass: at once while its passes begun in the current {@link #COALESCE} window (fixed,
+   * not sliding) are fewer than {@link #BURST}, else at the window's end, however many ask meanwhile; on virtual
+   * time a status may so lag its events by up to the window. A few events are handled at
    * once; a burst of them (the completions of a scale-up's creates, the probes of its replicas) makes at most
    * {@link #BURST} passes a window, not one per event: each pass looks at every replica of its service, so the cost
    * stays in proportion to the replicas rather than to the replicas times the events.
@@ -599,6 +601,7 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (wait <= 0) {
       enqueueNow(service);
     } else if (held.add(service)) {
+      traces.queued(service); // its pass's parent, as a pass queued at once
       queue.enqueueAfter(service, Duration.ofNanos(wait));
     }
   }

@@ -147,8 +147,17 @@ final class PolicyEnforcement implements AutoCloseable {
     }
   }
 
-  /** Judges every tracked balancer's caller again: the policies or the services changed. Serialised. */
-  synchronized void refresh() {
+  /**
+   * Judges every tracked balancer's caller again: the policies or the services changed. Serialised on the list the
+   * engines share, so that an older engine's verdict cannot land after a newer one's.
+   */
+  void refresh() {
+    synchronized (balancers) {
+      refreshShared();
+    }
+  }
+
+  private void refreshShared() {
     for (Tracked t : balancers) {
       if (t.lb.isClosed()) {
         balancers.remove(t);
@@ -162,7 +171,13 @@ final class PolicyEnforcement implements AutoCloseable {
    * Closes {@code t}'s gate while the policies deny its caller on the service's first port (what Orch's
    * endpoints carry), and opens it otherwise.
    */
-  private synchronized void judge(Tracked t) {
+  private void judge(Tracked t) {
+    synchronized (balancers) {
+      judgeShared(t);
+    }
+  }
+
+  private void judgeShared(Tracked t) {
     String caller = t.lb.caller().orElseThrow();
     ServiceSpec spec = specs.apply(t.lb.service()).orElse(null);
     if (spec == null || spec.container().ports().isEmpty()) {

@@ -86,7 +86,7 @@ abstract class ReconcilePass {
    * status shows, and changes nothing; null, having done nothing, when the strategy has no position for this
    * revision.
    */
-  final ReconcileResult observe(List<ContainerInfo> serving) {
+  final @org.jspecify.annotations.Nullable ReconcileResult observe(List<ContainerInfo> serving) {
     if (!standing()) {
       return null;
     }

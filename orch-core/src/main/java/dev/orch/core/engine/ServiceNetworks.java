@@ -106,10 +106,11 @@ final class ServiceNetworks {
   /** The containers removed since the last pass, by id. */
   private final Set<String> gone = ConcurrentHashMap.newKeySet();
   /** Whether the next pass looks at every service (the policies or the specs changed). */
-  private final java.util.concurrent.atomic.AtomicBoolean everything = new java.util.concurrent.atomic.AtomicBoolean(true);
+  private final java.util.concurrent.atomic.AtomicBoolean everything =
+      new java.util.concurrent.atomic.AtomicBoolean(true);
   /** When the next pass looks at every service anyway. */
   private volatile Instant nextFull = Instant.MIN;
-  /** The networks, as {@code node/name}, that passes wanted callers on (replicas of other services); a full one renews it. */
+  /** The networks, as {@code node/name}, that passes wanted callers on (replicas of other services). */
   private volatile Set<String> called = Set.of();
   /** Whether a pass is queued by {@link #soon} and has not begun. */
   private final java.util.concurrent.atomic.AtomicBoolean soon = new java.util.concurrent.atomic.AtomicBoolean();
@@ -117,7 +118,8 @@ final class ServiceNetworks {
   private volatile boolean learning;
 
   ServiceNetworks(EngineSettings settings, RuntimeCalls calls, ObservedState observed, DesiredState state,
-                  Supplier<PolicyEvaluator> policies, EndpointPublisher endpoints, KeyQueue keys, Conditions conditions) {
+                  Supplier<PolicyEvaluator> policies, EndpointPublisher endpoints, KeyQueue keys,
+                  Conditions conditions) {
     this.settings = settings;
     this.runtime = settings.runtime();
     this.calls = calls;
@@ -163,8 +165,8 @@ final class ServiceNetworks {
 
   /** Service {@code service}'s endpoints were published: a pass looks again if its ready replicas changed. */
   void published(String service) {
-    if (!enabled) {
-      return;
+    if (!enabled || settings.passive()) {
+      return; // (a standby's engine wires nothing)
     }
     List<String> ready = endpoints.readyNames(service);
     List<String> before = lastReady.put(service, ready);
@@ -181,6 +183,13 @@ final class ServiceNetworks {
         }
       }
       soon();
+    }
+    // One adopted and not yet judged keeps its names whatever the endpoints say: looked at on every publish, so
+    // that it loses them once its probes judge it not ready or it starts leaving (few: only after a restart).
+    for (ContainerInfo c : observed.containersOf(service)) {
+      if (observed.isAdoptedUnprobed(c.id()) && joined.containsKey(c.id()) && dirtyIds.add(c.id())) {
+        soon();
+      }
     }
   }
 
@@ -245,7 +254,7 @@ final class ServiceNetworks {
 
   /** Container {@code c} was removed: a pass forgets its places and removes the networks nobody uses now. */
   void removed(ContainerInfo c) {
-    if (enabled && joined.containsKey(c.id())) {
+    if (enabled && !settings.passive() && joined.containsKey(c.id())) {
       gone.add(c.id());
       soon();
     }
@@ -258,6 +267,15 @@ final class ServiceNetworks {
     if (!enabled) {
       return ReconcileResult.done();
     }
+    try {
+      return syncIn();
+    } catch (RuntimeException e) {
+      everything.set(true); // what this pass took to look at is looked at again, with everything else
+      throw e;
+    }
+  }
+
+  private ReconcileResult syncIn() {
     soon.set(false); // what comes from now on is for the next pass
     if (!learnt) {
       learn();
@@ -267,7 +285,8 @@ final class ServiceNetworks {
     Set<String> lookIds = drain(dirtyIds);
     Set<String> removedIds = drain(gone);
     if (!full && lookIds.isEmpty() && removedIds.isEmpty()) {
-      return ReconcileResult.done();
+      Duration untilFull = Duration.between(settings.time().now(), nextFull);
+      return ReconcileResult.requeueAfter(untilFull.isNegative() ? Duration.ZERO : untilFull);
     }
     if (full) {
       waiting.clear(); // a full pass looks at every container anyway
@@ -318,6 +337,9 @@ final class ServiceNetworks {
       if (!networks.contains(where)) {
         calls.add("create " + net + " on " + c.nodeId());
         waiting.computeIfAbsent(where, k -> ConcurrentHashMap.newKeySet()).add(id);
+        if (networks.contains(where)) {
+          waited(where); // made meanwhile: its completion may have looked before this container waited
+        }
         ensureNetwork(c.nodeId(), service); // its success queues the next pass, its failure a later one
       } else if (!aliases.equals(aliasesOf(id, net))) {
         calls.add("connect " + c.name() + " to " + net + " as " + aliases);
@@ -364,14 +386,18 @@ final class ServiceNetworks {
           all.put(service, cs);
           cs.forEach(c -> allById.put(c.id(), c));
         }
-        removeUnused(want, allById, specs, all);
+        Map<String, Map<String, Set<String>>> wantAll = new HashMap<>();
+        allById.forEach((id, c) -> wantAll.put(id, wanted.of(c)));
+        removeUnused(wantAll, allById, specs, all);
       }
       reportTouching(look, specs);
     }
     if (!calls.isEmpty()) {
       LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
     }
-    return full ? ReconcileResult.requeueAfter(FULL_EVERY) : ReconcileResult.done();
+    // Every pass asks for the next full one (a later timer of this key replaces an earlier one).
+    Duration untilFull = Duration.between(settings.time().now(), nextFull);
+    return ReconcileResult.requeueAfter(untilFull.isNegative() ? Duration.ZERO : untilFull);
   }
 
   /**

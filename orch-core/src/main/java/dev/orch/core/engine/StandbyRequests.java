@@ -25,15 +25,18 @@ import org.slf4j.LoggerFactory;
  * Writes asked of a standby, carried to the leader through the store: a standby keeps each as a record under
  * {@code <owner>/requests/} ({@code apply} with the spec, {@code scale} with the count, {@code delete}; a rollout's
  * {@code pause}, {@code resume}, {@code promote} and {@code abort}; {@code cordon} and {@code uncordon} of a node;
- * {@code applyPolicy} with the policy and {@code deletePolicy}) and returns once the store holds it (a
- * {@code wake} of an autoscaled service at zero, asked by a waiting pick, does not wait); the leader takes each in the order they were kept, at its election for those waiting
- * and from a watch afterwards, does it as if it had been asked itself (a request it refuses is an event,
- * {@code RequestRefused}), and deletes the record. A request done twice (a leader that stopped between doing it
- * and deleting it) does what it did once: each is idempotent. Thread-safe.
+ * {@code applyPolicy} with the policy and {@code deletePolicy}) and returns once the store holds it (a {@code wake}
+ * of an autoscaled service at zero, asked by a waiting pick, does not wait). The leader takes each in the order they
+ * were kept, at its election for those waiting and from a watch afterwards, does it as if it had been asked itself
+ * (a request it refuses is an event, {@code RequestRefused}), and deletes the record. A request done twice (a
+ * leader that stopped between doing it and deleting it) does what it did once, but for a rollout's operation (an
+ * abort twice would go further back), whose record is deleted before it is done: at most once. Thread-safe.
  */
 final class StandbyRequests {
   private static final Logger LOG = LoggerFactory.getLogger(StandbyRequests.class);
   private static final AtomicLong SEQUENCE = new AtomicLong();
+  /** The requests being taken now, by key, so that one the watch and the listing both see is taken once. */
+  private final java.util.Set<String> taking = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** The rollout operations a standby passes on. */
   static final List<String> ROLLOUT_OPS = List.of("pause", "resume", "promote", "abort");
   /** How often a standby asks the leader to wake one service at most. */
@@ -45,7 +48,8 @@ final class StandbyRequests {
   private final Duration timeout;
   private final dev.orch.api.time.TimeSource time;
   /** When each service's wake was last asked, in {@link dev.orch.api.time.TimeSource#nanoTime} of {@link #time}. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Long> wakes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> wakes =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Requests of owner {@code ownerId} on {@code store} (the shared one, unfenced), made by {@code candidate}; a
@@ -79,7 +83,7 @@ final class StandbyRequests {
     keep(request("delete", name));
   }
 
-  /** Keeps a request for the leader to {@code op} ({@code pause}, {@code resume}, ...) service {@code name}'s rollout. */
+  /** Keeps a request for the leader to {@code op} ({@code pause}, {@code resume}, ...) {@code name}'s rollout. */
   void rollout(String op, String name) {
     if (!ROLLOUT_OPS.contains(op)) {
       throw new IllegalArgumentException("op: \"" + op + "\": must be one of " + ROLLOUT_OPS);
@@ -136,7 +140,7 @@ final class StandbyRequests {
     return r;
   }
 
-  /** A new request's key; keys sort in the order requests were made here (time, then a sequence), across standbys nearly. */
+  /** A new request's key: keys sort in the order requests were made here (time, then a sequence). */
   private String key() {
     return prefix + String.format("%016x-%08x-%s", System.currentTimeMillis(), SEQUENCE.incrementAndGet(),
         Integer.toHexString(candidate.hashCode()));
@@ -161,6 +165,27 @@ final class StandbyRequests {
   }
 
   /**
+   * Deletes request {@code r} before it is done (at most once: a leader that stops between this and doing it loses
+   * it, which for a rollout's operation is better than doing it twice); false when it is gone or changed already.
+   */
+  private boolean claim(StateStore fenced, StateRecord r) {
+    try {
+      return fenced.delete(r.key(), r.version()).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause; // NotLeaderException (left for the next leader) or StateStoreException (tried again)
+      }
+      throw new StateStoreException(fenced.name() + ": claiming " + r.key() + " failed: " + e.getCause(), e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new StateStoreException(fenced.name() + ": claiming " + r.key() + ": no answer in " + timeout.toMillis()
+          + "ms", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateStoreException(fenced.name() + ": interrupted claiming " + r.key(), e);
+    }
+  }
+
+  /**
    * As the leader: does every request waiting, in order, then each one kept from now on, through {@code plane};
    * deletes each once done through {@code fenced} (the leader's store). Returns the watch, to close when it stops.
    */
@@ -181,12 +206,30 @@ final class StandbyRequests {
     if (plane.isClosed()) {
       return; // no longer the leader's engine: the next leader takes it
     }
+    if (!taking.add(r.key())) {
+      return; // the watch and the listing both saw it: taken once
+    }
+    try {
+      takeOnce(plane, fenced, r);
+    } finally {
+      taking.remove(r.key());
+    }
+  }
+
+  private void takeOnce(ControlPlane plane, StateStore fenced, StateRecord r) {
     String what = r.key();
+    boolean claimed = false;
     try {
       Map<String, @Nullable Object> m = Json.parseObject(r.value());
       String op = String.valueOf(m.get("op"));
       String service = String.valueOf(m.get("service"));
       what = op + " " + service + " from " + m.get("from");
+      if (ROLLOUT_OPS.contains(op)) {
+        if (!claim(fenced, r)) {
+          return; // done by a leader before (a rollout's operation is not done twice: an abort would go further back)
+        }
+        claimed = true;
+      }
       switch (op) {
         case "apply" -> plane.apply(SpecJson.spec(m.get("spec")));
         case "scale" -> plane.scale(service, ((Number) java.util.Objects.requireNonNull(m.get("replicas"),
@@ -206,6 +249,11 @@ final class StandbyRequests {
     } catch (dev.orch.api.state.NotLeaderException e) {
       return; // no longer the leader: left in the store for the next one
     } catch (StateStoreException e) {
+      if (claimed) { // its record is gone: said, not tried again
+        plane.emit(OrchEvent.Type.WARNING, "RequestRefused", "", "", "", "a standby's request (" + what + ") could"
+            + " not be kept: " + e.getMessage() + "; ask again");
+        return;
+      }
       LOG.warn("{}: the request {} could not be kept ({}); it is tried again in 1 s", plane, what, e.getMessage());
       time.schedule(Duration.ofSeconds(1), () -> take(plane, fenced, r)); // left in the store meanwhile
       return;

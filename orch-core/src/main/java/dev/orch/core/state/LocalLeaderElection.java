@@ -200,9 +200,11 @@ public final class LocalLeaderElection implements LeaderElection {
     }
 
     /**
-     * The fence's judge: {@code write} if the arena still holds this term's key with its lease, else {@code refused}; the arena's lock is held from the check to the end of
-     * {@code write} (a local store writes before its call returns), so no other term can begin in between: a write
-     * of this term lands before the next term's first, or not at all, as etcd's transaction on the lease makes it.
+     * The fence's judge: {@code write} if the arena still holds this term's key with its lease, else
+     * {@code refused}. The arena's lock is held from the check to the end of {@code write} (a local store writes
+     * before its call returns), so no other term can begin in between: a write of this term lands before the next
+     * term's first, or not at all, as etcd's transaction on the lease makes it. (A file store's fsync is so made
+     * under the arena's lock: the candidates' renewals wait for it.)
      */
     <T> java.util.concurrent.CompletionStage<T> whileHolding(
         java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> write,
