@@ -84,6 +84,20 @@ class FailoverTest {
         });
   }
 
+  /** a, then b, of one owner: a leads, b stands by. */
+  private void aLeadsAndBStandsBy() {
+    a = candidate("a");
+    advance(1);
+    b = candidate("b");
+    advance(3);
+  }
+
+  /** web:1 applied through the standby b, and ready as the leader a sees it. */
+  private void webReadyThroughB() {
+    b.apply(web("web:1"));
+    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+  }
+
   private void advance(int seconds) {
     for (int i = 0; i < seconds * 10; i++) {
       time.advance(Duration.ofMillis(100));
@@ -110,10 +124,7 @@ class FailoverTest {
 
   @Test
   void theStandbyTakesOverMidCanaryOnceTheLeaderStoppedAndFinishesItWithoutDuplicates() {
-    a = candidate("a");
-    advance(1);
-    b = candidate("b");
-    advance(3);
+    aLeadsAndBStandsBy();
     assertTrue(a.leadership().leading(), a.leadership()::toString);
     assertFalse(b.leadership().leading());
     assertEquals(Optional.of("a"), b.leadership().leader());
@@ -185,10 +196,7 @@ class FailoverTest {
 
   @Test
   void writesOnAStandbyReachTheLeaderThroughTheStoreAndOneItRefusesIsAnEvent() {
-    a = candidate("a");
-    advance(1);
-    b = candidate("b");
-    advance(3);
+    aLeadsAndBStandsBy();
     b.apply(web("web:1"));
     advanceUntil(20, () -> running().size() == 4);
     assertEquals(Optional.of(web("web:1")), a.spec("web"), "the leader applied the standby's spec");
@@ -212,12 +220,8 @@ class FailoverTest {
 
   @Test
   void rolloutOperationsCordonsAndPoliciesAskedOfAStandbyReachTheLeader() {
-    a = candidate("a");
-    advance(1);
-    b = candidate("b");
-    advance(3);
-    b.apply(web("web:1"));
-    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+    aLeadsAndBStandsBy();
+    webReadyThroughB();
     advanceUntil(5, () -> b.spec("web").isPresent());
     IllegalStateException idle = assertThrows(IllegalStateException.class, () -> b.promote("web"));
     assertTrue(idle.getMessage().contains("no rollout in progress"), idle::getMessage); // refused by b's own view
@@ -254,12 +258,8 @@ class FailoverTest {
 
   @Test
   void aBalancerBuiltOnAStandbyFollowsThePoliciesThroughItsRefreshesAndAFailover() {
-    a = candidate("a");
-    advance(1);
-    b = candidate("b");
-    advance(3);
-    b.apply(web("web:1"));
-    advanceUntil(20, () -> a.status("web").map(ServiceStatus::isReady).orElse(false));
+    aLeadsAndBStandsBy();
+    webReadyThroughB();
     dev.orch.api.policy.NetworkPolicy fromOrders = dev.orch.api.policy.NetworkPolicy.builder("web-from-orders")
         .selectServices("web").allowIngress(dev.orch.api.policy.IngressRule.from(
             dev.orch.api.policy.PeerSelector.services("orders"))).build();
@@ -287,10 +287,7 @@ class FailoverTest {
 
   @Test
   void aWaitingPickThroughAStandbysBalancerWakesAServiceAtZeroThroughTheLeader() {
-    a = candidate("a");
-    advance(1);
-    b = candidate("b");
-    advance(3);
+    aLeadsAndBStandsBy();
     a.apply(web("web:1").withReplicas(0));
     a.autoscaling().apply(dev.orch.api.spec.AutoscalePolicy.builder("web").minReplicas(0).maxReplicas(4)
         .averageValue(dev.orch.core.engine.AutoscaleOperations.REQUESTS_PER_SECOND, 5)
