@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * 10 s) gives up before its lease can expire (the deadline plus one retry period must stay below the TTL):
  * {@link LeaderElection.Listener#revoked} tells it to stop acting. {@link Term#remaining()} is how long its lease certainly
  * lasts, the bound of any call it makes; and {@link EtcdStateStore#fencedBy} makes every store write carry the
- * term's election key as a condition, so a write after the lease ended fails ({@link NotLeaderException}).
+ * term's election key as a condition, so a write after the lease ended fails ({@link dev.orch.api.state.NotLeaderException}).
  *
  * <pre>{@code
  * EtcdLeaderElection election = EtcdLeaderElection.builder().client(store.client()).owner("orders-platform")
