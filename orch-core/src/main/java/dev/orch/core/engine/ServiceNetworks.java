@@ -395,7 +395,7 @@ final class ServiceNetworks {
     if (!calls.isEmpty()) {
       LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
     }
-    // Every pass asks for the next full one (a later timer of this key replaces an earlier one).
+    // Every pass asks for the next full one (the queue keeps the earliest timer of a key: none sooner is lost).
     Duration untilFull = Duration.between(settings.time().now(), nextFull);
     return ReconcileResult.requeueAfter(untilFull.isNegative() ? Duration.ZERO : untilFull);
   }
