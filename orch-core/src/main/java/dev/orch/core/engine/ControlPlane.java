@@ -71,15 +71,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   /** Told of every pass, for those who wait for an outcome. */
   private final PassMonitor passes = new PassMonitor();
   private volatile boolean closed;
-  /** The window over which events' passes of one key are counted (see {@link #enqueue}). */
-  static final Duration COALESCE = Duration.ofMillis(50);
-  /** The passes of one key a window takes at once. */
-  static final int BURST = 4;
-  /** Per key: when its current window began (the time source's {@code nanoTime}) and the passes begun in it. */
-  private final java.util.concurrent.ConcurrentHashMap<String, long[]> windows =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  /** The keys {@link #enqueue} has queued for later and whose pass has not begun. */
-  private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Whether the store refused a write of this engine's term ({@link dev.orch.api.state.NotLeaderException}). */
   private volatile boolean fenced;
 
@@ -377,7 +368,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   // ------------------------------------------------------------------------------------------ the worker
 
   private ReconcileResult reconcile(String name) {
-    held.remove(name); // what asks from now on is for the next pass
     String service = AutoscaleOperations.isKey(name) ? AutoscaleOperations.service(name)
         : TrafficControl.isKey(name) ? "" : name;
     io.micrometer.observation.Observation o = traces.pass(name, AutoscaleOperations.isKey(name) ? "autoscaling"
@@ -418,7 +408,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (!intake.started().isDone() || closed) {
       return ReconcileResult.done(); // start-up queues every key when it completes
     }
-    countPass(name); // (one that did nothing is not counted)
     if (settings.passive()) {
       return observeOnly(name);
     }
@@ -568,7 +557,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
   public void forget(ServiceRecord st) {
     if (state.forget(st)) { // throws when the store fails: the record stays, and the next pass tries again
       queue.forget(st.name);
-      windows.remove(st.name);
     }
   }
 
@@ -578,45 +566,9 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     state.keepOperations(service, ops);
   }
 
-  /**
-   * Queues {@code service} for a pass: at once while its passes begun in the current {@link #COALESCE} window (fixed,
-   * not sliding) are fewer than {@link #BURST}, else at the window's end, however many ask meanwhile; on virtual
-   * time a status may so lag its events by up to the window. A few events are handled at
-   * once; a burst of them (the completions of a scale-up's creates, the probes of its replicas) makes at most
-   * {@link #BURST} passes a window, not one per event: each pass looks at every replica of its service, so the cost
-   * stays in proportion to the replicas rather than to the replicas times the events.
-   */
   @Override
   public void enqueue(String service) {
-    long now = settings.time().nanoTime();
-    long[] w = windows.computeIfAbsent(service, k -> new long[] {now, 0});
-    long wait;
-    synchronized (w) {
-      if (now - w[0] >= COALESCE.toNanos()) {
-        w[0] = now;
-        w[1] = 0;
-      }
-      wait = w[1] < BURST ? 0 : w[0] + COALESCE.toNanos() - now;
-    }
-    if (wait <= 0) {
-      enqueueNow(service);
-    } else if (held.add(service)) {
-      traces.queued(service); // its pass's parent, as a pass queued at once
-      queue.enqueueAfter(service, Duration.ofNanos(wait));
-    }
-  }
-
-  /** Counts a pass of {@code key} in its window. */
-  private void countPass(String key) {
-    long now = settings.time().nanoTime();
-    long[] w = windows.computeIfAbsent(key, k -> new long[] {now, 0});
-    synchronized (w) {
-      if (now - w[0] >= COALESCE.toNanos()) {
-        w[0] = now;
-        w[1] = 0;
-      }
-      w[1]++;
-    }
+    enqueueNow(service);
   }
 
   @Override
