@@ -391,10 +391,6 @@ public final class ControlPlane implements EngineEvents, KeyQueue, ServiceDirect
     if (TrafficControl.isKey(name) || AutoscaleOperations.isKey(name)) {
       return ReconcileResult.done();
     }
-    ServiceSpec spec = desired(name).orElse(null);
-    if (spec == null) {
-      return ReconcileResult.done();
-    }
     // A replica seen only in an event so far (ObservedState names it by its id until a listing or an inspect tells
     // more) has no address known yet: it is published once the listing after its start tells where it listens.
     List<ContainerInfo> running = observed.containersOf(name).stream()

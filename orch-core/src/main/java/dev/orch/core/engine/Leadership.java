@@ -312,14 +312,7 @@ public final class Leadership implements AutoCloseable {
     ControlPlane p = plane(op + " " + name);
     if (leading || requests == null) {
       p.ensureOpen(op + " " + name);
-      switch (op) {
-        case "pause" -> p.rollouts().pause(name);
-        case "resume" -> p.rollouts().resume(name);
-        case "promote" -> p.rollouts().promote(name);
-        case "abort" -> p.rollouts().abort(name);
-        default -> throw new IllegalArgumentException("op: \"" + op + "\": must be one of "
-            + StandbyRequests.ROLLOUT_OPS);
-      }
+      p.rollouts().ask(op, name);
       return;
     }
     p.rollouts().requireAskable(op, name);

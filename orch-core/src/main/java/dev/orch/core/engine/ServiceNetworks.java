@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>The wiring runs as one key of the work queue ({@link #KEY}): one pass at a time compares what should be
  * connected with what is and makes the runtime calls, each change of a container's place on a network one at a
  * time; a failed call is tried again by a later pass. A container's places follow from its own service alone, so a
- * pass looks at the services something happened to since the last (their replicas came or went, their readiness or
- * their places changed), and at every service when the policies or the specs changed and every
+ * pass looks at the containers something happened to since the last (their readiness or their places changed, a
+ * network they waited for was made), and at every container when the policies or the specs changed and every
  * {@link #FULL_EVERY}; the changes of a burst are looked at together ({@link #COALESCE}). Thread-safe.
  */
 final class ServiceNetworks {
@@ -170,26 +170,25 @@ final class ServiceNetworks {
     }
     List<String> ready = endpoints.readyNames(service);
     List<String> before = lastReady.put(service, ready);
+    Set<String> changed = new java.util.HashSet<>();
     if (!ready.equals(before)) {
-      Set<String> changed = new java.util.HashSet<>(ready);
+      changed.addAll(ready);
       if (before != null) {
         Set<String> was = new java.util.HashSet<>(before);
         changed.removeIf(was::remove); // left in changed: those that became ready; in was: those that stopped
         changed.addAll(was);
       }
-      for (ContainerInfo c : observed.containersOf(service)) {
-        if (changed.contains(c.name())) {
-          dirtyIds.add(c.id());
-        }
-      }
-      soon();
     }
     // One adopted and not yet judged keeps its names whatever the endpoints say: looked at on every publish, so
     // that it loses them once its probes judge it not ready or it starts leaving (few: only after a restart).
+    boolean look = false;
     for (ContainerInfo c : observed.containersOf(service)) {
-      if (observed.isAdoptedUnprobed(c.id()) && joined.containsKey(c.id()) && dirtyIds.add(c.id())) {
-        soon();
+      if (changed.contains(c.name()) || observed.isAdoptedUnprobed(c.id()) && joined.containsKey(c.id())) {
+        look |= dirtyIds.add(c.id());
       }
+    }
+    if (look) {
+      soon();
     }
   }
 
@@ -285,8 +284,7 @@ final class ServiceNetworks {
     Set<String> lookIds = drain(dirtyIds);
     Set<String> removedIds = drain(gone);
     if (!full && lookIds.isEmpty() && removedIds.isEmpty()) {
-      Duration untilFull = Duration.between(settings.time().now(), nextFull);
-      return ReconcileResult.requeueAfter(untilFull.isNegative() ? Duration.ZERO : untilFull);
+      return untilFull();
     }
     if (full) {
       waiting.clear(); // a full pass looks at every container anyway
@@ -301,11 +299,7 @@ final class ServiceNetworks {
     Map<String, ContainerInfo> byId = new HashMap<>();
     Set<String> look = new java.util.HashSet<>(); // the services of the containers looked at
     if (full) {
-      for (String service : observed.services()) {
-        List<ContainerInfo> cs = observed.containersOf(service);
-        byService.put(service, cs);
-        cs.forEach(c -> byId.put(c.id(), c));
-      }
+      everyContainer(byService, byId);
     } else {
       lookIds.forEach(id -> observed.find(id).ifPresent(c -> {
         byId.put(id, c);
@@ -381,11 +375,7 @@ final class ServiceNetworks {
       if (!removedIds.isEmpty()) { // a network may be unused now: that is judged from every container
         Map<String, List<ContainerInfo>> all = new TreeMap<>();
         Map<String, ContainerInfo> allById = new HashMap<>();
-        for (String service : observed.services()) {
-          List<ContainerInfo> cs = observed.containersOf(service);
-          all.put(service, cs);
-          cs.forEach(c -> allById.put(c.id(), c));
-        }
+        everyContainer(all, allById);
         Map<String, Map<String, Set<String>>> wantAll = new HashMap<>();
         allById.forEach((id, c) -> wantAll.put(id, wanted.of(c)));
         removeUnused(wantAll, allById, specs, all);
@@ -395,9 +385,22 @@ final class ServiceNetworks {
     if (!calls.isEmpty()) {
       LOG.debug("orchestrator {}: networks: {}", settings.ownerId(), calls);
     }
-    // Every pass asks for the next full one (the queue keeps the earliest timer of a key: none sooner is lost).
-    Duration untilFull = Duration.between(settings.time().now(), nextFull);
-    return ReconcileResult.requeueAfter(untilFull.isNegative() ? Duration.ZERO : untilFull);
+    return untilFull();
+  }
+
+  /** Every pass asks for the next full one (the queue keeps the earliest timer of a key: none sooner is lost). */
+  private ReconcileResult untilFull() {
+    Duration left = Duration.between(settings.time().now(), nextFull);
+    return ReconcileResult.requeueAfter(left.isNegative() ? Duration.ZERO : left);
+  }
+
+  /** Every container observed, into {@code byService} and {@code byId}. */
+  private void everyContainer(Map<String, List<ContainerInfo>> byService, Map<String, ContainerInfo> byId) {
+    for (String service : observed.services()) {
+      List<ContainerInfo> cs = observed.containersOf(service);
+      byService.put(service, cs);
+      cs.forEach(c -> byId.put(c.id(), c));
+    }
   }
 
   /**

@@ -48,7 +48,7 @@ final class Shared {
     this.events = new EventRing(eventCapacity);
   }
 
-  /** Wakes service {@code service} at zero through the engine that runs now (a standby's does nothing). */
+  /** Wakes service {@code service} at zero through the engine that runs now (a standby's asks the leader). */
   void wake(String service) {
     ControlPlane p = engine;
     if (p != null && !p.isClosed()) {

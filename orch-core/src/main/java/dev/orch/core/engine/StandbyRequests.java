@@ -8,6 +8,7 @@ import dev.orch.api.state.StateRecord;
 import dev.orch.api.state.StateStore;
 import dev.orch.api.state.StateStoreException;
 import dev.orch.core.OrchEvent;
+import dev.orch.core.rollout.RolloutOperations;
 import dev.orch.core.state.PolicyJson;
 import dev.orch.core.state.SpecJson;
 import dev.orch.core.util.Json;
@@ -37,8 +38,6 @@ final class StandbyRequests {
   private static final AtomicLong SEQUENCE = new AtomicLong();
   /** The requests being taken now, by key, so that one the watch and the listing both see is taken once. */
   private final java.util.Set<String> taking = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  /** The rollout operations a standby passes on. */
-  static final List<String> ROLLOUT_OPS = List.of("pause", "resume", "promote", "abort");
   /** How often a standby asks the leader to wake one service at most. */
   private static final Duration WAKE_EVERY = Duration.ofSeconds(1);
 
@@ -85,8 +84,8 @@ final class StandbyRequests {
 
   /** Keeps a request for the leader to {@code op} ({@code pause}, {@code resume}, ...) {@code name}'s rollout. */
   void rollout(String op, String name) {
-    if (!ROLLOUT_OPS.contains(op)) {
-      throw new IllegalArgumentException("op: \"" + op + "\": must be one of " + ROLLOUT_OPS);
+    if (!RolloutOperations.OPS.contains(op)) {
+      throw new IllegalArgumentException("op: \"" + op + "\": must be one of " + RolloutOperations.OPS);
     }
     keep(request(op, name));
   }
@@ -224,7 +223,7 @@ final class StandbyRequests {
       String op = String.valueOf(m.get("op"));
       String service = String.valueOf(m.get("service"));
       what = op + " " + service + " from " + m.get("from");
-      if (ROLLOUT_OPS.contains(op)) {
+      if (RolloutOperations.OPS.contains(op)) {
         if (!claim(fenced, r)) {
           return; // done by a leader before (a rollout's operation is not done twice: an abort would go further back)
         }
@@ -235,16 +234,13 @@ final class StandbyRequests {
         case "scale" -> plane.scale(service, ((Number) java.util.Objects.requireNonNull(m.get("replicas"),
             "replicas")).intValue());
         case "delete" -> plane.delete(service);
-        case "pause" -> plane.rollouts().pause(service);
-        case "resume" -> plane.rollouts().resume(service);
-        case "promote" -> plane.rollouts().promote(service);
-        case "abort" -> plane.rollouts().abort(service);
+        case "pause", "resume", "promote", "abort" -> plane.rollouts().ask(op, service);
         case "cordon", "uncordon" -> plane.nodeOperations().cordon(service, op.equals("cordon"));
         case "applyPolicy" -> plane.policies().apply(PolicyJson.policy(m.get("policy")));
         case "deletePolicy" -> plane.policies().delete(service);
         case "wake" -> plane.wake(service);
         default -> throw new IllegalArgumentException("op: \"" + op + "\": must be one of apply, scale, delete, "
-            + ROLLOUT_OPS + ", cordon, uncordon, applyPolicy, deletePolicy or wake");
+            + RolloutOperations.OPS + ", cordon, uncordon, applyPolicy, deletePolicy or wake");
       }
     } catch (dev.orch.api.state.NotLeaderException e) {
       return; // no longer the leader: left in the store for the next one

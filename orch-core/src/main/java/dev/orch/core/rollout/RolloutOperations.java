@@ -61,6 +61,25 @@ public final class RolloutOperations {
         + target.container().image() + ")");
   }
 
+  /** The rollout operations by name, for {@link #ask}. */
+  public static final List<String> OPS = List.of("pause", "resume", "promote", "abort");
+
+  /**
+   * Does operation {@code op} (one of {@link #OPS}) on service {@code name}'s rollout, as {@link #pause},
+   * {@link #resume}, {@link #promote} or {@link #abort}.
+   *
+   * @throws IllegalArgumentException naming the operations when {@code op} is none of them
+   */
+  public void ask(String op, String name) {
+    switch (op) {
+      case "pause" -> pause(name);
+      case "resume" -> resume(name);
+      case "promote" -> promote(name);
+      case "abort" -> abort(name);
+      default -> throw new IllegalArgumentException("op: \"" + op + "\": must be one of " + OPS);
+    }
+  }
+
   /** Pauses service {@code name}'s rollout (see {@code Orchestrator.pause}). */
   public void pause(String name) {
     requireRollout("pause", name);
